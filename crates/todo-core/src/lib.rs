@@ -1,0 +1,25 @@
+//! Domain types of the Todo Chatbot.
+//!
+//! Raw input (HTTP bodies, chat arguments, MCP calls) is parsed into the validated
+//! types here ([`Title`], [`Tags`], [`Email`], ...) as early as possible, so the
+//! storage layer and the agent only ever see values that are known to be good.
+//! The [`Store`] trait is the one seam between the domain and a database.
+
+mod conversation;
+mod error;
+mod store;
+mod task;
+mod user;
+mod validate;
+
+pub use conversation::{Conversation, ConversationId, Message, NewMessage, Role, ToolCall};
+pub use error::{StoreError, StoreResult, ValidationError};
+pub use store::Store;
+pub use task::{
+    NewTask, Priority, SortKey, SortOrder, StatusFilter, Task, TaskId, TaskPage, TaskPatch,
+    TaskQuery,
+};
+pub use user::{NewUser, User, UserId, UserRecord};
+pub use validate::{
+    ChatText, Description, Email, Password, PersonName, SearchText, Tag, Tags, Title,
+};

@@ -1,0 +1,42 @@
+use async_trait::async_trait;
+
+use crate::{
+    Conversation, ConversationId, Message, NewMessage, NewTask, NewUser, StoreResult, Task, TaskId,
+    TaskPage, TaskPatch, TaskQuery, User, UserId, UserRecord, Email,
+};
+
+/// Persistence of users, tasks and conversations.
+///
+/// Every task and conversation method takes the acting user and only ever touches
+/// that user's rows: a row of another user is reported as `NotFound`, exactly like
+/// a row that does not exist. Implementations: `todo_store::SqliteStore` and
+/// `todo_store::PgStore`; both pass the same test suite.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Cheap round trip to the database, for readiness probes.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Creates a user; `Conflict` when the e-mail is taken.
+    async fn create_user(&self, user: NewUser) -> StoreResult<User>;
+    async fn user_by_email(&self, email: &Email) -> StoreResult<Option<UserRecord>>;
+    async fn user(&self, id: &UserId) -> StoreResult<Option<User>>;
+
+    async fn create_task(&self, user: &UserId, task: NewTask) -> StoreResult<Task>;
+    async fn task(&self, user: &UserId, id: TaskId) -> StoreResult<Task>;
+    async fn list_tasks(&self, user: &UserId, query: &TaskQuery) -> StoreResult<TaskPage>;
+    /// Applies a patch and bumps `updated_at`; an empty patch returns the task unchanged.
+    async fn update_task(&self, user: &UserId, id: TaskId, patch: &TaskPatch) -> StoreResult<Task>;
+    /// Flips `completed` atomically (no lost update under concurrency).
+    async fn toggle_task(&self, user: &UserId, id: TaskId) -> StoreResult<Task>;
+    /// Deletes and returns the deleted task.
+    async fn delete_task(&self, user: &UserId, id: TaskId) -> StoreResult<Task>;
+
+    async fn create_conversation(&self, user: &UserId) -> StoreResult<Conversation>;
+    async fn conversation(&self, user: &UserId, id: ConversationId) -> StoreResult<Conversation>;
+    /// Most recently updated first.
+    async fn list_conversations(&self, user: &UserId, limit: u32, offset: u32) -> StoreResult<Vec<Conversation>>;
+    /// Appends a message and bumps the conversation's `updated_at`.
+    async fn append_message(&self, user: &UserId, conversation: ConversationId, message: NewMessage) -> StoreResult<Message>;
+    /// The last `limit` messages of a conversation, oldest first.
+    async fn messages(&self, user: &UserId, conversation: ConversationId, limit: u32) -> StoreResult<Vec<Message>>;
+}
