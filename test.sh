@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs every test tier of the project on this machine, installing what is missing:
+#   1. cargo tests (unit, in-process HTTP, real SQLite files, real PostgreSQL on loopback,
+#      the planners' corpora, MCP through the official Python SDK)
+#   2. browser tests (Debian's headless Chromium driven from Rust)  - part of cargo test
+#   3. cluster tests: a real single-node Kubernetes built from Debian's sources (e2e/),
+#      the image, the raw manifests, the Helm chart, and kubectl-assist against it.
+# Installs are idempotent and cached under $TODO_CACHE_DIR, so a second run is fast.
+#
+#   ./test.sh            everything
+#   ./test.sh --no-e2e   skip tier 3 (no cluster needed)
+set -euo pipefail
+cd "$(dirname "$0")"
+repo=$PWD
+
+run_e2e=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-e2e) run_e2e=0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "test.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+export TODO_CACHE_DIR="${TODO_CACHE_DIR:-$HOME/.cache/todo-chatbot}"
+mkdir -p "$TODO_CACHE_DIR"
+# CI runs on a fresh clone: keep compiled dependencies in the cache so a warm run only
+# rebuilds the workspace's own crates. Developers keep the usual ./target.
+if [ "${CI:-}" = "true" ] && [ -z "${CARGO_TARGET_DIR:-}" ]; then
+  export CARGO_TARGET_DIR="$TODO_CACHE_DIR/target"
+fi
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+passed=0
+failed=0
+failed_tiers=()
+tier() {
+  local name=$1; shift
+  step "$name"
+  local start=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1)); echo "--- $name: ok ($((SECONDS - start)) s)"
+  else
+    failed=$((failed + 1)); failed_tiers+=("$name"); echo "--- $name: FAILED ($((SECONDS - start)) s)"
+  fi
+}
+
+step "installing test dependencies (scripts/install.d)"
+for script in scripts/install.d/*.sh; do
+  [ -e "$script" ] || continue
+  echo "  - $script"
+  bash "$script"
+done
+
+step "building release binaries"
+cargo build --release --locked -p todo -p kube-assist
+
+tier "cargo tests (unit, HTTP, SQLite, PostgreSQL, corpora, MCP, browser)" \
+  cargo test --workspace --locked --no-fail-fast
+
+if [ "$run_e2e" = 1 ]; then
+  tier "cluster: local Kubernetes up" e2e/cluster up
+  tier "cluster: image, raw manifests, Helm chart" e2e/run
+  tier "cluster: kubectl-assist" e2e/assist/run
+fi
+
+echo
+echo "test tiers: $passed passed, $failed failed"
+if [ "$failed" -gt 0 ]; then
+  printf 'failed tier: %s\n' "${failed_tiers[@]}"
+  exit 1
+fi
