@@ -1,0 +1,70 @@
+# The `todo` image: one static binary that is both roles (`todo api` = backend on 8000,
+# `todo web` = frontend on 3000, `todo serve` = both), CA certificates, a static `sleep` for
+# the preStop hook, nothing else. Runs as 65532:65532 with a read-only root filesystem;
+# writable paths are volumes (/data for SQLite, /tmp).
+#
+# Users (BuildKit, the default builder since Docker 23; it builds only the stages needed):
+#   docker build -t todo-chatbot:0.1.0 .
+#   minikube:  eval "$(minikube docker-env)" && docker build -t todo-chatbot:0.1.0 .
+#
+# Offline (the e2e harness, where nothing can be pulled): a context directory holding a
+# prebuilt static `todo` and `sleep`, and a locally imported base image for the certificates:
+#   docker build --target prebuilt --build-arg CERTS_IMAGE=todo-e2e/base:latest \
+#                -f Dockerfile -t todo-chatbot:dev <dir with todo and sleep>
+# The stages are ordered so that even the legacy builder (which builds every stage up to
+# --target) never touches an image that is not present.
+#
+# No `# syntax=` line and no BuildKit-only flags: both would need something from a registry.
+
+ARG RUST_IMAGE=docker.io/library/rust:1.95-bookworm
+ARG CERTS_IMAGE=docker.io/library/rust:1.95-bookworm
+
+# ---- certificates and the writable mount points, from any image with a shell and CA certs
+FROM ${CERTS_IMAGE} AS certs
+RUN mkdir -p /rootfs/etc/ssl/certs /rootfs/data /rootfs/tmp \
+ && cp /etc/ssl/certs/ca-certificates.crt /rootfs/etc/ssl/certs/ca-certificates.crt \
+ && chown 65532:65532 /rootfs/data && chmod 0750 /rootfs/data && chmod 1777 /rootfs/tmp
+
+# ---- offline target: prebuilt static binaries from the build context
+FROM scratch AS prebuilt
+COPY --from=certs /rootfs/ /
+COPY todo /usr/local/bin/todo
+COPY sleep /bin/sleep
+ENV HOST=0.0.0.0 \
+    HOME=/data \
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+WORKDIR /data
+USER 65532:65532
+EXPOSE 8000 3000
+ENTRYPOINT ["/usr/local/bin/todo"]
+CMD ["serve"]
+
+# ---- build from source: a static (crt-static glibc) binary, so the final stage can be scratch
+FROM ${RUST_IMAGE} AS build
+WORKDIR /src
+COPY . .
+RUN set -eux; \
+    target="$(uname -m)-unknown-linux-gnu"; \
+    RUSTFLAGS="-C target-feature=+crt-static" CARGO_PROFILE_RELEASE_STRIP=symbols \
+      cargo build --release -p todo --target "$target"; \
+    mkdir -p /out; \
+    cp "target/$target/release/todo" /out/todo; \
+    gcc -Os -static -o /out/sleep e2e/images/sleep.c; \
+    strip /out/sleep; \
+    /out/todo --help >/dev/null
+
+# ---- the image users run (default target)
+FROM scratch AS runtime
+LABEL org.opencontainers.image.title="todo-chatbot" \
+      org.opencontainers.image.description="Todo Chatbot: task API, web frontend, chat agent and MCP server in one static binary"
+COPY --from=certs /rootfs/ /
+COPY --from=build /out/todo /usr/local/bin/todo
+COPY --from=build /out/sleep /bin/sleep
+ENV HOST=0.0.0.0 \
+    HOME=/data \
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+WORKDIR /data
+USER 65532:65532
+EXPOSE 8000 3000
+ENTRYPOINT ["/usr/local/bin/todo"]
+CMD ["serve"]
