@@ -1,0 +1,203 @@
+//! The client against a real HTTP server on loopback speaking the
+//! chat-completions wire format.
+
+use std::time::{Duration, Instant};
+
+use llm::stub::{StubReply, StubServer};
+use llm::{
+    ApiKey, ChatMessage, ChatModel, ChatRequest, LlmClient, LlmConfig, LlmError, Provider,
+    RetryPolicy, ToolSpec,
+};
+use serde_json::json;
+
+const KEY: &str = "sk-test-secret-0123456789";
+
+fn client(stub: &StubServer, attempts: u32, timeout: Duration) -> LlmClient {
+    let mut config = LlmConfig::new(
+        Provider::OpenAiCompatible,
+        stub.base_url.clone(),
+        "stub-model",
+    );
+    config.api_key = Some(ApiKey::new(KEY));
+    config.request_timeout = timeout;
+    config.retry = RetryPolicy {
+        max_attempts: attempts,
+        base_delay: Duration::from_millis(20),
+        max_delay: Duration::from_secs(2),
+    };
+    LlmClient::new(config).unwrap()
+}
+
+fn request() -> ChatRequest {
+    ChatRequest::new(
+        "stub-model",
+        vec![
+            ChatMessage::system("be brief"),
+            ChatMessage::user("add milk"),
+        ],
+    )
+    .with_tools(vec![ToolSpec::function(
+        "add_task",
+        "Add a task",
+        json!({"type": "object", "properties": {"title": {"type": "string"}}}),
+    )])
+}
+
+#[tokio::test]
+async fn tool_calls_round_trip_with_auth_and_stream_off() {
+    let stub = StubServer::scripted(vec![StubReply::tool_calls(&[(
+        "add_task",
+        json!({"title": "Milk"}),
+    )])])
+    .await;
+    let response = client(&stub, 1, Duration::from_secs(5))
+        .chat(&request())
+        .await
+        .unwrap();
+    let choice = response.first().unwrap();
+    assert_eq!(choice.finish_reason.as_deref(), Some("tool_calls"));
+    let call = &choice.message.tool_calls[0];
+    assert_eq!(call.function.name, "add_task");
+    assert_eq!(call.parsed_arguments().unwrap()["title"], "Milk");
+    assert_eq!(response.usage.unwrap().total_tokens, 15);
+
+    let seen = stub.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].authorization.as_deref(),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+    assert_eq!(seen[0].body["stream"], false);
+    assert_eq!(seen[0].body["tool_choice"], "auto");
+    assert_eq!(seen[0].body["tools"][0]["type"], "function");
+    assert_eq!(
+        seen[0].body["messages"][1],
+        json!({"role": "user", "content": "add milk"})
+    );
+}
+
+#[tokio::test]
+async fn rate_limit_is_retried_after_the_advertised_delay() {
+    let stub = StubServer::scripted(vec![
+        StubReply::Error {
+            status: 429,
+            message: "Rate limit reached".into(),
+            retry_after: Some(1),
+        },
+        StubReply::text("done"),
+    ])
+    .await;
+    let started = Instant::now();
+    let response = client(&stub, 3, Duration::from_secs(5))
+        .chat(&request())
+        .await
+        .unwrap();
+    assert_eq!(
+        response.first().unwrap().message.content.as_deref(),
+        Some("done")
+    );
+    assert_eq!(stub.requests().len(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "Retry-After ignored: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_a_bounded_number_of_times_and_never_leak_the_key() {
+    let leaky = format!("Incorrect API key provided: {KEY}");
+    let stub = StubServer::start(move |_, _| StubReply::error(500, &leaky)).await;
+    let err = client(&stub, 3, Duration::from_secs(5))
+        .chat(&request())
+        .await
+        .unwrap_err();
+    assert_eq!(stub.requests().len(), 3);
+    match &err {
+        LlmError::RetriesExhausted { attempts: 3, last } => {
+            assert!(
+                matches!(**last, LlmError::Status { status: 500, .. }),
+                "{last:?}"
+            )
+        }
+        other => panic!("expected RetriesExhausted, got {other:?}"),
+    }
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains(KEY), "key leaked: {text}");
+    assert!(text.contains("[redacted]"), "{text}");
+}
+
+#[tokio::test]
+async fn client_errors_are_not_retried() {
+    let stub = StubServer::scripted(vec![StubReply::error(
+        400,
+        "Invalid schema for function 'add_task'",
+    )])
+    .await;
+    let err = client(&stub, 3, Duration::from_secs(5))
+        .chat(&request())
+        .await
+        .unwrap_err();
+    assert_eq!(stub.requests().len(), 1);
+    assert!(
+        matches!(&err, LlmError::Status { status: 400, message } if message.contains("Invalid schema")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn slow_answers_time_out() {
+    let stub = StubServer::scripted(vec![StubReply::Delayed(
+        Duration::from_secs(5),
+        Box::new(StubReply::text("late")),
+    )])
+    .await;
+    let started = Instant::now();
+    let err = client(&stub, 1, Duration::from_millis(300))
+        .chat(&request())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, LlmError::Timeout(_)), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn unreachable_endpoint_is_a_connect_error() {
+    // Bind and drop a listener so the port is very likely closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut config = LlmConfig::new(Provider::Ollama, format!("http://127.0.0.1:{port}/v1"), "m");
+    config.retry = RetryPolicy {
+        max_attempts: 2,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(50),
+    };
+    let err = LlmClient::new(config)
+        .unwrap()
+        .chat(&request())
+        .await
+        .unwrap_err();
+    match err {
+        LlmError::RetriesExhausted { attempts: 2, last } => {
+            assert!(matches!(*last, LlmError::Connect(_)), "{last:?}")
+        }
+        other => panic!("expected retries over a connect error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_2xx_without_choices_is_a_decode_error() {
+    let stub = StubServer::scripted(vec![StubReply::Completion(
+        json!({"id": "x", "choices": []}),
+    )])
+    .await;
+    let err = client(&stub, 3, Duration::from_secs(5))
+        .chat(&request())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, LlmError::Decode(_)), "{err:?}");
+    assert_eq!(stub.requests().len(), 1);
+}
