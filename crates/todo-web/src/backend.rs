@@ -1,0 +1,394 @@
+//! The backend API as the frontend uses it: typed calls over a pooled HTTP/1.1
+//! client, each with a time limit. The JWT travels only here, in the
+//! `Authorization` header, never to the browser.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use http::{Method, Request, StatusCode, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use todo_core::{Priority, StatusFilter, ToolCall, UserId};
+use tracing::instrument;
+
+use crate::config::{BackendUrl, WebConfig};
+use crate::session::Account;
+
+/// Largest backend response body the frontend reads.
+const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+
+/// How a backend call failed.
+#[derive(Debug, Error)]
+pub enum BackendError {
+    /// Not reachable, timed out, or answered 5xx: worth retrying later.
+    #[error("backend unavailable: {0}")]
+    Unavailable(String),
+    /// The token is missing, expired or revoked.
+    #[error("backend refused the session token")]
+    Unauthorized,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The backend refused the input (400/409/422) and said why.
+    #[error("{message}")]
+    Rejected { status: u16, message: String },
+    /// The backend answered something this frontend does not understand.
+    #[error("unexpected backend answer: {0}")]
+    Protocol(String),
+}
+
+/// `{token, user_id}` from sign-up and log-in.
+#[derive(Debug, Deserialize)]
+struct AuthReply {
+    token: String,
+    user_id: UserId,
+}
+
+/// A task as the backend returns it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiTask {
+    pub id: i64,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub completed: bool,
+    #[serde(default)]
+    pub priority: Priority,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// One page of tasks and how many match in all.
+#[derive(Debug, Clone)]
+pub struct TaskList {
+    pub tasks: Vec<ApiTask>,
+    pub total: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum TaskListWire {
+    Page { tasks: Vec<ApiTask>, total: u64 },
+    Bare(Vec<ApiTask>),
+}
+
+/// What the task list shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskFilter {
+    pub status: StatusFilter,
+    pub search: Option<String>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// A task to create or the new values of one being edited.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskFields {
+    pub title: String,
+    pub description: String,
+    pub priority: Priority,
+    pub tags: Vec<String>,
+    /// `None` serialises as `null`, which clears the due date on update.
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// The backend's answer to one chat message.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChatReply {
+    pub conversation_id: i64,
+    pub response: String,
+    #[serde(default)]
+    pub tool_calls: Vec<ToolCall>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiConversation {
+    pub id: i64,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ConversationListWire {
+    Wrapped { conversations: Vec<ApiConversation> },
+    Bare(Vec<ApiConversation>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiMessage {
+    pub role: String,
+    pub content: String,
+    #[serde(default)]
+    pub tool_calls: Vec<ToolCall>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MessagesWire {
+    Wrapped { messages: Vec<ApiMessage> },
+    Bare(Vec<ApiMessage>),
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: String,
+}
+
+/// A pooled client for the backend API. Cheap to clone.
+#[derive(Clone)]
+pub struct BackendClient {
+    base: BackendUrl,
+    http: Client<HttpConnector, Full<Bytes>>,
+    timeout: Duration,
+    chat_timeout: Duration,
+}
+
+impl BackendClient {
+    pub fn new(config: &WebConfig) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(Duration::from_secs(2)));
+        connector.set_nodelay(true);
+        let http = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .pool_max_idle_per_host(64)
+            .build(connector);
+        Self {
+            base: config.backend_url.clone(),
+            http,
+            timeout: config.backend_timeout,
+            chat_timeout: config.chat_timeout,
+        }
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        limit: Duration,
+    ) -> Result<(StatusCode, Bytes), BackendError> {
+        let mut request = Request::builder().method(method).uri(self.base.join(path)).header(header::ACCEPT, "application/json");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(bytes) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Full::new(Bytes::from(bytes))
+            }
+            None => Full::new(Bytes::new()),
+        };
+        let request = request.body(body).map_err(|e| BackendError::Protocol(format!("bad request: {e}")))?;
+        let exchange = async {
+            let response = self.http.request(request).await.map_err(|e| BackendError::Unavailable(e.to_string()))?;
+            let status = response.status();
+            let bytes = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
+                .collect()
+                .await
+                .map_err(|e| BackendError::Unavailable(format!("reading the answer: {e}")))?
+                .to_bytes();
+            Ok((status, bytes))
+        };
+        tokio::time::timeout(limit, exchange)
+            .await
+            .map_err(|_| BackendError::Unavailable(format!("no answer within {} s", limit.as_secs())))?
+    }
+
+    /// Sends a call and decodes a 2xx JSON answer; maps error statuses.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        what: &'static str,
+        limit: Duration,
+    ) -> Result<T, BackendError> {
+        let (status, bytes) = self.send(method, path, token, body, limit).await?;
+        check_status(status, &bytes, what)?;
+        serde_json::from_slice(&bytes).map_err(|e| BackendError::Protocol(format!("{what}: {e}")))
+    }
+
+    async fn call_no_content(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        what: &'static str,
+    ) -> Result<(), BackendError> {
+        let (status, bytes) = self.send(method, path, Some(token), None, self.timeout).await?;
+        check_status(status, &bytes, what)
+    }
+
+    #[instrument(skip_all)]
+    pub async fn signup(&self, email: &str, password: &str, name: &str) -> Result<(UserId, String), BackendError> {
+        let body = json(&serde_json::json!({ "email": email, "password": password, "name": name }))?;
+        let reply: AuthReply =
+            self.call(Method::POST, "/api/auth/signup", None, Some(body), "account", self.timeout).await?;
+        Ok((reply.user_id, reply.token))
+    }
+
+    #[instrument(skip_all)]
+    pub async fn login(&self, email: &str, password: &str) -> Result<(UserId, String), BackendError> {
+        let body = json(&serde_json::json!({ "email": email, "password": password }))?;
+        let reply: AuthReply =
+            self.call(Method::POST, "/api/auth/login", None, Some(body), "account", self.timeout).await?;
+        Ok((reply.user_id, reply.token))
+    }
+
+    #[instrument(skip_all, fields(user = %account.user_id, status = filter.status.as_str()))]
+    pub async fn list_tasks(&self, account: &Account, filter: &TaskFilter) -> Result<TaskList, BackendError> {
+        let mut query: Vec<(&str, String)> = vec![
+            ("status", filter.status.as_str().to_string()),
+            ("sort", "created".into()),
+            ("order", "desc".into()),
+            ("limit", filter.limit.to_string()),
+            ("offset", filter.offset.to_string()),
+        ];
+        if let Some(q) = &filter.search {
+            query.push(("q", q.clone()));
+        }
+        let query = serde_urlencoded::to_string(&query).map_err(|e| BackendError::Protocol(e.to_string()))?;
+        let path = format!("/api/{}/tasks?{query}", account.user_id);
+        let wire: TaskListWire = self.call(Method::GET, &path, Some(&account.token), None, "task", self.timeout).await?;
+        Ok(match wire {
+            TaskListWire::Page { tasks, total } => TaskList { tasks, total },
+            TaskListWire::Bare(tasks) => TaskList { total: tasks.len() as u64, tasks },
+        })
+    }
+
+    #[instrument(skip_all, fields(user = %account.user_id, task = id))]
+    pub async fn task(&self, account: &Account, id: i64) -> Result<ApiTask, BackendError> {
+        let path = format!("/api/{}/tasks/{id}", account.user_id);
+        self.call(Method::GET, &path, Some(&account.token), None, "task", self.timeout).await
+    }
+
+    #[instrument(skip_all, fields(user = %account.user_id))]
+    pub async fn create_task(&self, account: &Account, fields: &TaskFields) -> Result<ApiTask, BackendError> {
+        let path = format!("/api/{}/tasks", account.user_id);
+        let mut body = serde_json::to_value(fields).map_err(|e| BackendError::Protocol(e.to_string()))?;
+        // On create, absent and null mean the same; leave the empties out entirely.
+        if let Some(map) = body.as_object_mut() {
+            map.retain(|_, v| !(v.is_null() || v.as_str() == Some("")));
+        }
+        self.call(Method::POST, &path, Some(&account.token), Some(json(&body)?), "task", self.timeout).await
+    }
+
+    #[instrument(skip_all, fields(user = %account.user_id, task = id))]
+    pub async fn update_task(&self, account: &Account, id: i64, fields: &TaskFields) -> Result<ApiTask, BackendError> {
+        let path = format!("/api/{}/tasks/{id}", account.user_id);
+        self.call(Method::PATCH, &path, Some(&account.token), Some(json(fields)?), "task", self.timeout).await
+    }
+
+    #[instrument(skip_all, fields(user = %account.user_id, task = id))]
+    pub async fn toggle_task(&self, account: &Account, id: i64) -> Result<ApiTask, BackendError> {
+        let path = format!("/api/{}/tasks/{id}/complete", account.user_id);
+        self.call(Method::PATCH, &path, Some(&account.token), None, "task", self.timeout).await
+    }
+
+    #[instrument(skip_all, fields(user = %account.user_id, task = id))]
+    pub async fn delete_task(&self, account: &Account, id: i64) -> Result<(), BackendError> {
+        let path = format!("/api/{}/tasks/{id}", account.user_id);
+        self.call_no_content(Method::DELETE, &path, &account.token, "task").await
+    }
+
+    #[instrument(skip_all, fields(user = %account.user_id, conversation = ?conversation_id))]
+    pub async fn chat(
+        &self,
+        account: &Account,
+        conversation_id: Option<i64>,
+        message: &str,
+    ) -> Result<ChatReply, BackendError> {
+        let path = format!("/api/{}/chat", account.user_id);
+        let mut body = serde_json::json!({ "message": message });
+        if let Some(id) = conversation_id {
+            body["conversation_id"] = id.into();
+        }
+        self.call(Method::POST, &path, Some(&account.token), Some(json(&body)?), "conversation", self.chat_timeout).await
+    }
+
+    #[instrument(skip_all, fields(user = %account.user_id))]
+    pub async fn conversations(&self, account: &Account) -> Result<Vec<ApiConversation>, BackendError> {
+        let path = format!("/api/{}/conversations?limit=20", account.user_id);
+        let wire: ConversationListWire =
+            self.call(Method::GET, &path, Some(&account.token), None, "conversation", self.timeout).await?;
+        Ok(match wire {
+            ConversationListWire::Wrapped { conversations } | ConversationListWire::Bare(conversations) => conversations,
+        })
+    }
+
+    #[instrument(skip_all, fields(user = %account.user_id, conversation = id))]
+    pub async fn messages(&self, account: &Account, id: i64) -> Result<Vec<ApiMessage>, BackendError> {
+        let path = format!("/api/{}/conversations/{id}", account.user_id);
+        let wire: MessagesWire =
+            self.call(Method::GET, &path, Some(&account.token), None, "conversation", self.timeout).await?;
+        Ok(match wire {
+            MessagesWire::Wrapped { messages } | MessagesWire::Bare(messages) => messages,
+        })
+    }
+
+    /// Whether the backend answers its liveness probe.
+    pub async fn is_up(&self) -> bool {
+        matches!(self.send(Method::GET, "/health", None, None, self.timeout).await, Ok((s, _)) if s.is_success())
+    }
+}
+
+fn json<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, BackendError> {
+    serde_json::to_vec(value).map_err(|e| BackendError::Protocol(format!("encoding: {e}")))
+}
+
+fn check_status(status: StatusCode, body: &[u8], what: &'static str) -> Result<(), BackendError> {
+    if status.is_success() {
+        return Ok(());
+    }
+    let message = || {
+        serde_json::from_slice::<ErrorBody>(body)
+            .map(|b| b.error)
+            .unwrap_or_else(|_| format!("the service answered {status}"))
+    };
+    Err(match status {
+        StatusCode::UNAUTHORIZED => BackendError::Unauthorized,
+        StatusCode::NOT_FOUND => BackendError::NotFound(what),
+        s if s.is_server_error() => BackendError::Unavailable(format!("{s}")),
+        s if s.is_client_error() => BackendError::Rejected { status: s.as_u16(), message: message() },
+        s => BackendError::Protocol(format!("status {s}")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_statuses_map_to_what_a_person_can_act_on() {
+        assert!(matches!(check_status(StatusCode::UNAUTHORIZED, b"", "task"), Err(BackendError::Unauthorized)));
+        assert!(matches!(check_status(StatusCode::NOT_FOUND, b"", "task"), Err(BackendError::NotFound("task"))));
+        assert!(matches!(check_status(StatusCode::BAD_GATEWAY, b"", "task"), Err(BackendError::Unavailable(_))));
+        match check_status(StatusCode::CONFLICT, br#"{"error":"email already registered"}"#, "account") {
+            Err(BackendError::Rejected { status: 409, message }) => assert_eq!(message, "email already registered"),
+            other => panic!("{other:?}"),
+        }
+        assert!(check_status(StatusCode::NO_CONTENT, b"", "task").is_ok());
+    }
+
+    #[test]
+    fn task_lists_decode_in_both_shapes() {
+        let page: TaskListWire =
+            serde_json::from_str(r#"{"tasks":[{"id":1,"title":"a","priority":"high","tags":["x"]}],"total":7}"#).unwrap();
+        assert!(matches!(page, TaskListWire::Page { total: 7, .. }));
+        let bare: TaskListWire = serde_json::from_str(r#"[{"id":1,"title":"a"}]"#).unwrap();
+        assert!(matches!(bare, TaskListWire::Bare(v) if v.len() == 1));
+    }
+}
