@@ -1,1 +1,15 @@
-pub fn x(){}
+//! kubectl-assist: plain-language Kubernetes operations.
+//!
+//! A request ("scale the frontend to 2 replicas") becomes a [`planner::Plan`] of
+//! typed [`ops::Operation`]s. The planners only read the operator's words; the
+//! [`resolve::Resolver`] turns names into objects; [`safety`] shows the plan and
+//! asks before any write; [`ops::Executor`] runs it through the Kubernetes API;
+//! [`audit`] appends what happened to a JSON-lines log.
+
+pub mod analyze;
+pub mod error;
+pub mod ops;
+pub mod quantity;
+pub mod resolve;
+
+pub use error::{AssistError, Result};

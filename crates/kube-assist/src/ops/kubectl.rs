@@ -1,0 +1,164 @@
+//! The kubectl command line equivalent to each operation, for `Running: ...` lines
+//! and the audit log. It is what an operator would type to do the same by hand.
+
+use super::{Operation, ReplicaChange, ResourceValues, Target};
+
+fn ns_flag(namespace: Option<&str>) -> String {
+    match namespace {
+        Some(ns) => format!(" -n {ns}"),
+        None => " -A".to_string(),
+    }
+}
+
+fn object(t: &Target) -> String {
+    let kind = t.kind.map(|k| k.kubectl_name()).unwrap_or("deployment");
+    match &t.name {
+        Some(n) => format!("{kind}/{n}"),
+        None => kind.to_string(),
+    }
+}
+
+fn scoped(t: &Target) -> String {
+    let kind_scoped = t.kind.is_some_and(|k| k.is_cluster_scoped());
+    match (&t.namespace, kind_scoped) {
+        (_, true) => String::new(),
+        (Some(ns), false) => format!(" -n {ns}"),
+        (None, false) => String::new(),
+    }
+}
+
+fn resources(flag: &str, r: &ResourceValues) -> String {
+    let mut parts = Vec::new();
+    if let Some(c) = &r.cpu {
+        parts.push(format!("cpu={c}"));
+    }
+    if let Some(m) = &r.memory {
+        parts.push(format!("memory={m}"));
+    }
+    if parts.is_empty() { String::new() } else { format!(" --{flag}={}", parts.join(",")) }
+}
+
+const ANALYZED: &str = "pods,deployments,replicasets,services,endpoints,nodes,pvc,jobs,events";
+
+pub(super) fn render(op: &Operation) -> String {
+    match op {
+        Operation::List(o) => {
+            let sel = o.selector.as_ref().map(|s| format!(" -l {s}")).unwrap_or_default();
+            let ns = if o.kind.is_cluster_scoped() { String::new() } else { ns_flag(o.namespace.as_deref()) };
+            format!("kubectl get {}{sel}{ns}", o.kind.kubectl_name())
+        }
+        Operation::Get(o) => format!("kubectl get {}{}", object(&o.target), scoped(&o.target)),
+        Operation::Describe(o) => format!("kubectl describe {}{}", object(&o.target), scoped(&o.target)),
+        Operation::Events(o) => {
+            let mut s = "kubectl get events".to_string();
+            if let Some(t) = &o.target
+                && let Some(name) = &t.name
+            {
+                s.push_str(&format!(" --field-selector involvedObject.name={name}"));
+            }
+            if o.warnings_only {
+                s.push_str(if s.contains("--field-selector") { ",type=Warning" } else { " --field-selector type=Warning" });
+            }
+            let ns = o.namespace.as_deref().or(o.target.as_ref().and_then(|t| t.namespace.as_deref()));
+            s.push_str(&ns_flag(ns));
+            s
+        }
+        Operation::Logs(o) => {
+            let mut s = format!("kubectl logs {} --tail={}", object(&o.target), o.tail);
+            if let Some(c) = &o.container {
+                s.push_str(&format!(" -c {c}"));
+            }
+            if o.previous {
+                s.push_str(" --previous");
+            }
+            s.push_str(&scoped(&o.target));
+            if o.errors_only {
+                s.push_str(" | grep -iE 'error|exception|fatal|panic|fail'");
+            }
+            s
+        }
+        Operation::Scale(o) => {
+            let replicas = match o.replicas {
+                ReplicaChange::To(n) => n.to_string(),
+                ReplicaChange::By(d) => format!("{d:+}"),
+                ReplicaChange::Times(f) => format!("x{f}"),
+            };
+            format!("kubectl scale {} --replicas={replicas}{}", object(&o.target), scoped(&o.target))
+        }
+        Operation::RolloutRestart(o) => format!("kubectl rollout restart {}{}", object(&o.target), scoped(&o.target)),
+        Operation::RolloutUndo(o) => {
+            let rev = o.to_revision.map(|r| format!(" --to-revision={r}")).unwrap_or_default();
+            format!("kubectl rollout undo {}{rev}{}", object(&o.target), scoped(&o.target))
+        }
+        Operation::RolloutStatus(o) => {
+            format!("kubectl rollout status {} --timeout={}s{}", object(&o.target), o.timeout_secs, scoped(&o.target))
+        }
+        Operation::SetImage(o) => {
+            let c = o.container.as_deref().unwrap_or("*");
+            format!("kubectl set image {} {c}={}{}", object(&o.target), o.image, scoped(&o.target))
+        }
+        Operation::SetResources(o) => {
+            let c = o.container.as_ref().map(|c| format!(" -c {c}")).unwrap_or_default();
+            format!(
+                "kubectl set resources {}{c}{}{}{}",
+                object(&o.target),
+                resources("requests", &o.requests),
+                resources("limits", &o.limits),
+                scoped(&o.target)
+            )
+        }
+        Operation::Patch(o) => {
+            format!("kubectl patch {} --type=merge -p '{}'{}", object(&o.target), o.patch, scoped(&o.target))
+        }
+        Operation::DeletePod(o) => {
+            let t = Target { kind: Some(super::Kind::Pod), ..o.target.clone() };
+            format!("kubectl delete {}{}", object(&t), scoped(&t))
+        }
+        Operation::Health(o) => format!("kubectl get {ANALYZED}{}", ns_flag(o.namespace.as_deref())),
+        Operation::Diagnose(o) => {
+            let ns = o.namespace.as_deref().or(o.target.as_ref().and_then(|t| t.namespace.as_deref()));
+            match o.target.as_ref().filter(|t| t.name.is_some()) {
+                Some(t) => format!("kubectl describe {}{} && kubectl get events{}", object(t), scoped(t), ns_flag(ns)),
+                None => format!("kubectl get {ANALYZED}{}", ns_flag(ns)),
+            }
+        }
+        Operation::Optimize(o) => {
+            let ns = o.namespace.as_deref().or(o.target.as_ref().and_then(|t| t.namespace.as_deref()));
+            format!("kubectl top pods --containers{}", ns_flag(ns))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::*;
+
+    fn t(kind: Kind, name: &str, ns: &str) -> Target {
+        Target { kind: Some(kind), name: Some(name.into()), namespace: Some(ns.into()) }
+    }
+
+    #[test]
+    fn renders_like_kubectl() {
+        let scale = Operation::Scale(ScaleOp { target: t(Kind::Deployment, "frontend", "todo"), replicas: ReplicaChange::To(2) });
+        assert_eq!(scale.kubectl(), "kubectl scale deployment/frontend --replicas=2 -n todo");
+        let logs = Operation::Logs(LogsOp {
+            target: t(Kind::Pod, "backend-1", "todo"),
+            container: None,
+            tail: 50,
+            previous: true,
+            errors_only: false,
+        });
+        assert_eq!(logs.kubectl(), "kubectl logs pod/backend-1 --tail=50 --previous -n todo");
+        let list = Operation::List(ListOp { kind: Kind::Pod, namespace: None, selector: Some("app=x".into()) });
+        assert_eq!(list.kubectl(), "kubectl get pod -l app=x -A");
+        let res = Operation::SetResources(SetResourcesOp {
+            target: t(Kind::Deployment, "backend", "todo"),
+            container: Some("api".into()),
+            requests: ResourceValues { cpu: Some("100m".into()), memory: None },
+            limits: ResourceValues { cpu: None, memory: Some("256Mi".into()) },
+        });
+        assert_eq!(res.kubectl(), "kubectl set resources deployment/backend -c api --requests=cpu=100m --limits=memory=256Mi -n todo");
+        let node = Operation::Describe(DescribeOp { target: t(Kind::Node, "n1", "ignored") });
+        assert_eq!(node.kubectl(), "kubectl describe node/n1");
+    }
+}
