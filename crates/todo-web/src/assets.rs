@@ -41,7 +41,11 @@ pub struct Assets {
 impl Assets {
     pub fn new() -> Self {
         let mut by_name = HashMap::new();
-        let mut add = |stem: &str, ext: &str, bytes: &'static [u8], content_type: &'static str, versioned: bool| {
+        let mut add = |stem: &str,
+                       ext: &str,
+                       bytes: &'static [u8],
+                       content_type: &'static str,
+                       versioned: bool| {
             let name = if versioned {
                 format!("{stem}.{ext}")
             } else {
@@ -49,13 +53,31 @@ impl Assets {
                 let short: String = hash.iter().take(6).map(|b| format!("{b:02x}")).collect();
                 format!("{stem}.{short}.{ext}")
             };
-            by_name.insert(name.clone(), Asset { bytes, content_type });
+            by_name.insert(
+                name.clone(),
+                Asset {
+                    bytes,
+                    content_type,
+                },
+            );
             Arc::<str>::from(format!("/assets/{name}"))
         };
         let urls = AssetUrls {
             // htmx's file name carries its pinned version, which changes whenever the file does.
-            htmx: add(&format!("htmx-{HTMX_VERSION}.min"), "js", HTMX, "text/javascript; charset=utf-8", true),
-            app_script: add("app", "js", APP_SCRIPT, "text/javascript; charset=utf-8", false),
+            htmx: add(
+                &format!("htmx-{HTMX_VERSION}.min"),
+                "js",
+                HTMX,
+                "text/javascript; charset=utf-8",
+                true,
+            ),
+            app_script: add(
+                "app",
+                "js",
+                APP_SCRIPT,
+                "text/javascript; charset=utf-8",
+                false,
+            ),
             stylesheet: add("style", "css", STYLESHEET, "text/css; charset=utf-8", false),
             icon: add("icon", "svg", ICON, "image/svg+xml", false),
         };
@@ -79,8 +101,14 @@ pub async fn serve_asset(State(state): State<AppState>, Path(name): Path<String>
         Some(asset) => {
             let mut response = asset.bytes.into_response();
             let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.content_type),
+            );
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            );
             response
         }
         None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
@@ -95,11 +123,19 @@ mod tests {
     fn urls_are_content_addressed_and_resolvable() {
         let assets = Assets::new();
         assert_eq!(&*assets.urls.htmx, "/assets/htmx-2.0.11.min.js");
-        for url in [&assets.urls.app_script, &assets.urls.stylesheet, &assets.urls.icon, &assets.urls.htmx] {
+        for url in [
+            &assets.urls.app_script,
+            &assets.urls.stylesheet,
+            &assets.urls.icon,
+            &assets.urls.htmx,
+        ] {
             let name = url.strip_prefix("/assets/").unwrap();
             assert!(assets.get(name).is_some(), "{url}");
         }
         assert!(assets.urls.stylesheet.len() > "/assets/style..css".len() + 8);
-        assert!(assets.get("style.css").is_none(), "unhashed names are not served");
+        assert!(
+            assets.get("style.css").is_none(),
+            "unhashed names are not served"
+        );
     }
 }

@@ -179,7 +179,10 @@ impl BackendClient {
         body: Option<Vec<u8>>,
         limit: Duration,
     ) -> Result<(StatusCode, Bytes), BackendError> {
-        let mut request = Request::builder().method(method).uri(self.base.join(path)).header(header::ACCEPT, "application/json");
+        let mut request = Request::builder()
+            .method(method)
+            .uri(self.base.join(path))
+            .header(header::ACCEPT, "application/json");
         if let Some(token) = token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
@@ -190,9 +193,15 @@ impl BackendClient {
             }
             None => Full::new(Bytes::new()),
         };
-        let request = request.body(body).map_err(|e| BackendError::Protocol(format!("bad request: {e}")))?;
+        let request = request
+            .body(body)
+            .map_err(|e| BackendError::Protocol(format!("bad request: {e}")))?;
         let exchange = async {
-            let response = self.http.request(request).await.map_err(|e| BackendError::Unavailable(e.to_string()))?;
+            let response = self
+                .http
+                .request(request)
+                .await
+                .map_err(|e| BackendError::Unavailable(e.to_string()))?;
             let status = response.status();
             let bytes = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
                 .collect()
@@ -201,9 +210,9 @@ impl BackendClient {
                 .to_bytes();
             Ok((status, bytes))
         };
-        tokio::time::timeout(limit, exchange)
-            .await
-            .map_err(|_| BackendError::Unavailable(format!("no answer within {} s", limit.as_secs())))?
+        tokio::time::timeout(limit, exchange).await.map_err(|_| {
+            BackendError::Unavailable(format!("no answer within {} s", limit.as_secs()))
+        })?
     }
 
     /// Sends a call and decodes a 2xx JSON answer; maps error statuses.
@@ -228,28 +237,60 @@ impl BackendClient {
         token: &str,
         what: &'static str,
     ) -> Result<(), BackendError> {
-        let (status, bytes) = self.send(method, path, Some(token), None, self.timeout).await?;
+        let (status, bytes) = self
+            .send(method, path, Some(token), None, self.timeout)
+            .await?;
         check_status(status, &bytes, what)
     }
 
     #[instrument(skip_all)]
-    pub async fn signup(&self, email: &str, password: &str, name: &str) -> Result<(UserId, String), BackendError> {
-        let body = json(&serde_json::json!({ "email": email, "password": password, "name": name }))?;
-        let reply: AuthReply =
-            self.call(Method::POST, "/api/auth/signup", None, Some(body), "account", self.timeout).await?;
+    pub async fn signup(
+        &self,
+        email: &str,
+        password: &str,
+        name: &str,
+    ) -> Result<(UserId, String), BackendError> {
+        let body =
+            json(&serde_json::json!({ "email": email, "password": password, "name": name }))?;
+        let reply: AuthReply = self
+            .call(
+                Method::POST,
+                "/api/auth/signup",
+                None,
+                Some(body),
+                "account",
+                self.timeout,
+            )
+            .await?;
         Ok((reply.user_id, reply.token))
     }
 
     #[instrument(skip_all)]
-    pub async fn login(&self, email: &str, password: &str) -> Result<(UserId, String), BackendError> {
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<(UserId, String), BackendError> {
         let body = json(&serde_json::json!({ "email": email, "password": password }))?;
-        let reply: AuthReply =
-            self.call(Method::POST, "/api/auth/login", None, Some(body), "account", self.timeout).await?;
+        let reply: AuthReply = self
+            .call(
+                Method::POST,
+                "/api/auth/login",
+                None,
+                Some(body),
+                "account",
+                self.timeout,
+            )
+            .await?;
         Ok((reply.user_id, reply.token))
     }
 
     #[instrument(skip_all, fields(user = %account.user_id, status = filter.status.as_str()))]
-    pub async fn list_tasks(&self, account: &Account, filter: &TaskFilter) -> Result<TaskList, BackendError> {
+    pub async fn list_tasks(
+        &self,
+        account: &Account,
+        filter: &TaskFilter,
+    ) -> Result<TaskList, BackendError> {
         let mut query: Vec<(&str, String)> = vec![
             ("status", filter.status.as_str().to_string()),
             ("sort", "created".into()),
@@ -260,48 +301,104 @@ impl BackendClient {
         if let Some(q) = &filter.search {
             query.push(("q", q.clone()));
         }
-        let query = serde_urlencoded::to_string(&query).map_err(|e| BackendError::Protocol(e.to_string()))?;
+        let query = serde_urlencoded::to_string(&query)
+            .map_err(|e| BackendError::Protocol(e.to_string()))?;
         let path = format!("/api/{}/tasks?{query}", account.user_id);
-        let wire: TaskListWire = self.call(Method::GET, &path, Some(&account.token), None, "task", self.timeout).await?;
+        let wire: TaskListWire = self
+            .call(
+                Method::GET,
+                &path,
+                Some(&account.token),
+                None,
+                "task",
+                self.timeout,
+            )
+            .await?;
         Ok(match wire {
             TaskListWire::Page { tasks, total } => TaskList { tasks, total },
-            TaskListWire::Bare(tasks) => TaskList { total: tasks.len() as u64, tasks },
+            TaskListWire::Bare(tasks) => TaskList {
+                total: tasks.len() as u64,
+                tasks,
+            },
         })
     }
 
     #[instrument(skip_all, fields(user = %account.user_id, task = id))]
     pub async fn task(&self, account: &Account, id: i64) -> Result<ApiTask, BackendError> {
         let path = format!("/api/{}/tasks/{id}", account.user_id);
-        self.call(Method::GET, &path, Some(&account.token), None, "task", self.timeout).await
+        self.call(
+            Method::GET,
+            &path,
+            Some(&account.token),
+            None,
+            "task",
+            self.timeout,
+        )
+        .await
     }
 
     #[instrument(skip_all, fields(user = %account.user_id))]
-    pub async fn create_task(&self, account: &Account, fields: &TaskFields) -> Result<ApiTask, BackendError> {
+    pub async fn create_task(
+        &self,
+        account: &Account,
+        fields: &TaskFields,
+    ) -> Result<ApiTask, BackendError> {
         let path = format!("/api/{}/tasks", account.user_id);
-        let mut body = serde_json::to_value(fields).map_err(|e| BackendError::Protocol(e.to_string()))?;
+        let mut body =
+            serde_json::to_value(fields).map_err(|e| BackendError::Protocol(e.to_string()))?;
         // On create, absent and null mean the same; leave the empties out entirely.
         if let Some(map) = body.as_object_mut() {
             map.retain(|_, v| !(v.is_null() || v.as_str() == Some("")));
         }
-        self.call(Method::POST, &path, Some(&account.token), Some(json(&body)?), "task", self.timeout).await
+        self.call(
+            Method::POST,
+            &path,
+            Some(&account.token),
+            Some(json(&body)?),
+            "task",
+            self.timeout,
+        )
+        .await
     }
 
     #[instrument(skip_all, fields(user = %account.user_id, task = id))]
-    pub async fn update_task(&self, account: &Account, id: i64, fields: &TaskFields) -> Result<ApiTask, BackendError> {
+    pub async fn update_task(
+        &self,
+        account: &Account,
+        id: i64,
+        fields: &TaskFields,
+    ) -> Result<ApiTask, BackendError> {
         let path = format!("/api/{}/tasks/{id}", account.user_id);
-        self.call(Method::PATCH, &path, Some(&account.token), Some(json(fields)?), "task", self.timeout).await
+        self.call(
+            Method::PATCH,
+            &path,
+            Some(&account.token),
+            Some(json(fields)?),
+            "task",
+            self.timeout,
+        )
+        .await
     }
 
     #[instrument(skip_all, fields(user = %account.user_id, task = id))]
     pub async fn toggle_task(&self, account: &Account, id: i64) -> Result<ApiTask, BackendError> {
         let path = format!("/api/{}/tasks/{id}/complete", account.user_id);
-        self.call(Method::PATCH, &path, Some(&account.token), None, "task", self.timeout).await
+        self.call(
+            Method::PATCH,
+            &path,
+            Some(&account.token),
+            None,
+            "task",
+            self.timeout,
+        )
+        .await
     }
 
     #[instrument(skip_all, fields(user = %account.user_id, task = id))]
     pub async fn delete_task(&self, account: &Account, id: i64) -> Result<(), BackendError> {
         let path = format!("/api/{}/tasks/{id}", account.user_id);
-        self.call_no_content(Method::DELETE, &path, &account.token, "task").await
+        self.call_no_content(Method::DELETE, &path, &account.token, "task")
+            .await
     }
 
     #[instrument(skip_all, fields(user = %account.user_id, conversation = ?conversation_id))]
@@ -316,24 +413,56 @@ impl BackendClient {
         if let Some(id) = conversation_id {
             body["conversation_id"] = id.into();
         }
-        self.call(Method::POST, &path, Some(&account.token), Some(json(&body)?), "conversation", self.chat_timeout).await
+        self.call(
+            Method::POST,
+            &path,
+            Some(&account.token),
+            Some(json(&body)?),
+            "conversation",
+            self.chat_timeout,
+        )
+        .await
     }
 
     #[instrument(skip_all, fields(user = %account.user_id))]
-    pub async fn conversations(&self, account: &Account) -> Result<Vec<ApiConversation>, BackendError> {
+    pub async fn conversations(
+        &self,
+        account: &Account,
+    ) -> Result<Vec<ApiConversation>, BackendError> {
         let path = format!("/api/{}/conversations?limit=20", account.user_id);
-        let wire: ConversationListWire =
-            self.call(Method::GET, &path, Some(&account.token), None, "conversation", self.timeout).await?;
+        let wire: ConversationListWire = self
+            .call(
+                Method::GET,
+                &path,
+                Some(&account.token),
+                None,
+                "conversation",
+                self.timeout,
+            )
+            .await?;
         Ok(match wire {
-            ConversationListWire::Wrapped { conversations } | ConversationListWire::Bare(conversations) => conversations,
+            ConversationListWire::Wrapped { conversations }
+            | ConversationListWire::Bare(conversations) => conversations,
         })
     }
 
     #[instrument(skip_all, fields(user = %account.user_id, conversation = id))]
-    pub async fn messages(&self, account: &Account, id: i64) -> Result<Vec<ApiMessage>, BackendError> {
+    pub async fn messages(
+        &self,
+        account: &Account,
+        id: i64,
+    ) -> Result<Vec<ApiMessage>, BackendError> {
         let path = format!("/api/{}/conversations/{id}", account.user_id);
-        let wire: MessagesWire =
-            self.call(Method::GET, &path, Some(&account.token), None, "conversation", self.timeout).await?;
+        let wire: MessagesWire = self
+            .call(
+                Method::GET,
+                &path,
+                Some(&account.token),
+                None,
+                "conversation",
+                self.timeout,
+            )
+            .await?;
         Ok(match wire {
             MessagesWire::Wrapped { messages } | MessagesWire::Bare(messages) => messages,
         })
@@ -362,7 +491,10 @@ fn check_status(status: StatusCode, body: &[u8], what: &'static str) -> Result<(
         StatusCode::UNAUTHORIZED => BackendError::Unauthorized,
         StatusCode::NOT_FOUND => BackendError::NotFound(what),
         s if s.is_server_error() => BackendError::Unavailable(format!("{s}")),
-        s if s.is_client_error() => BackendError::Rejected { status: s.as_u16(), message: message() },
+        s if s.is_client_error() => BackendError::Rejected {
+            status: s.as_u16(),
+            message: message(),
+        },
         s => BackendError::Protocol(format!("status {s}")),
     })
 }
@@ -373,11 +505,27 @@ mod tests {
 
     #[test]
     fn error_statuses_map_to_what_a_person_can_act_on() {
-        assert!(matches!(check_status(StatusCode::UNAUTHORIZED, b"", "task"), Err(BackendError::Unauthorized)));
-        assert!(matches!(check_status(StatusCode::NOT_FOUND, b"", "task"), Err(BackendError::NotFound("task"))));
-        assert!(matches!(check_status(StatusCode::BAD_GATEWAY, b"", "task"), Err(BackendError::Unavailable(_))));
-        match check_status(StatusCode::CONFLICT, br#"{"error":"email already registered"}"#, "account") {
-            Err(BackendError::Rejected { status: 409, message }) => assert_eq!(message, "email already registered"),
+        assert!(matches!(
+            check_status(StatusCode::UNAUTHORIZED, b"", "task"),
+            Err(BackendError::Unauthorized)
+        ));
+        assert!(matches!(
+            check_status(StatusCode::NOT_FOUND, b"", "task"),
+            Err(BackendError::NotFound("task"))
+        ));
+        assert!(matches!(
+            check_status(StatusCode::BAD_GATEWAY, b"", "task"),
+            Err(BackendError::Unavailable(_))
+        ));
+        match check_status(
+            StatusCode::CONFLICT,
+            br#"{"error":"email already registered"}"#,
+            "account",
+        ) {
+            Err(BackendError::Rejected {
+                status: 409,
+                message,
+            }) => assert_eq!(message, "email already registered"),
             other => panic!("{other:?}"),
         }
         assert!(check_status(StatusCode::NO_CONTENT, b"", "task").is_ok());
@@ -385,8 +533,10 @@ mod tests {
 
     #[test]
     fn task_lists_decode_in_both_shapes() {
-        let page: TaskListWire =
-            serde_json::from_str(r#"{"tasks":[{"id":1,"title":"a","priority":"high","tags":["x"]}],"total":7}"#).unwrap();
+        let page: TaskListWire = serde_json::from_str(
+            r#"{"tasks":[{"id":1,"title":"a","priority":"high","tags":["x"]}],"total":7}"#,
+        )
+        .unwrap();
         assert!(matches!(page, TaskListWire::Page { total: 7, .. }));
         let bare: TaskListWire = serde_json::from_str(r#"[{"id":1,"title":"a"}]"#).unwrap();
         assert!(matches!(bare, TaskListWire::Bare(v) if v.len() == 1));

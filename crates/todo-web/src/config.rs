@@ -30,7 +30,10 @@ impl FromStr for BackendUrl {
 
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
         let bad = |why: &str| WebError::Config(format!("BACKEND_URL {raw:?}: {why}"));
-        let uri: http::Uri = raw.trim().parse().map_err(|_| bad("not a URL; use e.g. http://127.0.0.1:8000"))?;
+        let uri: http::Uri = raw
+            .trim()
+            .parse()
+            .map_err(|_| bad("not a URL; use e.g. http://127.0.0.1:8000"))?;
         match uri.scheme_str() {
             Some("http") => {}
             Some("https") => {
@@ -45,7 +48,9 @@ impl FromStr for BackendUrl {
             return Err(bad("must not have a query string"));
         }
         let path = uri.path().trim_end_matches('/');
-        Ok(Self { base: format!("http://{authority}{path}") })
+        Ok(Self {
+            base: format!("http://{authority}{path}"),
+        })
     }
 }
 
@@ -60,7 +65,8 @@ impl SessionSecret {
     /// A random secret: sessions then last only as long as the process.
     pub fn random() -> Result<Self, WebError> {
         let mut bytes = vec![0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| WebError::Internal(format!("no randomness: {e}")))?;
+        getrandom::fill(&mut bytes)
+            .map_err(|e| WebError::Internal(format!("no randomness: {e}")))?;
         Ok(Self(bytes))
     }
 
@@ -109,7 +115,9 @@ impl FromStr for CookieSecurity {
             "auto" => Ok(Self::Auto),
             "always" | "true" | "1" => Ok(Self::Always),
             "never" | "false" | "0" => Ok(Self::Never),
-            other => Err(WebError::Config(format!("secure cookies {other:?}: use auto, always or never"))),
+            other => Err(WebError::Config(format!(
+                "secure cookies {other:?}: use auto, always or never"
+            ))),
         }
     }
 }
@@ -147,9 +155,25 @@ mod tests {
 
     #[test]
     fn backend_url_accepts_plain_http_only() {
-        assert_eq!(BackendUrl::from_str("http://127.0.0.1:8000/").unwrap().as_str(), "http://127.0.0.1:8000");
-        assert_eq!(BackendUrl::from_str("http://api:8000/prefix/").unwrap().join("/api/x"), "http://api:8000/prefix/api/x");
-        for bad in ["https://api:8000", "ftp://x", "api:8000", "", "http://x/?a=1"] {
+        assert_eq!(
+            BackendUrl::from_str("http://127.0.0.1:8000/")
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:8000"
+        );
+        assert_eq!(
+            BackendUrl::from_str("http://api:8000/prefix/")
+                .unwrap()
+                .join("/api/x"),
+            "http://api:8000/prefix/api/x"
+        );
+        for bad in [
+            "https://api:8000",
+            "ftp://x",
+            "api:8000",
+            "",
+            "http://x/?a=1",
+        ] {
             let err = BackendUrl::from_str(bad).unwrap_err().to_string();
             assert!(err.contains("BACKEND_URL"), "{bad}: {err}");
         }
@@ -157,15 +181,26 @@ mod tests {
 
     #[test]
     fn session_secret_needs_32_bytes_and_hides_itself() {
-        assert!(SessionSecret::from_str("short").unwrap_err().to_string().contains("at least 32"));
+        assert!(
+            SessionSecret::from_str("short")
+                .unwrap_err()
+                .to_string()
+                .contains("at least 32")
+        );
         let s = SessionSecret::from_str(&"k".repeat(32)).unwrap();
         assert_eq!(format!("{s:?}"), "SessionSecret(***)");
     }
 
     #[test]
     fn cookie_security_parses() {
-        assert_eq!("always".parse::<CookieSecurity>().unwrap(), CookieSecurity::Always);
-        assert_eq!("AUTO".parse::<CookieSecurity>().unwrap(), CookieSecurity::Auto);
+        assert_eq!(
+            "always".parse::<CookieSecurity>().unwrap(),
+            CookieSecurity::Always
+        );
+        assert_eq!(
+            "AUTO".parse::<CookieSecurity>().unwrap(),
+            CookieSecurity::Auto
+        );
         assert!("sometimes".parse::<CookieSecurity>().is_err());
     }
 }

@@ -34,11 +34,23 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn response(status: StatusCode, title: &'static str, message: impl Into<String>, retry: bool) -> Response {
+    pub fn response(
+        status: StatusCode,
+        title: &'static str,
+        message: impl Into<String>,
+        retry: bool,
+    ) -> Response {
         let mut response = status.into_response();
-        response.extensions_mut().insert(Problem { title, message: message.into(), retry });
+        response.extensions_mut().insert(Problem {
+            title,
+            message: message.into(),
+            retry,
+        });
         if retry {
-            response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("5"));
+            response.headers_mut().insert(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static("5"),
+            );
         }
         response
     }
@@ -59,11 +71,19 @@ impl IntoResponse for WebError {
             WebError::Backend(BackendError::Unauthorized) => {
                 // The token expired or was revoked; handlers normally catch this and
                 // send the person to log in, this is the fallback.
-                Problem::response(StatusCode::UNAUTHORIZED, "Please log in again", "Your session has ended.", false)
+                Problem::response(
+                    StatusCode::UNAUTHORIZED,
+                    "Please log in again",
+                    "Your session has ended.",
+                    false,
+                )
             }
-            WebError::Backend(BackendError::NotFound(what)) => {
-                Problem::response(StatusCode::NOT_FOUND, "Not found", format!("That {what} does not exist (any more)."), false)
-            }
+            WebError::Backend(BackendError::NotFound(what)) => Problem::response(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                format!("That {what} does not exist (any more)."),
+                false,
+            ),
             WebError::Backend(BackendError::Rejected { status, message }) => {
                 let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
                 Problem::response(status, "That did not work", message, false)

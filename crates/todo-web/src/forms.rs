@@ -2,7 +2,10 @@
 //! Every message here tells the person what to change.
 
 use serde::Deserialize;
-use todo_core::{ChatText, Description, Email, Password, PersonName, Priority, SearchText, StatusFilter, Tags, Title};
+use todo_core::{
+    ChatText, Description, Email, Password, PersonName, Priority, SearchText, StatusFilter, Tags,
+    Title,
+};
 
 use crate::backend::TaskFields;
 use crate::views::{ListState, LocalClock};
@@ -18,7 +21,9 @@ pub struct LoginForm {
 
 impl std::fmt::Debug for SignupForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignupForm").field("email", &self.email).finish_non_exhaustive()
+        f.debug_struct("SignupForm")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
     }
 }
 
@@ -43,8 +48,13 @@ impl SignupForm {
     pub fn parse(&self) -> Result<Signup, String> {
         let name = PersonName::parse(&self.name).map_err(|e| format!("Name {}.", e.message))?;
         let email = Email::parse(&self.email).map_err(|e| format!("E-mail {}.", e.message))?;
-        let password = Password::parse(&self.password).map_err(|e| format!("Password {}.", e.message))?;
-        Ok(Signup { name, email, password })
+        let password =
+            Password::parse(&self.password).map_err(|e| format!("Password {}.", e.message))?;
+        Ok(Signup {
+            name,
+            email,
+            password,
+        })
     }
 }
 
@@ -78,15 +88,22 @@ pub struct TaskForm {
 impl TaskForm {
     pub fn parse(&self, clock: LocalClock) -> Result<TaskFields, String> {
         let title = Title::parse(&self.title).map_err(|e| format!("Title {}.", e.message))?;
-        let description = Description::parse(&self.description).map_err(|e| format!("Description {}.", e.message))?;
+        let description = Description::parse(&self.description)
+            .map_err(|e| format!("Description {}.", e.message))?;
         let priority = if self.priority.trim().is_empty() {
             Priority::default()
         } else {
             Priority::parse(&self.priority).map_err(|e| format!("{}.", e.message))?
         };
-        let words: Vec<&str> = self.tags.split([',', ' ', '\t']).filter(|t| !t.trim().is_empty()).collect();
+        let words: Vec<&str> = self
+            .tags
+            .split([',', ' ', '\t'])
+            .filter(|t| !t.trim().is_empty())
+            .collect();
         let tags = Tags::parse(&words).map_err(|e| format!("Tags: {}.", e.message))?;
-        let due_at = clock.parse_input(&self.due).map_err(|e| format!("The {e}."))?;
+        let due_at = clock
+            .parse_input(&self.due)
+            .map_err(|e| format!("The {e}."))?;
         Ok(TaskFields {
             title: title.into_inner(),
             description: description.into_inner(),
@@ -115,7 +132,11 @@ pub fn safe_back(raw: &str) -> String {
         && !raw.contains("//")
         && !raw.contains('\\')
         && raw.chars().all(|c| c.is_ascii_graphic());
-    if ok { raw.to_string() } else { "/tasks".to_string() }
+    if ok {
+        raw.to_string()
+    } else {
+        "/tasks".to_string()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -128,7 +149,8 @@ pub struct ChatForm {
 
 impl ChatForm {
     pub fn parse(&self) -> Result<(ChatText, Option<i64>), String> {
-        let text = ChatText::parse(&self.message).map_err(|e| format!("Your message {}.", e.message))?;
+        let text =
+            ChatText::parse(&self.message).map_err(|e| format!("Your message {}.", e.message))?;
         Ok((text, parse_conversation(&self.conversation_id)?))
     }
 }
@@ -164,10 +186,19 @@ impl ListQuery {
         let status = StatusFilter::parse(self.status.as_deref().unwrap_or(""))
             .map_err(|e| format!("Filter {}.", e.message))?;
         let search = match self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            Some(q) => Some(SearchText::parse(q).map_err(|e| format!("Search {}.", e.message))?.into_inner()),
+            Some(q) => Some(
+                SearchText::parse(q)
+                    .map_err(|e| format!("Search {}.", e.message))?
+                    .into_inner(),
+            ),
             None => None,
         };
-        let page = match self.page.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        let page = match self
+            .page
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
             Some(p) => p
                 .parse::<u32>()
                 .ok()
@@ -175,7 +206,11 @@ impl ListQuery {
                 .ok_or_else(|| format!("Page {p:?} is not a page number."))?,
             None => 1,
         };
-        Ok(ListState { status, search, page })
+        Ok(ListState {
+            status,
+            search,
+            page,
+        })
     }
 }
 
@@ -196,35 +231,86 @@ mod tests {
         assert_eq!(fields.title, "Pay bills");
         assert_eq!(fields.priority, Priority::High);
         assert_eq!(fields.tags, vec!["home", "money"]);
-        assert_eq!(fields.due_at.unwrap().to_rfc3339(), "2026-03-01T09:30:00+00:00");
+        assert_eq!(
+            fields.due_at.unwrap().to_rfc3339(),
+            "2026-03-01T09:30:00+00:00"
+        );
     }
 
     #[test]
     fn task_form_errors_say_what_to_fix() {
-        let empty = TaskForm::default().parse(LocalClock::default()).unwrap_err();
+        let empty = TaskForm::default()
+            .parse(LocalClock::default())
+            .unwrap_err();
         assert_eq!(empty, "Title must not be empty.");
-        let bad_prio = TaskForm { title: "x".into(), priority: "urgent".into(), ..TaskForm::default() };
-        assert!(bad_prio.parse(LocalClock::default()).unwrap_err().contains("use low, medium or high"));
-        let bad_tag = TaskForm { title: "x".into(), tags: "a/b".into(), ..TaskForm::default() };
-        assert!(bad_tag.parse(LocalClock::default()).unwrap_err().starts_with("Tags:"));
+        let bad_prio = TaskForm {
+            title: "x".into(),
+            priority: "urgent".into(),
+            ..TaskForm::default()
+        };
+        assert!(
+            bad_prio
+                .parse(LocalClock::default())
+                .unwrap_err()
+                .contains("use low, medium or high")
+        );
+        let bad_tag = TaskForm {
+            title: "x".into(),
+            tags: "a/b".into(),
+            ..TaskForm::default()
+        };
+        assert!(
+            bad_tag
+                .parse(LocalClock::default())
+                .unwrap_err()
+                .starts_with("Tags:")
+        );
     }
 
     #[test]
     fn back_links_stay_on_the_task_list() {
         assert_eq!(safe_back("/tasks?status=pending"), "/tasks?status=pending");
-        for evil in ["https://evil.example", "//evil.example", "/tasks//x", "/login", "/tasks\\x", "/tasksx"] {
+        for evil in [
+            "https://evil.example",
+            "//evil.example",
+            "/tasks//x",
+            "/login",
+            "/tasks\\x",
+            "/tasksx",
+        ] {
             assert_eq!(safe_back(evil), "/tasks", "{evil}");
         }
     }
 
     #[test]
     fn list_query_rejects_nonsense_with_a_reason() {
-        let q = ListQuery { status: Some("done".into()), ..ListQuery::default() };
-        assert!(q.list_state().unwrap_err().contains("use all, pending or completed"));
-        let q = ListQuery { page: Some("0".into()), ..ListQuery::default() };
+        let q = ListQuery {
+            status: Some("done".into()),
+            ..ListQuery::default()
+        };
+        assert!(
+            q.list_state()
+                .unwrap_err()
+                .contains("use all, pending or completed")
+        );
+        let q = ListQuery {
+            page: Some("0".into()),
+            ..ListQuery::default()
+        };
         assert!(q.list_state().is_err());
-        let q = ListQuery { q: Some("  ".into()), status: Some("completed".into()), ..ListQuery::default() };
-        assert_eq!(q.list_state().unwrap(), ListState { status: StatusFilter::Completed, search: None, page: 1 });
+        let q = ListQuery {
+            q: Some("  ".into()),
+            status: Some("completed".into()),
+            ..ListQuery::default()
+        };
+        assert_eq!(
+            q.list_state().unwrap(),
+            ListState {
+                status: StatusFilter::Completed,
+                search: None,
+                page: 1
+            }
+        );
     }
 
     #[test]

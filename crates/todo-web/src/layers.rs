@@ -45,21 +45,39 @@ pub enum SessionChange {
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    headers.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
     // Pages hold personal data: never keep them in shared or back-forward caches
     // unless the handler said otherwise (assets do).
-    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     response
 }
 
 /// Whether the request came through htmx (but not a history restore, which needs a page).
 pub fn is_htmx(headers: &HeaderMap) -> bool {
-    headers.get("hx-request").is_some_and(|v| v == "true") && headers.get("hx-history-restore-request").is_none()
+    headers.get("hx-request").is_some_and(|v| v == "true")
+        && headers.get("hx-history-restore-request").is_none()
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -72,12 +90,18 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// Opens the session cookie (or starts an anonymous session), hands it to the
 /// handler, and writes the cookie the handler asked for.
-pub async fn load_session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn load_session(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let headers = request.headers();
     let secure = match state.cookie_security() {
         CookieSecurity::Always => true,
         CookieSecurity::Never => false,
-        CookieSecurity::Auto => headers.get("x-forwarded-proto").is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https")),
+        CookieSecurity::Auto => headers
+            .get("x-forwarded-proto")
+            .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https")),
     };
     let opened = cookie(headers, COOKIE_NAME)
         .and_then(|value| state.sealer().open(&value))
@@ -118,13 +142,20 @@ pub async fn load_session(State(state): State<AppState>, mut request: Request, n
 /// Refuses any state-changing request that does not echo the session's CSRF
 /// token, in the `X-CSRF-Token` header or the `csrf_token` form field.
 pub async fn require_csrf(request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
     let Some(current) = request.extensions().get::<CurrentSession>().cloned() else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let header_token = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let header_token = request
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     if header_token.is_some_and(|t| current.session.csrf_matches(&t)) {
         return next.run(request).await;
     }
@@ -147,11 +178,17 @@ pub async fn require_csrf(request: Request, next: Next) -> Response {
     };
     let form_token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .ok()
-        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v));
+        .and_then(|pairs| {
+            pairs
+                .into_iter()
+                .find(|(k, _)| k == CSRF_FIELD)
+                .map(|(_, v)| v)
+        });
     if !form_token.is_some_and(|t| current.session.csrf_matches(&t)) {
         return csrf_refusal();
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 fn csrf_refusal() -> Response {
@@ -166,10 +203,18 @@ fn csrf_refusal() -> Response {
 /// Turns a response that carries a [`Problem`] into a full error page, or for
 /// htmx into a message in the page's flash area. A 401 from the backend ends the
 /// session and sends the person to log in.
-pub async fn render_problems(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn render_problems(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let current = request.extensions().get::<CurrentSession>().cloned();
     let retry_url = if request.method() == Method::GET {
-        request.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into())
+        request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into())
     } else {
         "/".to_string()
     };
@@ -185,13 +230,25 @@ pub async fn render_problems(State(state): State<AppState>, request: Request, ne
         return redirect;
     }
     let body = if htmx {
-        ProblemFragment { title: problem.title, message: &problem.message, retry: problem.retry }.to_string()
+        ProblemFragment {
+            title: problem.title,
+            message: &problem.message,
+            retry: problem.retry,
+        }
+        .to_string()
     } else {
         let chrome = match &current {
             Some(c) => state.chrome(&c.session),
             None => state.anonymous_chrome(),
         };
-        let home = if current.as_ref().is_some_and(|c| c.session.account.is_some()) { "/tasks" } else { "/" };
+        let home = if current
+            .as_ref()
+            .is_some_and(|c| c.session.account.is_some())
+        {
+            "/tasks"
+        } else {
+            "/"
+        };
         let page = ProblemPage {
             chrome,
             title: problem.title,
@@ -202,7 +259,10 @@ pub async fn render_problems(State(state): State<AppState>, request: Request, ne
         page.to_string()
     };
     let mut headers = std::mem::take(response.headers_mut());
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     headers.remove(header::CONTENT_LENGTH);
     if htmx {
         headers.insert("hx-retarget", HeaderValue::from_static("#flash"));

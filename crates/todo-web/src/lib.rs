@@ -87,7 +87,11 @@ impl AppState {
     }
 
     fn anonymous_chrome(&self) -> Chrome {
-        Chrome { csrf: String::new(), assets: self.0.assets.urls.clone(), user_label: None }
+        Chrome {
+            csrf: String::new(),
+            assets: self.0.assets.urls.clone(),
+            user_label: None,
+        }
     }
 }
 
@@ -96,10 +100,19 @@ pub fn router(config: &WebConfig) -> Router {
     let state = AppState::new(config);
     let pages = Router::new()
         .route("/", get(pages::auth::home))
-        .route("/login", get(pages::auth::login_page).post(pages::auth::login))
-        .route("/signup", get(pages::auth::signup_page).post(pages::auth::signup))
+        .route(
+            "/login",
+            get(pages::auth::login_page).post(pages::auth::login),
+        )
+        .route(
+            "/signup",
+            get(pages::auth::signup_page).post(pages::auth::signup),
+        )
         .route("/logout", post(pages::auth::logout))
-        .route("/tasks", get(pages::tasks::tasks_page).post(pages::tasks::create_task))
+        .route(
+            "/tasks",
+            get(pages::tasks::tasks_page).post(pages::tasks::create_task),
+        )
         .route("/tasks/list", get(pages::tasks::task_list))
         .route("/tasks/{id}", post(pages::tasks::update_task))
         .route("/tasks/{id}/edit", get(pages::tasks::edit_task))
@@ -128,6 +141,8 @@ pub async fn serve(
 ) -> Result<()> {
     let app = router(config);
     tracing::info!(addr = ?listener.local_addr().ok(), backend = config.backend_url.as_str(), "web frontend listening");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
     Ok(())
 }

@@ -48,7 +48,10 @@ pub struct Account {
 
 impl std::fmt::Debug for Account {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Account").field("user_id", &self.user_id).field("token", &"***").finish()
+        f.debug_struct("Account")
+            .field("user_id", &self.user_id)
+            .field("token", &"***")
+            .finish()
     }
 }
 
@@ -67,7 +70,9 @@ pub struct Session {
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("account", &self.account).finish_non_exhaustive()
+        f.debug_struct("Session")
+            .field("account", &self.account)
+            .finish_non_exhaustive()
     }
 }
 
@@ -85,7 +90,10 @@ impl Session {
     /// A fresh session for a user who just signed in. Id and CSRF secret are new,
     /// so nothing learnt about the anonymous session carries over (no fixation).
     pub fn signed_in(account: Account) -> Result<Self> {
-        Ok(Self { account: Some(account), ..Self::anonymous()? })
+        Ok(Self {
+            account: Some(account),
+            ..Self::anonymous()?
+        })
     }
 
     /// Whether `candidate` is this session's CSRF token, compared in constant time.
@@ -108,20 +116,32 @@ pub struct SessionSealer {
 impl SessionSealer {
     pub fn new(secret: &SessionSecret) -> Self {
         // A fixed label keeps this key distinct from any other use of the same secret.
-        let digest = Sha256::new_with_prefix(b"todo-web session key v1\0").chain_update(secret.expose()).finalize();
+        let digest = Sha256::new_with_prefix(b"todo-web session key v1\0")
+            .chain_update(secret.expose())
+            .finalize();
         let bytes: [u8; 32] = digest.into();
         let key = Key::from(bytes);
-        Self { cipher: XChaCha20Poly1305::new(&key) }
+        Self {
+            cipher: XChaCha20Poly1305::new(&key),
+        }
     }
 
     pub fn seal(&self, session: &Session) -> Result<String> {
-        let plain = serde_json::to_vec(session).map_err(|e| WebError::Internal(format!("session encoding: {e}")))?;
+        let plain = serde_json::to_vec(session)
+            .map_err(|e| WebError::Internal(format!("session encoding: {e}")))?;
         let mut nonce_bytes = [0u8; NONCE_BYTES];
-        getrandom::fill(&mut nonce_bytes).map_err(|e| WebError::Internal(format!("no randomness: {e}")))?;
+        getrandom::fill(&mut nonce_bytes)
+            .map_err(|e| WebError::Internal(format!("no randomness: {e}")))?;
         let nonce = XNonce::from(nonce_bytes);
         let sealed = self
             .cipher
-            .encrypt(&nonce, Payload { msg: &plain, aad: ASSOCIATED_DATA })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: &plain,
+                    aad: ASSOCIATED_DATA,
+                },
+            )
             .map_err(|_| WebError::Internal("session encryption failed".into()))?;
         let mut out = Vec::with_capacity(NONCE_BYTES + sealed.len());
         out.extend_from_slice(&nonce_bytes);
@@ -141,7 +161,16 @@ impl SessionSealer {
         }
         let (nonce, sealed) = raw.split_at(NONCE_BYTES);
         let nonce = XNonce::try_from(nonce).ok()?;
-        let plain = self.cipher.decrypt(&nonce, Payload { msg: sealed, aad: ASSOCIATED_DATA }).ok()?;
+        let plain = self
+            .cipher
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: sealed,
+                    aad: ASSOCIATED_DATA,
+                },
+            )
+            .ok()?;
         let session: Session = serde_json::from_slice(&plain).ok()?;
         (session.expires_at > Utc::now().timestamp()).then_some(session)
     }
@@ -157,27 +186,39 @@ pub struct RevokedSessions {
 impl RevokedSessions {
     pub fn revoke(&self, session: &Session) {
         let now = Utc::now().timestamp();
-        let mut ids = self.ids.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut ids = self
+            .ids
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         // Pruning on insert bounds the map by the number of log-outs per session lifetime.
         ids.retain(|_, expires_at| *expires_at > now);
         ids.insert(session.id.clone(), session.expires_at);
     }
 
     pub fn is_revoked(&self, session: &Session) -> bool {
-        self.ids.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).contains_key(&session.id)
+        self.ids
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .contains_key(&session.id)
     }
 }
 
 /// The value of the named cookie in a `Cookie` request header.
 pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
-    header.split(';').filter_map(|pair| pair.trim().split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v.trim())
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
 }
 
 /// A `Set-Cookie` value for the session cookie. `value: None` deletes it.
 pub fn set_cookie_header(value: Option<&str>, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     match value {
-        Some(v) => format!("{COOKIE_NAME}={v}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECONDS}{secure}"),
+        Some(v) => format!(
+            "{COOKIE_NAME}={v}; Path=/; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECONDS}{secure}"
+        ),
         None => format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
     }
 }
@@ -191,7 +232,11 @@ mod tests {
     }
 
     fn account() -> Account {
-        Account { user_id: UserId::random(), token: "header.payload.sig".into(), label: "Ann".into() }
+        Account {
+            user_id: UserId::random(),
+            token: "header.payload.sig".into(),
+            label: "Ann".into(),
+        }
     }
 
     #[test]
@@ -216,12 +261,21 @@ mod tests {
         let mut bytes = URL_SAFE_NO_PAD.decode(&cookie).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
-        assert!(sealer.open(&URL_SAFE_NO_PAD.encode(&bytes)).is_none(), "flipped bit");
+        assert!(
+            sealer.open(&URL_SAFE_NO_PAD.encode(&bytes)).is_none(),
+            "flipped bit"
+        );
         assert!(sealer.open("not base64 !").is_none());
         assert!(sealer.open("").is_none());
 
-        let expired = Session { expires_at: Utc::now().timestamp() - 1, ..session };
-        assert!(sealer.open(&sealer.seal(&expired).unwrap()).is_none(), "expired");
+        let expired = Session {
+            expires_at: Utc::now().timestamp() - 1,
+            ..session
+        };
+        assert!(
+            sealer.open(&sealer.seal(&expired).unwrap()).is_none(),
+            "expired"
+        );
     }
 
     #[test]
@@ -245,10 +299,18 @@ mod tests {
 
     #[test]
     fn cookie_header_parsing() {
-        assert_eq!(cookie_value("a=1; todo_session=xyz; b=2", COOKIE_NAME), Some("xyz"));
+        assert_eq!(
+            cookie_value("a=1; todo_session=xyz; b=2", COOKIE_NAME),
+            Some("xyz")
+        );
         assert_eq!(cookie_value("todo_sessionx=1", COOKIE_NAME), None);
         let set = set_cookie_header(Some("v"), true);
-        assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/") && set.ends_with("Secure"));
+        assert!(
+            set.contains("HttpOnly")
+                && set.contains("SameSite=Strict")
+                && set.contains("Path=/")
+                && set.ends_with("Secure")
+        );
         assert!(!set_cookie_header(Some("v"), false).contains("Secure"));
     }
 }

@@ -123,7 +123,9 @@ impl LocalClock {
 
     /// A `datetime-local` input value for an instant.
     pub fn input_value(&self, at: DateTime<Utc>) -> String {
-        at.with_timezone(&self.0).format("%Y-%m-%dT%H:%M").to_string()
+        at.with_timezone(&self.0)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
     }
 
     /// Reads a `datetime-local` input value (empty means none).
@@ -134,7 +136,9 @@ impl LocalClock {
         }
         let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
             .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
-            .map_err(|_| format!("due date {raw:?} is not a date and time like 2026-03-01T17:00"))?;
+            .map_err(|_| {
+                format!("due date {raw:?} is not a date and time like 2026-03-01T17:00")
+            })?;
         self.0
             .from_local_datetime(&naive)
             .single()
@@ -151,7 +155,9 @@ impl LocalClock {
             0 => format!("today {time}"),
             1 => format!("tomorrow {time}"),
             -1 => format!("yesterday {time}"),
-            _ if local.format("%Y").to_string() == now.with_timezone(&self.0).format("%Y").to_string() => {
+            _ if local.format("%Y").to_string()
+                == now.with_timezone(&self.0).format("%Y").to_string() =>
+            {
                 local.format("%b %-d, %H:%M").to_string()
             }
             _ => local.format("%b %-d %Y, %H:%M").to_string(),
@@ -253,7 +259,11 @@ impl ListState {
 
     pub fn href(&self) -> String {
         let query = self.query_string(self.page);
-        if query.is_empty() { "/tasks".into() } else { format!("/tasks?{query}") }
+        if query.is_empty() {
+            "/tasks".into()
+        } else {
+            format!("/tasks?{query}")
+        }
     }
 }
 
@@ -261,14 +271,21 @@ impl TaskListView {
     pub fn new(state: &ListState, tasks: Vec<ApiTask>, total: u64, clock: LocalClock) -> Self {
         let now = Utc::now();
         let shown = tasks.len() as u64;
-        let rows: Vec<TaskRow> = tasks.into_iter().map(|t| TaskRow::new(t, clock, now)).collect();
+        let rows: Vec<TaskRow> = tasks
+            .into_iter()
+            .map(|t| TaskRow::new(t, clock, now))
+            .collect();
         let status_options = [
             (StatusFilter::All, "All"),
             (StatusFilter::Pending, "Pending"),
             (StatusFilter::Completed, "Completed"),
         ]
         .into_iter()
-        .map(|(s, label)| ChoiceView { value: s.as_str(), label, selected: s == state.status })
+        .map(|(s, label)| ChoiceView {
+            value: s.as_str(),
+            label,
+            selected: s == state.status,
+        })
         .collect();
         let noun = match state.status {
             StatusFilter::All => "task",
@@ -281,9 +298,18 @@ impl TaskListView {
             summary.push_str(&format!(" matching “{q}”"));
         }
         let (empty_title, empty_hint) = match (state.search.is_some(), state.status) {
-            (true, _) => ("Nothing matches that search.", "Try other words, or clear the search box."),
-            (false, StatusFilter::Completed) => ("Nothing completed yet.", "Tick a task when it is done and it shows up here."),
-            (false, StatusFilter::Pending) => ("All done!", "No pending tasks. Enjoy the moment, or add the next one."),
+            (true, _) => (
+                "Nothing matches that search.",
+                "Try other words, or clear the search box.",
+            ),
+            (false, StatusFilter::Completed) => (
+                "Nothing completed yet.",
+                "Tick a task when it is done and it shows up here.",
+            ),
+            (false, StatusFilter::Pending) => (
+                "All done!",
+                "No pending tasks. Enjoy the moment, or add the next one.",
+            ),
             (false, StatusFilter::All) => (
                 "No tasks yet.",
                 "Add one above, or tell the assistant: “Add a task to buy groceries”.",
@@ -345,7 +371,10 @@ impl TaskFormView {
             description: task.description.clone().unwrap_or_default(),
             priorities: priority_choices(task.priority),
             tags: task.tags.join(", "),
-            due: task.due_at.map(|d| clock.input_value(d)).unwrap_or_default(),
+            due: task
+                .due_at
+                .map(|d| clock.input_value(d))
+                .unwrap_or_default(),
             error: None,
             expanded: false,
             back,
@@ -357,7 +386,11 @@ pub fn priority_choices(selected: Priority) -> Vec<ChoiceView> {
     Priority::ALL
         .into_iter()
         .rev()
-        .map(|p| ChoiceView { value: p.as_str(), label: priority_label(p), selected: p == selected })
+        .map(|p| ChoiceView {
+            value: p.as_str(),
+            label: priority_label(p),
+            selected: p == selected,
+        })
         .collect()
 }
 
@@ -369,8 +402,14 @@ pub struct ToolView {
 
 impl From<&ToolCall> for ToolView {
     fn from(call: &ToolCall) -> Self {
-        let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
-        Self { name: call.tool.clone(), input: pretty(&call.input), output: pretty(&call.output) }
+        let pretty = |v: &serde_json::Value| {
+            serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+        };
+        Self {
+            name: call.tool.clone(),
+            input: pretty(&call.input),
+            output: pretty(&call.output),
+        }
     }
 }
 
@@ -383,7 +422,12 @@ pub struct MessageView {
 
 impl MessageView {
     pub fn user(content: &str) -> Self {
-        Self { from_user: true, content: content.to_string(), tools: Vec::new(), failed: false }
+        Self {
+            from_user: true,
+            content: content.to_string(),
+            tools: Vec::new(),
+            failed: false,
+        }
     }
 
     pub fn reply(reply: &ChatReply) -> Self {
@@ -396,7 +440,12 @@ impl MessageView {
     }
 
     pub fn failure(content: impl Into<String>) -> Self {
-        Self { from_user: false, content: content.into(), tools: Vec::new(), failed: true }
+        Self {
+            from_user: false,
+            content: content.into(),
+            tools: Vec::new(),
+            failed: true,
+        }
     }
 }
 
@@ -425,8 +474,11 @@ pub struct ChatView {
 }
 
 impl ChatView {
-    pub const SUGGESTIONS: &'static [&'static str] =
-        &["Add a task to buy groceries", "What's pending?", "What have I completed?"];
+    pub const SUGGESTIONS: &'static [&'static str] = &[
+        "Add a task to buy groceries",
+        "What's pending?",
+        "What have I completed?",
+    ];
 
     pub fn new(
         conversation_id: Option<i64>,
@@ -438,9 +490,20 @@ impl ChatView {
         let conversations = conversations
             .iter()
             .map(|c| {
-                let when = c.updated_at.map(|t| format!(" · {}", clock.label(t, now))).unwrap_or_default();
-                let name = c.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| format!("Chat #{}", c.id));
-                ConversationOption { id: c.id, label: format!("{name}{when}"), selected: Some(c.id) == conversation_id }
+                let when = c
+                    .updated_at
+                    .map(|t| format!(" · {}", clock.label(t, now)))
+                    .unwrap_or_default();
+                let name = c
+                    .title
+                    .clone()
+                    .filter(|t| !t.trim().is_empty())
+                    .unwrap_or_else(|| format!("Chat #{}", c.id));
+                ConversationOption {
+                    id: c.id,
+                    label: format!("{name}{when}"),
+                    selected: Some(c.id) == conversation_id,
+                }
             })
             .collect();
         Self {
@@ -463,7 +526,12 @@ mod tests {
         assert_eq!(at.to_rfc3339(), "2026-03-01T15:00:00+00:00");
         assert_eq!(clock.input_value(at), "2026-03-01T17:00");
         assert_eq!(clock.parse_input(" ").unwrap(), None);
-        assert!(clock.parse_input("tomorrow").unwrap_err().contains("not a date"));
+        assert!(
+            clock
+                .parse_input("tomorrow")
+                .unwrap_err()
+                .contains("not a date")
+        );
     }
 
     #[test]
@@ -475,7 +543,11 @@ mod tests {
 
     #[test]
     fn list_state_builds_stable_links() {
-        let state = ListState { status: StatusFilter::Pending, search: Some("milk & eggs".into()), page: 2 };
+        let state = ListState {
+            status: StatusFilter::Pending,
+            search: Some("milk & eggs".into()),
+            page: 2,
+        };
         assert_eq!(state.href(), "/tasks?status=pending&q=milk+%26+eggs&page=2");
         assert_eq!(ListState::default().href(), "/tasks");
     }
@@ -491,8 +563,16 @@ mod tests {
             tags: vec![],
             due_at: None,
         };
-        let state = ListState { page: 1, ..ListState::default() };
-        let view = TaskListView::new(&state, (0..100).map(task).collect(), 150, LocalClock::default());
+        let state = ListState {
+            page: 1,
+            ..ListState::default()
+        };
+        let view = TaskListView::new(
+            &state,
+            (0..100).map(task).collect(),
+            150,
+            LocalClock::default(),
+        );
         assert_eq!(view.next_href.as_deref(), Some("page=2"));
         assert!(view.prev_href.is_none());
         let view = TaskListView::new(&state, vec![task(1)], 1, LocalClock::default());

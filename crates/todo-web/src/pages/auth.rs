@@ -47,7 +47,12 @@ pub async fn login_page(
     } else {
         None
     };
-    let page = LoginPage { chrome: state.chrome(&current.session), email: String::new(), error: None, notice };
+    let page = LoginPage {
+        chrome: state.chrome(&current.session),
+        email: String::new(),
+        error: None,
+        notice,
+    };
     html(StatusCode::OK, &page)
 }
 
@@ -72,15 +77,20 @@ pub async fn login(
     };
     match state.backend().login(email.as_str(), password).await {
         Ok((user_id, token)) => {
-            let account = Account { user_id, token, label: email.as_str().to_string() };
+            let account = Account {
+                user_id,
+                token,
+                label: email.as_str().to_string(),
+            };
             start_session(account)
         }
         Err(BackendError::Unauthorized | BackendError::NotFound(_)) => {
             refuse(StatusCode::UNAUTHORIZED, "Wrong e-mail or password.".into())
         }
-        Err(BackendError::Rejected { status, message }) => {
-            refuse(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), message)
-        }
+        Err(BackendError::Rejected { status, message }) => refuse(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            message,
+        ),
         Err(other) => Err(WebError::Backend(other)),
     }
 }
@@ -92,8 +102,13 @@ pub async fn signup_page(
     if current.session.account.is_some() {
         return Ok(redirect_to(false, "/tasks"));
     }
-    let page =
-        SignupPage { chrome: state.chrome(&current.session), name: String::new(), email: String::new(), error: None, notice: None };
+    let page = SignupPage {
+        chrome: state.chrome(&current.session),
+        name: String::new(),
+        email: String::new(),
+        error: None,
+        notice: None,
+    };
     html(StatusCode::OK, &page)
 }
 
@@ -117,32 +132,50 @@ pub async fn signup(
         Ok(signup) => signup,
         Err(message) => return refuse(StatusCode::UNPROCESSABLE_ENTITY, message),
     };
-    let result = state.backend().signup(signup.email.as_str(), signup.password.expose(), signup.name.as_str()).await;
+    let result = state
+        .backend()
+        .signup(
+            signup.email.as_str(),
+            signup.password.expose(),
+            signup.name.as_str(),
+        )
+        .await;
     match result {
         Ok((user_id, token)) => {
-            let account = Account { user_id, token, label: signup.name.as_str().to_string() };
+            let account = Account {
+                user_id,
+                token,
+                label: signup.name.as_str().to_string(),
+            };
             start_session(account)
         }
         Err(BackendError::Rejected { status: 409, .. }) => refuse(
             StatusCode::CONFLICT,
-            "An account with this e-mail already exists. Log in instead, or use another address.".into(),
+            "An account with this e-mail already exists. Log in instead, or use another address."
+                .into(),
         ),
-        Err(BackendError::Rejected { status, message }) => {
-            refuse(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), message)
-        }
+        Err(BackendError::Rejected { status, message }) => refuse(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            message,
+        ),
         Err(other) => Err(WebError::Backend(other)),
     }
 }
 
 fn start_session(account: Account) -> Result<Response> {
     let mut response = redirect_to(false, "/tasks");
-    response.extensions_mut().insert(SessionChange::Replace(Session::signed_in(account)?));
+    response
+        .extensions_mut()
+        .insert(SessionChange::Replace(Session::signed_in(account)?));
     Ok(response)
 }
 
 /// `POST /logout`: forgets the session here and in the browser.
 #[instrument(skip_all)]
-pub async fn logout(State(state): State<AppState>, Extension(current): Extension<CurrentSession>) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    Extension(current): Extension<CurrentSession>,
+) -> Response {
     state.revoked().revoke(&current.session);
     let mut response = redirect_to(current.htmx, "/login?signed_out=1");
     response.extensions_mut().insert(SessionChange::End);

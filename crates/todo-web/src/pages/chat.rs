@@ -30,7 +30,15 @@ pub async fn send_message(
     let typed = form.message.trim().to_string();
     let (text, conversation_id) = match form.parse() {
         Ok(parsed) => parsed,
-        Err(message) => return failed_turn(&current, &typed, StatusCode::UNPROCESSABLE_ENTITY, message, None),
+        Err(message) => {
+            return failed_turn(
+                &current,
+                &typed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                message,
+                None,
+            );
+        }
     };
     match state.backend().chat(account, conversation_id, text.as_str()).await {
         Ok(reply) if current.htmx => {
@@ -81,13 +89,21 @@ fn failed_turn(
     conversation_id: Option<i64>,
 ) -> Result<Response> {
     if !current.htmx {
-        return Ok(crate::error::Problem::response(status, "The message was not sent", message, status == StatusCode::SERVICE_UNAVAILABLE));
+        return Ok(crate::error::Problem::response(
+            status,
+            "The message was not sent",
+            message,
+            status == StatusCode::SERVICE_UNAVAILABLE,
+        ));
     }
     let mut messages = Vec::new();
     if !typed.is_empty() {
         messages.push(MessageView::user(typed));
     }
     messages.push(MessageView::failure(message));
-    let fragment = ChatReplyFragment { messages, conversation_id: conversation_id.unwrap_or(0) };
+    let fragment = ChatReplyFragment {
+        messages,
+        conversation_id: conversation_id.unwrap_or(0),
+    };
     html(status, &fragment)
 }

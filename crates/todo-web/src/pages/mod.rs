@@ -18,18 +18,27 @@ use crate::{AppState, Result};
 pub fn html(status: StatusCode, template: &impl Template) -> Result<Response> {
     let body = template.render()?;
     let mut response = (status, body).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     Ok(response)
 }
 
 /// The signed-in account, or a redirect to the log-in page.
 pub fn require_account(current: &CurrentSession) -> std::result::Result<&Account, Response> {
-    current.session.account.as_ref().ok_or_else(|| redirect_to(current.htmx, "/login"))
+    current
+        .session
+        .account
+        .as_ref()
+        .ok_or_else(|| redirect_to(current.htmx, "/login"))
 }
 
 /// Adds `HX-Trigger: tasks-changed`, which makes the task list reload itself.
 pub fn with_tasks_changed(mut response: Response) -> Response {
-    response.headers_mut().insert("hx-trigger", HeaderValue::from_static("tasks-changed"));
+    response
+        .headers_mut()
+        .insert("hx-trigger", HeaderValue::from_static("tasks-changed"));
     response
 }
 
@@ -48,5 +57,10 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 pub async fn not_found() -> Response {
-    Problem::response(StatusCode::NOT_FOUND, "Page not found", "There is nothing at this address.", false)
+    Problem::response(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is nothing at this address.",
+        false,
+    )
 }

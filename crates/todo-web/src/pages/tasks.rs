@@ -13,15 +13,26 @@ use crate::forms::{BackForm, ListQuery, TaskForm, parse_conversation, safe_back}
 use crate::layers::{CurrentSession, redirect_to};
 use crate::session::Account;
 use crate::views::{
-    AddFormFragment, AppPage, ChatView, EditFragment, EditPage, ListState, TaskFormView, TaskListFragment, TaskListView,
+    AddFormFragment, AppPage, ChatView, EditFragment, EditPage, ListState, TaskFormView,
+    TaskListFragment, TaskListView,
 };
 use crate::{AppState, Result};
 
 fn bad_query(message: String) -> Response {
-    Problem::response(StatusCode::BAD_REQUEST, "That address is not right", message, false)
+    Problem::response(
+        StatusCode::BAD_REQUEST,
+        "That address is not right",
+        message,
+        false,
+    )
 }
 
-async fn load_list(state: &AppState, account: &Account, list: &ListState, current: &CurrentSession) -> Result<TaskListView> {
+async fn load_list(
+    state: &AppState,
+    account: &Account,
+    list: &ListState,
+    current: &CurrentSession,
+) -> Result<TaskListView> {
     let filter = TaskFilter {
         status: list.status,
         search: list.search.clone(),
@@ -29,12 +40,19 @@ async fn load_list(state: &AppState, account: &Account, list: &ListState, curren
         offset: (list.page.max(1) - 1).saturating_mul(ListState::PAGE_SIZE),
     };
     let page = state.backend().list_tasks(account, &filter).await?;
-    Ok(TaskListView::new(list, page.tasks, page.total, current.clock))
+    Ok(TaskListView::new(
+        list,
+        page.tasks,
+        page.total,
+        current.clock,
+    ))
 }
 
 /// Conversation history degrades to "none yet" while the backend has no chat
 /// endpoints (404), so the task page works with any backend version.
-fn missing_as_empty<T: Default>(result: std::result::Result<T, BackendError>) -> std::result::Result<T, BackendError> {
+fn missing_as_empty<T: Default>(
+    result: std::result::Result<T, BackendError>,
+) -> std::result::Result<T, BackendError> {
     match result {
         Err(BackendError::NotFound(_)) => Ok(T::default()),
         other => other,
@@ -65,7 +83,9 @@ async fn app_page(
         async { missing_as_empty(backend.conversations(account).await) },
         async {
             match requested {
-                Some(Some(id)) => missing_as_empty(backend.messages(account, id).await.map(|m| (Some(id), m))),
+                Some(Some(id)) => {
+                    missing_as_empty(backend.messages(account, id).await.map(|m| (Some(id), m)))
+                }
                 _ => Ok((None, Vec::new())),
             }
         },
@@ -106,7 +126,16 @@ pub async fn tasks_page(
         Err(message) => return Ok(bad_query(message)),
     };
     let add = TaskFormView::blank(list.href());
-    app_page(&state, &current, account, &list, query.c.as_deref(), add, StatusCode::OK).await
+    app_page(
+        &state,
+        &current,
+        account,
+        &list,
+        query.c.as_deref(),
+        add,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// `GET /tasks/list`: the list alone, for htmx. Without htmx it redirects to the page.
@@ -127,7 +156,10 @@ pub async fn task_list(
     if !current.htmx {
         return Ok(redirect_to(false, &list.href()));
     }
-    let fragment = TaskListFragment { csrf: current.session.csrf.clone(), list: load_list(&state, account, &list, &current).await? };
+    let fragment = TaskListFragment {
+        csrf: current.session.csrf.clone(),
+        list: load_list(&state, account, &list, &current).await?,
+    };
     html(StatusCode::OK, &fragment)
 }
 
@@ -153,18 +185,33 @@ pub async fn create_task(
     };
     match outcome {
         Ok(()) if current.htmx => {
-            let fragment = AddFormFragment { csrf: current.session.csrf.clone(), add: TaskFormView::blank(back) };
+            let fragment = AddFormFragment {
+                csrf: current.session.csrf.clone(),
+                add: TaskFormView::blank(back),
+            };
             Ok(with_tasks_changed(html(StatusCode::CREATED, &fragment)?))
         }
         Ok(()) => Ok(redirect_to(false, &back)),
         Err(message) => {
             let add = refilled_form(&form, back.clone(), message);
             if current.htmx {
-                let fragment = AddFormFragment { csrf: current.session.csrf.clone(), add };
+                let fragment = AddFormFragment {
+                    csrf: current.session.csrf.clone(),
+                    add,
+                };
                 return html(StatusCode::UNPROCESSABLE_ENTITY, &fragment);
             }
             let list = ListQuery::from_back(&back).list_state().unwrap_or_default();
-            app_page(&state, &current, account, &list, None, add, StatusCode::UNPROCESSABLE_ENTITY).await
+            app_page(
+                &state,
+                &current,
+                account,
+                &list,
+                None,
+                add,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -203,7 +250,14 @@ pub async fn edit_task(
     if current.htmx {
         html(StatusCode::OK, &EditFragment { csrf, edit })
     } else {
-        html(StatusCode::OK, &EditPage { chrome: state.chrome(&current.session), csrf, edit })
+        html(
+            StatusCode::OK,
+            &EditPage {
+                chrome: state.chrome(&current.session),
+                csrf,
+                edit,
+            },
+        )
     }
 }
 
@@ -222,7 +276,9 @@ pub async fn update_task(
     let back = form.back();
     let error = match form.parse(current.clock) {
         Ok(fields) => match state.backend().update_task(account, id, &fields).await {
-            Ok(_) if current.htmx => return Ok(with_tasks_changed(StatusCode::NO_CONTENT.into_response())),
+            Ok(_) if current.htmx => {
+                return Ok(with_tasks_changed(StatusCode::NO_CONTENT.into_response()));
+            }
             Ok(_) => return Ok(redirect_to(false, &back)),
             Err(BackendError::Rejected { message, .. }) => message,
             Err(other) => return Err(other.into()),
@@ -233,9 +289,19 @@ pub async fn update_task(
     edit.id = id;
     let csrf = current.session.csrf.clone();
     if current.htmx {
-        html(StatusCode::UNPROCESSABLE_ENTITY, &EditFragment { csrf, edit })
+        html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &EditFragment { csrf, edit },
+        )
     } else {
-        html(StatusCode::UNPROCESSABLE_ENTITY, &EditPage { chrome: state.chrome(&current.session), csrf, edit })
+        html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &EditPage {
+                chrome: state.chrome(&current.session),
+                csrf,
+                edit,
+            },
+        )
     }
 }
 
