@@ -1,0 +1,106 @@
+//! Sign-up and log-in, and the pieces other modules use to authenticate:
+//! tokens, password hashing and the [`AuthUser`] extractor.
+
+mod extract;
+pub mod password;
+pub mod token;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use serde::{Deserialize, Serialize};
+use todo_core::{Email, NewUser, Password, PersonName, StoreError, UserId};
+use utoipa::ToSchema;
+
+pub use extract::{AuthUser, BearerUser, require_bearer};
+
+use crate::error::{ApiError, ErrorBody, Result};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/auth/signup", post(signup)).route("/api/auth/login", post(login))
+}
+
+/// A new account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignupRequest {
+    #[schema(example = "ann@example.com")]
+    pub email: String,
+    /// 8 to 128 characters.
+    #[schema(example = "correct horse battery")]
+    pub password: String,
+    /// Display name, 1 to 100 characters.
+    #[schema(example = "Ann")]
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[schema(example = "ann@example.com")]
+    pub email: String,
+    #[schema(example = "correct horse battery")]
+    pub password: String,
+}
+
+/// A bearer token and the user it is for.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer <token>`; valid for 7 days.
+    pub token: String,
+    /// The `{user_id}` of `/api/{user_id}/...` paths.
+    #[schema(value_type = String, example = "0b9c2f57-4c1e-4a43-9d4e-3f8f2b6d9a10")]
+    pub user_id: UserId,
+}
+
+/// Creates an account and logs it in.
+#[utoipa::path(post, path = "/api/auth/signup", tag = "auth", request_body = SignupRequest,
+    responses(
+        (status = 201, description = "Account created", body = TokenResponse),
+        (status = 409, description = "The e-mail is taken", body = ErrorBody),
+        (status = 422, description = "Invalid e-mail, password or name", body = ErrorBody),
+    ))]
+#[tracing::instrument(name = "signup", skip_all)]
+pub async fn signup(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<SignupRequest>,
+) -> Result<(StatusCode, axum::Json<TokenResponse>)> {
+    let email = Email::parse(&body.email)?;
+    let password = Password::parse(&body.password)?;
+    let name = PersonName::parse(&body.name)?;
+    let store = state.store.get()?;
+    let password_hash = state.passwords.hash(password.expose()).await?;
+    let user = store.create_user(NewUser { email, name, password_hash }).await.map_err(|e| match e {
+        StoreError::Conflict(_) => ApiError::Conflict("an account with this e-mail already exists; log in instead".into()),
+        other => other.into(),
+    })?;
+    tracing::info!(user_id = %user.id, "user signed up");
+    let token = state.tokens.issue(&user.id)?;
+    Ok((StatusCode::CREATED, axum::Json(TokenResponse { token, user_id: user.id })))
+}
+
+/// Logs in. A wrong password and an unknown e-mail get the same answer after
+/// the same amount of work.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 401, description = "Wrong e-mail or password", body = ErrorBody),
+        (status = 422, description = "Malformed e-mail", body = ErrorBody),
+    ))]
+#[tracing::instrument(name = "login", skip_all)]
+pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRequest>) -> Result<axum::Json<TokenResponse>> {
+    const REFUSED: ApiError = ApiError::Unauthorized("wrong e-mail or password");
+    let email = Email::parse(&body.email)?;
+    let store = state.store.get()?;
+    let record = store.user_by_email(&email).await?;
+    let stored_hash = record.as_ref().map(|r| r.password_hash.as_str());
+    if !state.passwords.verify(&body.password, stored_hash).await? {
+        return Err(REFUSED);
+    }
+    let Some(record) = record else { return Err(REFUSED) };
+    let token = state.tokens.issue(&record.user.id)?;
+    Ok(axum::Json(TokenResponse { token, user_id: record.user.id }))
+}

@@ -1,0 +1,187 @@
+//! The task endpoints under `/api/{user_id}/tasks`. Every handler takes
+//! [`AuthUser`] first, so nothing is read or parsed for a caller who may not
+//! see this user's tasks, and passes only that user to the store.
+
+mod body;
+mod query;
+mod view;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::routing::{get, patch};
+
+pub use body::{CreateTaskRequest, PatchTaskRequest, ReplaceTaskRequest};
+pub use query::ListParams;
+pub use view::{PriorityName, TaskView};
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ErrorBody, Result};
+use crate::extract::{ApiJson, ApiQuery, TaskIdParam};
+use crate::state::AppState;
+
+/// Total number of tasks matching a list query, across all pages.
+pub const TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/{user_id}/tasks", get(list_tasks).post(create_task))
+        .route("/api/{user_id}/tasks/{id}", get(get_task).put(replace_task).patch(patch_task).delete(delete_task))
+        .route("/api/{user_id}/tasks/{id}/complete", patch(toggle_task))
+}
+
+/// Lists the user's tasks, filtered, searched, sorted and paged.
+#[utoipa::path(get, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "The user's id"), ListParams),
+    responses(
+        (status = 200, description = "One page of tasks", body = [TaskView],
+            headers(("x-total-count" = u64, description = "Tasks matching the filters, across all pages"))),
+        (status = 400, description = "A bad query parameter", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "The token is another user's", body = ErrorBody),
+    ))]
+#[tracing::instrument(name = "list_tasks", skip_all, fields(user = %user))]
+pub async fn list_tasks(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<(HeaderMap, Json<Vec<TaskView>>)> {
+    let query = params.validate().map_err(ApiError::query)?;
+    let page = state.store.get()?.list_tasks(&user, &query).await?;
+    let mut headers = HeaderMap::with_capacity(1);
+    headers.insert(TOTAL_COUNT, HeaderValue::from(page.total));
+    Ok((headers, Json(page.tasks.into_iter().map(TaskView::from).collect())))
+}
+
+/// Creates a task.
+#[utoipa::path(post, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "The user's id")),
+    request_body = CreateTaskRequest,
+    responses(
+        (status = 201, description = "Created", body = TaskView),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "The token is another user's", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 422, description = "A field breaks a rule", body = ErrorBody),
+    ))]
+#[tracing::instrument(name = "create_task", skip_all, fields(user = %user))]
+pub async fn create_task(
+    AuthUser(user): AuthUser,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<CreateTaskRequest>,
+) -> Result<(StatusCode, HeaderMap, Json<TaskView>)> {
+    let new_task = body.validate()?;
+    let task = state.store.get()?.create_task(&user, new_task).await?;
+    let mut headers = HeaderMap::with_capacity(1);
+    if let Ok(location) = HeaderValue::try_from(format!("/api/{user}/tasks/{}", task.id)) {
+        headers.insert(header::LOCATION, location);
+    }
+    Ok((StatusCode::CREATED, headers, Json(task.into())))
+}
+
+/// One task.
+#[utoipa::path(get, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "The user's id"), ("id" = i64, Path, description = "Task id")),
+    responses(
+        (status = 200, description = "The task", body = TaskView),
+        (status = 400, description = "The id is not a positive integer", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "The token is another user's", body = ErrorBody),
+        (status = 404, description = "No such task for this user", body = ErrorBody),
+    ))]
+#[tracing::instrument(name = "get_task", skip_all, fields(user = %user, task = %id.0))]
+pub async fn get_task(
+    AuthUser(user): AuthUser,
+    TaskIdParam(id): TaskIdParam,
+    State(state): State<AppState>,
+) -> Result<Json<TaskView>> {
+    Ok(Json(state.store.get()?.task(&user, id).await?.into()))
+}
+
+/// Replaces a task: fields left out take their defaults.
+#[utoipa::path(put, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "The user's id"), ("id" = i64, Path, description = "Task id")),
+    request_body = ReplaceTaskRequest,
+    responses(
+        (status = 200, description = "The updated task", body = TaskView),
+        (status = 400, description = "Malformed JSON or id", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "The token is another user's", body = ErrorBody),
+        (status = 404, description = "No such task for this user", body = ErrorBody),
+        (status = 422, description = "A field breaks a rule", body = ErrorBody),
+    ))]
+#[tracing::instrument(name = "replace_task", skip_all, fields(user = %user, task = %id.0))]
+pub async fn replace_task(
+    AuthUser(user): AuthUser,
+    TaskIdParam(id): TaskIdParam,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<ReplaceTaskRequest>,
+) -> Result<Json<TaskView>> {
+    let patch = body.validate()?;
+    Ok(Json(state.store.get()?.update_task(&user, id, &patch).await?.into()))
+}
+
+/// Changes only the fields present; `null` clears `description`, `due_at` and `tags`.
+#[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "The user's id"), ("id" = i64, Path, description = "Task id")),
+    request_body = PatchTaskRequest,
+    responses(
+        (status = 200, description = "The updated task", body = TaskView),
+        (status = 400, description = "Malformed JSON or id", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "The token is another user's", body = ErrorBody),
+        (status = 404, description = "No such task for this user", body = ErrorBody),
+        (status = 422, description = "A field breaks a rule", body = ErrorBody),
+    ))]
+#[tracing::instrument(name = "patch_task", skip_all, fields(user = %user, task = %id.0))]
+pub async fn patch_task(
+    AuthUser(user): AuthUser,
+    TaskIdParam(id): TaskIdParam,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<PatchTaskRequest>,
+) -> Result<Json<TaskView>> {
+    let patch = body.validate()?;
+    Ok(Json(state.store.get()?.update_task(&user, id, &patch).await?.into()))
+}
+
+/// Deletes a task.
+#[utoipa::path(delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "The user's id"), ("id" = i64, Path, description = "Task id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "The id is not a positive integer", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "The token is another user's", body = ErrorBody),
+        (status = 404, description = "No such task for this user", body = ErrorBody),
+    ))]
+#[tracing::instrument(name = "delete_task", skip_all, fields(user = %user, task = %id.0))]
+pub async fn delete_task(
+    AuthUser(user): AuthUser,
+    TaskIdParam(id): TaskIdParam,
+    State(state): State<AppState>,
+) -> Result<StatusCode> {
+    state.store.get()?.delete_task(&user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Flips a task between pending and completed.
+#[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}/complete", tag = "tasks", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "The user's id"), ("id" = i64, Path, description = "Task id")),
+    responses(
+        (status = 200, description = "The task with `completed` flipped", body = TaskView),
+        (status = 400, description = "The id is not a positive integer", body = ErrorBody),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 403, description = "The token is another user's", body = ErrorBody),
+        (status = 404, description = "No such task for this user", body = ErrorBody),
+    ))]
+#[tracing::instrument(name = "toggle_task", skip_all, fields(user = %user, task = %id.0))]
+pub async fn toggle_task(
+    AuthUser(user): AuthUser,
+    TaskIdParam(id): TaskIdParam,
+    State(state): State<AppState>,
+) -> Result<Json<TaskView>> {
+    Ok(Json(state.store.get()?.toggle_task(&user, id).await?.into()))
+}
