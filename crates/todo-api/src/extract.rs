@@ -33,9 +33,14 @@ where
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge { limit: AppState::from_ref(state).config.body_limit }
+                ApiError::PayloadTooLarge {
+                    limit: AppState::from_ref(state).config.body_limit,
+                }
             } else {
-                ApiError::BadRequest(format!("could not read the request body: {}", rejection.body_text()))
+                ApiError::BadRequest(format!(
+                    "could not read the request body: {}",
+                    rejection.body_text()
+                ))
             }
         })?;
         parse_json(&bytes).map(ApiJson)
@@ -47,7 +52,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de);
     if value.is_ok() {
-        de.end().map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+        de.end()
+            .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     }
     value.map_err(|err| {
         let path = err.path().to_string();
@@ -63,13 +69,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     ApiError::Unprocessable(format!("{path}: {inner}"))
                 }
             }
-            serde_json::error::Category::Io => ApiError::BadRequest(format!("could not read the request body: {inner}")),
+            serde_json::error::Category::Io => {
+                ApiError::BadRequest(format!("could not read the request body: {inner}"))
+            }
         }
     })
 }
 
 fn has_json_content_type(headers: &axum::http::HeaderMap) -> bool {
-    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
     let essence = value.split(';').next().unwrap_or("").trim();
@@ -96,8 +107,12 @@ where
             Ok(Query(value)) => Ok(ApiQuery(value)),
             Err(rejection) => {
                 let text = rejection.body_text();
-                let detail = text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text);
-                Err(ApiError::BadRequest(format!("invalid query string: {detail}")))
+                let detail = text
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&text);
+                Err(ApiError::BadRequest(format!(
+                    "invalid query string: {detail}"
+                )))
             }
         }
     }
@@ -123,10 +138,16 @@ impl<S: Send + Sync> FromRequestParts<S> for TaskIdParam {
 
 /// One named path parameter as text. A route without it is a programming error,
 /// reported as 500 (and logged) rather than a panic.
-pub(crate) async fn path_param<S: Send + Sync>(parts: &mut Parts, state: &S, name: &str) -> Result<String, ApiError> {
+pub(crate) async fn path_param<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+    name: &str,
+) -> Result<String, ApiError> {
     let params = RawPathParams::from_request_parts(parts, state)
         .await
-        .map_err(|rejection| ApiError::BadRequest(format!("invalid path: {}", rejection.body_text())))?;
+        .map_err(|rejection| {
+            ApiError::BadRequest(format!("invalid path: {}", rejection.body_text()))
+        })?;
     params
         .iter()
         .find(|(key, _)| *key == name)
@@ -149,9 +170,20 @@ mod tests {
 
     #[test]
     fn json_errors_are_classified() {
-        assert_eq!(parse_json::<Body>(b"{").unwrap_err().status(), StatusCode::BAD_REQUEST);
-        assert_eq!(parse_json::<Body>(b"").unwrap_err().status(), StatusCode::BAD_REQUEST);
-        assert_eq!(parse_json::<Body>(br#"{"title":"a"} x"#).unwrap_err().status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            parse_json::<Body>(b"{").unwrap_err().status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            parse_json::<Body>(b"").unwrap_err().status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            parse_json::<Body>(br#"{"title":"a"} x"#)
+                .unwrap_err()
+                .status(),
+            StatusCode::BAD_REQUEST
+        );
         let missing = parse_json::<Body>(b"{}").unwrap_err();
         assert_eq!(missing.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(missing.to_string().contains("title"), "{missing}");

@@ -15,7 +15,9 @@ use crate::state::AppState;
 const PING_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health)).route("/ready", get(ready))
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -32,7 +34,10 @@ pub struct ProbeStatus {
 #[utoipa::path(get, path = "/health", tag = "probes",
     responses((status = 200, description = "Alive", body = ProbeStatus)))]
 pub async fn health() -> Json<ProbeStatus> {
-    Json(ProbeStatus { status: "ok", error: None })
+    Json(ProbeStatus {
+        status: "ok",
+        error: None,
+    })
 }
 
 /// Readiness: the database is connected, migrated and answers.
@@ -42,13 +47,27 @@ pub async fn health() -> Json<ProbeStatus> {
         (status = 503, description = "Not connected yet, or the database does not answer", body = ProbeStatus),
     ))]
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<ProbeStatus>) {
-    let unavailable = |error| (StatusCode::SERVICE_UNAVAILABLE, Json(ProbeStatus { status: "unavailable", error: Some(error) }));
+    let unavailable = |error| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(ProbeStatus {
+                status: "unavailable",
+                error: Some(error),
+            }),
+        )
+    };
     let Ok(store) = state.store.get() else {
         return unavailable("the database is not connected or migrated yet");
     };
     // A probe must answer within the kubelet's timeout even when the database hangs.
     match tokio::time::timeout(PING_TIMEOUT, store.ping()).await {
-        Ok(Ok(())) => (StatusCode::OK, Json(ProbeStatus { status: "ready", error: None })),
+        Ok(Ok(())) => (
+            StatusCode::OK,
+            Json(ProbeStatus {
+                status: "ready",
+                error: None,
+            }),
+        ),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness check failed");
             unavailable("the database does not answer")

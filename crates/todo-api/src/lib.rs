@@ -38,7 +38,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.body_limit))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(middleware::from_fn_with_state(state.clone(), observe::observe))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
+        ))
         .with_state(state)
 }
 
@@ -47,7 +50,9 @@ async fn no_such_route() -> ApiError {
 }
 
 async fn method_not_allowed(method: Method) -> ApiError {
-    ApiError::MethodNotAllowed(format!("method {method} is not allowed on this path; see /openapi.json"))
+    ApiError::MethodNotAllowed(format!(
+        "method {method} is not allowed on this path; see /openapi.json"
+    ))
 }
 
 /// Last resort: a handler panicked. The panic message may hold internals, so it

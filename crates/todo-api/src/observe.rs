@@ -26,14 +26,18 @@ pub struct RequestIds {
 
 impl Default for RequestIds {
     fn default() -> Self {
-        Self { prefix: getrandom::u32().unwrap_or(0), next: AtomicU64::new(1) }
+        Self {
+            prefix: getrandom::u32().unwrap_or(0),
+            next: AtomicU64::new(1),
+        }
     }
 }
 
 impl RequestIds {
     fn make(&self) -> HeaderValue {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        HeaderValue::try_from(format!("{:08x}-{n}", self.prefix)).unwrap_or(HeaderValue::from_static("unknown"))
+        HeaderValue::try_from(format!("{:08x}-{n}", self.prefix))
+            .unwrap_or(HeaderValue::from_static("unknown"))
     }
 }
 
@@ -77,11 +81,17 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
     );
     let mut response = next.run(request).instrument(span.clone()).await;
     let elapsed = started.elapsed();
-    state.metrics.record(route, &method, response.status(), elapsed);
+    state
+        .metrics
+        .record(route, &method, response.status(), elapsed);
     let status = response.status().as_u16();
     span.in_scope(|| {
         if status >= 500 {
-            tracing::error!(status, latency_us = elapsed.as_micros() as u64, "request failed");
+            tracing::error!(
+                status,
+                latency_us = elapsed.as_micros() as u64,
+                "request failed"
+            );
         } else {
             tracing::info!(status, latency_us = elapsed.as_micros() as u64, "request");
         }
@@ -94,7 +104,11 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
 /// could inject text into logs.
 fn is_sane_request_id(value: &HeaderValue) -> bool {
     let bytes = value.as_bytes();
-    !bytes.is_empty() && bytes.len() <= 64 && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    !bytes.is_empty()
+        && bytes.len() <= 64
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 #[cfg(test)]
@@ -108,6 +122,8 @@ mod tests {
         assert!(is_sane_request_id(&HeaderValue::from_static("abc-123_x.y")));
         assert!(!is_sane_request_id(&HeaderValue::from_static("a b")));
         assert!(!is_sane_request_id(&HeaderValue::from_static("")));
-        assert!(!is_sane_request_id(&HeaderValue::from_str(&"a".repeat(65)).unwrap()));
+        assert!(!is_sane_request_id(
+            &HeaderValue::from_str(&"a".repeat(65)).unwrap()
+        ));
     }
 }

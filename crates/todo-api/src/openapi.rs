@@ -49,7 +49,10 @@ impl Modify for BearerScheme {
         let components = openapi.components.get_or_insert_with(Default::default);
         let mut http = Http::new(HttpAuthScheme::Bearer);
         http.bearer_format = Some("JWT".to_string());
-        http.description = Some("The `token` from /api/auth/signup or /api/auth/login (HS256, valid 7 days)".to_string());
+        http.description = Some(
+            "The `token` from /api/auth/signup or /api/auth/login (HS256, valid 7 days)"
+                .to_string(),
+        );
         components.add_security_scheme("bearer", SecurityScheme::Http(http));
     }
 }
@@ -72,5 +75,11 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(get, path = "/openapi.json", tag = "probes",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
 async fn openapi_json(json: Bytes) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], json)
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        json,
+    )
 }

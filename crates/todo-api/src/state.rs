@@ -60,9 +60,9 @@ impl StoreSlot {
 
     /// The store, or 503 while it is not connected yet.
     pub fn get(&self) -> Result<&Arc<dyn Store>, ApiError> {
-        self.0
-            .get()
-            .ok_or(ApiError::Unavailable("the database is not connected yet; try again shortly"))
+        self.0.get().ok_or(ApiError::Unavailable(
+            "the database is not connected yet; try again shortly",
+        ))
     }
 
     pub fn is_connected(&self) -> bool {
@@ -72,7 +72,9 @@ impl StoreSlot {
 
 impl std::fmt::Debug for StoreSlot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoreSlot").field("connected", &self.is_connected()).finish()
+        f.debug_struct("StoreSlot")
+            .field("connected", &self.is_connected())
+            .finish()
     }
 }
 

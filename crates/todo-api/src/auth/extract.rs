@@ -30,9 +30,12 @@ where
         let BearerUser(user) = BearerUser::from_request_parts(parts, state).await?;
         let raw = path_param(parts, state, "user_id").await?;
         // Compare the parsed form so that an upper-case UUID still names its owner.
-        let path_user = UserId::parse(&raw).map_err(|e| ApiError::BadRequest(format!("path: {e}")))?;
+        let path_user =
+            UserId::parse(&raw).map_err(|e| ApiError::BadRequest(format!("path: {e}")))?;
         if path_user != user {
-            return Err(ApiError::Forbidden("this token does not give access to that user's data"));
+            return Err(ApiError::Forbidden(
+                "this token does not give access to that user's data",
+            ));
         }
         Ok(AuthUser(user))
     }
@@ -51,13 +54,20 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let token = bearer_token(parts)?;
-        AppState::from_ref(state).tokens.verify(token).map(BearerUser)
+        AppState::from_ref(state)
+            .tokens
+            .verify(token)
+            .map(BearerUser)
     }
 }
 
 /// Middleware for whole routers: validates the bearer token and puts the
 /// [`UserId`] into the request extensions for the handlers below it.
-pub async fn require_bearer(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
+pub async fn require_bearer(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
     let (mut parts, body) = request.into_parts();
     let BearerUser(user) = BearerUser::from_request_parts(&mut parts, &state).await?;
     parts.extensions.insert(user);
@@ -68,15 +78,19 @@ fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
     let header = parts
         .headers
         .get(AUTHORIZATION)
-        .ok_or(ApiError::Unauthorized("missing token: send `Authorization: Bearer <token>` from /api/auth/login"))?;
-    let value = header
-        .to_str()
-        .map_err(|_| ApiError::Unauthorized("malformed Authorization header; expected `Bearer <token>`"))?;
-    let (scheme, token) = value
-        .split_once(' ')
-        .ok_or(ApiError::Unauthorized("malformed Authorization header; expected `Bearer <token>`"))?;
+        .ok_or(ApiError::Unauthorized(
+            "missing token: send `Authorization: Bearer <token>` from /api/auth/login",
+        ))?;
+    let value = header.to_str().map_err(|_| {
+        ApiError::Unauthorized("malformed Authorization header; expected `Bearer <token>`")
+    })?;
+    let (scheme, token) = value.split_once(' ').ok_or(ApiError::Unauthorized(
+        "malformed Authorization header; expected `Bearer <token>`",
+    ))?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(ApiError::Unauthorized("malformed Authorization header; expected `Bearer <token>`"));
+        return Err(ApiError::Unauthorized(
+            "malformed Authorization header; expected `Bearer <token>`",
+        ));
     }
     Ok(token.trim())
 }

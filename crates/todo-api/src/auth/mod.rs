@@ -20,7 +20,9 @@ use crate::extract::ApiJson;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/auth/signup", post(signup)).route("/api/auth/login", post(login))
+    Router::new()
+        .route("/api/auth/signup", post(signup))
+        .route("/api/auth/login", post(login))
 }
 
 /// A new account.
@@ -73,13 +75,28 @@ pub async fn signup(
     let name = PersonName::parse(&body.name)?;
     let store = state.store.get()?;
     let password_hash = state.passwords.hash(password.expose()).await?;
-    let user = store.create_user(NewUser { email, name, password_hash }).await.map_err(|e| match e {
-        StoreError::Conflict(_) => ApiError::Conflict("an account with this e-mail already exists; log in instead".into()),
-        other => other.into(),
-    })?;
+    let user = store
+        .create_user(NewUser {
+            email,
+            name,
+            password_hash,
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => ApiError::Conflict(
+                "an account with this e-mail already exists; log in instead".into(),
+            ),
+            other => other.into(),
+        })?;
     tracing::info!(user_id = %user.id, "user signed up");
     let token = state.tokens.issue(&user.id)?;
-    Ok((StatusCode::CREATED, axum::Json(TokenResponse { token, user_id: user.id })))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(TokenResponse {
+            token,
+            user_id: user.id,
+        }),
+    ))
 }
 
 /// Logs in. A wrong password and an unknown e-mail get the same answer after
@@ -91,7 +108,10 @@ pub async fn signup(
         (status = 422, description = "Malformed e-mail", body = ErrorBody),
     ))]
 #[tracing::instrument(name = "login", skip_all)]
-pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRequest>) -> Result<axum::Json<TokenResponse>> {
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<axum::Json<TokenResponse>> {
     const REFUSED: ApiError = ApiError::Unauthorized("wrong e-mail or password");
     let email = Email::parse(&body.email)?;
     let store = state.store.get()?;
@@ -100,7 +120,12 @@ pub async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<LoginRe
     if !state.passwords.verify(&body.password, stored_hash).await? {
         return Err(REFUSED);
     }
-    let Some(record) = record else { return Err(REFUSED) };
+    let Some(record) = record else {
+        return Err(REFUSED);
+    };
     let token = state.tokens.issue(&record.user.id)?;
-    Ok(axum::Json(TokenResponse { token, user_id: record.user.id }))
+    Ok(axum::Json(TokenResponse {
+        token,
+        user_id: record.user.id,
+    }))
 }

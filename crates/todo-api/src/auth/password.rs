@@ -30,7 +30,11 @@ impl PasswordParams {
     /// The cheapest settings Argon2id accepts. Only for tests, where hundreds of
     /// sign-ups in an unoptimised build would otherwise take minutes.
     pub fn cheapest() -> Self {
-        Self { memory_kib: Params::MIN_M_COST, iterations: 1, parallelism: 1 }
+        Self {
+            memory_kib: Params::MIN_M_COST,
+            iterations: 1,
+            parallelism: 1,
+        }
     }
 }
 
@@ -52,21 +56,34 @@ impl std::fmt::Debug for PasswordHasher {
 impl PasswordHasher {
     /// Builds the hasher and computes the decoy hash (one Argon2id run).
     pub fn new(params: PasswordParams) -> Result<Self, ApiError> {
-        let argon_params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
-            .map_err(|e| ApiError::Internal(format!("bad argon2 parameters: {e}")))?;
+        let argon_params = Params::new(
+            params.memory_kib,
+            params.iterations,
+            params.parallelism,
+            None,
+        )
+        .map_err(|e| ApiError::Internal(format!("bad argon2 parameters: {e}")))?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
         let mut decoy = [0u8; 24];
-        getrandom::fill(&mut decoy).map_err(|e| ApiError::Internal(format!("no randomness: {e}")))?;
+        getrandom::fill(&mut decoy)
+            .map_err(|e| ApiError::Internal(format!("no randomness: {e}")))?;
         let decoy_hash = hash_with(&argon2, &decoy)?;
-        let lanes = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        Ok(Self { argon2, decoy_hash, permits: Semaphore::new(lanes) })
+        let lanes = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        Ok(Self {
+            argon2,
+            decoy_hash,
+            permits: Semaphore::new(lanes),
+        })
     }
 
     /// Hashes a new password into a PHC string (`$argon2id$v=19$...`).
     pub async fn hash(&self, password: &str) -> Result<String, ApiError> {
         let argon2 = self.argon2.clone();
         let password = password.to_owned();
-        self.run_blocking(move || hash_with(&argon2, password.as_bytes())).await?
+        self.run_blocking(move || hash_with(&argon2, password.as_bytes()))
+            .await?
     }
 
     /// Checks `password` against a stored hash. With no stored hash (unknown
@@ -88,7 +105,10 @@ impl PasswordHasher {
         Ok(known && matched)
     }
 
-    async fn run_blocking<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    async fn run_blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
         let _permit = self
             .permits
             .acquire()

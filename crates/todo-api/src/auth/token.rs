@@ -62,7 +62,9 @@ pub struct TokenKeys {
 
 impl std::fmt::Debug for TokenKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenKeys").field("ttl", &self.ttl).finish_non_exhaustive()
+        f.debug_struct("TokenKeys")
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
     }
 }
 
@@ -91,7 +93,11 @@ impl TokenKeys {
     /// Issues a token for `user`, valid for the configured lifetime.
     pub fn issue(&self, user: &UserId) -> Result<String, ApiError> {
         let now = chrono::Utc::now().timestamp();
-        let claims = Claims { sub: user.to_string(), iat: now, exp: now + self.ttl.as_secs() as i64 };
+        let claims = Claims {
+            sub: user.to_string(),
+            iat: now,
+            exp: now + self.ttl.as_secs() as i64,
+        };
         self.sign(&claims)
     }
 
@@ -103,13 +109,15 @@ impl TokenKeys {
 
     /// Checks signature, algorithm and expiry and returns the user the token is for.
     pub fn verify(&self, token: &str) -> Result<UserId, ApiError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-            match e.kind() {
-                ErrorKind::ExpiredSignature => ApiError::Unauthorized("token expired; log in again"),
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => {
+                    ApiError::Unauthorized("token expired; log in again")
+                }
                 _ => ApiError::Unauthorized("invalid token; log in again to get a new one"),
-            }
-        })?;
-        UserId::parse(&data.claims.sub).map_err(|_| ApiError::Unauthorized("invalid token; log in again to get a new one"))
+            })?;
+        UserId::parse(&data.claims.sub)
+            .map_err(|_| ApiError::Unauthorized("invalid token; log in again to get a new one"))
     }
 }
 
@@ -118,12 +126,18 @@ mod tests {
     use super::*;
 
     fn keys() -> TokenKeys {
-        TokenKeys::new(&JwtSecret::new(vec![7u8; 32]).unwrap(), Duration::from_secs(3600))
+        TokenKeys::new(
+            &JwtSecret::new(vec![7u8; 32]).unwrap(),
+            Duration::from_secs(3600),
+        )
     }
 
     #[test]
     fn short_secrets_are_refused() {
-        assert_eq!(JwtSecret::new(vec![1u8; 31]).unwrap_err(), SecretError::TooShort(31));
+        assert_eq!(
+            JwtSecret::new(vec![1u8; 31]).unwrap_err(),
+            SecretError::TooShort(31)
+        );
         assert!(format!("{:?}", JwtSecret::new(vec![b'a'; 40]).unwrap()).contains("***"));
     }
 
@@ -134,14 +148,32 @@ mod tests {
         let token = keys.issue(&user).unwrap();
         assert_eq!(keys.verify(&token).unwrap(), user);
 
-        let other = TokenKeys::new(&JwtSecret::new(vec![8u8; 32]).unwrap(), Duration::from_secs(3600));
+        let other = TokenKeys::new(
+            &JwtSecret::new(vec![8u8; 32]).unwrap(),
+            Duration::from_secs(3600),
+        );
         assert!(other.verify(&token).is_err());
 
         let now = chrono::Utc::now().timestamp();
-        let expired = keys.sign(&Claims { sub: user.to_string(), iat: now - 7200, exp: now - 3600 }).unwrap();
-        assert_eq!(keys.verify(&expired).unwrap_err().to_string(), "token expired; log in again");
+        let expired = keys
+            .sign(&Claims {
+                sub: user.to_string(),
+                iat: now - 7200,
+                exp: now - 3600,
+            })
+            .unwrap();
+        assert_eq!(
+            keys.verify(&expired).unwrap_err().to_string(),
+            "token expired; log in again"
+        );
 
-        let not_a_user = keys.sign(&Claims { sub: "admin".into(), iat: now, exp: now + 60 }).unwrap();
+        let not_a_user = keys
+            .sign(&Claims {
+                sub: "admin".into(),
+                iat: now,
+                exp: now + 60,
+            })
+            .unwrap();
         assert!(keys.verify(&not_a_user).is_err());
     }
 }

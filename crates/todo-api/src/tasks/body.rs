@@ -34,8 +34,18 @@ impl CreateTaskRequest {
         Ok(NewTask {
             title: Title::parse(&self.title)?,
             description: parse_description(self.description.as_deref())?,
-            priority: self.priority.as_deref().map(Priority::parse).transpose()?.unwrap_or_default(),
-            tags: self.tags.as_deref().map(Tags::parse).transpose()?.unwrap_or_default(),
+            priority: self
+                .priority
+                .as_deref()
+                .map(Priority::parse)
+                .transpose()?
+                .unwrap_or_default(),
+            tags: self
+                .tags
+                .as_deref()
+                .map(Tags::parse)
+                .transpose()?
+                .unwrap_or_default(),
             due_at: self.due_at.as_deref().map(parse_due).transpose()?,
         })
     }
@@ -62,8 +72,20 @@ impl ReplaceTaskRequest {
             title: Some(Title::parse(&self.title)?),
             description: Some(parse_description(self.description.as_deref())?),
             completed: Some(self.completed.unwrap_or(false)),
-            priority: Some(self.priority.as_deref().map(Priority::parse).transpose()?.unwrap_or_default()),
-            tags: Some(self.tags.as_deref().map(Tags::parse).transpose()?.unwrap_or_default()),
+            priority: Some(
+                self.priority
+                    .as_deref()
+                    .map(Priority::parse)
+                    .transpose()?
+                    .unwrap_or_default(),
+            ),
+            tags: Some(
+                self.tags
+                    .as_deref()
+                    .map(Tags::parse)
+                    .transpose()?
+                    .unwrap_or_default(),
+            ),
             due_at: Some(self.due_at.as_deref().map(parse_due).transpose()?),
         })
     }
@@ -116,14 +138,18 @@ pub struct PatchTaskRequest {
 impl PatchTaskRequest {
     pub fn validate(self) -> Result<TaskPatch, ValidationError> {
         Ok(TaskPatch {
-            title: required(self.title, "title")?.map(|t| Title::parse(&t)).transpose()?,
+            title: required(self.title, "title")?
+                .map(|t| Title::parse(&t))
+                .transpose()?,
             description: match self.description {
                 Field::Absent => None,
                 Field::Null => Some(None),
                 Field::Value(d) => Some(parse_description(Some(&d))?),
             },
             completed: required(self.completed, "completed")?,
-            priority: required(self.priority, "priority")?.map(|p| Priority::parse(&p)).transpose()?,
+            priority: required(self.priority, "priority")?
+                .map(|p| Priority::parse(&p))
+                .transpose()?,
             tags: match self.tags {
                 Field::Absent => None,
                 Field::Null => Some(Tags::default()),
@@ -141,7 +167,10 @@ impl PatchTaskRequest {
 fn required<T>(field: Field<T>, name: &'static str) -> Result<Option<T>, ValidationError> {
     match field {
         Field::Absent => Ok(None),
-        Field::Null => Err(ValidationError::new(name, "cannot be null; leave it out to keep the current value")),
+        Field::Null => Err(ValidationError::new(
+            name,
+            "cannot be null; leave it out to keep the current value",
+        )),
         Field::Value(v) => Ok(Some(v)),
     }
 }
@@ -158,9 +187,14 @@ fn parse_description(raw: Option<&str>) -> Result<Option<Description>, Validatio
 }
 
 fn parse_due(raw: &str) -> Result<DateTime<Utc>, ValidationError> {
-    DateTime::parse_from_rfc3339(raw.trim()).map(|d| d.with_timezone(&Utc)).map_err(|_| {
-        ValidationError::new("due_at", format!("{raw:?} is not a timestamp; use RFC 3339 such as 2030-01-31T17:00:00Z"))
-    })
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| {
+            ValidationError::new(
+                "due_at",
+                format!("{raw:?} is not a timestamp; use RFC 3339 such as 2030-01-31T17:00:00Z"),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -170,7 +204,10 @@ mod tests {
 
     #[test]
     fn create_defaults_and_validation() {
-        let t = parse_json::<CreateTaskRequest>(br#"{"title":" Buy milk "}"#).unwrap().validate().unwrap();
+        let t = parse_json::<CreateTaskRequest>(br#"{"title":" Buy milk "}"#)
+            .unwrap()
+            .validate()
+            .unwrap();
         assert_eq!(t.title.as_str(), "Buy milk");
         assert_eq!(t.priority, Priority::Medium);
         assert!(t.tags.is_empty() && t.description.is_none() && t.due_at.is_none());
@@ -186,34 +223,53 @@ mod tests {
         assert_eq!(t.tags.to_strings(), vec!["home"]);
         assert_eq!(t.due_at.unwrap().to_rfc3339(), "2030-01-31T17:00:00+00:00");
 
-        let err = parse_json::<CreateTaskRequest>(br#"{"title":"x","priority":"urgent"}"#).unwrap().validate().unwrap_err();
+        let err = parse_json::<CreateTaskRequest>(br#"{"title":"x","priority":"urgent"}"#)
+            .unwrap()
+            .validate()
+            .unwrap_err();
         assert_eq!(err.field, "priority");
-        let err = parse_json::<CreateTaskRequest>(br#"{"title":"x","due_at":"tomorrow"}"#).unwrap().validate().unwrap_err();
+        let err = parse_json::<CreateTaskRequest>(br#"{"title":"x","due_at":"tomorrow"}"#)
+            .unwrap()
+            .validate()
+            .unwrap_err();
         assert_eq!(err.field, "due_at");
     }
 
     #[test]
     fn patch_distinguishes_absent_null_and_value() {
-        let p = parse_json::<PatchTaskRequest>(br#"{}"#).unwrap().validate().unwrap();
-        assert!(p.is_empty());
-        let p = parse_json::<PatchTaskRequest>(br#"{"description":null,"due_at":null,"tags":null}"#)
+        let p = parse_json::<PatchTaskRequest>(br#"{}"#)
             .unwrap()
             .validate()
             .unwrap();
+        assert!(p.is_empty());
+        let p =
+            parse_json::<PatchTaskRequest>(br#"{"description":null,"due_at":null,"tags":null}"#)
+                .unwrap()
+                .validate()
+                .unwrap();
         assert_eq!(p.description, Some(None));
         assert_eq!(p.due_at, Some(None));
         assert_eq!(p.tags, Some(Tags::default()));
         assert_eq!(p.title, None);
-        let err = parse_json::<PatchTaskRequest>(br#"{"title":null}"#).unwrap().validate().unwrap_err();
+        let err = parse_json::<PatchTaskRequest>(br#"{"title":null}"#)
+            .unwrap()
+            .validate()
+            .unwrap_err();
         assert_eq!(err.field, "title");
-        let p = parse_json::<PatchTaskRequest>(br#"{"completed":true,"title":"New"}"#).unwrap().validate().unwrap();
+        let p = parse_json::<PatchTaskRequest>(br#"{"completed":true,"title":"New"}"#)
+            .unwrap()
+            .validate()
+            .unwrap();
         assert_eq!(p.completed, Some(true));
         assert_eq!(p.title.unwrap().as_str(), "New");
     }
 
     #[test]
     fn replace_resets_what_is_left_out() {
-        let p = parse_json::<ReplaceTaskRequest>(br#"{"title":"T"}"#).unwrap().validate().unwrap();
+        let p = parse_json::<ReplaceTaskRequest>(br#"{"title":"T"}"#)
+            .unwrap()
+            .validate()
+            .unwrap();
         assert_eq!(p.description, Some(None));
         assert_eq!(p.completed, Some(false));
         assert_eq!(p.priority, Some(Priority::Medium));

@@ -27,7 +27,13 @@ pub const TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/{user_id}/tasks", get(list_tasks).post(create_task))
-        .route("/api/{user_id}/tasks/{id}", get(get_task).put(replace_task).patch(patch_task).delete(delete_task))
+        .route(
+            "/api/{user_id}/tasks/{id}",
+            get(get_task)
+                .put(replace_task)
+                .patch(patch_task)
+                .delete(delete_task),
+        )
         .route("/api/{user_id}/tasks/{id}/complete", patch(toggle_task))
 }
 
@@ -51,7 +57,10 @@ pub async fn list_tasks(
     let page = state.store.get()?.list_tasks(&user, &query).await?;
     let mut headers = HeaderMap::with_capacity(1);
     headers.insert(TOTAL_COUNT, HeaderValue::from(page.total));
-    Ok((headers, Json(page.tasks.into_iter().map(TaskView::from).collect())))
+    Ok((
+        headers,
+        Json(page.tasks.into_iter().map(TaskView::from).collect()),
+    ))
 }
 
 /// Creates a task.
@@ -121,7 +130,14 @@ pub async fn replace_task(
     ApiJson(body): ApiJson<ReplaceTaskRequest>,
 ) -> Result<Json<TaskView>> {
     let patch = body.validate()?;
-    Ok(Json(state.store.get()?.update_task(&user, id, &patch).await?.into()))
+    Ok(Json(
+        state
+            .store
+            .get()?
+            .update_task(&user, id, &patch)
+            .await?
+            .into(),
+    ))
 }
 
 /// Changes only the fields present; `null` clears `description`, `due_at` and `tags`.
@@ -144,7 +160,14 @@ pub async fn patch_task(
     ApiJson(body): ApiJson<PatchTaskRequest>,
 ) -> Result<Json<TaskView>> {
     let patch = body.validate()?;
-    Ok(Json(state.store.get()?.update_task(&user, id, &patch).await?.into()))
+    Ok(Json(
+        state
+            .store
+            .get()?
+            .update_task(&user, id, &patch)
+            .await?
+            .into(),
+    ))
 }
 
 /// Deletes a task.
@@ -183,5 +206,7 @@ pub async fn toggle_task(
     TaskIdParam(id): TaskIdParam,
     State(state): State<AppState>,
 ) -> Result<Json<TaskView>> {
-    Ok(Json(state.store.get()?.toggle_task(&user, id).await?.into()))
+    Ok(Json(
+        state.store.get()?.toggle_task(&user, id).await?.into(),
+    ))
 }

@@ -1,7 +1,9 @@
 //! The query string of `GET /api/{user_id}/tasks`, validated into a [`TaskQuery`].
 
 use serde::Deserialize;
-use todo_core::{Priority, SearchText, SortKey, SortOrder, StatusFilter, Tag, TaskQuery, ValidationError};
+use todo_core::{
+    Priority, SearchText, SortKey, SortOrder, StatusFilter, Tag, TaskQuery, ValidationError,
+};
 use utoipa::IntoParams;
 
 /// Filters, search, sort and paging of the task list. Every parameter is
@@ -53,15 +55,17 @@ impl ListParams {
         }
         if let Some(l) = &self.limit {
             let limit = l.trim().parse::<u32>().map_err(|_| {
-                ValidationError::new("limit", format!("{l:?} is not a number; use 1 to {}", TaskQuery::MAX_LIMIT))
+                ValidationError::new(
+                    "limit",
+                    format!("{l:?} is not a number; use 1 to {}", TaskQuery::MAX_LIMIT),
+                )
             })?;
             query.limit = TaskQuery::check_limit(limit)?;
         }
         if let Some(o) = &self.offset {
-            query.offset = o
-                .trim()
-                .parse::<u32>()
-                .map_err(|_| ValidationError::new("offset", format!("{o:?} is not a non-negative integer")))?;
+            query.offset = o.trim().parse::<u32>().map_err(|_| {
+                ValidationError::new("offset", format!("{o:?} is not a non-negative integer"))
+            })?;
         }
         Ok(query)
     }
@@ -78,23 +82,46 @@ mod tests {
 
     #[test]
     fn defaults_and_values() {
-        assert_eq!(ListParams::default().validate().unwrap(), TaskQuery::default());
-        let q = params(&[("status", "pending"), ("priority", "high"), ("tag", "Work"), ("q", "milk"),
-            ("sort", "due"), ("order", "desc"), ("limit", "10"), ("offset", "20")])
+        assert_eq!(
+            ListParams::default().validate().unwrap(),
+            TaskQuery::default()
+        );
+        let q = params(&[
+            ("status", "pending"),
+            ("priority", "high"),
+            ("tag", "Work"),
+            ("q", "milk"),
+            ("sort", "due"),
+            ("order", "desc"),
+            ("limit", "10"),
+            ("offset", "20"),
+        ])
         .validate()
         .unwrap();
         assert_eq!(q.status, StatusFilter::Pending);
         assert_eq!(q.priority, Some(Priority::High));
         assert_eq!(q.tag.unwrap().as_str(), "work");
         assert_eq!(q.search.unwrap().as_str(), "milk");
-        assert_eq!((q.sort, q.order, q.limit, q.offset), (SortKey::Due, SortOrder::Desc, 10, 20));
+        assert_eq!(
+            (q.sort, q.order, q.limit, q.offset),
+            (SortKey::Due, SortOrder::Desc, 10, 20)
+        );
     }
 
     #[test]
     fn each_bad_value_names_its_parameter() {
-        for (key, value) in [("status", "done"), ("priority", "urgent"), ("tag", "a b"), ("q", ""), ("sort", "size"),
-            ("order", "up"), ("limit", "0"), ("limit", "501"), ("limit", "ten"), ("offset", "-1")]
-        {
+        for (key, value) in [
+            ("status", "done"),
+            ("priority", "urgent"),
+            ("tag", "a b"),
+            ("q", ""),
+            ("sort", "size"),
+            ("order", "up"),
+            ("limit", "0"),
+            ("limit", "501"),
+            ("limit", "ten"),
+            ("offset", "-1"),
+        ] {
             let err = params(&[(key, value)]).validate().unwrap_err();
             assert_eq!(err.field, key, "{key}={value}: {err}");
         }
