@@ -13,3 +13,6 @@ pub mod quantity;
 pub mod resolve;
 
 pub use error::{AssistError, Result};
+pub mod optimize;
+pub mod progress;
+pub mod render;

@@ -19,7 +19,7 @@ pub const NAME_LABELS: [&str; 6] =
     ["app.kubernetes.io/component", "app.kubernetes.io/name", "app", "component", "name", "k8s-app"];
 
 /// A fully named object: kind, namespace (absent for cluster-scoped kinds), name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct ObjectRef {
     pub kind: Kind,
     pub namespace: Option<String>,

@@ -281,3 +281,8 @@ pub(crate) fn event_time(e: &Event) -> Option<Timestamp> {
         .or_else(|| e.first_timestamp.as_ref().map(|t| t.0))
         .or_else(|| e.metadata.creation_timestamp.as_ref().map(|t| t.0))
 }
+
+/// Sort key for events outside this module (the `events` operation).
+pub fn event_time_pub(e: &Event) -> Option<Timestamp> {
+    event_time(e)
+}

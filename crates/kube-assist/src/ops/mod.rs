@@ -2,8 +2,12 @@
 //! JSON schema (the LLM planner offers them as tools) and a `kubectl` equivalent
 //! that is printed before it runs and written to the audit log.
 
-// mod exec;
+mod exec;
+mod view;
 mod kubectl;
+
+pub use exec::{ExecOptions, Executor, OpOutput};
+pub use view::table as render_table;
 
 
 
@@ -12,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 /// Kinds of object the operations work on. Secrets are deliberately absent: their
 /// data never leaves the cluster through this tool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Pod,

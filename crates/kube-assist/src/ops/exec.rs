@@ -1,0 +1,539 @@
+//! Running resolved operations through the Kubernetes API (kube-rs; never by
+//! shelling out to kubectl).
+
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, Node, PersistentVolumeClaim, Pod, Service};
+use k8s_openapi::jiff::Timestamp;
+use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams, PostParams};
+use kube::Client;
+use serde::Serialize;
+use serde_json::{json, Value};
+use tracing::instrument;
+
+use super::view;
+use super::{Kind, Operation, ReplicaChange, Target};
+use crate::analyze::{self, Finding, Scope};
+use crate::error::{AssistError, Result};
+use crate::progress::Spinner;
+use crate::resolve::ObjectRef;
+
+/// How operations run.
+#[derive(Debug, Clone, Default)]
+pub struct ExecOptions {
+    /// Send writes with `dryRun=All`: the API server validates them and changes nothing.
+    pub dry_run: bool,
+    /// Show a spinner while waiting (only ever drawn on a terminal).
+    pub progress: bool,
+}
+
+/// What an operation produced: text for a person, data for `-o json` and the LLM,
+/// findings of analyses, and operations proposed as fixes (never run by themselves).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OpOutput {
+    pub text: String,
+    #[serde(skip_serializing_if = "Value::is_null")]
+    pub data: Value,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub proposed: Vec<Operation>,
+}
+
+impl OpOutput {
+    fn text(text: impl Into<String>, data: Value) -> Self {
+        Self { text: text.into(), data, ..Default::default() }
+    }
+}
+
+const ERROR_WORDS: [&str; 8] = ["error", "exception", "fatal", "panic", "fail", "traceback", "critical", "refused"];
+const MAX_LOG_PODS: usize = 5;
+const MAX_LOG_BYTES: i64 = 256 * 1024;
+
+/// Dispatch on a kind with a typed `Api` bound to `$api`.
+macro_rules! with_api {
+    ($client:expr, $kind:expr, $ns:expr, |$api:ident| $body:expr) => {{
+        let ns: Option<&str> = $ns;
+        match $kind {
+            Kind::Pod => { let $api: Api<Pod> = ns_api($client, ns); $body }
+            Kind::Deployment => { let $api: Api<Deployment> = ns_api($client, ns); $body }
+            Kind::ReplicaSet => { let $api: Api<ReplicaSet> = ns_api($client, ns); $body }
+            Kind::StatefulSet => { let $api: Api<StatefulSet> = ns_api($client, ns); $body }
+            Kind::DaemonSet => { let $api: Api<DaemonSet> = ns_api($client, ns); $body }
+            Kind::Service => { let $api: Api<Service> = ns_api($client, ns); $body }
+            Kind::Job => { let $api: Api<Job> = ns_api($client, ns); $body }
+            Kind::PersistentVolumeClaim => { let $api: Api<PersistentVolumeClaim> = ns_api($client, ns); $body }
+            Kind::ConfigMap => { let $api: Api<ConfigMap> = ns_api($client, ns); $body }
+            Kind::Event => { let $api: Api<Event> = ns_api($client, ns); $body }
+            Kind::Node => { let $api: Api<Node> = Api::all($client.clone()); $body }
+            Kind::Namespace => { let $api: Api<Namespace> = Api::all($client.clone()); $body }
+        }
+    }};
+}
+
+fn ns_api<K>(client: &Client, ns: Option<&str>) -> Api<K>
+where
+    K: kube::Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>,
+{
+    match ns {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    }
+}
+
+fn parts(t: &Target) -> Result<(Kind, Option<&str>, &str)> {
+    match (t.kind, t.name.as_deref()) {
+        (Some(k), Some(n)) => Ok((k, t.namespace.as_deref(), n)),
+        _ => Err(AssistError::Invalid(format!("{} is not resolved to one object", t.display()))),
+    }
+}
+
+/// Runs operations against one cluster.
+#[derive(Clone)]
+pub struct Executor {
+    client: Client,
+    options: ExecOptions,
+}
+
+impl Executor {
+    pub fn new(client: Client, options: ExecOptions) -> Self {
+        Self { client, options }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn patch_params(&self) -> PatchParams {
+        PatchParams { dry_run: self.options.dry_run, field_manager: Some("kubectl-assist".into()), ..Default::default() }
+    }
+
+    fn dry(&self) -> &'static str {
+        if self.options.dry_run { " (server dry run)" } else { "" }
+    }
+
+    /// Run one operation whose targets are resolved.
+    #[instrument(skip(self), fields(op = op.name()))]
+    pub async fn run(&self, op: &Operation) -> Result<OpOutput> {
+        match op {
+            Operation::List(o) => self.list(o.kind, o.namespace.as_deref(), o.selector.as_deref()).await,
+            Operation::Get(o) => self.get(&o.target).await,
+            Operation::Describe(o) => self.describe(&o.target).await,
+            Operation::Events(o) => {
+                let ns = o.namespace.as_deref().or(o.target.as_ref().and_then(|t| t.namespace.as_deref()));
+                self.events(o.target.as_ref().and_then(|t| t.name.as_deref()), ns, o.warnings_only).await
+            }
+            Operation::Logs(o) => self.logs(o).await,
+            Operation::Scale(o) => self.scale(&o.target, o.replicas).await,
+            Operation::RolloutRestart(o) => self.restart(&o.target).await,
+            Operation::RolloutUndo(o) => self.undo(&o.target, o.to_revision).await,
+            Operation::RolloutStatus(o) => self.rollout_status(&o.target, o.timeout_secs).await,
+            Operation::SetImage(o) => {
+                let c = json!({"image": o.image});
+                self.patch_container(&o.target, o.container.as_deref(), c, &format!("image set to {}", o.image)).await
+            }
+            Operation::SetResources(o) => {
+                let mut resources = serde_json::Map::new();
+                for (field, vals) in [("requests", &o.requests), ("limits", &o.limits)] {
+                    let mut m = serde_json::Map::new();
+                    if let Some(c) = &vals.cpu {
+                        m.insert("cpu".into(), json!(c));
+                    }
+                    if let Some(mem) = &vals.memory {
+                        m.insert("memory".into(), json!(mem));
+                    }
+                    if !m.is_empty() {
+                        resources.insert(field.into(), Value::Object(m));
+                    }
+                }
+                let text = super::kubectl::render(op).replace("kubectl set resources ", "resources set on ");
+                self.patch_container(&o.target, o.container.as_deref(), json!({"resources": resources}), &text).await
+            }
+            Operation::Patch(o) => self.merge_patch(&o.target, &o.patch).await,
+            Operation::DeletePod(o) => self.delete_pod(&o.target).await,
+            Operation::Health(o) => self.health(o.namespace.as_deref()).await,
+            Operation::Diagnose(o) => self.diagnose(o.target.as_ref(), o.namespace.as_deref()).await,
+            Operation::Optimize(o) => crate::optimize::run(&self.client, o.target.as_ref(), o.namespace.as_deref()).await,
+        }
+    }
+
+    async fn list(&self, kind: Kind, ns: Option<&str>, selector: Option<&str>) -> Result<OpOutput> {
+        let lp = ListParams { label_selector: selector.map(str::to_string), ..Default::default() };
+        let items: Vec<Value> = with_api!(&self.client, kind, ns, |api| {
+            api.list(&lp).await?.items.into_iter().map(|o| serde_json::to_value(o).unwrap_or_default()).collect()
+        });
+        let now = Timestamp::now();
+        let rows: Vec<Vec<String>> = items.iter().map(|v| view::row(kind, v, now)).collect();
+        let header = view::header(kind);
+        let text = if rows.is_empty() {
+            format!("No {}s found{}.", kind.kubectl_name(), ns.map(|n| format!(" in namespace {n}")).unwrap_or_default())
+        } else {
+            view::table(&header, &rows)
+        };
+        let data = json!({"kind": kind, "items": rows.iter().map(|r| header.iter().zip(r).map(|(h, c)| (h.to_lowercase(), json!(c))).collect::<serde_json::Map<_, _>>()).collect::<Vec<_>>()});
+        Ok(OpOutput::text(text, data))
+    }
+
+    async fn get_value(&self, t: &Target) -> Result<Value> {
+        let (kind, ns, name) = parts(t)?;
+        Ok(with_api!(&self.client, kind, ns, |api| serde_json::to_value(api.get(name).await?).unwrap_or_default()))
+    }
+
+    async fn get(&self, t: &Target) -> Result<OpOutput> {
+        let kind = t.kind.unwrap_or(Kind::Deployment);
+        let v = self.get_value(t).await?;
+        let header = view::header(kind);
+        let row = view::row(kind, &v, Timestamp::now());
+        let data = header.iter().zip(&row).map(|(h, c)| (h.to_lowercase(), json!(c))).collect::<serde_json::Map<_, _>>();
+        Ok(OpOutput::text(view::table(&header, &[row]), Value::Object(data)))
+    }
+
+    async fn describe(&self, t: &Target) -> Result<OpOutput> {
+        let (kind, ns, name) = parts(t)?;
+        let v = view::trimmed(kind, self.get_value(t).await?);
+        let mut text = String::new();
+        view::tree(&v, 0, &mut text);
+        let events = self.events(Some(name), if kind.is_cluster_scoped() { None } else { ns }, false).await?;
+        text.push_str("\nEvents:\n");
+        text.push_str(&events.text);
+        Ok(OpOutput::text(text, json!({"object": v, "events": events.data})))
+    }
+
+    async fn events(&self, name: Option<&str>, ns: Option<&str>, warnings_only: bool) -> Result<OpOutput> {
+        let mut fields = Vec::new();
+        if let Some(n) = name {
+            fields.push(format!("involvedObject.name={n}"));
+        }
+        if warnings_only {
+            fields.push("type=Warning".into());
+        }
+        let lp = ListParams { field_selector: (!fields.is_empty()).then(|| fields.join(",")), ..Default::default() };
+        let api: Api<Event> = ns_api(&self.client, ns);
+        let mut events = api.list(&lp).await?.items;
+        events.sort_by_key(analyze::event_time_pub);
+        let keep = events.len().saturating_sub(50);
+        let events: Vec<Value> = events.into_iter().skip(keep).map(|e| serde_json::to_value(e).unwrap_or_default()).collect();
+        let now = Timestamp::now();
+        let rows: Vec<Vec<String>> = events.iter().map(|v| view::row(Kind::Event, v, now)).collect();
+        let text = if rows.is_empty() { "No events.\n".to_string() } else { view::table(&view::header(Kind::Event), &rows) };
+        let data: Vec<Value> = rows
+            .iter()
+            .map(|r| json!({"namespace": r[0], "type": r[1], "reason": r[2], "object": r[3], "count": r[4], "message": r[5]}))
+            .collect();
+        Ok(OpOutput::text(text, Value::Array(data)))
+    }
+
+    /// The pods a target stands for: itself, or a workload's pods.
+    async fn pods_of(&self, t: &Target) -> Result<Vec<Pod>> {
+        let (kind, ns, name) = parts(t)?;
+        let api: Api<Pod> = ns_api(&self.client, ns);
+        if kind == Kind::Pod {
+            return Ok(vec![api.get(name).await?]);
+        }
+        let tpl = self.get_value(t).await?;
+        let labels = tpl.pointer("/spec/selector/matchLabels").and_then(Value::as_object).cloned().unwrap_or_default();
+        if labels.is_empty() {
+            return Err(AssistError::Invalid(format!("{} has no label selector to find its pods by", t.display())));
+        }
+        let selector = labels.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect::<Vec<_>>().join(",");
+        let mut pods = api.list(&ListParams { label_selector: Some(selector), ..Default::default() }).await?.items;
+        pods.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+        Ok(pods)
+    }
+
+    async fn logs(&self, o: &super::LogsOp) -> Result<OpOutput> {
+        let pods = self.pods_of(&o.target).await?;
+        if pods.is_empty() {
+            return Ok(OpOutput::text(format!("{} has no pods.", o.target.display()), json!([])));
+        }
+        let mut text = String::new();
+        let mut data = Vec::new();
+        for pod in pods.iter().take(MAX_LOG_PODS) {
+            let name = pod.metadata.name.clone().unwrap_or_default();
+            let api: Api<Pod> = ns_api(&self.client, pod.metadata.namespace.as_deref());
+            let lp = LogParams {
+                container: o.container.clone(),
+                previous: o.previous,
+                tail_lines: Some(o.tail.clamp(1, 1000) as i64),
+                limit_bytes: Some(MAX_LOG_BYTES),
+                ..Default::default()
+            };
+            let body = match api.logs(&name, &lp).await {
+                Ok(b) => b,
+                Err(e) => {
+                    let e = AssistError::from(e);
+                    format!("(no logs: {e})")
+                }
+            };
+            let lines: Vec<&str> = body
+                .lines()
+                .filter(|l| !o.errors_only || ERROR_WORDS.iter().any(|w| l.to_lowercase().contains(w)))
+                .collect();
+            text.push_str(&format!("==> pod/{name} <==\n"));
+            if lines.is_empty() {
+                text.push_str(if o.errors_only { "(no error lines)\n" } else { "(empty)\n" });
+            }
+            for l in &lines {
+                text.push_str(l);
+                text.push('\n');
+            }
+            data.push(json!({"pod": name, "lines": lines}));
+        }
+        if pods.len() > MAX_LOG_PODS {
+            text.push_str(&format!("({} more pods not shown)\n", pods.len() - MAX_LOG_PODS));
+        }
+        Ok(OpOutput::text(text, Value::Array(data)))
+    }
+
+    /// Current desired replicas of a Deployment or StatefulSet.
+    pub async fn replicas(&self, t: &Target) -> Result<u32> {
+        let (kind, ns, name) = parts(t)?;
+        let scale = match kind {
+            Kind::Deployment => ns_api::<Deployment>(&self.client, ns).get_scale(name).await?,
+            Kind::StatefulSet => ns_api::<StatefulSet>(&self.client, ns).get_scale(name).await?,
+            other => return Err(AssistError::Invalid(format!("a {} cannot be scaled", other.kubectl_name()))),
+        };
+        Ok(scale.spec.and_then(|s| s.replicas).unwrap_or(0).max(0) as u32)
+    }
+
+    async fn scale(&self, t: &Target, change: ReplicaChange) -> Result<OpOutput> {
+        let (kind, ns, name) = parts(t)?;
+        let to = match change {
+            ReplicaChange::To(n) => n,
+            other => other.apply(self.replicas(t).await?),
+        };
+        let patch = Patch::Merge(json!({"spec": {"replicas": to}}));
+        let scale = match kind {
+            Kind::Deployment => ns_api::<Deployment>(&self.client, ns).patch_scale(name, &self.patch_params(), &patch).await?,
+            Kind::StatefulSet => ns_api::<StatefulSet>(&self.client, ns).patch_scale(name, &self.patch_params(), &patch).await?,
+            other => return Err(AssistError::Invalid(format!("a {} cannot be scaled", other.kubectl_name()))),
+        };
+        let running = scale.status.map(|s| s.replicas).unwrap_or(0);
+        Ok(OpOutput::text(
+            format!("{}/{name} scaled to {to} replicas (currently running {running}){}", kind.kubectl_name(), self.dry()),
+            json!({"replicas": to, "running": running}),
+        ))
+    }
+
+    async fn restart(&self, t: &Target) -> Result<OpOutput> {
+        let (kind, ns, name) = parts(t)?;
+        let at = Timestamp::now().to_string();
+        let patch = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": at}}}}});
+        self.patch_workload(kind, ns, name, &Patch::Merge(&patch)).await?;
+        Ok(OpOutput::text(format!("{}/{name} restarted{}", kind.kubectl_name(), self.dry()), json!({"restartedAt": at})))
+    }
+
+    async fn patch_workload(&self, kind: Kind, ns: Option<&str>, name: &str, patch: &Patch<&Value>) -> Result<()> {
+        let pp = self.patch_params();
+        match kind {
+            Kind::Deployment => drop(ns_api::<Deployment>(&self.client, ns).patch(name, &pp, patch).await?),
+            Kind::StatefulSet => drop(ns_api::<StatefulSet>(&self.client, ns).patch(name, &pp, patch).await?),
+            Kind::DaemonSet => drop(ns_api::<DaemonSet>(&self.client, ns).patch(name, &pp, patch).await?),
+            other => return Err(AssistError::Invalid(format!("a {} has no pod template to change", other.kubectl_name()))),
+        }
+        Ok(())
+    }
+
+    async fn undo(&self, t: &Target, to_revision: Option<u64>) -> Result<OpOutput> {
+        let (kind, ns, name) = parts(t)?;
+        if kind != Kind::Deployment {
+            return Err(AssistError::Invalid(format!("rolling back works on Deployments; {} is a {}", name, kind.kubectl_name())));
+        }
+        let deployments: Api<Deployment> = ns_api(&self.client, ns);
+        let mut dep = deployments.get(name).await?;
+        let uid = dep.metadata.uid.clone().unwrap_or_default();
+        let revision_of = |m: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| -> u64 {
+            m.annotations.as_ref().and_then(|a| a.get("deployment.kubernetes.io/revision")).and_then(|r| r.parse().ok()).unwrap_or(0)
+        };
+        let current = revision_of(&dep.metadata);
+        let rss: Vec<ReplicaSet> = ns_api::<ReplicaSet>(&self.client, ns)
+            .list(&ListParams::default())
+            .await?
+            .items
+            .into_iter()
+            .filter(|rs| rs.metadata.owner_references.iter().flatten().any(|o| o.uid == uid))
+            .collect();
+        let wanted = match to_revision {
+            Some(r) => rss.iter().find(|rs| revision_of(&rs.metadata) == r),
+            None => rss.iter().filter(|rs| revision_of(&rs.metadata) < current).max_by_key(|rs| revision_of(&rs.metadata)),
+        };
+        let Some(rs) = wanted else {
+            return Err(AssistError::NotFound(match to_revision {
+                Some(r) => format!("deployment/{name} has no revision {r}"),
+                None => format!("deployment/{name} has no earlier revision to roll back to (it is at revision {current})"),
+            }));
+        };
+        let revision = revision_of(&rs.metadata);
+        let mut template = rs.spec.as_ref().and_then(|s| s.template.clone()).unwrap_or_default();
+        if let Some(meta) = template.metadata.as_mut()
+            && let Some(labels) = meta.labels.as_mut()
+        {
+            labels.remove("pod-template-hash");
+        }
+        if let Some(spec) = dep.spec.as_mut() {
+            spec.template = template;
+        }
+        // A replace carries the resourceVersion just read: a concurrent change makes
+        // it fail with 409 instead of being silently overwritten.
+        let pp = PostParams { dry_run: self.options.dry_run, field_manager: Some("kubectl-assist".into()) };
+        deployments.replace(name, &pp, &dep).await?;
+        Ok(OpOutput::text(
+            format!("deployment/{name} rolled back from revision {current} to revision {revision}{}", self.dry()),
+            json!({"from_revision": current, "to_revision": revision}),
+        ))
+    }
+
+    async fn rollout_status(&self, t: &Target, timeout_secs: u64) -> Result<OpOutput> {
+        let (kind, _, name) = parts(t)?;
+        let started = Instant::now();
+        let deadline = Duration::from_secs(timeout_secs.max(1));
+        let spinner = Spinner::start(self.options.progress, &format!("waiting for {}/{name} to roll out", kind.kubectl_name()));
+        let result = loop {
+            let v = self.get_value(t).await?;
+            let generation = v.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(0);
+            let observed = v.pointer("/status/observedGeneration").and_then(Value::as_i64).unwrap_or(0);
+            let num = |p: &str| v.pointer(p).and_then(Value::as_i64).unwrap_or(0);
+            let (desired, updated, available, total) = match kind {
+                Kind::DaemonSet => (num("/status/desiredNumberScheduled"), num("/status/updatedNumberScheduled"), num("/status/numberAvailable"), num("/status/currentNumberScheduled")),
+                _ => (
+                    v.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1),
+                    num("/status/updatedReplicas"),
+                    if kind == Kind::StatefulSet { num("/status/readyReplicas") } else { num("/status/availableReplicas") },
+                    num("/status/replicas"),
+                ),
+            };
+            let stuck = v
+                .pointer("/status/conditions")
+                .and_then(Value::as_array)
+                .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Progressing" && c["reason"] == "ProgressDeadlineExceeded"));
+            spinner.set(format!("{}/{name}: {updated}/{desired} updated, {available} available", kind.kubectl_name()));
+            if observed >= generation && updated >= desired && available >= desired && total <= desired {
+                break Ok(OpOutput::text(
+                    format!("{}/{name} successfully rolled out ({available}/{desired} available)", kind.kubectl_name()),
+                    json!({"desired": desired, "updated": updated, "available": available}),
+                ));
+            }
+            if stuck {
+                break Err(AssistError::Refused(format!(
+                    "{}/{name} exceeded its progress deadline: the new pods do not become available. Diagnose with: kubectl-assist diagnose {name}",
+                    kind.kubectl_name()
+                )));
+            }
+            if started.elapsed() >= deadline {
+                break Err(AssistError::Timeout {
+                    what: format!("{}/{name} to roll out ({updated}/{desired} updated, {available} available)", kind.kubectl_name()),
+                    seconds: deadline.as_secs(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
+        spinner.finish().await;
+        result
+    }
+
+    async fn patch_container(&self, t: &Target, container: Option<&str>, fields: Value, done: &str) -> Result<OpOutput> {
+        let (kind, ns, name) = parts(t)?;
+        let v = self.get_value(t).await?;
+        let containers: Vec<String> = v
+            .pointer("/spec/template/spec/containers")
+            .and_then(Value::as_array)
+            .map(|cs| cs.iter().filter_map(|c| c["name"].as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        let chosen = match container {
+            Some(c) if containers.iter().any(|x| x == c) => c.to_string(),
+            Some(c) => {
+                return Err(AssistError::NotFound(format!("{}/{name} has no container {c}; its containers are: {}", kind.kubectl_name(), containers.join(", "))));
+            }
+            None if containers.len() == 1 => containers[0].clone(),
+            None => {
+                return Err(AssistError::Invalid(format!(
+                    "{}/{name} has several containers ({}); say which one, e.g. \"... container {}\"",
+                    kind.kubectl_name(),
+                    containers.join(", "),
+                    containers.first().map(String::as_str).unwrap_or("NAME")
+                )));
+            }
+        };
+        let mut c = fields;
+        c["name"] = json!(chosen);
+        let patch = json!({"spec": {"template": {"spec": {"containers": [c]}}}});
+        // Strategic merge patch merges the containers list by name, leaving the others alone.
+        self.patch_workload(kind, ns, name, &Patch::Strategic(&patch)).await?;
+        Ok(OpOutput::text(format!("{}/{name} container {chosen}: {done}{}", kind.kubectl_name(), self.dry()), json!({"container": chosen})))
+    }
+
+    async fn merge_patch(&self, t: &Target, patch: &Value) -> Result<OpOutput> {
+        let (kind, ns, name) = parts(t)?;
+        if !patch.is_object() {
+            return Err(AssistError::Invalid("a patch must be a JSON object (a merge patch)".into()));
+        }
+        let pp = self.patch_params();
+        let p = Patch::Merge(patch);
+        with_api!(&self.client, kind, ns, |api| drop(api.patch(name, &pp, &p).await?));
+        Ok(OpOutput::text(format!("{}/{name} patched{}", kind.kubectl_name(), self.dry()), json!({"patch": patch})))
+    }
+
+    async fn delete_pod(&self, t: &Target) -> Result<OpOutput> {
+        let (_, ns, name) = parts(t)?;
+        let api: Api<Pod> = ns_api(&self.client, ns);
+        let dp = DeleteParams { dry_run: self.options.dry_run, ..Default::default() };
+        api.delete(name, &dp).await?;
+        Ok(OpOutput::text(format!("pod/{name} deleted{}", self.dry()), json!({"deleted": name})))
+    }
+
+    async fn health(&self, ns: Option<&str>) -> Result<OpOutput> {
+        let snapshot = analyze::collect(&self.client, ns).await?;
+        let findings = analyze::analyze(&snapshot, Scope::All);
+        let summary = json!({
+            "pods": snapshot.pods.len(),
+            "deployments": snapshot.deployments.len(),
+            "services": snapshot.services.len(),
+            "nodes": snapshot.nodes.len(),
+        });
+        let text = crate::render::findings_report(&findings, &format!(
+            "Checked {} pods, {} deployments, {} services, {} nodes{}.",
+            snapshot.pods.len(),
+            snapshot.deployments.len(),
+            snapshot.services.len(),
+            snapshot.nodes.len(),
+            ns.map(|n| format!(" in namespace {n}")).unwrap_or_default()
+        ));
+        Ok(OpOutput { text, data: summary, proposed: collect_fixes(&findings), findings })
+    }
+
+    async fn diagnose(&self, target: Option<&Target>, ns: Option<&str>) -> Result<OpOutput> {
+        let target_ref = match target {
+            Some(t) => {
+                let (kind, tns, name) = parts(t)?;
+                Some(ObjectRef::new(kind, tns, name))
+            }
+            None => None,
+        };
+        let scope_ns = target_ref.as_ref().and_then(|r| r.namespace.as_deref()).or(ns);
+        let snapshot = analyze::collect(&self.client, scope_ns).await?;
+        let mut findings = analyze::analyze(&snapshot, Scope::Failures);
+        let headline = match &target_ref {
+            Some(r) => {
+                findings = analyze::related_to(&snapshot, r, findings);
+                format!("Diagnosis of {r}:")
+            }
+            None => format!("Diagnosis of {}:", scope_ns.map(|n| format!("namespace {n}")).unwrap_or_else(|| "the cluster".into())),
+        };
+        let text = crate::render::findings_report(&findings, &headline);
+        Ok(OpOutput { text, data: json!({"findings": findings.len()}), proposed: collect_fixes(&findings), findings })
+    }
+}
+
+fn collect_fixes(findings: &[Finding]) -> Vec<Operation> {
+    let mut out: Vec<Operation> = Vec::new();
+    for f in findings {
+        for op in &f.fix {
+            if !out.contains(op) {
+                out.push(op.clone());
+            }
+        }
+    }
+    out
+}
