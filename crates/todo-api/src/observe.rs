@@ -72,7 +72,7 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
     let route = request.extensions().get::<MatchedPath>().cloned();
     let route = route.as_ref().map_or(UNMATCHED_ROUTE, |m| m.as_str());
     let method = request.method().clone();
-    // The raw path is deliberately not logged: it carries user ids.
+    // The route template, not the raw path, so log lines group by endpoint.
     let span = tracing::info_span!(
         "request",
         method = %method,
