@@ -178,7 +178,7 @@ impl BackendClient {
         token: Option<&str>,
         body: Option<Vec<u8>>,
         limit: Duration,
-    ) -> Result<(StatusCode, Bytes), BackendError> {
+    ) -> Result<(StatusCode, http::HeaderMap, Bytes), BackendError> {
         let mut request = Request::builder()
             .method(method)
             .uri(self.base.join(path))
@@ -203,12 +203,13 @@ impl BackendClient {
                 .await
                 .map_err(|e| BackendError::Unavailable(e.to_string()))?;
             let status = response.status();
+            let headers = response.headers().clone();
             let bytes = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
                 .collect()
                 .await
                 .map_err(|e| BackendError::Unavailable(format!("reading the answer: {e}")))?
                 .to_bytes();
-            Ok((status, bytes))
+            Ok((status, headers, bytes))
         };
         tokio::time::timeout(limit, exchange).await.map_err(|_| {
             BackendError::Unavailable(format!("no answer within {} s", limit.as_secs()))
@@ -225,9 +226,26 @@ impl BackendClient {
         what: &'static str,
         limit: Duration,
     ) -> Result<T, BackendError> {
-        let (status, bytes) = self.send(method, path, token, body, limit).await?;
+        self.call_with_headers(method, path, token, body, what, limit)
+            .await
+            .map(|(_, value)| value)
+    }
+
+    /// Like [`Self::call`], also returning the answer's headers.
+    async fn call_with_headers<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        what: &'static str,
+        limit: Duration,
+    ) -> Result<(http::HeaderMap, T), BackendError> {
+        let (status, headers, bytes) = self.send(method, path, token, body, limit).await?;
         check_status(status, &bytes, what)?;
-        serde_json::from_slice(&bytes).map_err(|e| BackendError::Protocol(format!("{what}: {e}")))
+        let value = serde_json::from_slice(&bytes)
+            .map_err(|e| BackendError::Protocol(format!("{what}: {e}")))?;
+        Ok((headers, value))
     }
 
     async fn call_no_content(
@@ -237,7 +255,7 @@ impl BackendClient {
         token: &str,
         what: &'static str,
     ) -> Result<(), BackendError> {
-        let (status, bytes) = self
+        let (status, _, bytes) = self
             .send(method, path, Some(token), None, self.timeout)
             .await?;
         check_status(status, &bytes, what)
@@ -304,8 +322,8 @@ impl BackendClient {
         let query = serde_urlencoded::to_string(&query)
             .map_err(|e| BackendError::Protocol(e.to_string()))?;
         let path = format!("/api/{}/tasks?{query}", account.user_id);
-        let wire: TaskListWire = self
-            .call(
+        let (headers, wire): (_, TaskListWire) = self
+            .call_with_headers(
                 Method::GET,
                 &path,
                 Some(&account.token),
@@ -316,10 +334,15 @@ impl BackendClient {
             .await?;
         Ok(match wire {
             TaskListWire::Page { tasks, total } => TaskList { tasks, total },
-            TaskListWire::Bare(tasks) => TaskList {
-                total: tasks.len() as u64,
-                tasks,
-            },
+            // The backend sends the bare page and the count of all matches in a header.
+            TaskListWire::Bare(tasks) => {
+                let total = headers
+                    .get("x-total-count")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(tasks.len() as u64);
+                TaskList { tasks, total }
+            }
         })
     }
 
@@ -470,7 +493,7 @@ impl BackendClient {
 
     /// Whether the backend answers its liveness probe.
     pub async fn is_up(&self) -> bool {
-        matches!(self.send(Method::GET, "/health", None, None, self.timeout).await, Ok((s, _)) if s.is_success())
+        matches!(self.send(Method::GET, "/health", None, None, self.timeout).await, Ok((s, _, _)) if s.is_success())
     }
 }
 
