@@ -241,7 +241,7 @@ pub struct ListState {
 }
 
 impl ListState {
-    pub const PAGE_SIZE: u32 = 100;
+    pub const PAGE_SIZE: u32 = 200;
 
     pub fn query_string(&self, page: u32) -> String {
         let mut pairs: Vec<(&str, String)> = Vec::new();
@@ -569,8 +569,8 @@ mod tests {
         };
         let view = TaskListView::new(
             &state,
-            (0..100).map(task).collect(),
-            150,
+            (0..200).map(task).collect(),
+            250,
             LocalClock::default(),
         );
         assert_eq!(view.next_href.as_deref(), Some("page=2"));
