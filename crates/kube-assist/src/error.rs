@@ -12,16 +12,26 @@ pub enum AssistError {
     Config(String),
 
     #[error("the Kubernetes API answered {code} {reason}: {message}{hint}")]
-    Api { code: u16, reason: String, message: String, hint: String },
+    Api {
+        code: u16,
+        reason: String,
+        message: String,
+        hint: String,
+    },
 
-    #[error("cannot reach the Kubernetes API: {0}. Check that the cluster is up and that the kubeconfig points at it")]
+    #[error(
+        "cannot reach the Kubernetes API: {0}. Check that the cluster is up and that the kubeconfig points at it"
+    )]
     Transport(String),
 
     #[error("{0}")]
     NotFound(String),
 
     #[error("\"{hint}\" matches several objects: {}. Say which one, e.g. with -n NAMESPACE or the full name", candidates.join(", "))]
-    Ambiguous { hint: String, candidates: Vec<String> },
+    Ambiguous {
+        hint: String,
+        candidates: Vec<String>,
+    },
 
     #[error("refused: {0}")]
     Refused(String),
@@ -49,10 +59,16 @@ impl From<kube::Error> for AssistError {
         match e {
             kube::Error::Api(status) => {
                 let hint = match status.code {
-                    401 => ". Your credentials were rejected: refresh the kubeconfig's token or certificate",
-                    403 => ". Your user lacks the RBAC permission for this: ask a cluster admin, or use --read-only",
+                    401 => {
+                        ". Your credentials were rejected: refresh the kubeconfig's token or certificate"
+                    }
+                    403 => {
+                        ". Your user lacks the RBAC permission for this: ask a cluster admin, or use --read-only"
+                    }
                     404 => ". The object or API does not exist (check the name and -n NAMESPACE)",
-                    409 => ". Someone else changed the object at the same time: run the request again",
+                    409 => {
+                        ". Someone else changed the object at the same time: run the request again"
+                    }
                     422 => ". The API server rejected the change as invalid",
                     _ => "",
                 };

@@ -14,5 +14,6 @@ pub mod resolve;
 
 pub use error::{AssistError, Result};
 pub mod optimize;
+pub mod planner;
 pub mod progress;
 pub mod render;

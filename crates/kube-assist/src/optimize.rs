@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Container, Pod};
-use kube::api::{Api, ListParams};
 use kube::Client;
+use kube::api::{Api, ListParams};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tracing::instrument;
 
 use crate::analyze::{self, Snapshot};
@@ -57,13 +57,33 @@ fn round_up(v: u64, step: u64) -> u64 {
 pub fn usage_from_metrics(list: &Value) -> UsageMap {
     let mut out = UsageMap::new();
     for item in list["items"].as_array().into_iter().flatten() {
-        let ns = item.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
-        let pod = item.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+        let ns = item
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let pod = item
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         for c in item["containers"].as_array().into_iter().flatten() {
             let name = c["name"].as_str().unwrap_or_default();
-            let cpu = c.pointer("/usage/cpu").and_then(Value::as_str).and_then(parse_cpu_millis).unwrap_or(0);
-            let mem = c.pointer("/usage/memory").and_then(Value::as_str).and_then(parse_memory_bytes).unwrap_or(0);
-            out.insert((ns.into(), pod.into(), name.into()), Usage { cpu_millis: cpu, memory_bytes: mem });
+            let cpu = c
+                .pointer("/usage/cpu")
+                .and_then(Value::as_str)
+                .and_then(parse_cpu_millis)
+                .unwrap_or(0);
+            let mem = c
+                .pointer("/usage/memory")
+                .and_then(Value::as_str)
+                .and_then(parse_memory_bytes)
+                .unwrap_or(0);
+            out.insert(
+                (ns.into(), pod.into(), name.into()),
+                Usage {
+                    cpu_millis: cpu,
+                    memory_bytes: mem,
+                },
+            );
         }
     }
     out
@@ -73,25 +93,49 @@ pub fn usage_from_metrics(list: &Value) -> UsageMap {
 pub fn usage_from_summary(summary: &Value) -> UsageMap {
     let mut out = UsageMap::new();
     for p in summary["pods"].as_array().into_iter().flatten() {
-        let ns = p.pointer("/podRef/namespace").and_then(Value::as_str).unwrap_or_default();
-        let pod = p.pointer("/podRef/name").and_then(Value::as_str).unwrap_or_default();
+        let ns = p
+            .pointer("/podRef/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let pod = p
+            .pointer("/podRef/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         for c in p["containers"].as_array().into_iter().flatten() {
             let name = c["name"].as_str().unwrap_or_default();
-            let cpu = c.pointer("/cpu/usageNanoCores").and_then(Value::as_u64).map(|n| n.div_ceil(1_000_000)).unwrap_or(0);
-            let mem = c.pointer("/memory/workingSetBytes").and_then(Value::as_u64).unwrap_or(0);
-            out.insert((ns.into(), pod.into(), name.into()), Usage { cpu_millis: cpu, memory_bytes: mem });
+            let cpu = c
+                .pointer("/cpu/usageNanoCores")
+                .and_then(Value::as_u64)
+                .map(|n| n.div_ceil(1_000_000))
+                .unwrap_or(0);
+            let mem = c
+                .pointer("/memory/workingSetBytes")
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            out.insert(
+                (ns.into(), pod.into(), name.into()),
+                Usage {
+                    cpu_millis: cpu,
+                    memory_bytes: mem,
+                },
+            );
         }
     }
     out
 }
 
 fn current(c: &Container) -> (ResourceValues, ResourceValues) {
-    let get = |m: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>| ResourceValues {
+    let get = |m: Option<
+        &BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
+    >| ResourceValues {
         cpu: m.and_then(|m| m.get("cpu")).map(|q| q.0.clone()),
         memory: m.and_then(|m| m.get("memory")).map(|q| q.0.clone()),
     };
     let r = c.resources.as_ref();
-    (get(r.and_then(|r| r.requests.as_ref())), get(r.and_then(|r| r.limits.as_ref())))
+    (
+        get(r.and_then(|r| r.requests.as_ref())),
+        get(r.and_then(|r| r.limits.as_ref())),
+    )
 }
 
 /// Recommend requests/limits for each workload container from observed usage.
@@ -101,12 +145,20 @@ pub fn recommend(s: &Snapshot, usage: &UsageMap) -> Vec<Recommendation> {
     // (workload, container) → (pods seen, max usage, container spec)
     let mut seen: BTreeMap<(ObjectRef, String), (usize, Usage, Container)> = BTreeMap::new();
     for pod in &s.pods {
-        let Some(owner) = analyze::pod_workload(s, pod).filter(|o| o.kind.is_workload()) else { continue };
+        let Some(owner) = analyze::pod_workload(s, pod).filter(|o| o.kind.is_workload()) else {
+            continue;
+        };
         let ns = pod.metadata.namespace.clone().unwrap_or_default();
         let name = pod.metadata.name.clone().unwrap_or_default();
         for c in pod.spec.iter().flat_map(|sp| sp.containers.iter()) {
-            let Some(u) = usage.get(&(ns.clone(), name.clone(), c.name.clone())) else { continue };
-            let e = seen.entry((owner.clone(), c.name.clone())).or_insert((0, Usage::default(), c.clone()));
+            let Some(u) = usage.get(&(ns.clone(), name.clone(), c.name.clone())) else {
+                continue;
+            };
+            let e = seen.entry((owner.clone(), c.name.clone())).or_insert((
+                0,
+                Usage::default(),
+                c.clone(),
+            ));
             e.0 += 1;
             e.1.cpu_millis = e.1.cpu_millis.max(u.cpu_millis);
             e.1.memory_bytes = e.1.memory_bytes.max(u.memory_bytes);
@@ -115,7 +167,10 @@ pub fn recommend(s: &Snapshot, usage: &UsageMap) -> Vec<Recommendation> {
     let mut out = Vec::new();
     for ((workload, container), (pods, used, spec)) in seen {
         let (req, lim) = current(&spec);
-        let cpu_rec = round_up(((used.cpu_millis as f64 * HEADROOM).ceil() as u64).max(MIN_CPU_MILLIS), 5);
+        let cpu_rec = round_up(
+            ((used.cpu_millis as f64 * HEADROOM).ceil() as u64).max(MIN_CPU_MILLIS),
+            5,
+        );
         let mem_rec = ((used.memory_bytes as f64 * HEADROOM).ceil() as u64).max(MIN_MEMORY);
         let mem_limit_rec = mem_rec * 2;
         let cur_cpu = req.cpu.as_deref().and_then(parse_cpu_millis);
@@ -126,8 +181,13 @@ pub fn recommend(s: &Snapshot, usage: &UsageMap) -> Vec<Recommendation> {
         let mut limits = ResourceValues::default();
         match cur_cpu {
             None => why.push("no CPU request".to_string()),
-            Some(c) if c > cpu_rec * 3 && c > 50 => why.push(format!("CPU request {} is over 3× the peak use", format_cpu(c))),
-            Some(c) if c < used.cpu_millis => why.push(format!("CPU request {} is below the use", format_cpu(c))),
+            Some(c) if c > cpu_rec * 3 && c > 50 => why.push(format!(
+                "CPU request {} is over 3× the peak use",
+                format_cpu(c)
+            )),
+            Some(c) if c < used.cpu_millis => {
+                why.push(format!("CPU request {} is below the use", format_cpu(c)))
+            }
             Some(_) => {}
         }
         if why.iter().any(|w| w.contains("CPU")) {
@@ -136,8 +196,14 @@ pub fn recommend(s: &Snapshot, usage: &UsageMap) -> Vec<Recommendation> {
         let before = why.len();
         match cur_mem {
             None => why.push("no memory request".to_string()),
-            Some(m) if m > mem_rec * 3 && m > 128 * 1048576 => why.push(format!("memory request {} is over 3× the peak use", format_memory(m))),
-            Some(m) if m < used.memory_bytes => why.push(format!("memory request {} is below the use", format_memory(m))),
+            Some(m) if m > mem_rec * 3 && m > 128 * 1048576 => why.push(format!(
+                "memory request {} is over 3× the peak use",
+                format_memory(m)
+            )),
+            Some(m) if m < used.memory_bytes => why.push(format!(
+                "memory request {} is below the use",
+                format_memory(m)
+            )),
             Some(_) => {}
         }
         if why.len() > before {
@@ -149,14 +215,20 @@ pub fn recommend(s: &Snapshot, usage: &UsageMap) -> Vec<Recommendation> {
                 limits.memory = Some(format_memory(mem_limit_rec));
             }
             Some(l) if (l as f64) < used.memory_bytes as f64 * 1.2 => {
-                why.push(format!("memory limit {} leaves under 20% headroom (OOM risk)", format_memory(l)));
+                why.push(format!(
+                    "memory limit {} leaves under 20% headroom (OOM risk)",
+                    format_memory(l)
+                ));
                 limits.memory = Some(format_memory(mem_limit_rec));
             }
             Some(_) => {}
         }
         // Keep requests ≤ limits when only one of them changes.
-        if let (Some(r), None, Some(l)) = (requests.memory.as_deref().and_then(parse_memory_bytes), &limits.memory, cur_mem_limit)
-            && r > l
+        if let (Some(r), None, Some(l)) = (
+            requests.memory.as_deref().and_then(parse_memory_bytes),
+            &limits.memory,
+            cur_mem_limit,
+        ) && r > l
         {
             limits.memory = Some(format_memory(r * 2));
         }
@@ -193,18 +265,27 @@ pub fn plan(recs: &[Recommendation]) -> Vec<Operation> {
         .collect()
 }
 
-async fn usage(client: &Client, namespace: Option<&str>, pods: &[Pod]) -> Result<(UsageMap, &'static str)> {
+async fn usage(
+    client: &Client,
+    namespace: Option<&str>,
+    pods: &[Pod],
+) -> Result<(UsageMap, &'static str)> {
     let path = match namespace {
         Some(ns) => format!("/apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods"),
         None => "/apis/metrics.k8s.io/v1beta1/pods".to_string(),
     };
-    let req = http::Request::get(path).body(Vec::new()).map_err(|e| AssistError::Invalid(e.to_string()))?;
+    let req = http::Request::get(path)
+        .body(Vec::new())
+        .map_err(|e| AssistError::Invalid(e.to_string()))?;
     match client.request::<Value>(req).await {
         Ok(list) => return Ok((usage_from_metrics(&list), "metrics.k8s.io")),
         Err(kube::Error::Api(s)) if s.code == 404 || s.code == 503 => {}
         Err(e) => return Err(e.into()),
     }
-    let mut nodes: Vec<String> = pods.iter().filter_map(|p| p.spec.as_ref().and_then(|s| s.node_name.clone())).collect();
+    let mut nodes: Vec<String> = pods
+        .iter()
+        .filter_map(|p| p.spec.as_ref().and_then(|s| s.node_name.clone()))
+        .collect();
     nodes.sort();
     nodes.dedup();
     let mut out = UsageMap::new();
@@ -223,17 +304,32 @@ async fn usage(client: &Client, namespace: Option<&str>, pods: &[Pod]) -> Result
 
 /// Run `optimize` for a workload, a namespace or the cluster.
 #[instrument(skip(client))]
-pub async fn run(client: &Client, target: Option<&Target>, namespace: Option<&str>) -> Result<OpOutput> {
+pub async fn run(
+    client: &Client,
+    target: Option<&Target>,
+    namespace: Option<&str>,
+) -> Result<OpOutput> {
     let ns = target.and_then(|t| t.namespace.as_deref()).or(namespace);
     let lp = ListParams::default();
     let api = |_: ()| -> (Api<Pod>, Api<Deployment>, Api<ReplicaSet>, Api<StatefulSet>) {
         match ns {
-            Some(n) => (Api::namespaced(client.clone(), n), Api::namespaced(client.clone(), n), Api::namespaced(client.clone(), n), Api::namespaced(client.clone(), n)),
-            None => (Api::all(client.clone()), Api::all(client.clone()), Api::all(client.clone()), Api::all(client.clone())),
+            Some(n) => (
+                Api::namespaced(client.clone(), n),
+                Api::namespaced(client.clone(), n),
+                Api::namespaced(client.clone(), n),
+                Api::namespaced(client.clone(), n),
+            ),
+            None => (
+                Api::all(client.clone()),
+                Api::all(client.clone()),
+                Api::all(client.clone()),
+                Api::all(client.clone()),
+            ),
         }
     };
     let (pa, da, ra, sa) = api(());
-    let (pods, deployments, replicasets, statefulsets) = tokio::try_join!(pa.list(&lp), da.list(&lp), ra.list(&lp), sa.list(&lp))?;
+    let (pods, deployments, replicasets, statefulsets) =
+        tokio::try_join!(pa.list(&lp), da.list(&lp), ra.list(&lp), sa.list(&lp))?;
     let snapshot = Snapshot {
         pods: pods.items,
         deployments: deployments.items,
@@ -248,13 +344,25 @@ pub async fn run(client: &Client, target: Option<&Target>, namespace: Option<&st
     {
         recs.retain(|r| r.workload.kind == kind && &r.workload.name == name);
     }
-    let mut text = format!("Usage source: {source}; {} containers measured.\n", usage.len());
+    let mut text = format!(
+        "Usage source: {source}; {} containers measured.\n",
+        usage.len()
+    );
     if usage.is_empty() {
-        text.push_str("No usage data: the metrics API is absent and no kubelet summary could be read.\n");
+        text.push_str(
+            "No usage data: the metrics API is absent and no kubelet summary could be read.\n",
+        );
     } else if recs.is_empty() {
         text.push_str("Requests and limits fit the observed usage; nothing to change.\n");
     } else {
-        let header = ["WORKLOAD", "CONTAINER", "CPU USED/REQ", "MEM USED/REQ/LIMIT", "RECOMMEND", "WHY"];
+        let header = [
+            "WORKLOAD",
+            "CONTAINER",
+            "CPU USED/REQ",
+            "MEM USED/REQ/LIMIT",
+            "RECOMMEND",
+            "WHY",
+        ];
         let rows: Vec<Vec<String>> = recs
             .iter()
             .map(|r| {
@@ -269,9 +377,22 @@ pub async fn run(client: &Client, target: Option<&Target>, namespace: Option<&st
                     rec.push(format!("mem limit {m}"));
                 }
                 vec![
-                    format!("{}/{}{}", r.workload.kind.kubectl_name(), r.workload.name, r.workload.namespace.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()),
+                    format!(
+                        "{}/{}{}",
+                        r.workload.kind.kubectl_name(),
+                        r.workload.name,
+                        r.workload
+                            .namespace
+                            .as_ref()
+                            .map(|n| format!(" ({n})"))
+                            .unwrap_or_default()
+                    ),
                     r.container.clone(),
-                    format!("{}/{}", r.cpu_used, r.current_requests.cpu.as_deref().unwrap_or("-")),
+                    format!(
+                        "{}/{}",
+                        r.cpu_used,
+                        r.current_requests.cpu.as_deref().unwrap_or("-")
+                    ),
                     format!(
                         "{}/{}/{}",
                         r.memory_used,
@@ -286,7 +407,12 @@ pub async fn run(client: &Client, target: Option<&Target>, namespace: Option<&st
         text.push_str(&crate::ops::render_table(&header, &rows));
     }
     let proposed = plan(&recs);
-    Ok(OpOutput { text, data: json!({"source": source, "recommendations": recs}), findings: Vec::new(), proposed })
+    Ok(OpOutput {
+        text,
+        data: json!({"source": source, "recommendations": recs}),
+        findings: Vec::new(),
+        proposed,
+    })
 }
 
 #[cfg(test)]
@@ -300,6 +426,12 @@ mod tests {
         let a = usage_from_summary(&summary);
         let b = usage_from_metrics(&metrics);
         assert_eq!(a, b);
-        assert_eq!(a[&("n".into(), "p".into(), "c".into())], Usage { cpu_millis: 13, memory_bytes: 10_485_760 });
+        assert_eq!(
+            a[&("n".into(), "p".into(), "c".into())],
+            Usage {
+                cpu_millis: 13,
+                memory_bytes: 10_485_760
+            }
+        );
     }
 }

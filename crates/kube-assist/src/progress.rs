@@ -35,7 +35,11 @@ impl Spinner {
                 let _ = std::io::stderr().flush();
             })
         });
-        Self { stop, message: text, task }
+        Self {
+            stop,
+            message: text,
+            task,
+        }
     }
 
     pub fn set(&self, message: String) {

@@ -5,15 +5,30 @@
 pub fn parse_cpu_millis(q: &str) -> Option<u64> {
     let q = q.trim();
     if let Some(m) = q.strip_suffix('m') {
-        return m.parse::<f64>().ok().filter(|v| *v >= 0.0).map(|v| v.ceil() as u64);
+        return m
+            .parse::<f64>()
+            .ok()
+            .filter(|v| *v >= 0.0)
+            .map(|v| v.ceil() as u64);
     }
     if let Some(n) = q.strip_suffix('n') {
-        return n.parse::<f64>().ok().filter(|v| *v >= 0.0).map(|v| (v / 1_000_000.0).ceil() as u64);
+        return n
+            .parse::<f64>()
+            .ok()
+            .filter(|v| *v >= 0.0)
+            .map(|v| (v / 1_000_000.0).ceil() as u64);
     }
     if let Some(u) = q.strip_suffix('u') {
-        return u.parse::<f64>().ok().filter(|v| *v >= 0.0).map(|v| (v / 1000.0).ceil() as u64);
+        return u
+            .parse::<f64>()
+            .ok()
+            .filter(|v| *v >= 0.0)
+            .map(|v| (v / 1000.0).ceil() as u64);
     }
-    q.parse::<f64>().ok().filter(|v| *v >= 0.0).map(|v| (v * 1000.0).round() as u64)
+    q.parse::<f64>()
+        .ok()
+        .filter(|v| *v >= 0.0)
+        .map(|v| (v * 1000.0).round() as u64)
 }
 
 /// Memory in bytes.
@@ -35,25 +50,44 @@ pub fn parse_memory_bytes(q: &str) -> Option<u64> {
     ];
     for (suffix, factor) in UNITS {
         if let Some(n) = q.strip_suffix(suffix) {
-            return n.parse::<f64>().ok().filter(|v| *v >= 0.0).map(|v| (v * factor).round() as u64);
+            return n
+                .parse::<f64>()
+                .ok()
+                .filter(|v| *v >= 0.0)
+                .map(|v| (v * factor).round() as u64);
         }
     }
     if let Some(m) = q.strip_suffix('m') {
         // "millibytes" exist in the API; round up to whole bytes.
-        return m.parse::<f64>().ok().filter(|v| *v >= 0.0).map(|v| (v / 1000.0).ceil() as u64);
+        return m
+            .parse::<f64>()
+            .ok()
+            .filter(|v| *v >= 0.0)
+            .map(|v| (v / 1000.0).ceil() as u64);
     }
-    q.parse::<f64>().ok().filter(|v| *v >= 0.0).map(|v| v.round() as u64)
+    q.parse::<f64>()
+        .ok()
+        .filter(|v| *v >= 0.0)
+        .map(|v| v.round() as u64)
 }
 
 /// Millicores as `250m`, or whole cores as `2`.
 pub fn format_cpu(millis: u64) -> String {
-    if millis >= 1000 && millis % 1000 == 0 { format!("{}", millis / 1000) } else { format!("{millis}m") }
+    if millis >= 1000 && millis % 1000 == 0 {
+        format!("{}", millis / 1000)
+    } else {
+        format!("{millis}m")
+    }
 }
 
 /// Bytes as whole `Mi` (or `Gi` when exact), rounded up.
 pub fn format_memory(bytes: u64) -> String {
     let mi = bytes.div_ceil(1048576).max(1);
-    if mi >= 1024 && mi % 1024 == 0 { format!("{}Gi", mi / 1024) } else { format!("{mi}Mi") }
+    if mi >= 1024 && mi % 1024 == 0 {
+        format!("{}Gi", mi / 1024)
+    } else {
+        format!("{mi}Mi")
+    }
 }
 
 /// True for text that is a valid CPU quantity.

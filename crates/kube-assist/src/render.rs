@@ -41,7 +41,11 @@ pub fn findings_report(findings: &[Finding], headline: &str) -> String {
 pub fn plan(steps: &[Operation]) -> String {
     let mut out = String::from("Plan:\n");
     for (i, op) in steps.iter().enumerate() {
-        let mark = if op.access() == Access::Write { "write" } else { "read " };
+        let mark = if op.access() == Access::Write {
+            "write"
+        } else {
+            "read "
+        };
         out.push_str(&format!("  {}. [{mark}] {}\n", i + 1, op.kubectl()));
     }
     out

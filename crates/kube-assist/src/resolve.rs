@@ -7,16 +7,22 @@ use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet}
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node, PersistentVolumeClaim, Pod, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::api::{Api, ListParams};
 use kube::Client;
+use kube::api::{Api, ListParams};
 use tracing::instrument;
 
 use crate::error::{AssistError, Result};
 use crate::ops::{Kind, Operation, Target};
 
 /// Labels that name a workload's role, in the order people rely on them.
-pub const NAME_LABELS: [&str; 6] =
-    ["app.kubernetes.io/component", "app.kubernetes.io/name", "app", "component", "name", "k8s-app"];
+pub const NAME_LABELS: [&str; 6] = [
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/name",
+    "app",
+    "component",
+    "name",
+    "k8s-app",
+];
 
 /// A fully named object: kind, namespace (absent for cluster-scoped kinds), name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -28,18 +34,31 @@ pub struct ObjectRef {
 
 impl ObjectRef {
     pub fn new(kind: Kind, namespace: Option<&str>, name: &str) -> Self {
-        Self { kind, namespace: namespace.map(str::to_string), name: name.to_string() }
+        Self {
+            kind,
+            namespace: namespace.map(str::to_string),
+            name: name.to_string(),
+        }
     }
 
     pub fn to_target(&self) -> Target {
-        Target { kind: Some(self.kind), name: Some(self.name.clone()), namespace: self.namespace.clone() }
+        Target {
+            kind: Some(self.kind),
+            name: Some(self.name.clone()),
+            namespace: self.namespace.clone(),
+        }
     }
 }
 
 impl std::fmt::Display for ObjectRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.namespace {
-            Some(ns) => write!(f, "{}/{} in namespace {ns}", self.kind.kubectl_name(), self.name),
+            Some(ns) => write!(
+                f,
+                "{}/{} in namespace {ns}",
+                self.kind.kubectl_name(),
+                self.name
+            ),
             None => write!(f, "{}/{}", self.kind.kubectl_name(), self.name),
         }
     }
@@ -53,7 +72,11 @@ fn match_rank(meta: &ObjectMeta, hint: &str) -> Option<u8> {
         return Some(0);
     }
     if let Some(labels) = &meta.labels
-        && NAME_LABELS.iter().any(|l| labels.get(*l).is_some_and(|v| v.eq_ignore_ascii_case(&hint)))
+        && NAME_LABELS.iter().any(|l| {
+            labels
+                .get(*l)
+                .is_some_and(|v| v.eq_ignore_ascii_case(&hint))
+        })
     {
         return Some(1);
     }
@@ -62,7 +85,10 @@ fn match_rank(meta: &ObjectMeta, hint: &str) -> Option<u8> {
     // ("end" must not find "frontend").
     let tokens: Vec<&str> = name.split('-').collect();
     let hint_tokens: Vec<&str> = hint.split('-').collect();
-    if tokens.windows(hint_tokens.len()).any(|w| w == hint_tokens.as_slice()) {
+    if tokens
+        .windows(hint_tokens.len())
+        .any(|w| w == hint_tokens.as_slice())
+    {
         return Some(2);
     }
     None
@@ -70,14 +96,23 @@ fn match_rank(meta: &ObjectMeta, hint: &str) -> Option<u8> {
 
 /// Pick the best matches of a hint among objects of one kind.
 pub fn best_matches(kind: Kind, metas: &[ObjectMeta], hint: &str) -> Vec<ObjectRef> {
-    let ranked: Vec<(u8, &ObjectMeta)> = metas.iter().filter_map(|m| match_rank(m, hint).map(|r| (r, m))).collect();
+    let ranked: Vec<(u8, &ObjectMeta)> = metas
+        .iter()
+        .filter_map(|m| match_rank(m, hint).map(|r| (r, m)))
+        .collect();
     let Some(best) = ranked.iter().map(|(r, _)| *r).min() else {
         return Vec::new();
     };
     let mut out: Vec<ObjectRef> = ranked
         .into_iter()
         .filter(|(r, _)| *r == best)
-        .map(|(_, m)| ObjectRef::new(kind, m.namespace.as_deref(), m.name.as_deref().unwrap_or_default()))
+        .map(|(_, m)| {
+            ObjectRef::new(
+                kind,
+                m.namespace.as_deref(),
+                m.name.as_deref().unwrap_or_default(),
+            )
+        })
         .collect();
     out.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     out.dedup();
@@ -108,9 +143,16 @@ impl Resolver {
 
     /// List metadata of one kind in a namespace, or everywhere.
     pub async fn list_meta(&self, kind: Kind, namespace: Option<&str>) -> Result<Vec<ObjectMeta>> {
-        async fn metas<K>(client: &Client, namespace: Option<&str>, cluster_scoped: bool) -> Result<Vec<ObjectMeta>>
+        async fn metas<K>(
+            client: &Client,
+            namespace: Option<&str>,
+            cluster_scoped: bool,
+        ) -> Result<Vec<ObjectMeta>>
         where
-            K: kube::Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+            K: kube::Resource<DynamicType = ()>
+                + Clone
+                + serde::de::DeserializeOwned
+                + std::fmt::Debug,
             K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
         {
             let _ = cluster_scoped;
@@ -118,7 +160,13 @@ impl Resolver {
                 Some(ns) => Api::namespaced(client.clone(), ns),
                 None => Api::all(client.clone()),
             };
-            Ok(api.list_metadata(&ListParams::default()).await?.items.into_iter().map(|p| p.metadata).collect())
+            Ok(api
+                .list_metadata(&ListParams::default())
+                .await?
+                .items
+                .into_iter()
+                .map(|p| p.metadata)
+                .collect())
         }
         let c = &self.client;
         match kind {
@@ -129,17 +177,33 @@ impl Resolver {
             Kind::DaemonSet => metas::<DaemonSet>(c, namespace, false).await,
             Kind::Service => metas::<Service>(c, namespace, false).await,
             Kind::Job => metas::<Job>(c, namespace, false).await,
-            Kind::PersistentVolumeClaim => metas::<PersistentVolumeClaim>(c, namespace, false).await,
+            Kind::PersistentVolumeClaim => {
+                metas::<PersistentVolumeClaim>(c, namespace, false).await
+            }
             Kind::ConfigMap => metas::<ConfigMap>(c, namespace, false).await,
             Kind::Node => {
                 let api: Api<Node> = Api::all(c.clone());
-                Ok(api.list_metadata(&ListParams::default()).await?.items.into_iter().map(|p| p.metadata).collect())
+                Ok(api
+                    .list_metadata(&ListParams::default())
+                    .await?
+                    .items
+                    .into_iter()
+                    .map(|p| p.metadata)
+                    .collect())
             }
             Kind::Namespace => {
                 let api: Api<Namespace> = Api::all(c.clone());
-                Ok(api.list_metadata(&ListParams::default()).await?.items.into_iter().map(|p| p.metadata).collect())
+                Ok(api
+                    .list_metadata(&ListParams::default())
+                    .await?
+                    .items
+                    .into_iter()
+                    .map(|p| p.metadata)
+                    .collect())
             }
-            Kind::Event => Err(AssistError::Invalid("events are not looked up by name; ask for the events of an object".into())),
+            Kind::Event => Err(AssistError::Invalid(
+                "events are not looked up by name; ask for the events of an object".into(),
+            )),
         }
     }
 
@@ -175,7 +239,11 @@ impl Resolver {
             ],
         };
         for kind in &kinds {
-            let ns = if kind.is_cluster_scoped() { None } else { namespace };
+            let ns = if kind.is_cluster_scoped() {
+                None
+            } else {
+                namespace
+            };
             let metas = self.list_meta(*kind, ns).await?;
             let found = best_matches(*kind, &metas, hint);
             match found.len() {
@@ -190,7 +258,9 @@ impl Resolver {
             }
         }
         let kinds_text: Vec<&str> = kinds.iter().map(|k| k.kubectl_name()).collect();
-        let scope = namespace.map(|n| format!("namespace {n}")).unwrap_or_else(|| "any namespace".into());
+        let scope = namespace
+            .map(|n| format!("namespace {n}"))
+            .unwrap_or_else(|| "any namespace".into());
         Err(AssistError::NotFound(format!(
             "no {} named or labelled \"{hint}\" in {scope}. List what exists with: kubectl-assist \"list deployments\"",
             kinds_text.join(" or ")
@@ -201,7 +271,11 @@ impl Resolver {
     /// complete targets (kind, name and namespace filled in).
     pub async fn resolve_operation(&self, op: &Operation) -> Result<Operation> {
         let mut op = op.clone();
-        let purpose = if op.is_write() || matches!(op, Operation::RolloutStatus(_)) { Purpose::Workload } else { Purpose::Any };
+        let purpose = if op.is_write() || matches!(op, Operation::RolloutStatus(_)) {
+            Purpose::Workload
+        } else {
+            Purpose::Any
+        };
         let purpose = match &op {
             Operation::DeletePod(_) => Purpose::Any,
             _ => purpose,
@@ -259,7 +333,12 @@ mod tests {
         ObjectMeta {
             name: Some(name.into()),
             namespace: Some(ns.into()),
-            labels: Some(labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>()),
+            labels: Some(
+                labels
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect::<BTreeMap<_, _>>(),
+            ),
             ..Default::default()
         }
     }
@@ -267,26 +346,50 @@ mod tests {
     #[test]
     fn exact_name_beats_label_and_fragment() {
         let metas = vec![
-            meta("todo", "todo-frontend", &[("app.kubernetes.io/component", "frontend")]),
+            meta(
+                "todo",
+                "todo-frontend",
+                &[("app.kubernetes.io/component", "frontend")],
+            ),
             meta("other", "frontend", &[]),
         ];
         let found = best_matches(Kind::Deployment, &metas, "frontend");
-        assert_eq!(found, vec![ObjectRef::new(Kind::Deployment, Some("other"), "frontend")]);
+        assert_eq!(
+            found,
+            vec![ObjectRef::new(Kind::Deployment, Some("other"), "frontend")]
+        );
     }
 
     #[test]
     fn component_label_finds_chart_names() {
         let metas = vec![
-            meta("todo", "todo-chart-web", &[("app.kubernetes.io/component", "frontend")]),
-            meta("todo", "todo-chart-api", &[("app.kubernetes.io/component", "backend")]),
+            meta(
+                "todo",
+                "todo-chart-web",
+                &[("app.kubernetes.io/component", "frontend")],
+            ),
+            meta(
+                "todo",
+                "todo-chart-api",
+                &[("app.kubernetes.io/component", "backend")],
+            ),
         ];
-        assert_eq!(best_matches(Kind::Deployment, &metas, "frontend")[0].name, "todo-chart-web");
-        assert_eq!(best_matches(Kind::Deployment, &metas, "Backend")[0].name, "todo-chart-api");
+        assert_eq!(
+            best_matches(Kind::Deployment, &metas, "frontend")[0].name,
+            "todo-chart-web"
+        );
+        assert_eq!(
+            best_matches(Kind::Deployment, &metas, "Backend")[0].name,
+            "todo-chart-api"
+        );
     }
 
     #[test]
     fn fragments_match_whole_dash_separated_words_only() {
-        let metas = vec![meta("todo", "todo-frontend", &[]), meta("todo", "backend", &[])];
+        let metas = vec![
+            meta("todo", "todo-frontend", &[]),
+            meta("todo", "backend", &[]),
+        ];
         assert_eq!(best_matches(Kind::Deployment, &metas, "frontend").len(), 1);
         assert!(best_matches(Kind::Deployment, &metas, "end").is_empty());
         assert!(best_matches(Kind::Deployment, &metas, "front").is_empty());

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Endpoints, Event, Node, PersistentVolumeClaim, Pod, Service};
-use kube::api::{Api, ListParams, LogParams};
 use kube::Client;
+use kube::api::{Api, ListParams, LogParams};
 use tracing::instrument;
 
 use super::Snapshot;
@@ -19,7 +19,10 @@ const LOG_TAIL_BYTES: i64 = 8 * 1024;
 
 async fn list<K>(client: &Client, namespace: Option<&str>) -> Result<Vec<K>>
 where
-    K: kube::Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope> + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+    K: kube::Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
 {
     let api: Api<K> = match namespace {
         Some(ns) => Api::namespaced(client.clone(), ns),
@@ -32,7 +35,19 @@ where
 #[instrument(skip(client))]
 pub async fn collect(client: &Client, namespace: Option<&str>) -> Result<Snapshot> {
     let nodes_api: Api<Node> = Api::all(client.clone());
-    let (pods, deployments, replicasets, statefulsets, daemonsets, services, endpoints, nodes, pvcs, jobs, events) = tokio::try_join!(
+    let (
+        pods,
+        deployments,
+        replicasets,
+        statefulsets,
+        daemonsets,
+        services,
+        endpoints,
+        nodes,
+        pvcs,
+        jobs,
+        events,
+    ) = tokio::try_join!(
         list::<Pod>(client, namespace),
         list::<Deployment>(client, namespace),
         list::<ReplicaSet>(client, namespace),
@@ -69,10 +84,23 @@ pub async fn collect(client: &Client, namespace: Option<&str>) -> Result<Snapsho
 async fn crash_log_tails(client: &Client, pods: &[Pod]) -> BTreeMap<String, String> {
     let mut wanted = Vec::new();
     for p in pods {
-        for cs in p.status.iter().flat_map(|s| s.container_statuses.iter().flatten()) {
-            let crashing = cs.state.as_ref().and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.as_deref()) == Some("CrashLoopBackOff");
+        for cs in p
+            .status
+            .iter()
+            .flat_map(|s| s.container_statuses.iter().flatten())
+        {
+            let crashing = cs
+                .state
+                .as_ref()
+                .and_then(|s| s.waiting.as_ref())
+                .and_then(|w| w.reason.as_deref())
+                == Some("CrashLoopBackOff");
             if crashing && wanted.len() < MAX_LOG_TAILS {
-                wanted.push((p.metadata.namespace.clone().unwrap_or_default(), p.metadata.name.clone().unwrap_or_default(), cs.name.clone()));
+                wanted.push((
+                    p.metadata.namespace.clone().unwrap_or_default(),
+                    p.metadata.name.clone().unwrap_or_default(),
+                    cs.name.clone(),
+                ));
             }
         }
     }

@@ -75,8 +75,23 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(object: ObjectRef, severity: Severity, analyzer: &'static str, reason: &str, cause: String) -> Self {
-        Self { object, severity, analyzer, reason: reason.to_string(), cause, evidence: Vec::new(), advice: None, fix: Vec::new() }
+    fn new(
+        object: ObjectRef,
+        severity: Severity,
+        analyzer: &'static str,
+        reason: &str,
+        cause: String,
+    ) -> Self {
+        Self {
+            object,
+            severity,
+            analyzer,
+            reason: reason.to_string(),
+            cause,
+            evidence: Vec::new(),
+            advice: None,
+            fix: Vec::new(),
+        }
     }
 
     fn evidence(mut self, line: impl Into<String>) -> Self {
@@ -119,7 +134,12 @@ pub fn analyze(snapshot: &Snapshot, scope: Scope) -> Vec<Finding> {
         findings.extend(cluster::missing_resources(snapshot));
     }
     findings.sort_by(|a, b| {
-        (a.severity, &a.object.namespace, &a.object.name, &a.reason).cmp(&(b.severity, &b.object.namespace, &b.object.name, &b.reason))
+        (a.severity, &a.object.namespace, &a.object.name, &a.reason).cmp(&(
+            b.severity,
+            &b.object.namespace,
+            &b.object.name,
+            &b.reason,
+        ))
     });
     findings
 }
@@ -128,7 +148,10 @@ pub fn analyze(snapshot: &Snapshot, scope: Scope) -> Vec<Finding> {
 /// ReplicaSets and pods, the Services that select its pods, a pod's owners.
 pub fn related_to(snapshot: &Snapshot, target: &ObjectRef, findings: Vec<Finding>) -> Vec<Finding> {
     let related = related_objects(snapshot, target);
-    findings.into_iter().filter(|f| related.contains(&f.object)).collect()
+    findings
+        .into_iter()
+        .filter(|f| related.contains(&f.object))
+        .collect()
 }
 
 fn related_objects(s: &Snapshot, target: &ObjectRef) -> Vec<ObjectRef> {
@@ -138,16 +161,35 @@ fn related_objects(s: &Snapshot, target: &ObjectRef) -> Vec<ObjectRef> {
         s.pods
             .iter()
             .filter(|p| p.metadata.namespace.as_deref() == ns)
-            .filter(|p| labels.is_some_and(|sel| !sel.is_empty() && selector_matches(sel, p.metadata.labels.as_ref())))
+            .filter(|p| {
+                labels.is_some_and(|sel| {
+                    !sel.is_empty() && selector_matches(sel, p.metadata.labels.as_ref())
+                })
+            })
             .map(|p| object_ref(Kind::Pod, &p.metadata))
             .collect()
     };
     match target.kind {
         Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet => {
             let selector = match target.kind {
-                Kind::Deployment => s.deployments.iter().find(|d| is(&d.metadata, target)).and_then(|d| d.spec.as_ref()).and_then(|sp| sp.selector.match_labels.clone()),
-                Kind::StatefulSet => s.statefulsets.iter().find(|d| is(&d.metadata, target)).and_then(|d| d.spec.as_ref()).and_then(|sp| sp.selector.match_labels.clone()),
-                _ => s.daemonsets.iter().find(|d| is(&d.metadata, target)).and_then(|d| d.spec.as_ref()).and_then(|sp| sp.selector.match_labels.clone()),
+                Kind::Deployment => s
+                    .deployments
+                    .iter()
+                    .find(|d| is(&d.metadata, target))
+                    .and_then(|d| d.spec.as_ref())
+                    .and_then(|sp| sp.selector.match_labels.clone()),
+                Kind::StatefulSet => s
+                    .statefulsets
+                    .iter()
+                    .find(|d| is(&d.metadata, target))
+                    .and_then(|d| d.spec.as_ref())
+                    .and_then(|sp| sp.selector.match_labels.clone()),
+                _ => s
+                    .daemonsets
+                    .iter()
+                    .find(|d| is(&d.metadata, target))
+                    .and_then(|d| d.spec.as_ref())
+                    .and_then(|sp| sp.selector.match_labels.clone()),
             };
             let pods = pods_of(selector.as_ref());
             for rs in &s.replicasets {
@@ -170,7 +212,12 @@ fn related_objects(s: &Snapshot, target: &ObjectRef) -> Vec<ObjectRef> {
             out.extend(pods);
         }
         Kind::Service => {
-            let sel = s.services.iter().find(|x| is(&x.metadata, target)).and_then(|x| x.spec.as_ref()).and_then(|sp| sp.selector.clone());
+            let sel = s
+                .services
+                .iter()
+                .find(|x| is(&x.metadata, target))
+                .and_then(|x| x.spec.as_ref())
+                .and_then(|sp| sp.selector.clone());
             out.extend(pods_of(sel.as_ref()));
         }
         Kind::Pod => {
@@ -186,18 +233,30 @@ fn related_objects(s: &Snapshot, target: &ObjectRef) -> Vec<ObjectRef> {
 }
 
 fn is(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta, r: &ObjectRef) -> bool {
-    meta.name.as_deref() == Some(r.name.as_str()) && meta.namespace.as_deref() == r.namespace.as_deref()
+    meta.name.as_deref() == Some(r.name.as_str())
+        && meta.namespace.as_deref() == r.namespace.as_deref()
 }
 
-fn owned_by(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta, owner: &ObjectRef) -> bool {
+fn owned_by(
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    owner: &ObjectRef,
+) -> bool {
     meta.namespace.as_deref() == owner.namespace.as_deref()
         && meta.owner_references.as_ref().is_some_and(|refs| {
-            refs.iter().any(|o| o.name == owner.name && kind_from_str(&o.kind) == Some(owner.kind))
+            refs.iter()
+                .any(|o| o.name == owner.name && kind_from_str(&o.kind) == Some(owner.kind))
         })
 }
 
-pub(crate) fn object_ref(kind: Kind, meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> ObjectRef {
-    let ns = if kind.is_cluster_scoped() { None } else { meta.namespace.as_deref() };
+pub(crate) fn object_ref(
+    kind: Kind,
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+) -> ObjectRef {
+    let ns = if kind.is_cluster_scoped() {
+        None
+    } else {
+        meta.namespace.as_deref()
+    };
     ObjectRef::new(kind, ns, meta.name.as_deref().unwrap_or_default())
 }
 
@@ -219,8 +278,13 @@ pub(crate) fn kind_from_str(kind: &str) -> Option<Kind> {
 }
 
 /// True when every key=value of the selector is among the labels.
-pub(crate) fn selector_matches(selector: &BTreeMap<String, String>, labels: Option<&BTreeMap<String, String>>) -> bool {
-    let Some(labels) = labels else { return selector.is_empty() };
+pub(crate) fn selector_matches(
+    selector: &BTreeMap<String, String>,
+    labels: Option<&BTreeMap<String, String>>,
+) -> bool {
+    let Some(labels) = labels else {
+        return selector.is_empty();
+    };
     selector.iter().all(|(k, v)| labels.get(k) == Some(v))
 }
 
@@ -228,16 +292,28 @@ pub(crate) fn selector_matches(selector: &BTreeMap<String, String>, labels: Opti
 /// DaemonSet or Job directly.
 pub(crate) fn pod_workload(s: &Snapshot, pod: &Pod) -> Option<ObjectRef> {
     let ns = pod.metadata.namespace.as_deref();
-    let owner = pod.metadata.owner_references.as_ref()?.iter().find(|o| o.controller.unwrap_or(true))?;
+    let owner = pod
+        .metadata
+        .owner_references
+        .as_ref()?
+        .iter()
+        .find(|o| o.controller.unwrap_or(true))?;
     match owner.kind.as_str() {
         "ReplicaSet" => {
-            let rs = s.replicasets.iter().find(|r| r.metadata.name.as_deref() == Some(owner.name.as_str()) && r.metadata.namespace.as_deref() == ns);
+            let rs = s.replicasets.iter().find(|r| {
+                r.metadata.name.as_deref() == Some(owner.name.as_str())
+                    && r.metadata.namespace.as_deref() == ns
+            });
             let dep = rs
                 .and_then(|r| r.metadata.owner_references.as_ref())
                 .and_then(|refs| refs.iter().find(|o| o.kind == "Deployment"))
                 .map(|o| o.name.clone())
                 // Without the ReplicaSet object, strip the template hash: "web-5d9c7b" → "web".
-                .or_else(|| rs.is_none().then(|| owner.name.rsplit_once('-').map(|(d, _)| d.to_string())).flatten());
+                .or_else(|| {
+                    rs.is_none()
+                        .then(|| owner.name.rsplit_once('-').map(|(d, _)| d.to_string()))
+                        .flatten()
+                });
             match dep {
                 Some(d) => Some(ObjectRef::new(Kind::Deployment, ns, &d)),
                 None => Some(ObjectRef::new(Kind::ReplicaSet, ns, &owner.name)),
@@ -259,14 +335,21 @@ pub(crate) fn quote(text: &str, max: usize) -> String {
 }
 
 /// Events about one object, newest last.
-pub(crate) fn events_for<'a>(s: &'a Snapshot, kind: &str, namespace: Option<&str>, name: &str) -> Vec<&'a Event> {
+pub(crate) fn events_for<'a>(
+    s: &'a Snapshot,
+    kind: &str,
+    namespace: Option<&str>,
+    name: &str,
+) -> Vec<&'a Event> {
     let mut evs: Vec<&Event> = s
         .events
         .iter()
         .filter(|e| {
             e.involved_object.kind.as_deref() == Some(kind)
                 && e.involved_object.name.as_deref() == Some(name)
-                && (namespace.is_none() || e.involved_object.namespace.as_deref() == namespace || e.metadata.namespace.as_deref() == namespace)
+                && (namespace.is_none()
+                    || e.involved_object.namespace.as_deref() == namespace
+                    || e.metadata.namespace.as_deref() == namespace)
         })
         .collect();
     evs.sort_by_key(|e| event_time(e));

@@ -8,7 +8,13 @@ use crate::ops::{Kind, Operation, ResourceValues, SetResourcesOp, UndoOp};
 use crate::quantity::{format_memory, parse_memory_bytes};
 
 const HIGH_RESTARTS: i32 = 5;
-const IMAGE_ERRORS: [&str; 5] = ["ImagePullBackOff", "ErrImagePull", "ErrImageNeverPull", "InvalidImageName", "RegistryUnavailable"];
+const IMAGE_ERRORS: [&str; 5] = [
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "ErrImageNeverPull",
+    "InvalidImageName",
+    "RegistryUnavailable",
+];
 
 pub(super) fn analyze(s: &Snapshot) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -20,12 +26,20 @@ pub(super) fn analyze(s: &Snapshot) -> Vec<Finding> {
 
 fn undo_owner(s: &Snapshot, pod: &Pod) -> Option<Operation> {
     let owner = pod_workload(s, pod)?;
-    (owner.kind == Kind::Deployment).then(|| Operation::RolloutUndo(UndoOp { target: owner.to_target(), to_revision: None }))
+    (owner.kind == Kind::Deployment).then(|| {
+        Operation::RolloutUndo(UndoOp {
+            target: owner.to_target(),
+            to_revision: None,
+        })
+    })
 }
 
 fn container_spec<'a>(pod: &'a Pod, name: &str) -> Option<&'a Container> {
     let spec = pod.spec.as_ref()?;
-    spec.containers.iter().chain(spec.init_containers.iter().flatten()).find(|c| c.name == name)
+    spec.containers
+        .iter()
+        .chain(spec.init_containers.iter().flatten())
+        .find(|c| c.name == name)
 }
 
 fn analyze_pod(s: &Snapshot, pod: &Pod) -> Vec<Finding> {
@@ -33,17 +47,22 @@ fn analyze_pod(s: &Snapshot, pod: &Pod) -> Vec<Finding> {
     let me = object_ref(Kind::Pod, &pod.metadata);
     let ns = pod.metadata.namespace.as_deref();
     let name = me.name.clone();
-    let Some(status) = &pod.status else { return out };
+    let Some(status) = &pod.status else {
+        return out;
+    };
     let phase = status.phase.as_deref().unwrap_or("Unknown");
     let events = events_for(s, "Pod", ns, &name);
 
     if phase == "Pending" {
-        let unschedulable = status
-            .conditions
+        let unschedulable = status.conditions.iter().flatten().find(|c| {
+            c.type_ == "PodScheduled"
+                && c.status == "False"
+                && c.reason.as_deref() == Some("Unschedulable")
+        });
+        let failed_sched: Vec<_> = events
             .iter()
-            .flatten()
-            .find(|c| c.type_ == "PodScheduled" && c.status == "False" && c.reason.as_deref() == Some("Unschedulable"));
-        let failed_sched: Vec<_> = events.iter().filter(|e| e.reason.as_deref() == Some("FailedScheduling")).collect();
+            .filter(|e| e.reason.as_deref() == Some("FailedScheduling"))
+            .collect();
         if unschedulable.is_some() || !failed_sched.is_empty() {
             let message = unschedulable
                 .and_then(|c| c.message.clone())
@@ -60,15 +79,30 @@ fn analyze_pod(s: &Snapshot, pod: &Pod) -> Vec<Finding> {
             } else {
                 "read the scheduler's message and make the pod's requirements fit a node"
             };
-            let mut f = Finding::new(me.clone(), Severity::Critical, "pods", "Unschedulable", format!("pod cannot be scheduled: {}", quote(&message, 200)))
-                .advice(advice);
+            let mut f = Finding::new(
+                me.clone(),
+                Severity::Critical,
+                "pods",
+                "Unschedulable",
+                format!("pod cannot be scheduled: {}", quote(&message, 200)),
+            )
+            .advice(advice);
             if let Some(e) = failed_sched.last() {
-                f = f.evidence(format!("event FailedScheduling ×{}: {}", e.count.unwrap_or(1), quote(e.message.as_deref().unwrap_or(""), 200)));
+                f = f.evidence(format!(
+                    "event FailedScheduling ×{}: {}",
+                    e.count.unwrap_or(1),
+                    quote(e.message.as_deref().unwrap_or(""), 200)
+                ));
             }
             for c in pod.spec.iter().flat_map(|sp| sp.containers.iter()) {
                 if let Some(req) = c.resources.as_ref().and_then(|r| r.requests.as_ref()) {
-                    let parts: Vec<String> = req.iter().map(|(k, v)| format!("{k}={}", v.0)).collect();
-                    f = f.evidence(format!("container {} requests {}", c.name, parts.join(", ")));
+                    let parts: Vec<String> =
+                        req.iter().map(|(k, v)| format!("{k}={}", v.0)).collect();
+                    f = f.evidence(format!(
+                        "container {} requests {}",
+                        c.name,
+                        parts.join(", ")
+                    ));
                 }
             }
             out.push(f);
@@ -82,14 +116,22 @@ fn analyze_pod(s: &Snapshot, pod: &Pod) -> Vec<Finding> {
         );
     }
 
-    let statuses: Vec<&ContainerStatus> =
-        status.init_container_statuses.iter().flatten().chain(status.container_statuses.iter().flatten()).collect();
+    let statuses: Vec<&ContainerStatus> = status
+        .init_container_statuses
+        .iter()
+        .flatten()
+        .chain(status.container_statuses.iter().flatten())
+        .collect();
     for cs in statuses {
         let waiting = cs.state.as_ref().and_then(|st| st.waiting.as_ref());
         let waiting_reason = waiting.and_then(|w| w.reason.as_deref()).unwrap_or("");
         let last_term = cs.last_state.as_ref().and_then(|st| st.terminated.as_ref());
         let oom = last_term.is_some_and(|t| t.reason.as_deref() == Some("OOMKilled"))
-            || cs.state.as_ref().and_then(|st| st.terminated.as_ref()).is_some_and(|t| t.reason.as_deref() == Some("OOMKilled"));
+            || cs
+                .state
+                .as_ref()
+                .and_then(|st| st.terminated.as_ref())
+                .is_some_and(|t| t.reason.as_deref() == Some("OOMKilled"));
         let spec = container_spec(pod, &cs.name);
 
         if IMAGE_ERRORS.contains(&waiting_reason) {
@@ -99,7 +141,10 @@ fn analyze_pod(s: &Snapshot, pod: &Pod) -> Vec<Finding> {
                     cs.name, cs.image
                 )
             } else {
-                format!("container {} cannot start: image {} cannot be pulled ({waiting_reason})", cs.name, cs.image)
+                format!(
+                    "container {} cannot start: image {} cannot be pulled ({waiting_reason})",
+                    cs.name, cs.image
+                )
             };
             let mut f = Finding::new(me.clone(), Severity::Critical, "pods", waiting_reason, cause)
                 .evidence(format!("waiting: {waiting_reason}: {}", quote(waiting.and_then(|w| w.message.as_deref()).unwrap_or(""), 200)))
@@ -111,7 +156,10 @@ fn analyze_pod(s: &Snapshot, pod: &Pod) -> Vec<Finding> {
             continue;
         }
 
-        if matches!(waiting_reason, "CreateContainerConfigError" | "CreateContainerError" | "RunContainerError") {
+        if matches!(
+            waiting_reason,
+            "CreateContainerConfigError" | "CreateContainerError" | "RunContainerError"
+        ) {
             out.push(
                 Finding::new(
                     me.clone(),
@@ -126,25 +174,50 @@ fn analyze_pod(s: &Snapshot, pod: &Pod) -> Vec<Finding> {
         }
 
         if oom {
-            let limit = spec.and_then(|c| c.resources.as_ref()).and_then(|r| r.limits.as_ref()).and_then(|l| l.get("memory")).map(|q| q.0.clone());
+            let limit = spec
+                .and_then(|c| c.resources.as_ref())
+                .and_then(|r| r.limits.as_ref())
+                .and_then(|l| l.get("memory"))
+                .map(|q| q.0.clone());
             let cause = match &limit {
-                Some(l) => format!("container {} was killed for using more memory than its limit of {l} (OOMKilled)", cs.name),
-                None => format!("container {} was killed for running out of memory (OOMKilled)", cs.name),
+                Some(l) => format!(
+                    "container {} was killed for using more memory than its limit of {l} (OOMKilled)",
+                    cs.name
+                ),
+                None => format!(
+                    "container {} was killed for running out of memory (OOMKilled)",
+                    cs.name
+                ),
             };
-            let severity = if waiting_reason == "CrashLoopBackOff" { Severity::Critical } else { Severity::Warning };
+            let severity = if waiting_reason == "CrashLoopBackOff" {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            };
             let mut f = Finding::new(me.clone(), severity, "pods", "OOMKilled", cause)
                 .evidence(format!("restarts: {}", cs.restart_count))
                 .advice("raise the memory limit (or find the leak); the suggested fix doubles it");
             if let Some(t) = last_term {
-                f = f.evidence(format!("last exit: code {} reason {}", t.exit_code, t.reason.as_deref().unwrap_or("?")));
+                f = f.evidence(format!(
+                    "last exit: code {} reason {}",
+                    t.exit_code,
+                    t.reason.as_deref().unwrap_or("?")
+                ));
             }
-            let new_limit = limit.as_deref().and_then(parse_memory_bytes).map(|b| format_memory(b * 2)).unwrap_or_else(|| "256Mi".into());
+            let new_limit = limit
+                .as_deref()
+                .and_then(parse_memory_bytes)
+                .map(|b| format_memory(b * 2))
+                .unwrap_or_else(|| "256Mi".into());
             if let Some(owner) = pod_workload(s, pod).filter(|o| o.kind.is_workload()) {
                 f = f.fix(Operation::SetResources(SetResourcesOp {
                     target: owner.to_target(),
                     container: Some(cs.name.clone()),
                     requests: ResourceValues::default(),
-                    limits: ResourceValues { cpu: None, memory: Some(new_limit) },
+                    limits: ResourceValues {
+                        cpu: None,
+                        memory: Some(new_limit),
+                    },
                 }));
             }
             out.push(f);
@@ -152,7 +225,14 @@ fn analyze_pod(s: &Snapshot, pod: &Pod) -> Vec<Finding> {
         }
 
         if waiting_reason == "CrashLoopBackOff" {
-            let (code, reason) = last_term.map(|t| (t.exit_code, t.reason.clone().unwrap_or_else(|| "Error".into()))).unwrap_or((0, "unknown".into()));
+            let (code, reason) = last_term
+                .map(|t| {
+                    (
+                        t.exit_code,
+                        t.reason.clone().unwrap_or_else(|| "Error".into()),
+                    )
+                })
+                .unwrap_or((0, "unknown".into()));
             let mut f = Finding::new(
                 me.clone(),
                 Severity::Critical,
@@ -162,12 +242,22 @@ fn analyze_pod(s: &Snapshot, pod: &Pod) -> Vec<Finding> {
             )
             .evidence(format!("restarts: {}", cs.restart_count))
             .advice("read the log tail for the error; fix the command, configuration or dependency it needs, or roll back a bad release");
-            if let Some(msg) = last_term.and_then(|t| t.message.as_deref()).filter(|m| !m.is_empty()) {
+            if let Some(msg) = last_term
+                .and_then(|t| t.message.as_deref())
+                .filter(|m| !m.is_empty())
+            {
                 f = f.evidence(format!("termination message: {}", quote(msg, 200)));
             }
             let key = format!("{}/{}/{}", ns.unwrap_or(""), name, cs.name);
             if let Some(tail) = s.logs.get(&key) {
-                for line in tail.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev() {
+                for line in tail
+                    .lines()
+                    .rev()
+                    .take(5)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                {
                     f = f.evidence(format!("log: {}", quote(line, 160)));
                 }
             }
@@ -188,7 +278,11 @@ fn analyze_pod(s: &Snapshot, pod: &Pod) -> Vec<Finding> {
             )
             .advice("look at its previous logs (kubectl-assist \"previous logs of POD\") and its probes");
             if let Some(t) = last_term {
-                f = f.evidence(format!("last exit: code {} reason {}", t.exit_code, t.reason.as_deref().unwrap_or("?")));
+                f = f.evidence(format!(
+                    "last exit: code {} reason {}",
+                    t.exit_code,
+                    t.reason.as_deref().unwrap_or("?")
+                ));
             }
             out.push(f);
         }
@@ -198,11 +292,18 @@ fn analyze_pod(s: &Snapshot, pod: &Pod) -> Vec<Finding> {
     for probe in ["Liveness", "Readiness", "Startup"] {
         let failing: Vec<_> = events
             .iter()
-            .filter(|e| e.reason.as_deref() == Some("Unhealthy") && e.message.as_deref().is_some_and(|m| m.starts_with(probe)))
+            .filter(|e| {
+                e.reason.as_deref() == Some("Unhealthy")
+                    && e.message.as_deref().is_some_and(|m| m.starts_with(probe))
+            })
             .collect();
         let Some(last) = failing.last() else { continue };
         let count: i32 = failing.iter().map(|e| e.count.unwrap_or(1)).sum();
-        let severity = if probe == "Readiness" { Severity::Warning } else { Severity::Critical };
+        let severity = if probe == "Readiness" {
+            Severity::Warning
+        } else {
+            Severity::Critical
+        };
         let effect = match probe {
             "Readiness" => "so the pod gets no traffic from its Services",
             "Liveness" => "so the kubelet keeps restarting the container",
@@ -225,7 +326,11 @@ fn analyze_pod(s: &Snapshot, pod: &Pod) -> Vec<Finding> {
             };
             if let Some(p) = p {
                 let how = if let Some(h) = &p.http_get {
-                    format!("GET {} on port {}", h.path.as_deref().unwrap_or("/"), port_text(&h.port))
+                    format!(
+                        "GET {} on port {}",
+                        h.path.as_deref().unwrap_or("/"),
+                        port_text(&h.port)
+                    )
                 } else if let Some(t) = &p.tcp_socket {
                     format!("TCP port {}", port_text(&t.port))
                 } else if let Some(e) = &p.exec {
@@ -233,7 +338,11 @@ fn analyze_pod(s: &Snapshot, pod: &Pod) -> Vec<Finding> {
                 } else {
                     "other".into()
                 };
-                f = f.evidence(format!("container {} {} probe: {how}", c.name, probe.to_lowercase()));
+                f = f.evidence(format!(
+                    "container {} {} probe: {how}",
+                    c.name,
+                    probe.to_lowercase()
+                ));
             }
         }
         out.push(f);

@@ -14,53 +14,118 @@ pub(super) fn analyze(s: &Snapshot) -> Vec<Finding> {
         if spec.type_.as_deref() == Some("ExternalName") {
             continue;
         }
-        let Some(selector) = spec.selector.as_ref().filter(|s| !s.is_empty()) else { continue };
+        let Some(selector) = spec.selector.as_ref().filter(|s| !s.is_empty()) else {
+            continue;
+        };
         let me = object_ref(Kind::Service, &svc.metadata);
         let ns = svc.metadata.namespace.as_deref();
-        let pods: Vec<_> = s.pods.iter().filter(|p| p.metadata.namespace.as_deref() == ns).collect();
-        let matching: Vec<_> = pods.iter().filter(|p| selector_matches(selector, p.metadata.labels.as_ref())).collect();
-        let selector_text = selector.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
+        let pods: Vec<_> = s
+            .pods
+            .iter()
+            .filter(|p| p.metadata.namespace.as_deref() == ns)
+            .collect();
+        let matching: Vec<_> = pods
+            .iter()
+            .filter(|p| selector_matches(selector, p.metadata.labels.as_ref()))
+            .collect();
+        let selector_text = selector
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",");
         if matching.is_empty() {
-            let mut f = Finding::new(me.clone(), Severity::Critical, "services", "SelectorMismatch", format!("its selector {selector_text} matches no pod, so it sends traffic nowhere"))
-                .evidence(format!("{} pods in namespace {}", pods.len(), ns.unwrap_or("")));
+            let mut f = Finding::new(
+                me.clone(),
+                Severity::Critical,
+                "services",
+                "SelectorMismatch",
+                format!("its selector {selector_text} matches no pod, so it sends traffic nowhere"),
+            )
+            .evidence(format!(
+                "{} pods in namespace {}",
+                pods.len(),
+                ns.unwrap_or("")
+            ));
             // Near misses: pods that agree on every key but one. Their value for that
             // key is the likely intended one.
             let mut candidates: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
             for p in &pods {
-                let Some(labels) = &p.metadata.labels else { continue };
-                let off: Vec<&String> = selector.keys().filter(|k| labels.get(*k) != selector.get(*k)).collect();
+                let Some(labels) = &p.metadata.labels else {
+                    continue;
+                };
+                let off: Vec<&String> = selector
+                    .keys()
+                    .filter(|k| labels.get(*k) != selector.get(*k))
+                    .collect();
                 if off.len() == 1
                     && let Some(v) = labels.get(off[0])
                 {
-                    candidates.entry(off[0].clone()).or_default().insert(v.clone());
+                    candidates
+                        .entry(off[0].clone())
+                        .or_default()
+                        .insert(v.clone());
                 }
             }
             for (k, vs) in &candidates {
-                f = f.evidence(format!("pods nearby carry {k}={}", vs.iter().cloned().collect::<Vec<_>>().join(" or ")));
+                f = f.evidence(format!(
+                    "pods nearby carry {k}={}",
+                    vs.iter().cloned().collect::<Vec<_>>().join(" or ")
+                ));
             }
-            f = f.advice("make spec.selector match the labels of the pods the Service should reach");
+            f = f
+                .advice("make spec.selector match the labels of the pods the Service should reach");
             if candidates.len() == 1 {
                 let (k, vs) = candidates.iter().next().expect("one candidate");
                 if vs.len() == 1 {
                     let v = vs.iter().next().expect("one value");
-                    f = f.fix(Operation::Patch(PatchOp { target: me.to_target(), patch: json!({"spec": {"selector": {k: v}}}) }));
+                    f = f.fix(Operation::Patch(PatchOp {
+                        target: me.to_target(),
+                        patch: json!({"spec": {"selector": {k: v}}}),
+                    }));
                 }
             }
             out.push(f);
             continue;
         }
-        let endpoints = s.endpoints.iter().find(|e| e.metadata.name == svc.metadata.name && e.metadata.namespace.as_deref() == ns);
+        let endpoints = s.endpoints.iter().find(|e| {
+            e.metadata.name == svc.metadata.name && e.metadata.namespace.as_deref() == ns
+        });
         let ready: usize = endpoints
-            .map(|e| e.subsets.iter().flatten().map(|ss| ss.addresses.as_ref().map_or(0, Vec::len)).sum())
+            .map(|e| {
+                e.subsets
+                    .iter()
+                    .flatten()
+                    .map(|ss| ss.addresses.as_ref().map_or(0, Vec::len))
+                    .sum()
+            })
             .unwrap_or(0);
         let not_ready: usize = endpoints
-            .map(|e| e.subsets.iter().flatten().map(|ss| ss.not_ready_addresses.as_ref().map_or(0, Vec::len)).sum())
+            .map(|e| {
+                e.subsets
+                    .iter()
+                    .flatten()
+                    .map(|ss| ss.not_ready_addresses.as_ref().map_or(0, Vec::len))
+                    .sum()
+            })
             .unwrap_or(0);
         if ready == 0 {
             out.push(
-                Finding::new(me, Severity::Critical, "services", "NoReadyEndpoints", format!("{} pods match its selector but none is ready, so it has no endpoints", matching.len()))
-                    .evidence(format!("selector {selector_text}; endpoints ready 0, not ready {not_ready}"))
-                    .advice("see the findings about the matching pods (failing readiness probes, crashes)"),
+                Finding::new(
+                    me,
+                    Severity::Critical,
+                    "services",
+                    "NoReadyEndpoints",
+                    format!(
+                        "{} pods match its selector but none is ready, so it has no endpoints",
+                        matching.len()
+                    ),
+                )
+                .evidence(format!(
+                    "selector {selector_text}; endpoints ready 0, not ready {not_ready}"
+                ))
+                .advice(
+                    "see the findings about the matching pods (failing readiness probes, crashes)",
+                ),
             );
         }
     }

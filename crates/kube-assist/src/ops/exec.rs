@@ -5,12 +5,14 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, Node, PersistentVolumeClaim, Pod, Service};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Event, Namespace, Node, PersistentVolumeClaim, Pod, Service,
+};
 use k8s_openapi::jiff::Timestamp;
-use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams, PostParams};
 use kube::Client;
+use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams, PostParams};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tracing::instrument;
 
 use super::view;
@@ -44,11 +46,24 @@ pub struct OpOutput {
 
 impl OpOutput {
     fn text(text: impl Into<String>, data: Value) -> Self {
-        Self { text: text.into(), data, ..Default::default() }
+        Self {
+            text: text.into(),
+            data,
+            ..Default::default()
+        }
     }
 }
 
-const ERROR_WORDS: [&str; 8] = ["error", "exception", "fatal", "panic", "fail", "traceback", "critical", "refused"];
+const ERROR_WORDS: [&str; 8] = [
+    "error",
+    "exception",
+    "fatal",
+    "panic",
+    "fail",
+    "traceback",
+    "critical",
+    "refused",
+];
 const MAX_LOG_PODS: usize = 5;
 const MAX_LOG_BYTES: i64 = 256 * 1024;
 
@@ -57,18 +72,54 @@ macro_rules! with_api {
     ($client:expr, $kind:expr, $ns:expr, |$api:ident| $body:expr) => {{
         let ns: Option<&str> = $ns;
         match $kind {
-            Kind::Pod => { let $api: Api<Pod> = ns_api($client, ns); $body }
-            Kind::Deployment => { let $api: Api<Deployment> = ns_api($client, ns); $body }
-            Kind::ReplicaSet => { let $api: Api<ReplicaSet> = ns_api($client, ns); $body }
-            Kind::StatefulSet => { let $api: Api<StatefulSet> = ns_api($client, ns); $body }
-            Kind::DaemonSet => { let $api: Api<DaemonSet> = ns_api($client, ns); $body }
-            Kind::Service => { let $api: Api<Service> = ns_api($client, ns); $body }
-            Kind::Job => { let $api: Api<Job> = ns_api($client, ns); $body }
-            Kind::PersistentVolumeClaim => { let $api: Api<PersistentVolumeClaim> = ns_api($client, ns); $body }
-            Kind::ConfigMap => { let $api: Api<ConfigMap> = ns_api($client, ns); $body }
-            Kind::Event => { let $api: Api<Event> = ns_api($client, ns); $body }
-            Kind::Node => { let $api: Api<Node> = Api::all($client.clone()); $body }
-            Kind::Namespace => { let $api: Api<Namespace> = Api::all($client.clone()); $body }
+            Kind::Pod => {
+                let $api: Api<Pod> = ns_api($client, ns);
+                $body
+            }
+            Kind::Deployment => {
+                let $api: Api<Deployment> = ns_api($client, ns);
+                $body
+            }
+            Kind::ReplicaSet => {
+                let $api: Api<ReplicaSet> = ns_api($client, ns);
+                $body
+            }
+            Kind::StatefulSet => {
+                let $api: Api<StatefulSet> = ns_api($client, ns);
+                $body
+            }
+            Kind::DaemonSet => {
+                let $api: Api<DaemonSet> = ns_api($client, ns);
+                $body
+            }
+            Kind::Service => {
+                let $api: Api<Service> = ns_api($client, ns);
+                $body
+            }
+            Kind::Job => {
+                let $api: Api<Job> = ns_api($client, ns);
+                $body
+            }
+            Kind::PersistentVolumeClaim => {
+                let $api: Api<PersistentVolumeClaim> = ns_api($client, ns);
+                $body
+            }
+            Kind::ConfigMap => {
+                let $api: Api<ConfigMap> = ns_api($client, ns);
+                $body
+            }
+            Kind::Event => {
+                let $api: Api<Event> = ns_api($client, ns);
+                $body
+            }
+            Kind::Node => {
+                let $api: Api<Node> = Api::all($client.clone());
+                $body
+            }
+            Kind::Namespace => {
+                let $api: Api<Namespace> = Api::all($client.clone());
+                $body
+            }
         }
     }};
 }
@@ -86,7 +137,10 @@ where
 fn parts(t: &Target) -> Result<(Kind, Option<&str>, &str)> {
     match (t.kind, t.name.as_deref()) {
         (Some(k), Some(n)) => Ok((k, t.namespace.as_deref(), n)),
-        _ => Err(AssistError::Invalid(format!("{} is not resolved to one object", t.display()))),
+        _ => Err(AssistError::Invalid(format!(
+            "{} is not resolved to one object",
+            t.display()
+        ))),
     }
 }
 
@@ -107,23 +161,42 @@ impl Executor {
     }
 
     fn patch_params(&self) -> PatchParams {
-        PatchParams { dry_run: self.options.dry_run, field_manager: Some("kubectl-assist".into()), ..Default::default() }
+        PatchParams {
+            dry_run: self.options.dry_run,
+            field_manager: Some("kubectl-assist".into()),
+            ..Default::default()
+        }
     }
 
     fn dry(&self) -> &'static str {
-        if self.options.dry_run { " (server dry run)" } else { "" }
+        if self.options.dry_run {
+            " (server dry run)"
+        } else {
+            ""
+        }
     }
 
     /// Run one operation whose targets are resolved.
     #[instrument(skip(self), fields(op = op.name()))]
     pub async fn run(&self, op: &Operation) -> Result<OpOutput> {
         match op {
-            Operation::List(o) => self.list(o.kind, o.namespace.as_deref(), o.selector.as_deref()).await,
+            Operation::List(o) => {
+                self.list(o.kind, o.namespace.as_deref(), o.selector.as_deref())
+                    .await
+            }
             Operation::Get(o) => self.get(&o.target).await,
             Operation::Describe(o) => self.describe(&o.target).await,
             Operation::Events(o) => {
-                let ns = o.namespace.as_deref().or(o.target.as_ref().and_then(|t| t.namespace.as_deref()));
-                self.events(o.target.as_ref().and_then(|t| t.name.as_deref()), ns, o.warnings_only).await
+                let ns = o
+                    .namespace
+                    .as_deref()
+                    .or(o.target.as_ref().and_then(|t| t.namespace.as_deref()));
+                self.events(
+                    o.target.as_ref().and_then(|t| t.name.as_deref()),
+                    ns,
+                    o.warnings_only,
+                )
+                .await
             }
             Operation::Logs(o) => self.logs(o).await,
             Operation::Scale(o) => self.scale(&o.target, o.replicas).await,
@@ -132,7 +205,13 @@ impl Executor {
             Operation::RolloutStatus(o) => self.rollout_status(&o.target, o.timeout_secs).await,
             Operation::SetImage(o) => {
                 let c = json!({"image": o.image});
-                self.patch_container(&o.target, o.container.as_deref(), c, &format!("image set to {}", o.image)).await
+                self.patch_container(
+                    &o.target,
+                    o.container.as_deref(),
+                    c,
+                    &format!("image set to {}", o.image),
+                )
+                .await
             }
             Operation::SetResources(o) => {
                 let mut resources = serde_json::Map::new();
@@ -148,27 +227,51 @@ impl Executor {
                         resources.insert(field.into(), Value::Object(m));
                     }
                 }
-                let text = super::kubectl::render(op).replace("kubectl set resources ", "resources set on ");
-                self.patch_container(&o.target, o.container.as_deref(), json!({"resources": resources}), &text).await
+                let text = super::kubectl::render(op)
+                    .replace("kubectl set resources ", "resources set on ");
+                self.patch_container(
+                    &o.target,
+                    o.container.as_deref(),
+                    json!({"resources": resources}),
+                    &text,
+                )
+                .await
             }
             Operation::Patch(o) => self.merge_patch(&o.target, &o.patch).await,
             Operation::DeletePod(o) => self.delete_pod(&o.target).await,
             Operation::Health(o) => self.health(o.namespace.as_deref()).await,
-            Operation::Diagnose(o) => self.diagnose(o.target.as_ref(), o.namespace.as_deref()).await,
-            Operation::Optimize(o) => crate::optimize::run(&self.client, o.target.as_ref(), o.namespace.as_deref()).await,
+            Operation::Diagnose(o) => {
+                self.diagnose(o.target.as_ref(), o.namespace.as_deref())
+                    .await
+            }
+            Operation::Optimize(o) => {
+                crate::optimize::run(&self.client, o.target.as_ref(), o.namespace.as_deref()).await
+            }
         }
     }
 
     async fn list(&self, kind: Kind, ns: Option<&str>, selector: Option<&str>) -> Result<OpOutput> {
-        let lp = ListParams { label_selector: selector.map(str::to_string), ..Default::default() };
+        let lp = ListParams {
+            label_selector: selector.map(str::to_string),
+            ..Default::default()
+        };
         let items: Vec<Value> = with_api!(&self.client, kind, ns, |api| {
-            api.list(&lp).await?.items.into_iter().map(|o| serde_json::to_value(o).unwrap_or_default()).collect()
+            api.list(&lp)
+                .await?
+                .items
+                .into_iter()
+                .map(|o| serde_json::to_value(o).unwrap_or_default())
+                .collect()
         });
         let now = Timestamp::now();
         let rows: Vec<Vec<String>> = items.iter().map(|v| view::row(kind, v, now)).collect();
         let header = view::header(kind);
         let text = if rows.is_empty() {
-            format!("No {}s found{}.", kind.kubectl_name(), ns.map(|n| format!(" in namespace {n}")).unwrap_or_default())
+            format!(
+                "No {}s found{}.",
+                kind.kubectl_name(),
+                ns.map(|n| format!(" in namespace {n}")).unwrap_or_default()
+            )
         } else {
             view::table(&header, &rows)
         };
@@ -178,7 +281,9 @@ impl Executor {
 
     async fn get_value(&self, t: &Target) -> Result<Value> {
         let (kind, ns, name) = parts(t)?;
-        Ok(with_api!(&self.client, kind, ns, |api| serde_json::to_value(api.get(name).await?).unwrap_or_default()))
+        Ok(with_api!(&self.client, kind, ns, |api| {
+            serde_json::to_value(api.get(name).await?).unwrap_or_default()
+        }))
     }
 
     async fn get(&self, t: &Target) -> Result<OpOutput> {
@@ -186,8 +291,15 @@ impl Executor {
         let v = self.get_value(t).await?;
         let header = view::header(kind);
         let row = view::row(kind, &v, Timestamp::now());
-        let data = header.iter().zip(&row).map(|(h, c)| (h.to_lowercase(), json!(c))).collect::<serde_json::Map<_, _>>();
-        Ok(OpOutput::text(view::table(&header, &[row]), Value::Object(data)))
+        let data = header
+            .iter()
+            .zip(&row)
+            .map(|(h, c)| (h.to_lowercase(), json!(c)))
+            .collect::<serde_json::Map<_, _>>();
+        Ok(OpOutput::text(
+            view::table(&header, &[row]),
+            Value::Object(data),
+        ))
     }
 
     async fn describe(&self, t: &Target) -> Result<OpOutput> {
@@ -195,13 +307,27 @@ impl Executor {
         let v = view::trimmed(kind, self.get_value(t).await?);
         let mut text = String::new();
         view::tree(&v, 0, &mut text);
-        let events = self.events(Some(name), if kind.is_cluster_scoped() { None } else { ns }, false).await?;
+        let events = self
+            .events(
+                Some(name),
+                if kind.is_cluster_scoped() { None } else { ns },
+                false,
+            )
+            .await?;
         text.push_str("\nEvents:\n");
         text.push_str(&events.text);
-        Ok(OpOutput::text(text, json!({"object": v, "events": events.data})))
+        Ok(OpOutput::text(
+            text,
+            json!({"object": v, "events": events.data}),
+        ))
     }
 
-    async fn events(&self, name: Option<&str>, ns: Option<&str>, warnings_only: bool) -> Result<OpOutput> {
+    async fn events(
+        &self,
+        name: Option<&str>,
+        ns: Option<&str>,
+        warnings_only: bool,
+    ) -> Result<OpOutput> {
         let mut fields = Vec::new();
         if let Some(n) = name {
             fields.push(format!("involvedObject.name={n}"));
@@ -209,15 +335,29 @@ impl Executor {
         if warnings_only {
             fields.push("type=Warning".into());
         }
-        let lp = ListParams { field_selector: (!fields.is_empty()).then(|| fields.join(",")), ..Default::default() };
+        let lp = ListParams {
+            field_selector: (!fields.is_empty()).then(|| fields.join(",")),
+            ..Default::default()
+        };
         let api: Api<Event> = ns_api(&self.client, ns);
         let mut events = api.list(&lp).await?.items;
         events.sort_by_key(analyze::event_time_pub);
         let keep = events.len().saturating_sub(50);
-        let events: Vec<Value> = events.into_iter().skip(keep).map(|e| serde_json::to_value(e).unwrap_or_default()).collect();
+        let events: Vec<Value> = events
+            .into_iter()
+            .skip(keep)
+            .map(|e| serde_json::to_value(e).unwrap_or_default())
+            .collect();
         let now = Timestamp::now();
-        let rows: Vec<Vec<String>> = events.iter().map(|v| view::row(Kind::Event, v, now)).collect();
-        let text = if rows.is_empty() { "No events.\n".to_string() } else { view::table(&view::header(Kind::Event), &rows) };
+        let rows: Vec<Vec<String>> = events
+            .iter()
+            .map(|v| view::row(Kind::Event, v, now))
+            .collect();
+        let text = if rows.is_empty() {
+            "No events.\n".to_string()
+        } else {
+            view::table(&view::header(Kind::Event), &rows)
+        };
         let data: Vec<Value> = rows
             .iter()
             .map(|r| json!({"namespace": r[0], "type": r[1], "reason": r[2], "object": r[3], "count": r[4], "message": r[5]}))
@@ -233,12 +373,29 @@ impl Executor {
             return Ok(vec![api.get(name).await?]);
         }
         let tpl = self.get_value(t).await?;
-        let labels = tpl.pointer("/spec/selector/matchLabels").and_then(Value::as_object).cloned().unwrap_or_default();
+        let labels = tpl
+            .pointer("/spec/selector/matchLabels")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         if labels.is_empty() {
-            return Err(AssistError::Invalid(format!("{} has no label selector to find its pods by", t.display())));
+            return Err(AssistError::Invalid(format!(
+                "{} has no label selector to find its pods by",
+                t.display()
+            )));
         }
-        let selector = labels.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect::<Vec<_>>().join(",");
-        let mut pods = api.list(&ListParams { label_selector: Some(selector), ..Default::default() }).await?.items;
+        let selector = labels
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut pods = api
+            .list(&ListParams {
+                label_selector: Some(selector),
+                ..Default::default()
+            })
+            .await?
+            .items;
         pods.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
         Ok(pods)
     }
@@ -246,7 +403,10 @@ impl Executor {
     async fn logs(&self, o: &super::LogsOp) -> Result<OpOutput> {
         let pods = self.pods_of(&o.target).await?;
         if pods.is_empty() {
-            return Ok(OpOutput::text(format!("{} has no pods.", o.target.display()), json!([])));
+            return Ok(OpOutput::text(
+                format!("{} has no pods.", o.target.display()),
+                json!([]),
+            ));
         }
         let mut text = String::new();
         let mut data = Vec::new();
@@ -269,11 +429,17 @@ impl Executor {
             };
             let lines: Vec<&str> = body
                 .lines()
-                .filter(|l| !o.errors_only || ERROR_WORDS.iter().any(|w| l.to_lowercase().contains(w)))
+                .filter(|l| {
+                    !o.errors_only || ERROR_WORDS.iter().any(|w| l.to_lowercase().contains(w))
+                })
                 .collect();
             text.push_str(&format!("==> pod/{name} <==\n"));
             if lines.is_empty() {
-                text.push_str(if o.errors_only { "(no error lines)\n" } else { "(empty)\n" });
+                text.push_str(if o.errors_only {
+                    "(no error lines)\n"
+                } else {
+                    "(empty)\n"
+                });
             }
             for l in &lines {
                 text.push_str(l);
@@ -282,7 +448,10 @@ impl Executor {
             data.push(json!({"pod": name, "lines": lines}));
         }
         if pods.len() > MAX_LOG_PODS {
-            text.push_str(&format!("({} more pods not shown)\n", pods.len() - MAX_LOG_PODS));
+            text.push_str(&format!(
+                "({} more pods not shown)\n",
+                pods.len() - MAX_LOG_PODS
+            ));
         }
         Ok(OpOutput::text(text, Value::Array(data)))
     }
@@ -291,9 +460,22 @@ impl Executor {
     pub async fn replicas(&self, t: &Target) -> Result<u32> {
         let (kind, ns, name) = parts(t)?;
         let scale = match kind {
-            Kind::Deployment => ns_api::<Deployment>(&self.client, ns).get_scale(name).await?,
-            Kind::StatefulSet => ns_api::<StatefulSet>(&self.client, ns).get_scale(name).await?,
-            other => return Err(AssistError::Invalid(format!("a {} cannot be scaled", other.kubectl_name()))),
+            Kind::Deployment => {
+                ns_api::<Deployment>(&self.client, ns)
+                    .get_scale(name)
+                    .await?
+            }
+            Kind::StatefulSet => {
+                ns_api::<StatefulSet>(&self.client, ns)
+                    .get_scale(name)
+                    .await?
+            }
+            other => {
+                return Err(AssistError::Invalid(format!(
+                    "a {} cannot be scaled",
+                    other.kubectl_name()
+                )));
+            }
         };
         Ok(scale.spec.and_then(|s| s.replicas).unwrap_or(0).max(0) as u32)
     }
@@ -306,13 +488,30 @@ impl Executor {
         };
         let patch = Patch::Merge(json!({"spec": {"replicas": to}}));
         let scale = match kind {
-            Kind::Deployment => ns_api::<Deployment>(&self.client, ns).patch_scale(name, &self.patch_params(), &patch).await?,
-            Kind::StatefulSet => ns_api::<StatefulSet>(&self.client, ns).patch_scale(name, &self.patch_params(), &patch).await?,
-            other => return Err(AssistError::Invalid(format!("a {} cannot be scaled", other.kubectl_name()))),
+            Kind::Deployment => {
+                ns_api::<Deployment>(&self.client, ns)
+                    .patch_scale(name, &self.patch_params(), &patch)
+                    .await?
+            }
+            Kind::StatefulSet => {
+                ns_api::<StatefulSet>(&self.client, ns)
+                    .patch_scale(name, &self.patch_params(), &patch)
+                    .await?
+            }
+            other => {
+                return Err(AssistError::Invalid(format!(
+                    "a {} cannot be scaled",
+                    other.kubectl_name()
+                )));
+            }
         };
         let running = scale.status.map(|s| s.replicas).unwrap_or(0);
         Ok(OpOutput::text(
-            format!("{}/{name} scaled to {to} replicas (currently running {running}){}", kind.kubectl_name(), self.dry()),
+            format!(
+                "{}/{name} scaled to {to} replicas (currently running {running}){}",
+                kind.kubectl_name(),
+                self.dry()
+            ),
             json!({"replicas": to, "running": running}),
         ))
     }
@@ -321,17 +520,44 @@ impl Executor {
         let (kind, ns, name) = parts(t)?;
         let at = Timestamp::now().to_string();
         let patch = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": at}}}}});
-        self.patch_workload(kind, ns, name, &Patch::Merge(&patch)).await?;
-        Ok(OpOutput::text(format!("{}/{name} restarted{}", kind.kubectl_name(), self.dry()), json!({"restartedAt": at})))
+        self.patch_workload(kind, ns, name, &Patch::Merge(&patch))
+            .await?;
+        Ok(OpOutput::text(
+            format!("{}/{name} restarted{}", kind.kubectl_name(), self.dry()),
+            json!({"restartedAt": at}),
+        ))
     }
 
-    async fn patch_workload(&self, kind: Kind, ns: Option<&str>, name: &str, patch: &Patch<&Value>) -> Result<()> {
+    async fn patch_workload(
+        &self,
+        kind: Kind,
+        ns: Option<&str>,
+        name: &str,
+        patch: &Patch<&Value>,
+    ) -> Result<()> {
         let pp = self.patch_params();
         match kind {
-            Kind::Deployment => drop(ns_api::<Deployment>(&self.client, ns).patch(name, &pp, patch).await?),
-            Kind::StatefulSet => drop(ns_api::<StatefulSet>(&self.client, ns).patch(name, &pp, patch).await?),
-            Kind::DaemonSet => drop(ns_api::<DaemonSet>(&self.client, ns).patch(name, &pp, patch).await?),
-            other => return Err(AssistError::Invalid(format!("a {} has no pod template to change", other.kubectl_name()))),
+            Kind::Deployment => drop(
+                ns_api::<Deployment>(&self.client, ns)
+                    .patch(name, &pp, patch)
+                    .await?,
+            ),
+            Kind::StatefulSet => drop(
+                ns_api::<StatefulSet>(&self.client, ns)
+                    .patch(name, &pp, patch)
+                    .await?,
+            ),
+            Kind::DaemonSet => drop(
+                ns_api::<DaemonSet>(&self.client, ns)
+                    .patch(name, &pp, patch)
+                    .await?,
+            ),
+            other => {
+                return Err(AssistError::Invalid(format!(
+                    "a {} has no pod template to change",
+                    other.kubectl_name()
+                )));
+            }
         }
         Ok(())
     }
@@ -339,13 +565,21 @@ impl Executor {
     async fn undo(&self, t: &Target, to_revision: Option<u64>) -> Result<OpOutput> {
         let (kind, ns, name) = parts(t)?;
         if kind != Kind::Deployment {
-            return Err(AssistError::Invalid(format!("rolling back works on Deployments; {} is a {}", name, kind.kubectl_name())));
+            return Err(AssistError::Invalid(format!(
+                "rolling back works on Deployments; {} is a {}",
+                name,
+                kind.kubectl_name()
+            )));
         }
         let deployments: Api<Deployment> = ns_api(&self.client, ns);
         let mut dep = deployments.get(name).await?;
         let uid = dep.metadata.uid.clone().unwrap_or_default();
         let revision_of = |m: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| -> u64 {
-            m.annotations.as_ref().and_then(|a| a.get("deployment.kubernetes.io/revision")).and_then(|r| r.parse().ok()).unwrap_or(0)
+            m.annotations
+                .as_ref()
+                .and_then(|a| a.get("deployment.kubernetes.io/revision"))
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(0)
         };
         let current = revision_of(&dep.metadata);
         let rss: Vec<ReplicaSet> = ns_api::<ReplicaSet>(&self.client, ns)
@@ -353,20 +587,35 @@ impl Executor {
             .await?
             .items
             .into_iter()
-            .filter(|rs| rs.metadata.owner_references.iter().flatten().any(|o| o.uid == uid))
+            .filter(|rs| {
+                rs.metadata
+                    .owner_references
+                    .iter()
+                    .flatten()
+                    .any(|o| o.uid == uid)
+            })
             .collect();
         let wanted = match to_revision {
             Some(r) => rss.iter().find(|rs| revision_of(&rs.metadata) == r),
-            None => rss.iter().filter(|rs| revision_of(&rs.metadata) < current).max_by_key(|rs| revision_of(&rs.metadata)),
+            None => rss
+                .iter()
+                .filter(|rs| revision_of(&rs.metadata) < current)
+                .max_by_key(|rs| revision_of(&rs.metadata)),
         };
         let Some(rs) = wanted else {
             return Err(AssistError::NotFound(match to_revision {
                 Some(r) => format!("deployment/{name} has no revision {r}"),
-                None => format!("deployment/{name} has no earlier revision to roll back to (it is at revision {current})"),
+                None => format!(
+                    "deployment/{name} has no earlier revision to roll back to (it is at revision {current})"
+                ),
             }));
         };
         let revision = revision_of(&rs.metadata);
-        let mut template = rs.spec.as_ref().and_then(|s| s.template.clone()).unwrap_or_default();
+        let mut template = rs
+            .spec
+            .as_ref()
+            .and_then(|s| s.template.clone())
+            .unwrap_or_default();
         if let Some(meta) = template.metadata.as_mut()
             && let Some(labels) = meta.labels.as_mut()
         {
@@ -377,10 +626,16 @@ impl Executor {
         }
         // A replace carries the resourceVersion just read: a concurrent change makes
         // it fail with 409 instead of being silently overwritten.
-        let pp = PostParams { dry_run: self.options.dry_run, field_manager: Some("kubectl-assist".into()) };
+        let pp = PostParams {
+            dry_run: self.options.dry_run,
+            field_manager: Some("kubectl-assist".into()),
+        };
         deployments.replace(name, &pp, &dep).await?;
         Ok(OpOutput::text(
-            format!("deployment/{name} rolled back from revision {current} to revision {revision}{}", self.dry()),
+            format!(
+                "deployment/{name} rolled back from revision {current} to revision {revision}{}",
+                self.dry()
+            ),
             json!({"from_revision": current, "to_revision": revision}),
         ))
     }
@@ -389,29 +644,63 @@ impl Executor {
         let (kind, _, name) = parts(t)?;
         let started = Instant::now();
         let deadline = Duration::from_secs(timeout_secs.max(1));
-        let spinner = Spinner::start(self.options.progress, &format!("waiting for {}/{name} to roll out", kind.kubectl_name()));
+        let spinner = Spinner::start(
+            self.options.progress,
+            &format!("waiting for {}/{name} to roll out", kind.kubectl_name()),
+        );
         let result = loop {
             let v = self.get_value(t).await?;
-            let generation = v.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(0);
-            let observed = v.pointer("/status/observedGeneration").and_then(Value::as_i64).unwrap_or(0);
+            let generation = v
+                .pointer("/metadata/generation")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            let observed = v
+                .pointer("/status/observedGeneration")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
             let num = |p: &str| v.pointer(p).and_then(Value::as_i64).unwrap_or(0);
             let (desired, updated, available, total) = match kind {
-                Kind::DaemonSet => (num("/status/desiredNumberScheduled"), num("/status/updatedNumberScheduled"), num("/status/numberAvailable"), num("/status/currentNumberScheduled")),
+                Kind::DaemonSet => (
+                    num("/status/desiredNumberScheduled"),
+                    num("/status/updatedNumberScheduled"),
+                    num("/status/numberAvailable"),
+                    num("/status/currentNumberScheduled"),
+                ),
                 _ => (
-                    v.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1),
+                    v.pointer("/spec/replicas")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(1),
                     num("/status/updatedReplicas"),
-                    if kind == Kind::StatefulSet { num("/status/readyReplicas") } else { num("/status/availableReplicas") },
+                    if kind == Kind::StatefulSet {
+                        num("/status/readyReplicas")
+                    } else {
+                        num("/status/availableReplicas")
+                    },
                     num("/status/replicas"),
                 ),
             };
             let stuck = v
                 .pointer("/status/conditions")
                 .and_then(Value::as_array)
-                .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Progressing" && c["reason"] == "ProgressDeadlineExceeded"));
-            spinner.set(format!("{}/{name}: {updated}/{desired} updated, {available} available", kind.kubectl_name()));
-            if observed >= generation && updated >= desired && available >= desired && total <= desired {
+                .is_some_and(|cs| {
+                    cs.iter().any(|c| {
+                        c["type"] == "Progressing" && c["reason"] == "ProgressDeadlineExceeded"
+                    })
+                });
+            spinner.set(format!(
+                "{}/{name}: {updated}/{desired} updated, {available} available",
+                kind.kubectl_name()
+            ));
+            if observed >= generation
+                && updated >= desired
+                && available >= desired
+                && total <= desired
+            {
                 break Ok(OpOutput::text(
-                    format!("{}/{name} successfully rolled out ({available}/{desired} available)", kind.kubectl_name()),
+                    format!(
+                        "{}/{name} successfully rolled out ({available}/{desired} available)",
+                        kind.kubectl_name()
+                    ),
                     json!({"desired": desired, "updated": updated, "available": available}),
                 ));
             }
@@ -423,7 +712,10 @@ impl Executor {
             }
             if started.elapsed() >= deadline {
                 break Err(AssistError::Timeout {
-                    what: format!("{}/{name} to roll out ({updated}/{desired} updated, {available} available)", kind.kubectl_name()),
+                    what: format!(
+                        "{}/{name} to roll out ({updated}/{desired} updated, {available} available)",
+                        kind.kubectl_name()
+                    ),
                     seconds: deadline.as_secs(),
                 });
             }
@@ -433,18 +725,32 @@ impl Executor {
         result
     }
 
-    async fn patch_container(&self, t: &Target, container: Option<&str>, fields: Value, done: &str) -> Result<OpOutput> {
+    async fn patch_container(
+        &self,
+        t: &Target,
+        container: Option<&str>,
+        fields: Value,
+        done: &str,
+    ) -> Result<OpOutput> {
         let (kind, ns, name) = parts(t)?;
         let v = self.get_value(t).await?;
         let containers: Vec<String> = v
             .pointer("/spec/template/spec/containers")
             .and_then(Value::as_array)
-            .map(|cs| cs.iter().filter_map(|c| c["name"].as_str().map(str::to_string)).collect())
+            .map(|cs| {
+                cs.iter()
+                    .filter_map(|c| c["name"].as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         let chosen = match container {
             Some(c) if containers.iter().any(|x| x == c) => c.to_string(),
             Some(c) => {
-                return Err(AssistError::NotFound(format!("{}/{name} has no container {c}; its containers are: {}", kind.kubectl_name(), containers.join(", "))));
+                return Err(AssistError::NotFound(format!(
+                    "{}/{name} has no container {c}; its containers are: {}",
+                    kind.kubectl_name(),
+                    containers.join(", ")
+                )));
             }
             None if containers.len() == 1 => containers[0].clone(),
             None => {
@@ -460,27 +766,48 @@ impl Executor {
         c["name"] = json!(chosen);
         let patch = json!({"spec": {"template": {"spec": {"containers": [c]}}}});
         // Strategic merge patch merges the containers list by name, leaving the others alone.
-        self.patch_workload(kind, ns, name, &Patch::Strategic(&patch)).await?;
-        Ok(OpOutput::text(format!("{}/{name} container {chosen}: {done}{}", kind.kubectl_name(), self.dry()), json!({"container": chosen})))
+        self.patch_workload(kind, ns, name, &Patch::Strategic(&patch))
+            .await?;
+        Ok(OpOutput::text(
+            format!(
+                "{}/{name} container {chosen}: {done}{}",
+                kind.kubectl_name(),
+                self.dry()
+            ),
+            json!({"container": chosen}),
+        ))
     }
 
     async fn merge_patch(&self, t: &Target, patch: &Value) -> Result<OpOutput> {
         let (kind, ns, name) = parts(t)?;
         if !patch.is_object() {
-            return Err(AssistError::Invalid("a patch must be a JSON object (a merge patch)".into()));
+            return Err(AssistError::Invalid(
+                "a patch must be a JSON object (a merge patch)".into(),
+            ));
         }
         let pp = self.patch_params();
         let p = Patch::Merge(patch);
-        with_api!(&self.client, kind, ns, |api| drop(api.patch(name, &pp, &p).await?));
-        Ok(OpOutput::text(format!("{}/{name} patched{}", kind.kubectl_name(), self.dry()), json!({"patch": patch})))
+        with_api!(&self.client, kind, ns, |api| drop(
+            api.patch(name, &pp, &p).await?
+        ));
+        Ok(OpOutput::text(
+            format!("{}/{name} patched{}", kind.kubectl_name(), self.dry()),
+            json!({"patch": patch}),
+        ))
     }
 
     async fn delete_pod(&self, t: &Target) -> Result<OpOutput> {
         let (_, ns, name) = parts(t)?;
         let api: Api<Pod> = ns_api(&self.client, ns);
-        let dp = DeleteParams { dry_run: self.options.dry_run, ..Default::default() };
+        let dp = DeleteParams {
+            dry_run: self.options.dry_run,
+            ..Default::default()
+        };
         api.delete(name, &dp).await?;
-        Ok(OpOutput::text(format!("pod/{name} deleted{}", self.dry()), json!({"deleted": name})))
+        Ok(OpOutput::text(
+            format!("pod/{name} deleted{}", self.dry()),
+            json!({"deleted": name}),
+        ))
     }
 
     async fn health(&self, ns: Option<&str>) -> Result<OpOutput> {
@@ -492,15 +819,23 @@ impl Executor {
             "services": snapshot.services.len(),
             "nodes": snapshot.nodes.len(),
         });
-        let text = crate::render::findings_report(&findings, &format!(
-            "Checked {} pods, {} deployments, {} services, {} nodes{}.",
-            snapshot.pods.len(),
-            snapshot.deployments.len(),
-            snapshot.services.len(),
-            snapshot.nodes.len(),
-            ns.map(|n| format!(" in namespace {n}")).unwrap_or_default()
-        ));
-        Ok(OpOutput { text, data: summary, proposed: collect_fixes(&findings), findings })
+        let text = crate::render::findings_report(
+            &findings,
+            &format!(
+                "Checked {} pods, {} deployments, {} services, {} nodes{}.",
+                snapshot.pods.len(),
+                snapshot.deployments.len(),
+                snapshot.services.len(),
+                snapshot.nodes.len(),
+                ns.map(|n| format!(" in namespace {n}")).unwrap_or_default()
+            ),
+        );
+        Ok(OpOutput {
+            text,
+            data: summary,
+            proposed: collect_fixes(&findings),
+            findings,
+        })
     }
 
     async fn diagnose(&self, target: Option<&Target>, ns: Option<&str>) -> Result<OpOutput> {
@@ -511,7 +846,10 @@ impl Executor {
             }
             None => None,
         };
-        let scope_ns = target_ref.as_ref().and_then(|r| r.namespace.as_deref()).or(ns);
+        let scope_ns = target_ref
+            .as_ref()
+            .and_then(|r| r.namespace.as_deref())
+            .or(ns);
         let snapshot = analyze::collect(&self.client, scope_ns).await?;
         let mut findings = analyze::analyze(&snapshot, Scope::Failures);
         let headline = match &target_ref {
@@ -519,10 +857,20 @@ impl Executor {
                 findings = analyze::related_to(&snapshot, r, findings);
                 format!("Diagnosis of {r}:")
             }
-            None => format!("Diagnosis of {}:", scope_ns.map(|n| format!("namespace {n}")).unwrap_or_else(|| "the cluster".into())),
+            None => format!(
+                "Diagnosis of {}:",
+                scope_ns
+                    .map(|n| format!("namespace {n}"))
+                    .unwrap_or_else(|| "the cluster".into())
+            ),
         };
         let text = crate::render::findings_report(&findings, &headline);
-        Ok(OpOutput { text, data: json!({"findings": findings.len()}), proposed: collect_fixes(&findings), findings })
+        Ok(OpOutput {
+            text,
+            data: json!({"findings": findings.len()}),
+            proposed: collect_fixes(&findings),
+            findings,
+        })
     }
 }
 

@@ -35,7 +35,11 @@ fn resources(flag: &str, r: &ResourceValues) -> String {
     if let Some(m) = &r.memory {
         parts.push(format!("memory={m}"));
     }
-    if parts.is_empty() { String::new() } else { format!(" --{flag}={}", parts.join(",")) }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" --{flag}={}", parts.join(","))
+    }
 }
 
 const ANALYZED: &str = "pods,deployments,replicasets,services,endpoints,nodes,pvc,jobs,events";
@@ -43,12 +47,24 @@ const ANALYZED: &str = "pods,deployments,replicasets,services,endpoints,nodes,pv
 pub(super) fn render(op: &Operation) -> String {
     match op {
         Operation::List(o) => {
-            let sel = o.selector.as_ref().map(|s| format!(" -l {s}")).unwrap_or_default();
-            let ns = if o.kind.is_cluster_scoped() { String::new() } else { ns_flag(o.namespace.as_deref()) };
+            let sel = o
+                .selector
+                .as_ref()
+                .map(|s| format!(" -l {s}"))
+                .unwrap_or_default();
+            let ns = if o.kind.is_cluster_scoped() {
+                String::new()
+            } else {
+                ns_flag(o.namespace.as_deref())
+            };
             format!("kubectl get {}{sel}{ns}", o.kind.kubectl_name())
         }
         Operation::Get(o) => format!("kubectl get {}{}", object(&o.target), scoped(&o.target)),
-        Operation::Describe(o) => format!("kubectl describe {}{}", object(&o.target), scoped(&o.target)),
+        Operation::Describe(o) => format!(
+            "kubectl describe {}{}",
+            object(&o.target),
+            scoped(&o.target)
+        ),
         Operation::Events(o) => {
             let mut s = "kubectl get events".to_string();
             if let Some(t) = &o.target
@@ -57,9 +73,16 @@ pub(super) fn render(op: &Operation) -> String {
                 s.push_str(&format!(" --field-selector involvedObject.name={name}"));
             }
             if o.warnings_only {
-                s.push_str(if s.contains("--field-selector") { ",type=Warning" } else { " --field-selector type=Warning" });
+                s.push_str(if s.contains("--field-selector") {
+                    ",type=Warning"
+                } else {
+                    " --field-selector type=Warning"
+                });
             }
-            let ns = o.namespace.as_deref().or(o.target.as_ref().and_then(|t| t.namespace.as_deref()));
+            let ns = o
+                .namespace
+                .as_deref()
+                .or(o.target.as_ref().and_then(|t| t.namespace.as_deref()));
             s.push_str(&ns_flag(ns));
             s
         }
@@ -83,22 +106,51 @@ pub(super) fn render(op: &Operation) -> String {
                 ReplicaChange::By(d) => format!("{d:+}"),
                 ReplicaChange::Times(f) => format!("x{f}"),
             };
-            format!("kubectl scale {} --replicas={replicas}{}", object(&o.target), scoped(&o.target))
+            format!(
+                "kubectl scale {} --replicas={replicas}{}",
+                object(&o.target),
+                scoped(&o.target)
+            )
         }
-        Operation::RolloutRestart(o) => format!("kubectl rollout restart {}{}", object(&o.target), scoped(&o.target)),
+        Operation::RolloutRestart(o) => format!(
+            "kubectl rollout restart {}{}",
+            object(&o.target),
+            scoped(&o.target)
+        ),
         Operation::RolloutUndo(o) => {
-            let rev = o.to_revision.map(|r| format!(" --to-revision={r}")).unwrap_or_default();
-            format!("kubectl rollout undo {}{rev}{}", object(&o.target), scoped(&o.target))
+            let rev = o
+                .to_revision
+                .map(|r| format!(" --to-revision={r}"))
+                .unwrap_or_default();
+            format!(
+                "kubectl rollout undo {}{rev}{}",
+                object(&o.target),
+                scoped(&o.target)
+            )
         }
         Operation::RolloutStatus(o) => {
-            format!("kubectl rollout status {} --timeout={}s{}", object(&o.target), o.timeout_secs, scoped(&o.target))
+            format!(
+                "kubectl rollout status {} --timeout={}s{}",
+                object(&o.target),
+                o.timeout_secs,
+                scoped(&o.target)
+            )
         }
         Operation::SetImage(o) => {
             let c = o.container.as_deref().unwrap_or("*");
-            format!("kubectl set image {} {c}={}{}", object(&o.target), o.image, scoped(&o.target))
+            format!(
+                "kubectl set image {} {c}={}{}",
+                object(&o.target),
+                o.image,
+                scoped(&o.target)
+            )
         }
         Operation::SetResources(o) => {
-            let c = o.container.as_ref().map(|c| format!(" -c {c}")).unwrap_or_default();
+            let c = o
+                .container
+                .as_ref()
+                .map(|c| format!(" -c {c}"))
+                .unwrap_or_default();
             format!(
                 "kubectl set resources {}{c}{}{}{}",
                 object(&o.target),
@@ -108,22 +160,43 @@ pub(super) fn render(op: &Operation) -> String {
             )
         }
         Operation::Patch(o) => {
-            format!("kubectl patch {} --type=merge -p '{}'{}", object(&o.target), o.patch, scoped(&o.target))
+            format!(
+                "kubectl patch {} --type=merge -p '{}'{}",
+                object(&o.target),
+                o.patch,
+                scoped(&o.target)
+            )
         }
         Operation::DeletePod(o) => {
-            let t = Target { kind: Some(super::Kind::Pod), ..o.target.clone() };
+            let t = Target {
+                kind: Some(super::Kind::Pod),
+                ..o.target.clone()
+            };
             format!("kubectl delete {}{}", object(&t), scoped(&t))
         }
-        Operation::Health(o) => format!("kubectl get {ANALYZED}{}", ns_flag(o.namespace.as_deref())),
+        Operation::Health(o) => {
+            format!("kubectl get {ANALYZED}{}", ns_flag(o.namespace.as_deref()))
+        }
         Operation::Diagnose(o) => {
-            let ns = o.namespace.as_deref().or(o.target.as_ref().and_then(|t| t.namespace.as_deref()));
+            let ns = o
+                .namespace
+                .as_deref()
+                .or(o.target.as_ref().and_then(|t| t.namespace.as_deref()));
             match o.target.as_ref().filter(|t| t.name.is_some()) {
-                Some(t) => format!("kubectl describe {}{} && kubectl get events{}", object(t), scoped(t), ns_flag(ns)),
+                Some(t) => format!(
+                    "kubectl describe {}{} && kubectl get events{}",
+                    object(t),
+                    scoped(t),
+                    ns_flag(ns)
+                ),
                 None => format!("kubectl get {ANALYZED}{}", ns_flag(ns)),
             }
         }
         Operation::Optimize(o) => {
-            let ns = o.namespace.as_deref().or(o.target.as_ref().and_then(|t| t.namespace.as_deref()));
+            let ns = o
+                .namespace
+                .as_deref()
+                .or(o.target.as_ref().and_then(|t| t.namespace.as_deref()));
             format!("kubectl top pods --containers{}", ns_flag(ns))
         }
     }
@@ -134,13 +207,23 @@ mod tests {
     use super::super::*;
 
     fn t(kind: Kind, name: &str, ns: &str) -> Target {
-        Target { kind: Some(kind), name: Some(name.into()), namespace: Some(ns.into()) }
+        Target {
+            kind: Some(kind),
+            name: Some(name.into()),
+            namespace: Some(ns.into()),
+        }
     }
 
     #[test]
     fn renders_like_kubectl() {
-        let scale = Operation::Scale(ScaleOp { target: t(Kind::Deployment, "frontend", "todo"), replicas: ReplicaChange::To(2) });
-        assert_eq!(scale.kubectl(), "kubectl scale deployment/frontend --replicas=2 -n todo");
+        let scale = Operation::Scale(ScaleOp {
+            target: t(Kind::Deployment, "frontend", "todo"),
+            replicas: ReplicaChange::To(2),
+        });
+        assert_eq!(
+            scale.kubectl(),
+            "kubectl scale deployment/frontend --replicas=2 -n todo"
+        );
         let logs = Operation::Logs(LogsOp {
             target: t(Kind::Pod, "backend-1", "todo"),
             container: None,
@@ -148,17 +231,35 @@ mod tests {
             previous: true,
             errors_only: false,
         });
-        assert_eq!(logs.kubectl(), "kubectl logs pod/backend-1 --tail=50 --previous -n todo");
-        let list = Operation::List(ListOp { kind: Kind::Pod, namespace: None, selector: Some("app=x".into()) });
+        assert_eq!(
+            logs.kubectl(),
+            "kubectl logs pod/backend-1 --tail=50 --previous -n todo"
+        );
+        let list = Operation::List(ListOp {
+            kind: Kind::Pod,
+            namespace: None,
+            selector: Some("app=x".into()),
+        });
         assert_eq!(list.kubectl(), "kubectl get pod -l app=x -A");
         let res = Operation::SetResources(SetResourcesOp {
             target: t(Kind::Deployment, "backend", "todo"),
             container: Some("api".into()),
-            requests: ResourceValues { cpu: Some("100m".into()), memory: None },
-            limits: ResourceValues { cpu: None, memory: Some("256Mi".into()) },
+            requests: ResourceValues {
+                cpu: Some("100m".into()),
+                memory: None,
+            },
+            limits: ResourceValues {
+                cpu: None,
+                memory: Some("256Mi".into()),
+            },
         });
-        assert_eq!(res.kubectl(), "kubectl set resources deployment/backend -c api --requests=cpu=100m --limits=memory=256Mi -n todo");
-        let node = Operation::Describe(DescribeOp { target: t(Kind::Node, "n1", "ignored") });
+        assert_eq!(
+            res.kubectl(),
+            "kubectl set resources deployment/backend -c api --requests=cpu=100m --limits=memory=256Mi -n todo"
+        );
+        let node = Operation::Describe(DescribeOp {
+            target: t(Kind::Node, "n1", "ignored"),
+        });
         assert_eq!(node.kubectl(), "kubectl describe node/n1");
     }
 }

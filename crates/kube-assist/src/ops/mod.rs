@@ -3,21 +3,21 @@
 //! that is printed before it runs and written to the audit log.
 
 mod exec;
-mod view;
 mod kubectl;
+mod view;
 
 pub use exec::{ExecOptions, Executor, OpOutput};
 pub use view::table as render_table;
-
-
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Kinds of object the operations work on. Secrets are deliberately absent: their
 /// data never leaves the cluster through this tool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Kind {
     Pod,
     Deployment,
@@ -81,7 +81,11 @@ pub struct Target {
 
 impl Target {
     pub fn named(kind: Option<Kind>, name: impl Into<String>) -> Self {
-        Self { kind, name: Some(name.into()), namespace: None }
+        Self {
+            kind,
+            name: Some(name.into()),
+            namespace: None,
+        }
     }
 
     /// `deployment/frontend` (kind and name as kubectl writes them).
@@ -428,22 +432,102 @@ fn schema_of<T: JsonSchema>() -> serde_json::Value {
 pub fn tool_descriptions() -> Vec<ToolDescription> {
     use Access::{Read, Write};
     vec![
-        ToolDescription { name: "list", description: "List objects of a kind (pods, deployments, services, nodes, ...), optionally in one namespace or with a label selector.", parameters: schema_of::<ListOp>(), access: Read },
-        ToolDescription { name: "get", description: "Show one object's state in brief.", parameters: schema_of::<GetOp>(), access: Read },
-        ToolDescription { name: "describe", description: "Show one object in detail with its recent events.", parameters: schema_of::<DescribeOp>(), access: Read },
-        ToolDescription { name: "events", description: "Recent events of an object or a namespace.", parameters: schema_of::<EventsOp>(), access: Read },
-        ToolDescription { name: "logs", description: "The last lines of the logs of a pod or of a workload's pods.", parameters: schema_of::<LogsOp>(), access: Read },
-        ToolDescription { name: "rollout_status", description: "Wait for a workload's rollout to finish.", parameters: schema_of::<StatusOp>(), access: Read },
-        ToolDescription { name: "health", description: "Run every analyzer (pods, workloads, services, nodes, PVCs, jobs, events, resources) and report findings.", parameters: schema_of::<HealthOp>(), access: Read },
-        ToolDescription { name: "diagnose", description: "Explain why an object (or anything in a namespace) is failing.", parameters: schema_of::<DiagnoseOp>(), access: Read },
-        ToolDescription { name: "optimize", description: "Compare resource requests/limits with observed usage and recommend values.", parameters: schema_of::<OptimizeOp>(), access: Read },
-        ToolDescription { name: "scale", description: "Change the replica count of a Deployment or StatefulSet.", parameters: schema_of::<ScaleOp>(), access: Write },
-        ToolDescription { name: "rollout_restart", description: "Restart a workload's pods with a rolling update.", parameters: schema_of::<RestartOp>(), access: Write },
-        ToolDescription { name: "rollout_undo", description: "Roll a Deployment back to its previous revision.", parameters: schema_of::<UndoOp>(), access: Write },
-        ToolDescription { name: "set_image", description: "Change a container image of a workload.", parameters: schema_of::<SetImageOp>(), access: Write },
-        ToolDescription { name: "set_resources", description: "Change container resource requests/limits of a workload.", parameters: schema_of::<SetResourcesOp>(), access: Write },
-        ToolDescription { name: "patch", description: "Apply a JSON merge patch to an object.", parameters: schema_of::<PatchOp>(), access: Write },
-        ToolDescription { name: "delete_pod", description: "Delete one pod so its controller replaces it.", parameters: schema_of::<DeletePodOp>(), access: Write },
+        ToolDescription {
+            name: "list",
+            description: "List objects of a kind (pods, deployments, services, nodes, ...), optionally in one namespace or with a label selector.",
+            parameters: schema_of::<ListOp>(),
+            access: Read,
+        },
+        ToolDescription {
+            name: "get",
+            description: "Show one object's state in brief.",
+            parameters: schema_of::<GetOp>(),
+            access: Read,
+        },
+        ToolDescription {
+            name: "describe",
+            description: "Show one object in detail with its recent events.",
+            parameters: schema_of::<DescribeOp>(),
+            access: Read,
+        },
+        ToolDescription {
+            name: "events",
+            description: "Recent events of an object or a namespace.",
+            parameters: schema_of::<EventsOp>(),
+            access: Read,
+        },
+        ToolDescription {
+            name: "logs",
+            description: "The last lines of the logs of a pod or of a workload's pods.",
+            parameters: schema_of::<LogsOp>(),
+            access: Read,
+        },
+        ToolDescription {
+            name: "rollout_status",
+            description: "Wait for a workload's rollout to finish.",
+            parameters: schema_of::<StatusOp>(),
+            access: Read,
+        },
+        ToolDescription {
+            name: "health",
+            description: "Run every analyzer (pods, workloads, services, nodes, PVCs, jobs, events, resources) and report findings.",
+            parameters: schema_of::<HealthOp>(),
+            access: Read,
+        },
+        ToolDescription {
+            name: "diagnose",
+            description: "Explain why an object (or anything in a namespace) is failing.",
+            parameters: schema_of::<DiagnoseOp>(),
+            access: Read,
+        },
+        ToolDescription {
+            name: "optimize",
+            description: "Compare resource requests/limits with observed usage and recommend values.",
+            parameters: schema_of::<OptimizeOp>(),
+            access: Read,
+        },
+        ToolDescription {
+            name: "scale",
+            description: "Change the replica count of a Deployment or StatefulSet.",
+            parameters: schema_of::<ScaleOp>(),
+            access: Write,
+        },
+        ToolDescription {
+            name: "rollout_restart",
+            description: "Restart a workload's pods with a rolling update.",
+            parameters: schema_of::<RestartOp>(),
+            access: Write,
+        },
+        ToolDescription {
+            name: "rollout_undo",
+            description: "Roll a Deployment back to its previous revision.",
+            parameters: schema_of::<UndoOp>(),
+            access: Write,
+        },
+        ToolDescription {
+            name: "set_image",
+            description: "Change a container image of a workload.",
+            parameters: schema_of::<SetImageOp>(),
+            access: Write,
+        },
+        ToolDescription {
+            name: "set_resources",
+            description: "Change container resource requests/limits of a workload.",
+            parameters: schema_of::<SetResourcesOp>(),
+            access: Write,
+        },
+        ToolDescription {
+            name: "patch",
+            description: "Apply a JSON merge patch to an object.",
+            parameters: schema_of::<PatchOp>(),
+            access: Write,
+        },
+        ToolDescription {
+            name: "delete_pod",
+            description: "Delete one pod so its controller replaces it.",
+            parameters: schema_of::<DeletePodOp>(),
+            access: Write,
+        },
     ]
 }
 
@@ -458,7 +542,8 @@ pub fn operation_from_tool(name: &str, args: serde_json::Value) -> Result<Operat
         return Err(format!("unknown tool {name}"));
     }
     obj.insert("op".into(), serde_json::Value::String(name.to_string()));
-    serde_json::from_value(serde_json::Value::Object(obj)).map_err(|e| format!("invalid arguments for {name}: {e}"))
+    serde_json::from_value(serde_json::Value::Object(obj))
+        .map_err(|e| format!("invalid arguments for {name}: {e}"))
 }
 
 #[cfg(test)]
@@ -478,9 +563,15 @@ mod tests {
 
     #[test]
     fn operations_round_trip_as_tagged_json() {
-        let op = Operation::Scale(ScaleOp { target: Target::named(None, "frontend"), replicas: ReplicaChange::To(2) });
+        let op = Operation::Scale(ScaleOp {
+            target: Target::named(None, "frontend"),
+            replicas: ReplicaChange::To(2),
+        });
         let json = serde_json::to_value(&op).unwrap();
-        assert_eq!(json, serde_json::json!({"op": "scale", "target": {"name": "frontend"}, "replicas": {"to": 2}}));
+        assert_eq!(
+            json,
+            serde_json::json!({"op": "scale", "target": {"name": "frontend"}, "replicas": {"to": 2}})
+        );
         assert_eq!(serde_json::from_value::<Operation>(json).unwrap(), op);
     }
 
@@ -489,7 +580,8 @@ mod tests {
         for tool in tool_descriptions() {
             assert_eq!(tool.parameters["type"], "object", "{}", tool.name);
         }
-        let op = operation_from_tool("logs", serde_json::json!({"target": {"name": "backend"}})).unwrap();
+        let op = operation_from_tool("logs", serde_json::json!({"target": {"name": "backend"}}))
+            .unwrap();
         assert!(matches!(op, Operation::Logs(LogsOp { tail: 100, .. })));
         assert!(operation_from_tool("delete_namespace", serde_json::json!({})).is_err());
         assert!(operation_from_tool("scale", serde_json::json!({"target": {}})).is_err());
@@ -497,7 +589,22 @@ mod tests {
 
     #[test]
     fn writes_are_marked() {
-        let w: Vec<_> = tool_descriptions().into_iter().filter(|t| t.access == Access::Write).map(|t| t.name).collect();
-        assert_eq!(w, ["scale", "rollout_restart", "rollout_undo", "set_image", "set_resources", "patch", "delete_pod"]);
+        let w: Vec<_> = tool_descriptions()
+            .into_iter()
+            .filter(|t| t.access == Access::Write)
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(
+            w,
+            [
+                "scale",
+                "rollout_restart",
+                "rollout_undo",
+                "set_image",
+                "set_resources",
+                "patch",
+                "delete_pod"
+            ]
+        );
     }
 }

@@ -17,7 +17,9 @@ fn n(v: &Value, ptr: &str) -> i64 {
 
 /// Age like kubectl: `45s`, `12m`, `3h`, `5d`.
 pub fn age(v: &Value, now: Timestamp) -> String {
-    let Ok(created) = s(v, "/metadata/creationTimestamp").parse::<Timestamp>() else { return "?".into() };
+    let Ok(created) = s(v, "/metadata/creationTimestamp").parse::<Timestamp>() else {
+        return "?".into();
+    };
     let secs = now.as_second() - created.as_second();
     match secs {
         i64::MIN..60 => format!("{}s", secs.max(0)),
@@ -30,15 +32,40 @@ pub fn age(v: &Value, now: Timestamp) -> String {
 /// Column headers for a kind's table.
 pub fn header(kind: Kind) -> Vec<&'static str> {
     match kind {
-        Kind::Pod => vec!["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "NODE", "AGE"],
-        Kind::Deployment | Kind::StatefulSet => vec!["NAMESPACE", "NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
+        Kind::Pod => vec![
+            "NAMESPACE",
+            "NAME",
+            "READY",
+            "STATUS",
+            "RESTARTS",
+            "NODE",
+            "AGE",
+        ],
+        Kind::Deployment | Kind::StatefulSet => vec![
+            "NAMESPACE",
+            "NAME",
+            "READY",
+            "UP-TO-DATE",
+            "AVAILABLE",
+            "AGE",
+        ],
         Kind::ReplicaSet => vec!["NAMESPACE", "NAME", "DESIRED", "READY", "REVISION", "AGE"],
         Kind::DaemonSet => vec!["NAMESPACE", "NAME", "DESIRED", "READY", "AGE"],
-        Kind::Service => vec!["NAMESPACE", "NAME", "TYPE", "CLUSTER-IP", "PORTS", "SELECTOR", "AGE"],
+        Kind::Service => vec![
+            "NAMESPACE",
+            "NAME",
+            "TYPE",
+            "CLUSTER-IP",
+            "PORTS",
+            "SELECTOR",
+            "AGE",
+        ],
         Kind::Node => vec!["NAME", "STATUS", "VERSION", "AGE"],
         Kind::Namespace => vec!["NAME", "STATUS", "AGE"],
         Kind::Job => vec!["NAMESPACE", "NAME", "COMPLETIONS", "FAILED", "AGE"],
-        Kind::PersistentVolumeClaim => vec!["NAMESPACE", "NAME", "STATUS", "VOLUME", "CAPACITY", "AGE"],
+        Kind::PersistentVolumeClaim => {
+            vec!["NAMESPACE", "NAME", "STATUS", "VOLUME", "CAPACITY", "AGE"]
+        }
         Kind::ConfigMap => vec!["NAMESPACE", "NAME", "KEYS", "AGE"],
         Kind::Event => vec!["NAMESPACE", "TYPE", "REASON", "OBJECT", "COUNT", "MESSAGE"],
     }
@@ -49,7 +76,11 @@ pub fn pod_status(v: &Value) -> String {
     if !s(v, "/metadata/deletionTimestamp").is_empty() {
         return "Terminating".into();
     }
-    let statuses = v.pointer("/status/containerStatuses").and_then(Value::as_array).cloned().unwrap_or_default();
+    let statuses = v
+        .pointer("/status/containerStatuses")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     for cs in &statuses {
         let w = s(cs, "/state/waiting/reason");
         if !w.is_empty() {
@@ -74,14 +105,38 @@ pub fn row(kind: Kind, v: &Value, now: Timestamp) -> Vec<String> {
     let age = age(v, now);
     match kind {
         Kind::Pod => {
-            let statuses = v.pointer("/status/containerStatuses").and_then(Value::as_array).cloned().unwrap_or_default();
-            let ready = statuses.iter().filter(|c| c["ready"].as_bool() == Some(true)).count();
-            let total = v.pointer("/spec/containers").and_then(Value::as_array).map_or(statuses.len(), Vec::len);
-            let restarts: i64 = statuses.iter().map(|c| c["restartCount"].as_i64().unwrap_or(0)).sum();
-            vec![ns, name, format!("{ready}/{total}"), pod_status(v), restarts.to_string(), s(v, "/spec/nodeName").to_string(), age]
+            let statuses = v
+                .pointer("/status/containerStatuses")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let ready = statuses
+                .iter()
+                .filter(|c| c["ready"].as_bool() == Some(true))
+                .count();
+            let total = v
+                .pointer("/spec/containers")
+                .and_then(Value::as_array)
+                .map_or(statuses.len(), Vec::len);
+            let restarts: i64 = statuses
+                .iter()
+                .map(|c| c["restartCount"].as_i64().unwrap_or(0))
+                .sum();
+            vec![
+                ns,
+                name,
+                format!("{ready}/{total}"),
+                pod_status(v),
+                restarts.to_string(),
+                s(v, "/spec/nodeName").to_string(),
+                age,
+            ]
         }
         Kind::Deployment | Kind::StatefulSet => {
-            let desired = v.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
+            let desired = v
+                .pointer("/spec/replicas")
+                .and_then(Value::as_i64)
+                .unwrap_or(1);
             vec![
                 ns,
                 name,
@@ -96,38 +151,90 @@ pub fn row(kind: Kind, v: &Value, now: Timestamp) -> Vec<String> {
             name,
             n(v, "/spec/replicas").to_string(),
             n(v, "/status/readyReplicas").to_string(),
-            s(v, "/metadata/annotations/deployment.kubernetes.io~1revision").to_string(),
+            s(
+                v,
+                "/metadata/annotations/deployment.kubernetes.io~1revision",
+            )
+            .to_string(),
             age,
         ],
-        Kind::DaemonSet => vec![ns, name, n(v, "/status/desiredNumberScheduled").to_string(), n(v, "/status/numberReady").to_string(), age],
+        Kind::DaemonSet => vec![
+            ns,
+            name,
+            n(v, "/status/desiredNumberScheduled").to_string(),
+            n(v, "/status/numberReady").to_string(),
+            age,
+        ],
         Kind::Service => {
             let ports = v
                 .pointer("/spec/ports")
                 .and_then(Value::as_array)
-                .map(|ps| ps.iter().map(|p| format!("{}/{}", p["port"], p["protocol"].as_str().unwrap_or("TCP"))).collect::<Vec<_>>().join(","))
+                .map(|ps| {
+                    ps.iter()
+                        .map(|p| {
+                            format!("{}/{}", p["port"], p["protocol"].as_str().unwrap_or("TCP"))
+                        })
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
                 .unwrap_or_default();
             let selector = v
                 .pointer("/spec/selector")
                 .and_then(Value::as_object)
-                .map(|m| m.iter().map(|(k, x)| format!("{k}={}", x.as_str().unwrap_or(""))).collect::<Vec<_>>().join(","))
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, x)| format!("{k}={}", x.as_str().unwrap_or("")))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
                 .unwrap_or_else(|| "<none>".into());
-            vec![ns, name, s(v, "/spec/type").to_string(), s(v, "/spec/clusterIP").to_string(), ports, selector, age]
+            vec![
+                ns,
+                name,
+                s(v, "/spec/type").to_string(),
+                s(v, "/spec/clusterIP").to_string(),
+                ports,
+                selector,
+                age,
+            ]
         }
         Kind::Node => {
             let ready = v
                 .pointer("/status/conditions")
                 .and_then(Value::as_array)
                 .and_then(|cs| cs.iter().find(|c| c["type"] == "Ready"))
-                .map(|c| if c["status"] == "True" { "Ready" } else { "NotReady" })
+                .map(|c| {
+                    if c["status"] == "True" {
+                        "Ready"
+                    } else {
+                        "NotReady"
+                    }
+                })
                 .unwrap_or("Unknown");
-            let cordoned = if v.pointer("/spec/unschedulable").and_then(Value::as_bool) == Some(true) { ",SchedulingDisabled" } else { "" };
-            vec![name, format!("{ready}{cordoned}"), s(v, "/status/nodeInfo/kubeletVersion").to_string(), age]
+            let cordoned =
+                if v.pointer("/spec/unschedulable").and_then(Value::as_bool) == Some(true) {
+                    ",SchedulingDisabled"
+                } else {
+                    ""
+                };
+            vec![
+                name,
+                format!("{ready}{cordoned}"),
+                s(v, "/status/nodeInfo/kubeletVersion").to_string(),
+                age,
+            ]
         }
         Kind::Namespace => vec![name, s(v, "/status/phase").to_string(), age],
         Kind::Job => vec![
             ns,
             name,
-            format!("{}/{}", n(v, "/status/succeeded"), v.pointer("/spec/completions").and_then(Value::as_i64).unwrap_or(1)),
+            format!(
+                "{}/{}",
+                n(v, "/status/succeeded"),
+                v.pointer("/spec/completions")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(1)
+            ),
             n(v, "/status/failed").to_string(),
             age,
         ],
@@ -140,15 +247,25 @@ pub fn row(kind: Kind, v: &Value, now: Timestamp) -> Vec<String> {
             age,
         ],
         Kind::ConfigMap => {
-            let keys = v.pointer("/data").and_then(Value::as_object).map_or(0, Map::len);
+            let keys = v
+                .pointer("/data")
+                .and_then(Value::as_object)
+                .map_or(0, Map::len);
             vec![ns, name, keys.to_string(), age]
         }
         Kind::Event => vec![
             ns,
             s(v, "/type").to_string(),
             s(v, "/reason").to_string(),
-            format!("{}/{}", s(v, "/involvedObject/kind").to_lowercase(), s(v, "/involvedObject/name")),
-            v.pointer("/count").and_then(Value::as_i64).unwrap_or(1).to_string(),
+            format!(
+                "{}/{}",
+                s(v, "/involvedObject/kind").to_lowercase(),
+                s(v, "/involvedObject/name")
+            ),
+            v.pointer("/count")
+                .and_then(Value::as_i64)
+                .unwrap_or(1)
+                .to_string(),
             s(v, "/message").chars().take(120).collect(),
         ],
     }

@@ -1,0 +1,1 @@
+//! The LLM planner (agent loop over the typed operations); see `crate::agent`.

@@ -1,0 +1,65 @@
+//! Planners turn the operator's request into a [`Plan`]. The offline planner is
+//! deterministic and needs no network; the LLM planner handles the rest. Either
+//! way a plan comes only from the operator's words: nothing read from the cluster
+//! is ever parsed into an operation.
+
+pub mod llm;
+pub mod offline;
+mod words;
+
+use serde::Serialize;
+
+use crate::ops::{Operation, Target};
+
+/// Operations to run, in order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Plan {
+    pub steps: Vec<Operation>,
+}
+
+impl Plan {
+    pub fn one(op: Operation) -> Self {
+        Self { steps: vec![op] }
+    }
+
+    pub fn has_writes(&self) -> bool {
+        self.steps.iter().any(Operation::is_write)
+    }
+}
+
+/// What a planner made of a request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Planned {
+    Plan(Plan),
+    /// Not understood; the text says what the tool can do.
+    Unplannable(String),
+    /// Understood, and refused on principle (Secret data, deleting namespaces, ...).
+    Refused(String),
+}
+
+/// What earlier requests of a session established, for follow-ups ("now restart it").
+#[derive(Debug, Clone, Default)]
+pub struct PlanContext {
+    pub last_target: Option<Target>,
+}
+
+impl PlanContext {
+    /// Remember the object a plan was about.
+    pub fn remember(&mut self, plan: &Plan) {
+        if let Some(t) = plan
+            .steps
+            .iter()
+            .rev()
+            .find_map(|op| op.target().filter(|t| t.name.is_some()))
+        {
+            self.last_target = Some(t.clone());
+        }
+    }
+}
+
+/// The short answer for requests the offline planner cannot plan.
+pub const CAPABILITIES: &str = "I can: scale (\"scale the frontend to 2 replicas\", \"double the backend\", \"one more frontend\"), \
+restart, roll back, show rollout status, show logs (\"errors in the backend logs\"), describe, events, \
+list/get objects, check cluster health, diagnose failures (\"why are the pods failing?\", \"what's wrong with the backend?\"), \
+optimize resource allocation, set image (\"set the backend image to todo:v2\") and set limits (\"set the memory limit of the backend to 512Mi\"), \
+and delete a single pod. Configure an LLM (LLM_BASE_URL, LLM_MODEL, LLM_API_KEY) for anything else.";

@@ -1,0 +1,605 @@
+//! Word lists and token helpers for the offline planner.
+
+use crate::ops::Kind;
+
+/// Normalise a request into lowercase tokens. Characters that occur in names,
+/// images and quantities (`-./:=@`) stay inside tokens.
+pub fn tokenize(text: &str) -> Vec<String> {
+    let lowered = text.to_lowercase().replace(['’', '‘'], "'");
+    let lowered = lowered
+        .replace("'s ", " ")
+        .replace("'s", "")
+        .replace('\'', "");
+    let cleaned: String = lowered
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || "-./:=@_".contains(c) {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    // "cpu=200m" reads as "cpu 200m"; kubectl flags ("--replicas=3") stay whole.
+    let spaced: Vec<String> = cleaned
+        .split_whitespace()
+        .map(|t| {
+            if t.starts_with("--") {
+                t.to_string()
+            } else {
+                t.replacen('=', " ", 1)
+            }
+        })
+        .collect();
+    let spaced = spaced.join(" ");
+    let mut tokens: Vec<String> = spaced
+        .split_whitespace()
+        .map(|t| {
+            let t = t.trim_end_matches(['.', ':', '/']);
+            if t == "-n" || t == "-a" || t.starts_with("--") {
+                t.to_string()
+            } else {
+                t.trim_matches('-').to_string()
+            }
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    // Spoken forms of the two names this tool is asked about most.
+    let mut i = 0;
+    while i + 1 < tokens.len() {
+        let joined = match (tokens[i].as_str(), tokens[i + 1].as_str()) {
+            ("front", "end") | ("front", "ends") => Some("frontend"),
+            ("back", "end") | ("back", "ends") => Some("backend"),
+            ("roll", "back") => Some("rollback"),
+            ("scale", "up") => Some("scaleup"),
+            ("scale", "down") => Some("scaledown"),
+            _ => None,
+        };
+        if let Some(j) = joined {
+            tokens[i] = j.to_string();
+            tokens.remove(i + 1);
+        }
+        i += 1;
+    }
+    tokens
+}
+
+/// A kind named by a word, and whether the word was plural.
+pub fn kind_word(w: &str) -> Option<(Kind, bool)> {
+    Some(match w {
+        "pod" => (Kind::Pod, false),
+        "pods" | "po" => (Kind::Pod, true),
+        "deployment" | "deploy" => (Kind::Deployment, false),
+        "deployments" | "deploys" => (Kind::Deployment, true),
+        "service" | "svc" => (Kind::Service, false),
+        "services" | "svcs" => (Kind::Service, true),
+        "node" => (Kind::Node, false),
+        "nodes" => (Kind::Node, true),
+        "statefulset" | "sts" => (Kind::StatefulSet, false),
+        "statefulsets" => (Kind::StatefulSet, true),
+        "daemonset" | "ds" => (Kind::DaemonSet, false),
+        "daemonsets" => (Kind::DaemonSet, true),
+        "replicaset" | "rs" => (Kind::ReplicaSet, false),
+        "replicasets" => (Kind::ReplicaSet, true),
+        "job" => (Kind::Job, false),
+        "jobs" => (Kind::Job, true),
+        "pvc" | "persistentvolumeclaim" => (Kind::PersistentVolumeClaim, false),
+        "pvcs" | "persistentvolumeclaims" => (Kind::PersistentVolumeClaim, true),
+        "configmap" | "cm" => (Kind::ConfigMap, false),
+        "configmaps" => (Kind::ConfigMap, true),
+        "namespaces" => (Kind::Namespace, true),
+        "event" => (Kind::Event, false),
+        "events" => (Kind::Event, true),
+        _ => return None,
+    })
+}
+
+/// Small numbers as words or digits.
+pub fn number(w: &str) -> Option<u32> {
+    const WORDS: [&str; 21] = [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+    ];
+    if let Some(i) = WORDS.iter().position(|x| *x == w) {
+        return Some(i as u32);
+    }
+    if w.len() <= 4 && w.chars().all(|c| c.is_ascii_digit()) {
+        return w.parse().ok();
+    }
+    None
+}
+
+/// Words that are never the name of an object.
+pub fn is_stopword(w: &str) -> bool {
+    const STOP: &[&str] = &[
+        "a",
+        "an",
+        "the",
+        "to",
+        "of",
+        "for",
+        "in",
+        "on",
+        "at",
+        "by",
+        "from",
+        "with",
+        "into",
+        "onto",
+        "my",
+        "our",
+        "your",
+        "its",
+        "their",
+        "please",
+        "pls",
+        "can",
+        "could",
+        "would",
+        "will",
+        "you",
+        "me",
+        "us",
+        "i",
+        "we",
+        "it",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "this",
+        "that",
+        "these",
+        "those",
+        "them",
+        "they",
+        "there",
+        "here",
+        "what",
+        "whats",
+        "which",
+        "who",
+        "why",
+        "how",
+        "when",
+        "where",
+        "whether",
+        "all",
+        "any",
+        "some",
+        "every",
+        "each",
+        "and",
+        "or",
+        "but",
+        "so",
+        "then",
+        "now",
+        "again",
+        "just",
+        "also",
+        "too",
+        "up",
+        "down",
+        "out",
+        "off",
+        "over",
+        "about",
+        "as",
+        "if",
+        "not",
+        "no",
+        "yes",
+        "ok",
+        "okay",
+        "hey",
+        "hi",
+        "kindly",
+        "want",
+        "need",
+        "like",
+        "make",
+        "let",
+        "lets",
+        "go",
+        "get",
+        "got",
+        "give",
+        "set",
+        "show",
+        "tell",
+        "see",
+        "look",
+        "check",
+        "find",
+        "list",
+        "display",
+        "print",
+        "fetch",
+        "view",
+        "read",
+        "run",
+        "running",
+        "scale",
+        "scaled",
+        "scaling",
+        "scaleup",
+        "scaledown",
+        "replica",
+        "replicas",
+        "instance",
+        "instances",
+        "copies",
+        "copy",
+        "restart",
+        "restarts",
+        "restarting",
+        "rollout",
+        "rollback",
+        "roll",
+        "undo",
+        "revert",
+        "redeploy",
+        "bounce",
+        "reboot",
+        "recycle",
+        "reload",
+        "cycle",
+        "status",
+        "state",
+        "logs",
+        "log",
+        "output",
+        "printing",
+        "events",
+        "event",
+        "errors",
+        "error",
+        "describe",
+        "details",
+        "detail",
+        "info",
+        "information",
+        "health",
+        "healthy",
+        "unhealthy",
+        "cluster",
+        "wrong",
+        "failing",
+        "failed",
+        "fail",
+        "fails",
+        "failure",
+        "failures",
+        "broken",
+        "crashing",
+        "crash",
+        "crashes",
+        "crashed",
+        "problem",
+        "problems",
+        "issue",
+        "issues",
+        "diagnose",
+        "troubleshoot",
+        "debug",
+        "investigate",
+        "optimize",
+        "optimise",
+        "resource",
+        "resources",
+        "allocation",
+        "image",
+        "images",
+        "limit",
+        "limits",
+        "request",
+        "requests",
+        "cpu",
+        "memory",
+        "mem",
+        "ram",
+        "double",
+        "triple",
+        "halve",
+        "half",
+        "more",
+        "less",
+        "fewer",
+        "another",
+        "extra",
+        "increase",
+        "decrease",
+        "reduce",
+        "add",
+        "remove",
+        "delete",
+        "kill",
+        "previous",
+        "last",
+        "lines",
+        "line",
+        "tail",
+        "recent",
+        "latest",
+        "namespace",
+        "ns",
+        "container",
+        "app",
+        "application",
+        "workload",
+        "workloads",
+        "everything",
+        "anything",
+        "something",
+        "ready",
+        "pending",
+        "stuck",
+        "working",
+        "work",
+        "works",
+        "up",
+        "happening",
+        "happened",
+        "going",
+        "on",
+        "currently",
+        "current",
+        "right",
+        "quick",
+        "quickly",
+        "overall",
+        "whole",
+        "entire",
+        "should",
+        "must",
+        "may",
+        "might",
+        "shall",
+        "times",
+        "x",
+        "new",
+        "version",
+        "revision",
+        "same",
+        "one",
+        "total",
+        "count",
+        "number",
+        "many",
+        "much",
+        "warnings",
+        "warning",
+        "change",
+        "update",
+        "upgrade",
+        "switch",
+        "use",
+        "deploy",
+        "pods",
+        "pod",
+        "deployment",
+        "deployments",
+        "service",
+        "services",
+        "nodes",
+        "node",
+        "sure",
+        "thanks",
+        "thank",
+        "back",
+        "previously",
+        "prior",
+        "before",
+        "dont",
+        "doesnt",
+        "isnt",
+        "arent",
+        "cant",
+        "won",
+        "wont",
+        "today",
+        "again",
+        "stop",
+        "start",
+        "shut",
+        "turn",
+        "bring",
+        "keep",
+        "kept",
+        "only",
+        "thing",
+        "things",
+        "mode",
+        "again",
+        "cores",
+        "core",
+        "mi",
+        "gi",
+        "seems",
+        "seem",
+        "showing",
+        "shows",
+        "gives",
+        "giving",
+        "everywhere",
+        "across",
+        "cluster-wide",
+        "clusterwide",
+        "via",
+        "inside",
+        "within",
+        "amount",
+        "size",
+        "right-size",
+        "rightsize",
+        "tune",
+        "recommend",
+        "recommendations",
+        "waste",
+        "wasting",
+        "usage",
+        "utilization",
+        "spare",
+        "saying",
+        "say",
+        "says",
+        "complete",
+        "completed",
+        "finished",
+        "finish",
+        "done",
+        "progress",
+        "wait",
+        "until",
+        "while",
+        "during",
+        "whats",
+        "exceptions",
+        "exception",
+        "panics",
+        "panic",
+        "fatal",
+        "stdout",
+        "stderr",
+        "printed",
+        "inspect",
+        "explain",
+        "analyze",
+        "analyse",
+        "analysis",
+        "report",
+        "summary",
+        "scan",
+        "audit",
+        "capacity",
+        "allocate",
+        "allocated",
+        "allocations",
+        "costs",
+        "cost",
+        "provisioned",
+        "over-provisioned",
+        "overprovisioned",
+        "under-provisioned",
+        "settings",
+        "setting",
+        "requests/limits",
+        "configured",
+        "configuration",
+        "hows",
+        "doing",
+        "fine",
+        "good",
+        "well",
+        "else",
+        "bit",
+        "lot",
+        "drop",
+        "percent",
+        "rolling",
+        "rolled",
+        "print",
+        "twice",
+        "quadruple",
+        "by",
+        "having",
+        "has",
+        "beyond",
+        "whole",
+        "cut",
+    ];
+    STOP.contains(&w)
+}
+
+/// A token that looks like a container image reference (`repo/name:tag`, `name@sha256:...`).
+pub fn is_image(w: &str) -> bool {
+    let has_tag = w.contains(':') && !w.starts_with("http") && !w.ends_with(':');
+    let has_digest = w.contains("@sha256:");
+    (has_tag || has_digest)
+        && w.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && !w.contains("::")
+}
+
+/// A CPU or memory quantity as written by a person, normalised to Kubernetes
+/// notation (`512mi` → `512Mi`). Returns (quantity, is_memory_by_unit, is_cpu_by_unit).
+pub fn quantity(w: &str) -> Option<(String, bool, bool)> {
+    let digits_end = w
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(w.len());
+    let (num, unit) = w.split_at(digits_end);
+    if num.is_empty() || num.parse::<f64>().is_err() {
+        return None;
+    }
+    let (unit, mem, cpu) = match unit {
+        "" => ("", false, false),
+        "m" => ("m", false, true),
+        "mi" | "mib" => ("Mi", true, false),
+        "gi" | "gib" => ("Gi", true, false),
+        "ki" | "kib" => ("Ki", true, false),
+        "mb" | "m_b" => ("M", true, false),
+        "gb" => ("G", true, false),
+        "g" => ("G", true, false),
+        "k" | "kb" => ("k", true, false),
+        _ => return None,
+    };
+    Some((format!("{num}{unit}"), mem, cpu))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_keep_names_images_and_quantities() {
+        assert_eq!(
+            tokenize("What's wrong with todo-frontend?"),
+            ["what", "wrong", "with", "todo-frontend"]
+        );
+        assert_eq!(
+            tokenize("Set image to busybox:1.36."),
+            ["set", "image", "to", "busybox:1.36"]
+        );
+        assert_eq!(
+            tokenize("the front end, please"),
+            ["the", "frontend", "please"]
+        );
+        assert_eq!(tokenize("limit to 512Mi"), ["limit", "to", "512mi"]);
+    }
+
+    #[test]
+    fn quantities_normalise() {
+        assert_eq!(quantity("512mi"), Some(("512Mi".into(), true, false)));
+        assert_eq!(quantity("250m"), Some(("250m".into(), false, true)));
+        assert_eq!(quantity("0.5"), Some(("0.5".into(), false, false)));
+        assert_eq!(quantity("frontend"), None);
+    }
+}

@@ -1,0 +1,54 @@
+//! The offline planner against a corpus of operator requests with the plan a
+//! person means. The score is printed; the bar is 97% exactly right.
+
+use kube_assist::ops::{Operation, Target};
+use kube_assist::planner::{PlanContext, Planned, offline};
+use serde_json::Value;
+
+#[test]
+fn corpus_score_is_at_least_97_percent() {
+    let text = include_str!("corpus.jsonl");
+    let mut total = 0;
+    let mut right = 0;
+    let mut misses = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let case: Value = serde_json::from_str(line).expect("corpus line is JSON");
+        let request = case["request"].as_str().expect("request");
+        let ctx = PlanContext {
+            last_target: case
+                .get("context")
+                .map(|c| serde_json::from_value::<Target>(c.clone()).expect("context is a target")),
+        };
+        let got = match offline::plan(request, &ctx) {
+            Planned::Plan(p) => serde_json::to_value(&p.steps).expect("plan serialises"),
+            Planned::Refused(_) => Value::String("refused".into()),
+            Planned::Unplannable(_) => Value::String("unplannable".into()),
+        };
+        // Expected plans must themselves be valid operations.
+        if let Value::Array(steps) = &case["expect"] {
+            for s in steps {
+                serde_json::from_value::<Operation>(s.clone())
+                    .unwrap_or_else(|e| panic!("bad expected op in {request:?}: {e}"));
+            }
+        }
+        total += 1;
+        if got == case["expect"] {
+            right += 1;
+        } else {
+            misses.push(format!(
+                "  {request:?}\n    expected {}\n    got      {got}",
+                case["expect"]
+            ));
+        }
+    }
+    let score = right as f64 * 100.0 / total as f64;
+    println!("corpus: {right}/{total} exactly right ({score:.1}%)");
+    for m in &misses {
+        println!("{m}");
+    }
+    assert!(
+        total >= 120,
+        "the corpus must hold at least 120 requests, it has {total}"
+    );
+    assert!(score >= 97.0, "corpus score {score:.1}% is below 97%");
+}
