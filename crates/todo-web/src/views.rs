@@ -224,8 +224,10 @@ pub struct TaskListView {
     pub summary: String,
     pub empty_title: &'static str,
     pub empty_hint: &'static str,
-    /// Query string of this view, so forms can come back to it without JS.
+    /// Path and query of this view, so forms can come back to it without JS.
     pub self_href: String,
+    /// `self_href` encoded for use as a query parameter value.
+    pub back_param: String,
     pub prev_href: Option<String>,
     pub next_href: Option<String>,
     pub page_label: String,
@@ -328,6 +330,10 @@ impl TaskListView {
             empty_title,
             empty_hint,
             self_href: state.href(),
+            back_param: serde_urlencoded::to_string([("back", state.href())])
+                .unwrap_or_default()
+                .trim_start_matches("back=")
+                .to_string(),
             prev_href,
             next_href,
             page_label: format!("Page {page} of {pages}"),
