@@ -3,6 +3,14 @@
 (function () {
   "use strict";
 
+  // Keep a count of Content-Security-Policy violations on the page, so the browser
+  // tests can assert that nothing the page does is blocked by its own policy.
+  document.addEventListener("securitypolicyviolation", function (event) {
+    var root = document.documentElement;
+    root.dataset.cspViolations = String(Number(root.dataset.cspViolations || 0) + 1);
+    root.dataset.cspLast = event.violatedDirective;
+  });
+
   // The server reads due dates in the person's time zone from this cookie.
   var offset = String(-new Date().getTimezoneOffset());
   if (document.cookie.split("; ").indexOf("tz=" + offset) < 0) {
