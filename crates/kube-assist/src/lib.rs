@@ -17,3 +17,5 @@ pub mod optimize;
 pub mod planner;
 pub mod progress;
 pub mod render;
+pub mod safety;
+pub mod audit;

@@ -1,0 +1,153 @@
+//! Safety: who may change the cluster, when. Every write is shown as a plan and
+//! needs confirmation (or `--yes`); `--read-only` refuses writes; a run that
+//! cannot ask (no terminal) refuses writes unless `--yes` was given. For the LLM
+//! planner, the operator's own words bound which kinds of write it may propose.
+
+use serde::Serialize;
+
+use crate::ops::Operation;
+use crate::planner::words_for_safety::tokenize;
+
+/// The operator's flags that govern writes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Policy {
+    /// `--yes` / `--skip-permissions`: writes need no confirmation.
+    pub yes: bool,
+    /// `--read-only`: writes are refused.
+    pub read_only: bool,
+    /// `--dry-run`: writes go to the API server as dry runs and change nothing.
+    pub dry_run: bool,
+    /// A person can be asked (stdin is a terminal).
+    pub can_ask: bool,
+}
+
+/// What was decided about a plan; written to the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Only reads: nothing to confirm.
+    ReadOnlyPlan,
+    /// The operator said yes at the prompt.
+    Confirmed,
+    /// `--yes` was given.
+    ApprovedByFlag,
+    /// `--dry-run`: sent as a server-side dry run.
+    DryRun,
+    /// The operator said no.
+    Declined,
+    /// `--read-only` forbids writes.
+    RefusedReadOnly,
+    /// No terminal to ask and no `--yes`.
+    RefusedNonInteractive,
+    /// The planner refused the request (Secret data, deleting namespaces, ...).
+    RefusedByPolicy,
+}
+
+impl Decision {
+    pub fn allows_running(self) -> bool {
+        matches!(self, Decision::ReadOnlyPlan | Decision::Confirmed | Decision::ApprovedByFlag | Decision::DryRun)
+    }
+
+    pub fn explain(self) -> &'static str {
+        match self {
+            Decision::ReadOnlyPlan => "read-only plan",
+            Decision::Confirmed => "confirmed",
+            Decision::ApprovedByFlag => "approved by --yes",
+            Decision::DryRun => "server-side dry run",
+            Decision::Declined => "declined: nothing was changed",
+            Decision::RefusedReadOnly => "refused: --read-only forbids changes, nothing was changed",
+            Decision::RefusedNonInteractive => {
+                "refused: this plan changes the cluster and there is no terminal to confirm it. Run it in a terminal, or add --yes to approve it in advance"
+            }
+            Decision::RefusedByPolicy => "refused",
+        }
+    }
+}
+
+/// Decide about a plan before anything runs. `ask` is only called when a person
+/// must confirm and can be asked.
+pub async fn decide<F, Fut>(steps: &[Operation], policy: Policy, ask: F) -> Decision
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    if !steps.iter().any(Operation::is_write) {
+        return Decision::ReadOnlyPlan;
+    }
+    if policy.read_only {
+        return Decision::RefusedReadOnly;
+    }
+    if policy.dry_run {
+        return Decision::DryRun;
+    }
+    if policy.yes {
+        return Decision::ApprovedByFlag;
+    }
+    if !policy.can_ask {
+        return Decision::RefusedNonInteractive;
+    }
+    if ask().await { Decision::Confirmed } else { Decision::Declined }
+}
+
+/// Which write operations the operator's request asks for, judged from the
+/// request's words alone. The LLM planner may propose only these: a model talked
+/// into "delete the namespace" by a log line still cannot plan a write the
+/// operator never asked for.
+pub fn requested_writes(request: &str) -> Vec<&'static str> {
+    let tokens = tokenize(request);
+    let has = |ws: &[&str]| tokens.iter().any(|t| ws.contains(&t.as_str()));
+    let mut out = Vec::new();
+    if has(&["scale", "scaleup", "scaledown", "replica", "replicas", "instances", "copies", "double", "triple", "halve"]) {
+        out.push("scale");
+    }
+    if has(&["restart", "bounce", "redeploy", "reboot", "recycle", "reload"]) {
+        out.push("rollout_restart");
+    }
+    if has(&["rollback", "undo", "revert"]) {
+        out.push("rollout_undo");
+    }
+    if has(&["image", "upgrade", "downgrade"]) {
+        out.push("set_image");
+    }
+    if has(&["limit", "limits", "request", "requests", "resources", "memory", "cpu"]) && has(&["set", "change", "raise", "lower", "increase", "decrease", "give", "apply", "update", "limit"]) {
+        out.push("set_resources");
+    }
+    if has(&["patch", "label", "annotate", "selector"]) && has(&["patch", "set", "change", "fix", "update", "add", "label", "annotate"]) {
+        out.push("patch");
+    }
+    if has(&["delete", "kill", "remove"]) && has(&["pod", "pods"]) {
+        out.push("delete_pod");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::{ReplicaChange, ScaleOp, Target};
+
+    fn write() -> Vec<Operation> {
+        vec![Operation::Scale(ScaleOp { target: Target::named(None, "x"), replicas: ReplicaChange::To(1) })]
+    }
+
+    #[tokio::test]
+    async fn writes_need_a_yes_from_someone() {
+        let never = || async { panic!("must not ask") };
+        assert_eq!(decide(&[], Policy::default(), never).await, Decision::ReadOnlyPlan);
+        assert_eq!(decide(&write(), Policy { read_only: true, yes: true, ..Default::default() }, never).await, Decision::RefusedReadOnly);
+        assert_eq!(decide(&write(), Policy { yes: true, ..Default::default() }, never).await, Decision::ApprovedByFlag);
+        assert_eq!(decide(&write(), Policy::default(), never).await, Decision::RefusedNonInteractive);
+        let policy = Policy { can_ask: true, ..Default::default() };
+        assert_eq!(decide(&write(), policy, || async { true }).await, Decision::Confirmed);
+        assert_eq!(decide(&write(), policy, || async { false }).await, Decision::Declined);
+    }
+
+    #[test]
+    fn only_requested_writes_are_allowed() {
+        assert!(requested_writes("why are the pods failing?").is_empty());
+        assert!(requested_writes("analyze the cluster health").is_empty());
+        assert_eq!(requested_writes("scale the frontend to 2 replicas"), ["scale"]);
+        assert_eq!(requested_writes("restart the backend"), ["rollout_restart"]);
+        assert!(requested_writes("delete the namespace").is_empty());
+    }
+}
