@@ -258,7 +258,7 @@ mod tests {
         assert_eq!(extract_priority("buy milk"), None);
         let text = "pay rent with high priority tomorrow";
         let (_, span) = extract_priority(text).unwrap();
-        assert_eq!(&text[span], " with high priority");
+        assert_eq!(&text[span], "with high priority");
     }
 
     #[test]

@@ -86,7 +86,7 @@ fn re(pattern: &str) -> Regex {
 
 static POLITE_START: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^(?:(?:hey|hi|hello|ok|okay|so|um|uh|please|pls|plz|kindly|can you|could you|would you|will you|can u|could u|i want you to|i'd like you to|i would like you to|go ahead and|now|also|and|then|alright|right)\b[,!\s]*)+",
+        r"^(?:(?:hey|hi|hello|ok|okay|so|um|uh|please|pls|plz|kindly|can you|could you|would you|will you|can u|could u|i want you to|i'd like you to|i would like you to|go ahead and|now|also|and|then|alright|right|actually|oh|oops|wait|hmm|sorry)\b[,!\s]*)+",
     )
 });
 static POLITE_END: LazyLock<Regex> = LazyLock::new(|| {
@@ -297,7 +297,7 @@ static DELETE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 
 static ADD_LEAD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^(?:(?:add|create|make|put|insert|log|jot down|write down|note down|save|set up|schedule|record)\s+(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:task|todo|to-do|item|reminder|entry|note)s?\b\s*(?:to\s+(?:my\s+list\s*)?(?::\s*)?|for\s+|about\s+|called\s+|named\s+|titled\s+|that says\s+|saying\s+|[:\-]\s*)?|(?:new\s+(?:task|todo|to-do|item|reminder)|todo|to-do|task|reminder|note to self|note)\s*[:\-]\s*|new\s+(?:task|todo|to-do|item|reminder)\s+|remind me\s+(?:to\s+|about\s+|that i (?:need|have) to\s+|of\s+)?|set\s+(?:a|up a)\s+reminder\s+(?:to\s+|for\s+|about\s+)?|(?:i\s+)?(?:need|have|want|got|ought)\s+to\s+remember\s+(?:to\s+)?|(?:please\s+)?(?:don'?t|do not)\s+(?:let me\s+)?forget\s+(?:to\s+|about\s+)?|remember\s+to\s+|(?:i\s+)?(?:really\s+)?(?:need|have|got|ought|must|should)\s+(?:to\s+)?|i\s+(?:must|should|gotta|want to)\s+|gotta\s+|(?:i'?m|i am)\s+(?:planning|going)\s+to\s+|(?:add|create|put|insert|jot down|write down|note down|schedule)\s+)",
+        r"^(?:(?:add|create|make|put|insert|log|jot down|write down|note down|save|set up|schedule|record)\s+(?:a\s+|an\s+|one\s+)?(?:(?:new|urgent|important|quick|small|high[\s-]priority|low[\s-]priority)\s+)*(?:task|todo|to-do|item|reminder|entry|note)s?\b\s*(?:to\s+(?:my\s+list\s*)?(?::\s*)?|for\s+|about\s+|called\s+|named\s+|titled\s+|that says\s+|saying\s+|[:\-]\s*)?|(?:new\s+(?:task|todo|to-do|item|reminder)|todo|to-do|task|reminder|note to self|note)\s*[:\-]\s*|new\s+(?:task|todo|to-do|item|reminder)\s+|remind me\s+(?:to\s+|about\s+|that i (?:need|have) to\s+|of\s+)?|set\s+(?:a|up a)\s+reminder\s+(?:to\s+|for\s+|about\s+)?|(?:i\s+)?(?:need|have|want|got|ought)\s+to\s+remember\s+(?:to\s+)?|(?:please\s+)?(?:don'?t|do not)\s+(?:let me\s+)?forget\s+(?:to\s+|about\s+)?|remember\s+to\s+|(?:i\s+)?(?:really\s+)?(?:need|have|got|ought|must|should)\s+(?:to\s+)?|i\s+(?:must|should|gotta|want to)\s+|gotta\s+|(?:i'?m|i am)\s+(?:planning|going)\s+to\s+|(?:add|create|put|insert|jot down|write down|note down|schedule)\s+)",
     )
 });
 static LIST_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
@@ -397,7 +397,12 @@ pub fn detect(phrase: &Phrase, clock: &TurnClock) -> Intent {
         }
     }
     if let Some(m) = ADD_LEAD.find(s) {
-        return Intent::Add(parse_add(&core.sub(m.end()..s.len()), clock));
+        let mut req = parse_add(&core.sub(m.end()..s.len()), clock);
+        // "add an urgent task to ...": the priority sits in the lead words.
+        if req.priority.is_none() {
+            req.priority = extract_priority(m.as_str()).map(|(p, _)| p);
+        }
+        return Intent::Add(req);
     }
     if LIST_START.is_match(s) && LIST_CUE.is_match(s) {
         return Intent::List(parse_list(&core, clock));

@@ -184,12 +184,26 @@ pub fn quoted(s: &str) -> Option<Range<usize>> {
 /// Light English stemming for matching titles: "meetings" ~ "meeting",
 /// "groceries" ~ "grocery".
 pub fn stem(word: &str) -> String {
-    let w = word
+    let mut w = word
         .trim_matches(|c: char| !c.is_alphanumeric())
         .to_lowercase();
-    for (suffix, replacement) in [("ies", "y"), ("ing", ""), ("es", ""), ("s", ""), ("ed", "")] {
+    // Plurals first, then verb endings, so "meetings" and "meeting" both become "meet".
+    if w.len() > 4 && w.ends_with("ies") {
+        w.truncate(w.len() - 3);
+        w.push('y');
+    } else if w.len() > 4
+        && ["ches", "shes", "xes", "zes", "sses"]
+            .iter()
+            .any(|s| w.ends_with(s))
+    {
+        w.truncate(w.len() - 2);
+    } else if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") {
+        w.truncate(w.len() - 1);
+    }
+    for suffix in ["ing", "ed"] {
         if w.len() > suffix.len() + 2 && w.ends_with(suffix) {
-            return format!("{}{}", &w[..w.len() - suffix.len()], replacement);
+            w.truncate(w.len() - suffix.len());
+            break;
         }
     }
     w
@@ -214,6 +228,16 @@ mod tests {
         assert!(quoted("pick up mom's keys").is_none());
         let s = "rename it to \"Dad's party\"";
         assert_eq!(&s[quoted(s).unwrap()], "\"Dad's party\"");
+    }
+
+    #[test]
+    fn stems_agree_across_forms() {
+        assert_eq!(stem("meetings"), stem("meeting"));
+        assert_eq!(stem("groceries"), stem("grocery"));
+        assert_eq!(stem("notes"), stem("note"));
+        assert_eq!(stem("buying"), stem("buy"));
+        assert_eq!(stem("boxes"), stem("box"));
+        assert_eq!(stem("glass"), "glass");
     }
 
     #[test]

@@ -1,0 +1,84 @@
+//! Shared test setup: a fresh store per test and a fixed clock.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use todo_agent::{TurnOptions, UserTz};
+use todo_core::{Email, NewTask, NewUser, PersonName, Priority, Store, Tags, Title, UserId};
+
+mod memory;
+
+/// Friday 2026-11-20 10:00 UTC: every relative date in the tests is counted from here.
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap()
+}
+
+pub fn at_now() -> TurnOptions {
+    TurnOptions {
+        now: Some(now()),
+        tz: Some(UserTz::default()),
+    }
+}
+
+/// A fresh, empty store.
+pub async fn fresh_store() -> (Arc<dyn Store>, StoreGuard) {
+    (Arc::new(memory::MemoryStore::default()), StoreGuard)
+}
+
+/// Keeps the store's backing files alive for the test.
+pub struct StoreGuard;
+
+pub async fn user(store: &Arc<dyn Store>, email: &str) -> UserId {
+    store
+        .create_user(NewUser {
+            email: Email::parse(email).unwrap(),
+            name: PersonName::parse("Test").unwrap(),
+            password_hash: "not-a-real-hash".into(),
+        })
+        .await
+        .unwrap()
+        .id
+}
+
+/// The ten tasks the corpus refers to, created in this order so a fresh store
+/// gives them ids 1..=10.
+pub async fn seed(store: &Arc<dyn Store>, user: &UserId) -> Vec<i64> {
+    let spec: [(&str, bool, Priority, &[&str], Option<DateTime<Utc>>); 10] = [
+        ("Buy groceries", false, Priority::Medium, &[], None),
+        ("Call mom", false, Priority::Medium, &[], None),
+        ("Team meeting prep", false, Priority::High, &["work"], None),
+        (
+            "Dentist appointment",
+            false,
+            Priority::Medium,
+            &[],
+            Some(Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap()),
+        ),
+        ("Pay bills", true, Priority::Medium, &[], None),
+        (
+            "Finish quarterly report",
+            false,
+            Priority::Medium,
+            &["work"],
+            None,
+        ),
+        ("Book flights", true, Priority::Medium, &[], None),
+        ("Water the plants", false, Priority::Medium, &[], None),
+        ("Gym session", false, Priority::Low, &[], None),
+        ("Renew passport", false, Priority::Medium, &[], None),
+    ];
+    let mut ids = Vec::new();
+    for (title, done, priority, tags, due) in spec {
+        let mut t = NewTask::titled(Title::parse(title).unwrap());
+        t.priority = priority;
+        t.tags = Tags::parse(tags).unwrap();
+        t.due_at = due;
+        let task = store.create_task(user, t).await.unwrap();
+        if done {
+            store.toggle_task(user, task.id).await.unwrap();
+        }
+        ids.push(task.id.0);
+    }
+    ids
+}
