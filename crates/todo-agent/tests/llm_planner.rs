@@ -1,0 +1,316 @@
+//! The LLM planner against a local OpenAI-compatible server (the `llm` crate's
+//! stub on 127.0.0.1) that speaks the chat-completions tool-calling wire format.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use llm::stub::{StubReply, StubServer};
+use llm::{ApiKey, LlmClient, LlmConfig, Provider, RetryPolicy};
+use serde_json::{Value, json};
+use todo_agent::{Agent, AgentConfig, LlmPlanner, LlmPlannerConfig};
+use todo_core::{ChatText, Store, TaskQuery, UserId};
+
+fn planner(stub: &StubServer, max_steps: usize, attempts: u32) -> Arc<LlmPlanner> {
+    let mut config = LlmConfig::new(
+        Provider::OpenAiCompatible,
+        stub.base_url.clone(),
+        "stub-model",
+    );
+    config.api_key = Some(ApiKey::new("sk-stub"));
+    config.request_timeout = Duration::from_secs(5);
+    config.retry = RetryPolicy {
+        max_attempts: attempts,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(100),
+    };
+    let client = Arc::new(LlmClient::new(config).unwrap());
+    Arc::new(LlmPlanner::new(
+        client,
+        LlmPlannerConfig {
+            max_steps,
+            ..LlmPlannerConfig::default()
+        },
+    ))
+}
+
+async fn chat(
+    agent: &Agent,
+    user: &UserId,
+    conversation: Option<todo_core::ConversationId>,
+    text: &str,
+) -> todo_agent::ChatReply {
+    agent
+        .chat_with(
+            user,
+            conversation,
+            ChatText::parse(text).unwrap(),
+            common::at_now(),
+        )
+        .await
+        .unwrap()
+}
+
+async fn task_titles(store: &Arc<dyn Store>, user: &UserId) -> Vec<String> {
+    store
+        .list_tasks(user, &TaskQuery::default())
+        .await
+        .unwrap()
+        .tasks
+        .into_iter()
+        .map(|t| t.title.into_inner())
+        .collect()
+}
+
+#[tokio::test]
+async fn tool_loop_runs_tools_as_the_authenticated_user() {
+    let (store, _guard) = common::fresh_store().await;
+    let user = common::user(&store, "ann@example.com").await;
+    let intruder = common::user(&store, "eve@example.com").await;
+    let stub = StubServer::scripted(vec![
+        // The model tries to act as someone else: the user_id is dropped.
+        StubReply::tool_calls(&[(
+            "add_task",
+            json!({"title": "Buy milk", "user_id": intruder.as_str(), "priority": "high"}),
+        )]),
+        StubReply::text("Added 'Buy milk' (task 1), high priority."),
+    ])
+    .await;
+    let agent = Agent::new(store.clone(), planner(&stub, 4, 1), AgentConfig::default());
+    let reply = chat(&agent, &user, None, "add buy milk, it's urgent").await;
+
+    assert_eq!(reply.response, "Added 'Buy milk' (task 1), high priority.");
+    assert_eq!(reply.tool_calls.len(), 1);
+    assert_eq!(reply.tool_calls[0].tool, "add_task");
+    assert_eq!(
+        reply.tool_calls[0].input,
+        json!({"title": "Buy milk", "priority": "high"})
+    );
+    assert_eq!(reply.tool_calls[0].output["status"], "created");
+    assert_eq!(task_titles(&store, &user).await, vec!["Buy milk"]);
+    assert!(task_titles(&store, &intruder).await.is_empty());
+
+    let requests = stub.requests();
+    assert_eq!(requests.len(), 2);
+    let first = &requests[0].body;
+    assert_eq!(first["stream"], false);
+    assert_eq!(first["messages"][0]["role"], "system");
+    assert!(
+        first["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("2026-11-20 10:00")
+    );
+    assert_eq!(
+        first["messages"].as_array().unwrap().last().unwrap(),
+        &json!({"role": "user", "content": "add buy milk, it's urgent"})
+    );
+    let tools = first["tools"].as_array().unwrap();
+    let names: Vec<&str> = tools
+        .iter()
+        .map(|t| t["function"]["name"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "add_task",
+        "list_tasks",
+        "complete_task",
+        "delete_task",
+        "update_task",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+    assert!(
+        tools
+            .iter()
+            .all(|t| t["function"]["parameters"]["properties"]
+                .get("user_id")
+                .is_none()),
+        "user_id offered to the model"
+    );
+    // The second request carries the assistant's tool call and the tool's result.
+    let second = requests[1].body["messages"].as_array().unwrap();
+    let assistant = &second[second.len() - 2];
+    assert_eq!(assistant["role"], "assistant");
+    assert_eq!(assistant["tool_calls"][0]["function"]["name"], "add_task");
+    let tool = &second[second.len() - 1];
+    assert_eq!(tool["role"], "tool");
+    assert_eq!(tool["tool_call_id"], assistant["tool_calls"][0]["id"]);
+    let output: Value = serde_json::from_str(tool["content"].as_str().unwrap()).unwrap();
+    assert_eq!(output["title"], "Buy milk");
+}
+
+#[tokio::test]
+async fn history_from_the_database_is_in_the_prompt() {
+    let (store, _guard) = common::fresh_store().await;
+    let user = common::user(&store, "ann@example.com").await;
+    let stub = StubServer::scripted(vec![
+        StubReply::text("Hello!"),
+        StubReply::text("You said hi before."),
+    ])
+    .await;
+    let agent = Agent::new(store.clone(), planner(&stub, 4, 1), AgentConfig::default());
+    let first = chat(&agent, &user, None, "hi there").await;
+    chat(
+        &agent,
+        &user,
+        Some(first.conversation_id),
+        "what did I say?",
+    )
+    .await;
+    let messages = stub.requests()[1].body["messages"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let contents: Vec<&str> = messages[1..]
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(contents, vec!["hi there", "Hello!", "what did I say?"]);
+}
+
+#[tokio::test]
+async fn tool_errors_go_back_to_the_model_as_results() {
+    let (store, _guard) = common::fresh_store().await;
+    let user = common::user(&store, "ann@example.com").await;
+    let stub = StubServer::scripted(vec![
+        StubReply::tool_calls(&[("complete_task", json!({"task_id": 42}))]),
+        StubReply::Completion(json!({
+            "id": "x", "object": "chat.completion", "model": "stub-model",
+            "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": null,
+                "tool_calls": [{"id": "bad", "type": "function", "function": {"name": "add_task", "arguments": "{oops"}}]}}]
+        })),
+        StubReply::text("I couldn't find task 42."),
+    ])
+    .await;
+    let agent = Agent::new(store.clone(), planner(&stub, 4, 1), AgentConfig::default());
+    let reply = chat(&agent, &user, None, "complete task 42").await;
+    assert_eq!(reply.response, "I couldn't find task 42.");
+    assert_eq!(
+        reply.tool_calls.len(),
+        1,
+        "malformed arguments run nothing: {:?}",
+        reply.tool_calls
+    );
+    assert_eq!(
+        reply.tool_calls[0].output,
+        json!({"error": "task 42 not found"})
+    );
+    let third = stub.requests()[2].body["messages"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let last = third.last().unwrap();
+    assert_eq!(last["tool_call_id"], "bad");
+    assert!(
+        last["content"].as_str().unwrap().contains("not valid JSON"),
+        "{last}"
+    );
+    let second_tool = &third[third.len() - 3];
+    assert!(
+        second_tool["content"]
+            .as_str()
+            .unwrap()
+            .contains("task 42 not found"),
+        "{second_tool}"
+    );
+}
+
+#[tokio::test]
+async fn the_tool_loop_is_bounded() {
+    let (store, _guard) = common::fresh_store().await;
+    let user = common::user(&store, "ann@example.com").await;
+    let stub = StubServer::start(|_, _| {
+        StubReply::tool_calls(&[("list_tasks", json!({"status": "all"}))])
+    })
+    .await;
+    let agent = Agent::new(store.clone(), planner(&stub, 3, 1), AgentConfig::default());
+    let reply = chat(&agent, &user, None, "loop forever").await;
+    assert_eq!(stub.requests().len(), 3);
+    assert_eq!(reply.tool_calls.len(), 3);
+    assert!(
+        reply.response.starts_with("I stopped after 3 steps"),
+        "{}",
+        reply.response
+    );
+}
+
+#[tokio::test]
+async fn provider_failure_falls_back_to_the_offline_planner_and_says_so() {
+    let (store, _guard) = common::fresh_store().await;
+    let user = common::user(&store, "ann@example.com").await;
+    let stub = StubServer::start(|_, _| {
+        StubReply::error(
+            500,
+            "The server had an error while processing your request.",
+        )
+    })
+    .await;
+    let agent = Agent::new(store.clone(), planner(&stub, 4, 3), AgentConfig::default());
+    let reply = chat(&agent, &user, None, "Add a task to buy groceries").await;
+    assert_eq!(
+        stub.requests().len(),
+        3,
+        "retried up to the bound before giving up"
+    );
+    assert!(reply.response.starts_with("(The AI model is unavailable right now, so the built-in assistant answered.) Added 'Buy groceries'"), "{}", reply.response);
+    assert_eq!(reply.tool_calls.len(), 1);
+    assert_eq!(task_titles(&store, &user).await, vec!["Buy groceries"]);
+}
+
+#[tokio::test]
+async fn rate_limits_are_retried_within_the_turn() {
+    let (store, _guard) = common::fresh_store().await;
+    let user = common::user(&store, "ann@example.com").await;
+    let stub = StubServer::scripted(vec![
+        StubReply::Error {
+            status: 429,
+            message: "Rate limit reached for requests".into(),
+            retry_after: Some(0),
+        },
+        StubReply::tool_calls(&[("list_tasks", json!({"status": "pending"}))]),
+        StubReply::Error {
+            status: 503,
+            message: "overloaded".into(),
+            retry_after: None,
+        },
+        StubReply::text("You have no pending tasks."),
+    ])
+    .await;
+    let agent = Agent::new(store.clone(), planner(&stub, 4, 3), AgentConfig::default());
+    let reply = chat(&agent, &user, None, "what's pending?").await;
+    assert_eq!(reply.response, "You have no pending tasks.");
+    assert_eq!(stub.requests().len(), 4);
+}
+
+#[tokio::test]
+async fn a_failure_after_tools_ran_does_not_repeat_them() {
+    let (store, _guard) = common::fresh_store().await;
+    let user = common::user(&store, "ann@example.com").await;
+    let stub = StubServer::start(|_, n| {
+        if n == 0 {
+            StubReply::tool_calls(&[("add_task", json!({"title": "Pay rent"}))])
+        } else {
+            StubReply::error(500, "boom")
+        }
+    })
+    .await;
+    let agent = Agent::new(store.clone(), planner(&stub, 4, 2), AgentConfig::default());
+    let reply = chat(&agent, &user, None, "add pay rent").await;
+    assert!(
+        reply
+            .response
+            .starts_with("The AI model stopped responding part-way."),
+        "{}",
+        reply.response
+    );
+    assert!(reply.response.contains("add_task"), "{}", reply.response);
+    assert_eq!(
+        task_titles(&store, &user).await,
+        vec!["Pay rent"],
+        "added exactly once"
+    );
+}
