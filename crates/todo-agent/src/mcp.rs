@@ -167,16 +167,19 @@ pub async fn serve_stdio(store: Arc<dyn Store>, user: UserId) -> std::io::Result
 /// behind a Kubernetes Service whose host names are not known here, and every
 /// request needs a bearer token, which a DNS-rebinding page cannot send.
 pub fn http_service(
-    store: Arc<dyn Store>,
+    store: impl Fn() -> Option<Arc<dyn Store>> + Send + Sync + 'static,
 ) -> StreamableHttpService<TodoMcpServer, LocalSessionManager> {
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
         .with_sse_keep_alive(None)
         .disable_allowed_hosts();
-    let server = TodoMcpServer::for_http(store);
     StreamableHttpService::new(
-        move || Ok(server.clone()),
+        move || {
+            store()
+                .map(TodoMcpServer::for_http)
+                .ok_or_else(|| std::io::Error::other("the database is not connected yet"))
+        },
         Arc::new(LocalSessionManager::default()),
         config,
     )

@@ -7,9 +7,11 @@
 //! middleware for routes without a user in the path.
 
 pub mod auth;
+pub mod chat;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod mcp;
 pub mod metrics;
 pub mod observe;
 pub mod openapi;
@@ -31,6 +33,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(auth::router())
         .merge(tasks::router())
+        .merge(chat::router())
+        .merge(mcp::router(&state))
         .merge(health::router())
         .merge(metrics::router())
         .merge(openapi::router())

@@ -59,7 +59,7 @@ impl Modify for BearerScheme {
 
 /// The whole document. Modules added later (chat, MCP) merge theirs in here.
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    ApiDoc::openapi().merge_from(crate::chat::ChatDoc::openapi())
 }
 
 pub fn router() -> Router<AppState> {
