@@ -19,3 +19,7 @@ pub mod progress;
 pub mod render;
 pub mod safety;
 pub mod audit;
+pub mod connect;
+pub mod session;
+pub mod cli;
+pub mod mcp;

@@ -1,0 +1,394 @@
+//! One request from words to results: plan, resolve, show, confirm, run, audit.
+//! The same runner serves a single request, stdin and the interactive session.
+
+use std::io::IsTerminal;
+use std::time::Instant;
+
+use serde::Serialize;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines, Stdin};
+
+use crate::audit::{AuditLog, AuditRecord};
+use crate::connect::Identity;
+use crate::error::{AssistError, Result};
+use crate::ops::{Access, Executor, OpOutput, Operation, ReplicaChange};
+use crate::planner::llm::{LlmPlanner, ReadRunner};
+use crate::planner::{offline, Plan, PlanContext, Planned};
+use crate::resolve::Resolver;
+use crate::safety::{decide, Decision, Policy};
+
+/// `-o text|json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OutputFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// How a request ended, as the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Done,
+    Failed,
+    NotUnderstood,
+    Refused,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Done => 0,
+            Outcome::Failed => 1,
+            Outcome::NotUnderstood => 2,
+            Outcome::Refused => 3,
+        }
+    }
+}
+
+/// One executed (or skipped) step of a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    pub kubectl: String,
+    pub operation: Operation,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<OpOutput>,
+    pub duration_ms: u64,
+}
+
+/// Everything about one request, printed as JSON with `-o json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub request: String,
+    pub planner: &'static str,
+    pub plan: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+    pub steps: Vec<StepReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    pub outcome: Outcome,
+}
+
+/// Reads answers from stdin when it is a terminal.
+pub struct Prompt {
+    lines: Lines<BufReader<Stdin>>,
+    pub interactive: bool,
+}
+
+impl Default for Prompt {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Prompt {
+    pub fn new() -> Self {
+        Self { lines: BufReader::new(tokio::io::stdin()).lines(), interactive: std::io::stdin().is_terminal() }
+    }
+
+    /// Print `prompt` on stderr and read one line; `None` at end of input.
+    pub async fn line(&mut self, prompt: &str) -> Option<String> {
+        eprint!("{prompt}");
+        self.lines.next_line().await.ok().flatten()
+    }
+
+    /// Read all of stdin (a request piped in).
+    pub async fn read_all(&mut self) -> String {
+        let mut out = Vec::new();
+        while let Ok(Some(l)) = self.lines.next_line().await {
+            out.push(l);
+        }
+        out.join("\n")
+    }
+
+    async fn yes(&mut self, question: &str) -> bool {
+        matches!(self.line(question).await.as_deref().map(str::trim).map(str::to_lowercase).as_deref(), Some("y" | "yes"))
+    }
+}
+
+/// Settings that hold for the whole run.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub policy: Policy,
+    pub format: OutputFormat,
+    /// Apply the fixes analyses suggest (still confirmed like any write).
+    pub apply_fixes: bool,
+    /// Print what each tool returned to the LLM (`--show-tool-output`).
+    pub show_tool_output: bool,
+    /// Never use the LLM planner, even when one is configured.
+    pub offline_only: bool,
+}
+
+/// Plans and runs requests against one cluster.
+pub struct Runner {
+    pub exec: Executor,
+    pub resolver: Resolver,
+    pub audit: AuditLog,
+    pub identity: Identity,
+    pub settings: Settings,
+    pub prompt: Prompt,
+    pub llm: Option<LlmPlanner>,
+    /// The request being handled, for audit lines of reads the LLM asks for.
+    current_request: String,
+    current_plan: Vec<String>,
+}
+
+impl Runner {
+    pub fn new(exec: Executor, resolver: Resolver, audit: AuditLog, identity: Identity, settings: Settings, prompt: Prompt, llm: Option<LlmPlanner>) -> Self {
+        Self { exec, resolver, audit, identity, settings, prompt, llm, current_request: String::new(), current_plan: Vec::new() }
+    }
+
+    fn say(&self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let text = text.strip_suffix('\n').unwrap_or(text);
+        match self.settings.format {
+            OutputFormat::Text => println!("{text}"),
+            OutputFormat::Json => eprintln!("{text}"),
+        }
+    }
+
+    fn record(&self, operation: Option<&Operation>, decision: &str, result: &str, duration_ms: u64) {
+        let rec = AuditRecord {
+            time: k8s_openapi::jiff::Timestamp::now().round(k8s_openapi::jiff::Unit::Millisecond).unwrap_or_else(|_| k8s_openapi::jiff::Timestamp::now()).to_string(),
+            user: self.identity.user.clone(),
+            context: self.identity.context.clone(),
+            request: self.current_request.clone(),
+            plan: self.current_plan.clone(),
+            operation: operation.map(Operation::kubectl),
+            access: operation.map(|o| if o.access() == Access::Write { "write".into() } else { "read".into() }),
+            decision: decision.to_string(),
+            result: result.to_string(),
+            duration_ms,
+            dry_run: self.settings.policy.dry_run && operation.is_some_and(Operation::is_write),
+        };
+        if let Err(e) = self.audit.append(&rec) {
+            // The operation already happened; failing to log it must be loud.
+            eprintln!("kubectl-assist: WARNING: {e}");
+        }
+    }
+
+    /// Complete names and turn relative scales into counts, so the plan shown is
+    /// exactly what will run.
+    pub async fn resolve(&self, op: &Operation) -> Result<Operation> {
+        let mut op = self.resolver.resolve_operation(op).await?;
+        if let Operation::Scale(s) = &mut op
+            && !matches!(s.replicas, ReplicaChange::To(_))
+        {
+            let current = self.exec.replicas(&s.target).await?;
+            s.replicas = ReplicaChange::To(s.replicas.apply(current));
+        }
+        Ok(op)
+    }
+
+    /// Handle one request end to end.
+    pub async fn handle(&mut self, request: &str, ctx: &mut PlanContext) -> Report {
+        self.current_request = request.trim().to_string();
+        self.current_plan.clear();
+        let mut report = Report { request: self.current_request.clone(), planner: "offline", plan: Vec::new(), decision: None, steps: Vec::new(), message: None, outcome: Outcome::Done };
+        let plan = match offline::plan(request, ctx) {
+            Planned::Plan(p) => p,
+            Planned::Refused(msg) => {
+                self.say(&msg);
+                self.record(None, "refused_by_policy", &format!("refused: {msg}"), 0);
+                report.decision = Some(Decision::RefusedByPolicy);
+                report.message = Some(msg);
+                report.outcome = Outcome::Refused;
+                return report;
+            }
+            Planned::Unplannable(msg) => match self.llm.take() {
+                Some(llm) if !self.settings.offline_only => {
+                    report.planner = "llm";
+                    let result = llm.plan(request, self).await;
+                    self.llm = Some(llm);
+                    match result {
+                        Ok(out) => {
+                            self.say(&out.answer);
+                            for (tool, reason) in &out.refused {
+                                self.say(&format!("Not planned: {tool}: {reason}"));
+                            }
+                            report.message = Some(out.answer);
+                            if out.proposed.is_empty() {
+                                return report;
+                            }
+                            Plan { steps: out.proposed }
+                        }
+                        Err(e) => {
+                            let text = format!("{e}. The offline planner understood no operation either: {msg}");
+                            self.say(&text);
+                            report.message = Some(text);
+                            report.outcome = Outcome::Failed;
+                            return report;
+                        }
+                    }
+                }
+                other => {
+                    self.llm = other;
+                    self.say(&msg);
+                    report.message = Some(msg);
+                    report.outcome = Outcome::NotUnderstood;
+                    return report;
+                }
+            },
+        };
+        self.resolve_and_run(plan, ctx, &mut report).await;
+        report
+    }
+
+    /// Run operations chosen directly (the `health`, `diagnose` and `optimize`
+    /// subcommands), with the same resolution, confirmation and audit.
+    pub async fn handle_operations(&mut self, label: &str, steps: Vec<Operation>, ctx: &mut PlanContext) -> Report {
+        self.current_request = label.to_string();
+        self.current_plan.clear();
+        let mut report = Report { request: label.to_string(), planner: "direct", plan: Vec::new(), decision: None, steps: Vec::new(), message: None, outcome: Outcome::Done };
+        self.resolve_and_run(Plan { steps }, ctx, &mut report).await;
+        report
+    }
+
+    async fn resolve_and_run(&mut self, plan: Plan, ctx: &mut PlanContext, report: &mut Report) {
+        let mut steps = Vec::new();
+        for op in &plan.steps {
+            match self.resolve(op).await {
+                Ok(r) => steps.push(r),
+                Err(e) => {
+                    let text = e.to_string();
+                    self.say(&format!("Error: {text}"));
+                    self.current_plan = plan.steps.iter().map(Operation::kubectl).collect();
+                    self.record(Some(op), "not_run", &format!("error: {text}"), 0);
+                    report.plan = self.current_plan.clone();
+                    report.message = Some(text);
+                    report.outcome = Outcome::Failed;
+                    return;
+                }
+            }
+        }
+        ctx.remember(&Plan { steps: steps.clone() });
+        self.run_plan(steps, report).await;
+    }
+
+    async fn run_plan(&mut self, steps: Vec<Operation>, report: &mut Report) {
+        self.current_plan = steps.iter().map(Operation::kubectl).collect();
+        report.plan = self.current_plan.clone();
+        if steps.iter().any(Operation::is_write) {
+            self.say(&crate::render::plan(&steps));
+        }
+        let policy = self.settings.policy;
+        let prompt = &mut self.prompt;
+        let decision = decide(&steps, policy, || prompt.yes("Apply this plan? [y/N] ")).await;
+        report.decision = Some(decision);
+        let decision_name = serde_json::to_value(decision).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        if !decision.allows_running() {
+            for op in steps.iter().filter(|o| o.is_write()) {
+                self.record(Some(op), &decision_name, "not run", 0);
+            }
+            self.say(&format!("Nothing was run: {}.", decision.explain()));
+            report.message = Some(decision.explain().to_string());
+            report.outcome = Outcome::Refused;
+            return;
+        }
+        let mut fixes: Vec<Operation> = Vec::new();
+        let mut failed = false;
+        for op in &steps {
+            if failed {
+                self.record(Some(op), &decision_name, "not run: an earlier step failed", 0);
+                continue;
+            }
+            let step = self.run_step(op, &decision_name).await;
+            if let Some(out) = &step.output {
+                for f in &out.proposed {
+                    if !fixes.contains(f) {
+                        fixes.push(f.clone());
+                    }
+                }
+            }
+            failed = !step.ok;
+            report.steps.push(step);
+        }
+        if failed {
+            report.outcome = Outcome::Failed;
+            return;
+        }
+        if !fixes.is_empty() {
+            self.offer_fixes(fixes, report).await;
+        }
+    }
+
+    async fn run_step(&mut self, op: &Operation, decision: &str) -> StepReport {
+        self.say(&format!("Running: {}", op.kubectl()));
+        let started = Instant::now();
+        let result = self.exec.run(op).await;
+        let ms = started.elapsed().as_millis() as u64;
+        match result {
+            Ok(out) => {
+                self.say(&out.text);
+                self.record(Some(op), decision, "ok", ms);
+                StepReport { kubectl: op.kubectl(), operation: op.clone(), ok: true, error: None, output: Some(out), duration_ms: ms }
+            }
+            Err(e) => {
+                let text = e.to_string();
+                self.say(&format!("Error: {text}"));
+                self.record(Some(op), decision, &format!("error: {text}"), ms);
+                StepReport { kubectl: op.kubectl(), operation: op.clone(), ok: false, error: Some(text), output: None, duration_ms: ms }
+            }
+        }
+    }
+
+    /// Fixes proposed by analyses run only when the operator asks (`--fix`, or a
+    /// yes at the prompt), and then like any plan: shown, confirmed, audited.
+    async fn offer_fixes(&mut self, fixes: Vec<Operation>, report: &mut Report) {
+        let interactive_offer = !self.settings.apply_fixes && self.prompt.interactive && !self.settings.policy.read_only;
+        if !self.settings.apply_fixes && !interactive_offer {
+            self.say(&format!(
+                "{} suggested change(s); apply them with --fix (they are shown and confirmed first):\n{}",
+                fixes.len(),
+                fixes.iter().map(|f| format!("  {}", f.kubectl())).collect::<Vec<_>>().join("\n")
+            ));
+            return;
+        }
+        if interactive_offer && !self.prompt.yes(&format!("Apply the {} suggested change(s) above? [y/N] ", fixes.len())).await {
+            return;
+        }
+        let mut sub = Report { request: report.request.clone(), planner: report.planner, plan: Vec::new(), decision: None, steps: Vec::new(), message: None, outcome: Outcome::Done };
+        self.current_request = format!("{} (suggested fixes)", report.request);
+        Box::pin(self.run_plan(fixes, &mut sub)).await;
+        report.plan.extend(sub.plan);
+        report.steps.extend(sub.steps);
+        if sub.outcome != Outcome::Done {
+            report.outcome = sub.outcome;
+            report.message = sub.message;
+        }
+    }
+
+    /// Print a report as JSON (for `-o json`).
+    pub fn print_json(report: &Report) {
+        println!("{}", serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")));
+    }
+}
+
+impl ReadRunner for Runner {
+    async fn run_read(&mut self, op: Operation) -> Result<OpOutput> {
+        if op.is_write() {
+            return Err(AssistError::Refused("writes are not run from inside the LLM loop".into()));
+        }
+        let op = self.resolve(&op).await?;
+        self.current_plan.push(op.kubectl());
+        self.say(&format!("Running: {}", op.kubectl()));
+        let started = Instant::now();
+        let result = self.exec.run(&op).await;
+        let ms = started.elapsed().as_millis() as u64;
+        match &result {
+            Ok(out) => {
+                if self.settings.show_tool_output {
+                    self.say(&out.text);
+                }
+                self.record(Some(&op), "read_only_plan", "ok", ms);
+            }
+            Err(e) => self.record(Some(&op), "read_only_plan", &format!("error: {e}"), ms),
+        }
+        result
+    }
+}
