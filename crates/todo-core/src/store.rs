@@ -16,6 +16,10 @@ pub trait Store: Send + Sync + 'static {
     /// Cheap round trip to the database, for readiness probes.
     async fn ping(&self) -> StoreResult<()>;
 
+    /// Closes the connections after in-flight operations finish, for graceful
+    /// shutdown; later operations fail. Stores without connections do nothing.
+    async fn close(&self) {}
+
     /// Creates a user; `Conflict` when the e-mail is taken.
     async fn create_user(&self, user: NewUser) -> StoreResult<User>;
     async fn user_by_email(&self, email: &Email) -> StoreResult<Option<UserRecord>>;

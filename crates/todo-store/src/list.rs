@@ -1,0 +1,154 @@
+//! The task listing query, built from a validated [`TaskQuery`] for either dialect.
+//!
+//! The SQL text is assembled only from the fixed fragments below; every value from
+//! the query is a bind parameter. The number of distinct texts is small and bounded
+//! (filters present or not x sort key x order), so each connection's prepared
+//! statement cache holds them all.
+
+use todo_core::{SortKey, SortOrder, StatusFilter, StoreResult, TaskQuery, UserId};
+
+use crate::row::{TASK_COLUMNS, search_needle};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// One bind parameter of the listing, in `$n` order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// The statements of one listing and their parameters.
+pub(crate) struct ListingSql {
+    /// Page rows, each with the total count of matching rows as its first column
+    /// `total`; binds: `filters`, then limit, then offset.
+    pub page: String,
+    /// Only the count, for a page past the end (which has no row to carry it).
+    pub count: String,
+    pub filters: Vec<Bind>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+pub(crate) fn listing_sql(
+    dialect: Dialect,
+    user: &UserId,
+    query: &TaskQuery,
+) -> StoreResult<ListingSql> {
+    let limit = TaskQuery::check_limit(query.limit)?;
+    let mut filters = vec![Bind::Text(user.as_str().to_string())];
+    let mut conditions = vec!["user_id = $1".to_string()];
+
+    match query.status {
+        StatusFilter::All => {}
+        StatusFilter::Pending => conditions.push("completed = FALSE".into()),
+        StatusFilter::Completed => conditions.push("completed = TRUE".into()),
+    }
+    if let Some(priority) = query.priority {
+        filters.push(Bind::Int(priority.rank()));
+        conditions.push(format!("priority = ${}", filters.len()));
+    }
+    if let Some(tag) = &query.tag {
+        filters.push(Bind::Text(tag.as_str().to_string()));
+        let n = filters.len();
+        // Exact element match, never a substring of another tag.
+        conditions.push(match dialect {
+            Dialect::Sqlite => {
+                format!("EXISTS (SELECT 1 FROM json_each(tasks.tags) WHERE json_each.value = ${n})")
+            }
+            Dialect::Postgres => format!("${n} = ANY(tags)"),
+        });
+    }
+    if let Some(search) = &query.search {
+        filters.push(Bind::Text(search_needle(search)));
+        let n = filters.len();
+        // A plain substring position: no LIKE, so % and _ in the search are literal.
+        conditions.push(match dialect {
+            Dialect::Sqlite => format!("instr(search_key, ${n}) > 0"),
+            Dialect::Postgres => format!("strpos(search_key, ${n}) > 0"),
+        });
+    }
+
+    let direction = match query.order {
+        SortOrder::Asc => "ASC",
+        SortOrder::Desc => "DESC",
+    };
+    let key = match query.sort {
+        SortKey::Created => format!("created_at {direction}"),
+        SortKey::Title => format!("title_key {direction}"),
+        SortKey::Due => format!("due_at {direction} NULLS LAST"),
+        SortKey::Priority => format!("priority {direction}"),
+    };
+    let condition = conditions.join(" AND ");
+    let n = filters.len();
+    Ok(ListingSql {
+        page: format!(
+            "SELECT (SELECT count(*) FROM tasks WHERE {condition}) AS total, {TASK_COLUMNS} \
+             FROM tasks WHERE {condition} ORDER BY {key}, id ASC LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        ),
+        count: format!("SELECT count(*) FROM tasks WHERE {condition}"),
+        filters,
+        limit: i64::from(limit),
+        offset: i64::from(query.offset),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use todo_core::{Priority, SearchText, Tag};
+
+    use super::*;
+
+    #[test]
+    fn values_are_bound_never_spliced() {
+        let user = UserId::random();
+        let query = TaskQuery {
+            status: StatusFilter::Pending,
+            priority: Some(Priority::High),
+            tag: Some(Tag::parse("work").unwrap()),
+            search: Some(SearchText::parse("50% OFF'; DROP TABLE tasks; --").unwrap()),
+            sort: SortKey::Due,
+            order: SortOrder::Desc,
+            limit: 10,
+            offset: 20,
+        };
+        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+            let sql = listing_sql(dialect, &user, &query).unwrap();
+            assert!(
+                !sql.page.contains("DROP") && !sql.page.contains(user.as_str()),
+                "{}",
+                sql.page
+            );
+            assert!(
+                sql.page
+                    .contains("ORDER BY due_at DESC NULLS LAST, id ASC LIMIT $5 OFFSET $6"),
+                "{}",
+                sql.page
+            );
+            assert_eq!(sql.filters.len(), 4);
+            assert_eq!(
+                sql.filters[3],
+                Bind::Text("50% off'; drop table tasks; --".into())
+            );
+            assert_eq!((sql.limit, sql.offset), (10, 20));
+        }
+    }
+
+    #[test]
+    fn limit_is_checked() {
+        let user = UserId::random();
+        for limit in [0, TaskQuery::MAX_LIMIT + 1] {
+            let query = TaskQuery {
+                limit,
+                ..TaskQuery::default()
+            };
+            assert!(listing_sql(Dialect::Sqlite, &user, &query).is_err());
+        }
+    }
+}

@@ -1,0 +1,505 @@
+//! The PostgreSQL store, for deployments with an external or in-cluster server.
+//!
+//! Same semantics as the SQLite store, statement for statement; the differences are
+//! only in types (TIMESTAMPTZ, BOOLEAN, TEXT[]) and function names. TLS follows the
+//! URL's `sslmode` (rustls with the WebPKI roots, so `sslmode=require` works against
+//! hosted servers such as Neon).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Arguments, AssertSqlSafe, Row};
+use todo_core::{
+    Conversation, ConversationId, Email, Message, NewMessage, NewTask, NewUser, Store, StoreError,
+    StoreResult, Task, TaskId, TaskPage, TaskPatch, TaskQuery, User, UserId, UserRecord,
+};
+use tracing::instrument;
+
+use crate::list::{Bind, Dialect, listing_sql};
+use crate::row::{self, MessageRow, TaskRow, UserRow, backend};
+use crate::url::DatabaseUrl;
+use crate::{Error, Result, migrate};
+
+/// Small on purpose: hosted plans cap connections, and two replicas share them.
+const MAX_CONNECTIONS: u32 = 10;
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Below the idle cut-off of hosted servers and poolers, so the pool closes first.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(240);
+const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+const STATEMENT_CACHE: usize = 512;
+
+const TASK_BY_ID: &str = "SELECT id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at \
+                          FROM tasks WHERE id = $1 AND user_id = $2";
+
+/// The PostgreSQL implementation of [`Store`].
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects (failing fast when the server cannot be reached) and applies the
+    /// embedded migrations; replicas starting together serialise on sqlx's advisory lock.
+    #[instrument(skip_all)]
+    pub async fn connect(url: &str) -> Result<Self> {
+        let target = DatabaseUrl::Postgres(url.to_string()).redacted();
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| {
+                Error::InvalidUrl(format!("{target} is not a valid PostgreSQL URL ({e})"))
+            })?
+            .application_name("todo")
+            .statement_cache_capacity(STATEMENT_CACHE);
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .min_connections(0)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .idle_timeout(IDLE_TIMEOUT)
+            .max_lifetime(MAX_LIFETIME)
+            .connect_with(options)
+            .await
+            .map_err(|e| Error::ConnectPostgres {
+                target: target.clone(),
+                reason: e.to_string(),
+            })?;
+        migrate::postgres()
+            .run(&pool)
+            .await
+            .map_err(|e| Error::Migrate {
+                target: target.clone(),
+                reason: e.to_string(),
+            })?;
+        tracing::debug!(database = %target, "PostgreSQL store connected");
+        Ok(Self { pool })
+    }
+
+    async fn fetch_task(&self, user: &UserId, id: TaskId) -> StoreResult<Task> {
+        let row = sqlx::query(TASK_BY_ID)
+            .bind(id.0)
+            .bind(user.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound("task"))?;
+        task_row(&row)?.into_task()
+    }
+}
+
+fn task_row(row: &PgRow) -> StoreResult<TaskRow> {
+    let decode = || -> std::result::Result<TaskRow, sqlx::Error> {
+        Ok(TaskRow {
+            id: row.try_get("id")?,
+            user_id: row.try_get("user_id")?,
+            title: row.try_get("title")?,
+            description: row.try_get("description")?,
+            completed: row.try_get("completed")?,
+            priority: i64::from(row.try_get::<i16, _>("priority")?),
+            tags: row.try_get("tags")?,
+            due_at: row.try_get("due_at")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    };
+    decode().map_err(backend)
+}
+
+fn user_row(row: &PgRow) -> StoreResult<UserRow> {
+    let decode = || -> std::result::Result<UserRow, sqlx::Error> {
+        Ok(UserRow {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            name: row.try_get("name")?,
+            created_at: row.try_get("created_at")?,
+        })
+    };
+    decode().map_err(backend)
+}
+
+fn conversation_row(row: &PgRow) -> StoreResult<Conversation> {
+    let user_id: String = row.try_get("user_id").map_err(backend)?;
+    row::conversation(
+        row.try_get("id").map_err(backend)?,
+        &user_id,
+        row.try_get("created_at").map_err(backend)?,
+        row.try_get("updated_at").map_err(backend)?,
+    )
+}
+
+fn message_row(row: &PgRow) -> StoreResult<Message> {
+    let decode = || -> std::result::Result<MessageRow, sqlx::Error> {
+        Ok(MessageRow {
+            id: row.try_get("id")?,
+            conversation_id: row.try_get("conversation_id")?,
+            user_id: row.try_get("user_id")?,
+            role: row.try_get("role")?,
+            content: row.try_get("content")?,
+            tool_calls: row.try_get("tool_calls")?,
+            created_at: row.try_get("created_at")?,
+        })
+    };
+    decode().map_err(backend)?.into_message()
+}
+
+fn rank(priority: todo_core::Priority) -> i16 {
+    // Ranks are 0..=2.
+    i16::try_from(priority.rank()).unwrap_or(1)
+}
+
+#[async_trait]
+impl Store for PgStore {
+    #[instrument(skip_all)]
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    #[instrument(skip_all)]
+    async fn create_user(&self, user: NewUser) -> StoreResult<User> {
+        let id = UserId::random();
+        let created_at = row::now();
+        sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id.as_str())
+            .bind(user.email.as_str())
+            .bind(user.name.as_str())
+            .bind(&user.password_hash)
+            .bind(created_at)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| if row::is_unique_violation(&e) { row::email_taken(&user.email) } else { backend(e) })?;
+        Ok(User {
+            id,
+            email: user.email,
+            name: user.name,
+            created_at,
+        })
+    }
+
+    #[instrument(skip_all)]
+    async fn user_by_email(&self, email: &Email) -> StoreResult<Option<UserRecord>> {
+        let Some(row) = sqlx::query(
+            "SELECT id, email, name, password_hash, created_at FROM users WHERE email = $1",
+        )
+        .bind(email.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        let password_hash: String = row.try_get("password_hash").map_err(backend)?;
+        Ok(Some(UserRecord {
+            user: user_row(&row)?.into_user()?,
+            password_hash,
+        }))
+    }
+
+    #[instrument(skip_all)]
+    async fn user(&self, id: &UserId) -> StoreResult<Option<User>> {
+        let row = sqlx::query("SELECT id, email, name, created_at FROM users WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|r| user_row(&r)?.into_user()).transpose()
+    }
+
+    #[instrument(skip_all)]
+    async fn create_task(&self, user: &UserId, task: NewTask) -> StoreResult<Task> {
+        let now = row::now();
+        let due_at = row::due_at(task.due_at)?;
+        let description = row::normalise_description(task.description.as_ref()).cloned();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO tasks (user_id, title, title_key, description, search_key, completed, priority, tags, due_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, FALSE, $6, $7, $8, $9, $9) RETURNING id",
+        )
+        .bind(user.as_str())
+        .bind(task.title.as_str())
+        .bind(row::title_key(&task.title))
+        .bind(description.as_ref().map(|d| d.as_str()))
+        .bind(row::search_key(&task.title, description.as_ref()))
+        .bind(rank(task.priority))
+        .bind(task.tags.to_strings())
+        .bind(due_at)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| if row::is_foreign_key_violation(&e) { StoreError::NotFound("user") } else { backend(e) })?;
+        Ok(Task {
+            id: TaskId(id),
+            user_id: user.clone(),
+            title: task.title,
+            description,
+            completed: false,
+            priority: task.priority,
+            tags: task.tags,
+            due_at,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    #[instrument(skip_all, fields(task = id.0))]
+    async fn task(&self, user: &UserId, id: TaskId) -> StoreResult<Task> {
+        self.fetch_task(user, id).await
+    }
+
+    #[instrument(skip_all)]
+    async fn list_tasks(&self, user: &UserId, query: &TaskQuery) -> StoreResult<TaskPage> {
+        let sql = listing_sql(Dialect::Postgres, user, query)?;
+        let mut args = bind_all(&sql.filters)?;
+        args.add(sql.limit)
+            .map_err(|e| backend(sqlx::Error::Encode(e)))?;
+        args.add(sql.offset)
+            .map_err(|e| backend(sqlx::Error::Encode(e)))?;
+        let rows = sqlx::query_with(AssertSqlSafe(sql.page), args)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let total: i64 = match rows.first() {
+            Some(first) => first.try_get("total").map_err(backend)?,
+            None => sqlx::query_scalar_with(AssertSqlSafe(sql.count), bind_all(&sql.filters)?)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?,
+        };
+        let tasks = rows
+            .iter()
+            .map(|r| task_row(r)?.into_task())
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(TaskPage {
+            tasks,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+
+    #[instrument(skip_all, fields(task = id.0))]
+    async fn update_task(&self, user: &UserId, id: TaskId, patch: &TaskPatch) -> StoreResult<Task> {
+        if patch.is_empty() {
+            return self.fetch_task(user, id).await;
+        }
+        let due_patch = patch.due_at.map(row::due_at).transpose()?;
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let current = sqlx::query(AssertSqlSafe(format!("{TASK_BY_ID} FOR UPDATE")))
+            .bind(id.0)
+            .bind(user.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound("task"))?;
+        let mut task = task_row(&current)?.into_task()?;
+        patch.apply_to(&mut task);
+        if let Some(due) = due_patch {
+            task.due_at = due;
+        }
+        task.updated_at = row::bumped(task.updated_at);
+        sqlx::query(
+            "UPDATE tasks SET title = $1, title_key = $2, description = $3, search_key = $4, completed = $5, \
+             priority = $6, tags = $7, due_at = $8, updated_at = $9 WHERE id = $10 AND user_id = $11",
+        )
+        .bind(task.title.as_str())
+        .bind(row::title_key(&task.title))
+        .bind(task.description.as_ref().map(|d| d.as_str()))
+        .bind(row::search_key(&task.title, task.description.as_ref()))
+        .bind(task.completed)
+        .bind(rank(task.priority))
+        .bind(task.tags.to_strings())
+        .bind(task.due_at)
+        .bind(task.updated_at)
+        .bind(id.0)
+        .bind(user.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(task)
+    }
+
+    #[instrument(skip_all, fields(task = id.0))]
+    async fn toggle_task(&self, user: &UserId, id: TaskId) -> StoreResult<Task> {
+        let row = sqlx::query(
+            "UPDATE tasks SET completed = NOT completed, \
+             updated_at = GREATEST($1, updated_at + interval '1 microsecond') \
+             WHERE id = $2 AND user_id = $3 \
+             RETURNING id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at",
+        )
+        .bind(row::now())
+        .bind(id.0)
+        .bind(user.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?
+        .ok_or(StoreError::NotFound("task"))?;
+        task_row(&row)?.into_task()
+    }
+
+    #[instrument(skip_all, fields(task = id.0))]
+    async fn delete_task(&self, user: &UserId, id: TaskId) -> StoreResult<Task> {
+        let row = sqlx::query(
+            "DELETE FROM tasks WHERE id = $1 AND user_id = $2 \
+             RETURNING id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at",
+        )
+        .bind(id.0)
+        .bind(user.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?
+        .ok_or(StoreError::NotFound("task"))?;
+        task_row(&row)?.into_task()
+    }
+
+    #[instrument(skip_all)]
+    async fn create_conversation(&self, user: &UserId) -> StoreResult<Conversation> {
+        let now = row::now();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO conversations (user_id, created_at, updated_at) VALUES ($1, $2, $2) RETURNING id",
+        )
+        .bind(user.as_str())
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| if row::is_foreign_key_violation(&e) { StoreError::NotFound("user") } else { backend(e) })?;
+        Ok(Conversation {
+            id: ConversationId(id),
+            user_id: user.clone(),
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    #[instrument(skip_all, fields(conversation = id.0))]
+    async fn conversation(&self, user: &UserId, id: ConversationId) -> StoreResult<Conversation> {
+        let row = sqlx::query("SELECT id, user_id, created_at, updated_at FROM conversations WHERE id = $1 AND user_id = $2")
+            .bind(id.0)
+            .bind(user.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound("conversation"))?;
+        conversation_row(&row)
+    }
+
+    #[instrument(skip_all)]
+    async fn list_conversations(
+        &self,
+        user: &UserId,
+        limit: u32,
+        offset: u32,
+    ) -> StoreResult<Vec<Conversation>> {
+        let rows = sqlx::query(
+            "SELECT id, user_id, created_at, updated_at FROM conversations WHERE user_id = $1 \
+             ORDER BY updated_at DESC, id DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(user.as_str())
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(conversation_row).collect()
+    }
+
+    #[instrument(skip_all, fields(conversation = conversation.0))]
+    async fn append_message(
+        &self,
+        user: &UserId,
+        conversation: ConversationId,
+        message: NewMessage,
+    ) -> StoreResult<Message> {
+        row::check_message_content(&message.content)?;
+        let tool_calls = row::tool_calls_json(&message.tool_calls)?;
+        let now = row::now();
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let touched = sqlx::query(
+            "UPDATE conversations SET updated_at = GREATEST($1, updated_at + interval '1 microsecond') \
+             WHERE id = $2 AND user_id = $3",
+        )
+        .bind(now)
+        .bind(conversation.0)
+        .bind(user.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if touched.rows_affected() == 0 {
+            return Err(StoreError::NotFound("conversation"));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO messages (conversation_id, user_id, role, content, tool_calls, created_at) \
+             VALUES ($1, $2, $3, $4, $5::json, $6) RETURNING id",
+        )
+        .bind(conversation.0)
+        .bind(user.as_str())
+        .bind(message.role.as_str())
+        .bind(&message.content)
+        .bind(&tool_calls)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(Message {
+            id,
+            user_id: user.clone(),
+            conversation_id: conversation,
+            role: message.role,
+            content: message.content,
+            tool_calls: message.tool_calls,
+            created_at: now,
+        })
+    }
+
+    #[instrument(skip_all, fields(conversation = conversation.0))]
+    async fn messages(
+        &self,
+        user: &UserId,
+        conversation: ConversationId,
+        limit: u32,
+    ) -> StoreResult<Vec<Message>> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
+            .map_err(backend)?;
+        let exists = sqlx::query("SELECT 1 FROM conversations WHERE id = $1 AND user_id = $2")
+            .bind(conversation.0)
+            .bind(user.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound("conversation"));
+        }
+        let rows = sqlx::query(
+            "SELECT * FROM (SELECT id, conversation_id, user_id, role, content, tool_calls::text AS tool_calls, created_at \
+             FROM messages WHERE conversation_id = $1 AND user_id = $2 ORDER BY id DESC LIMIT $3) AS recent ORDER BY id ASC",
+        )
+        .bind(conversation.0)
+        .bind(user.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        rows.iter().map(message_row).collect()
+    }
+}
+
+fn bind_all(binds: &[Bind]) -> StoreResult<PgArguments> {
+    let mut args = PgArguments::default();
+    for bind in binds {
+        match bind {
+            Bind::Text(s) => args.add(s.clone()),
+            Bind::Int(i) => args.add(*i),
+        }
+        .map_err(|e| backend(sqlx::Error::Encode(e)))?;
+    }
+    Ok(args)
+}

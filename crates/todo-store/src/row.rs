@@ -1,0 +1,221 @@
+//! Row mapping shared by both dialects: each backend decodes its columns into the
+//! plain `*Row` structs here, and these turn into validated domain values. Also the
+//! derived columns (sort and search keys), the clock, and sqlx error mapping.
+
+use chrono::{DateTime, Datelike, SubsecRound, Utc};
+use todo_core::{
+    Conversation, ConversationId, Description, Email, Message, PersonName, Priority, Role,
+    SearchText, StoreError, StoreResult, Tags, Task, TaskId, Title, ToolCall, User, UserId,
+    ValidationError,
+};
+
+/// The columns every task query selects, in this order.
+pub(crate) const TASK_COLUMNS: &str =
+    "id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at";
+
+/// A task as stored, before validation.
+pub(crate) struct TaskRow {
+    pub id: i64,
+    pub user_id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub completed: bool,
+    pub priority: i64,
+    pub tags: Vec<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TaskRow {
+    pub(crate) fn into_task(self) -> StoreResult<Task> {
+        let id = self.id;
+        let corrupt = |what: &str, e: ValidationError| {
+            StoreError::Backend(format!(
+                "task {id} has an invalid {what} in the database: {e}"
+            ))
+        };
+        Ok(Task {
+            id: TaskId(id),
+            user_id: UserId::parse(&self.user_id).map_err(|e| corrupt("user id", e))?,
+            title: Title::parse(&self.title).map_err(|e| corrupt("title", e))?,
+            description: self
+                .description
+                .map(|d| Description::parse(&d))
+                .transpose()
+                .map_err(|e| corrupt("description", e))?,
+            completed: self.completed,
+            priority: Priority::from_rank(self.priority).ok_or_else(|| {
+                StoreError::Backend(format!(
+                    "task {id} has an unknown priority rank {}",
+                    self.priority
+                ))
+            })?,
+            tags: Tags::parse(&self.tags).map_err(|e| corrupt("tag list", e))?,
+            due_at: self.due_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// A user as stored, before validation.
+pub(crate) struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl UserRow {
+    pub(crate) fn into_user(self) -> StoreResult<User> {
+        let corrupt = |what: &str, e: ValidationError| {
+            StoreError::Backend(format!(
+                "user {} has an invalid {what} in the database: {e}",
+                self.id
+            ))
+        };
+        Ok(User {
+            id: UserId::parse(&self.id).map_err(|e| corrupt("id", e))?,
+            email: Email::parse(&self.email).map_err(|e| corrupt("e-mail", e))?,
+            name: PersonName::parse(&self.name).map_err(|e| corrupt("name", e))?,
+            created_at: self.created_at,
+        })
+    }
+}
+
+pub(crate) fn conversation(
+    id: i64,
+    user_id: &str,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+) -> StoreResult<Conversation> {
+    Ok(Conversation {
+        id: ConversationId(id),
+        user_id: UserId::parse(user_id).map_err(|e| {
+            StoreError::Backend(format!("conversation {id} has an invalid user id: {e}"))
+        })?,
+        created_at,
+        updated_at,
+    })
+}
+
+/// A message as stored, before validation.
+pub(crate) struct MessageRow {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub user_id: String,
+    pub role: String,
+    pub content: String,
+    pub tool_calls: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl MessageRow {
+    pub(crate) fn into_message(self) -> StoreResult<Message> {
+        let id = self.id;
+        Ok(Message {
+            id,
+            user_id: UserId::parse(&self.user_id).map_err(|e| {
+                StoreError::Backend(format!("message {id} has an invalid user id: {e}"))
+            })?,
+            conversation_id: ConversationId(self.conversation_id),
+            role: Role::parse(&self.role).ok_or_else(|| {
+                StoreError::Backend(format!("message {id} has an unknown role {:?}", self.role))
+            })?,
+            content: self.content,
+            tool_calls: serde_json::from_str(&self.tool_calls).map_err(|e| {
+                StoreError::Backend(format!("message {id} has unreadable tool calls: {e}"))
+            })?,
+            created_at: self.created_at,
+        })
+    }
+}
+
+pub(crate) fn tool_calls_json(calls: &[ToolCall]) -> StoreResult<String> {
+    serde_json::to_string(calls)
+        .map_err(|e| StoreError::Backend(format!("cannot encode tool calls: {e}")))
+}
+
+/// PostgreSQL text cannot hold NUL, so neither dialect accepts it.
+pub(crate) fn check_message_content(content: &str) -> StoreResult<()> {
+    if content.contains('\0') {
+        return Err(ValidationError::new("content", "must not contain NUL characters").into());
+    }
+    Ok(())
+}
+
+/// Sort key of a title: lower-cased in Rust so both dialects agree on every script.
+pub(crate) fn title_key(title: &Title) -> String {
+    title.as_str().to_lowercase()
+}
+
+/// What a search matches against: the lower-cased title and description joined by a
+/// newline, which a search text never contains, so no match spans the two.
+pub(crate) fn search_key(title: &Title, description: Option<&Description>) -> String {
+    let mut key = title.as_str().to_lowercase();
+    key.push('\n');
+    if let Some(d) = description {
+        key.push_str(&d.as_str().to_lowercase());
+    }
+    key
+}
+
+pub(crate) fn search_needle(search: &SearchText) -> String {
+    search.as_str().to_lowercase()
+}
+
+/// An empty description is no description.
+pub(crate) fn normalise_description(description: Option<&Description>) -> Option<&Description> {
+    description.filter(|d| !d.as_str().is_empty())
+}
+
+/// The current time at the precision both dialects store: microseconds.
+pub(crate) fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// A due date as stored: microseconds, and within years 1 to 9999, which both
+/// dialects can represent (PostgreSQL's range stops short of chrono's).
+pub(crate) fn due_at(due: Option<DateTime<Utc>>) -> StoreResult<Option<DateTime<Utc>>> {
+    match due {
+        Some(d) if !(1..=9999).contains(&d.year()) => Err(ValidationError::new(
+            "due_at",
+            "must be a date between the years 1 and 9999",
+        )
+        .into()),
+        other => Ok(other.map(|d| d.trunc_subsecs(6))),
+    }
+}
+
+pub(crate) fn from_micros(micros: i64) -> StoreResult<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(micros)
+        .ok_or_else(|| StoreError::Backend(format!("timestamp {micros} µs is out of range")))
+}
+
+/// The next `updated_at`: now, but always later than the previous value, so every
+/// change is visible even within one microsecond.
+pub(crate) fn bumped(previous: DateTime<Utc>) -> DateTime<Utc> {
+    now().max(previous + chrono::Duration::microseconds(1))
+}
+
+/// Any other database failure: the text goes to logs, never to HTTP clients.
+pub(crate) fn backend(e: sqlx::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.is_unique_violation())
+}
+
+pub(crate) fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.is_foreign_key_violation())
+}
+
+pub(crate) fn email_taken(email: &Email) -> StoreError {
+    StoreError::Conflict(format!(
+        "an account with the e-mail {email} already exists; log in instead or use another address"
+    ))
+}
