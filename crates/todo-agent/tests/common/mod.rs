@@ -21,6 +21,9 @@ pub fn at_now() -> TurnOptions {
     }
 }
 
+/// Which store the tests run on, for benchmark reports.
+pub const STORE_KIND: &str = "memory (temporary)";
+
 /// A fresh, empty store.
 pub async fn fresh_store() -> (Arc<dyn Store>, StoreGuard) {
     (Arc::new(memory::MemoryStore::default()), StoreGuard)
