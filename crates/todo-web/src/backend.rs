@@ -430,9 +430,11 @@ impl BackendClient {
         account: &Account,
         conversation_id: Option<i64>,
         message: &str,
+        timezone: &str,
     ) -> Result<ChatReply, BackendError> {
         let path = format!("/api/{}/chat", account.user_id);
-        let mut body = serde_json::json!({ "message": message });
+        // The timezone makes "tomorrow at 5pm" mean the person's 5pm.
+        let mut body = serde_json::json!({ "message": message, "timezone": timezone });
         if let Some(id) = conversation_id {
             body["conversation_id"] = id.into();
         }

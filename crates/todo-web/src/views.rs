@@ -121,6 +121,13 @@ impl LocalClock {
             .unwrap_or_default()
     }
 
+    /// The offset as the chat endpoint takes it, e.g. `+02:00`.
+    pub fn offset_text(&self) -> String {
+        let minutes = self.0.local_minus_utc() / 60;
+        let sign = if minutes < 0 { '-' } else { '+' };
+        format!("{sign}{:02}:{:02}", minutes.abs() / 60, minutes.abs() % 60)
+    }
+
     /// A `datetime-local` input value for an instant.
     pub fn input_value(&self, at: DateTime<Utc>) -> String {
         at.with_timezone(&self.0)
@@ -531,6 +538,11 @@ mod tests {
         let at = clock.parse_input("2026-03-01T17:00").unwrap().unwrap();
         assert_eq!(at.to_rfc3339(), "2026-03-01T15:00:00+00:00");
         assert_eq!(clock.input_value(at), "2026-03-01T17:00");
+        assert_eq!(clock.offset_text(), "+02:00");
+        assert_eq!(
+            LocalClock::from_cookie(Some("-330")).offset_text(),
+            "-05:30"
+        );
         assert_eq!(clock.parse_input(" ").unwrap(), None);
         assert!(
             clock

@@ -40,7 +40,7 @@ pub async fn send_message(
             );
         }
     };
-    match state.backend().chat(account, conversation_id, text.as_str()).await {
+    match state.backend().chat(account, conversation_id, text.as_str(), &current.clock.offset_text()).await {
         Ok(reply) if current.htmx => {
             let changed = !reply.tool_calls.is_empty();
             let fragment = ChatReplyFragment {
