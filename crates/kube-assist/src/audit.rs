@@ -63,7 +63,10 @@ impl AuditLog {
     }
 
     fn err(&self, e: impl std::fmt::Display) -> AssistError {
-        AssistError::Audit { path: self.path.display().to_string(), message: e.to_string() }
+        AssistError::Audit {
+            path: self.path.display().to_string(),
+            message: e.to_string(),
+        }
     }
 
     /// Append one record as one line, in one write so concurrent runs do not interleave.
@@ -94,7 +97,10 @@ impl AuditLog {
         text.lines()
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| serde_json::from_str(l).map_err(|e| self.err(format!("line {} is not an audit record: {e}", i + 1))))
+            .map(|(i, l)| {
+                serde_json::from_str(l)
+                    .map_err(|e| self.err(format!("line {} is not an audit record: {e}", i + 1)))
+            })
             .collect()
     }
 }
@@ -108,17 +114,34 @@ pub fn render_table(records: &[AuditRecord]) -> String {
         .iter()
         .map(|r| {
             vec![
-                r.time.chars().take(19).collect::<String>().replace('T', " "),
+                r.time
+                    .chars()
+                    .take(19)
+                    .collect::<String>()
+                    .replace('T', " "),
                 r.user.clone(),
                 r.context.clone(),
                 r.decision.clone(),
-                r.operation.clone().unwrap_or_else(|| format!("(request) {}", r.request)),
+                r.operation
+                    .clone()
+                    .unwrap_or_else(|| format!("(request) {}", r.request)),
                 r.result.chars().take(60).collect(),
                 r.duration_ms.to_string(),
             ]
         })
         .collect();
-    crate::ops::render_table(&["TIME (UTC)", "USER", "CONTEXT", "DECISION", "OPERATION", "RESULT", "MS"], &rows)
+    crate::ops::render_table(
+        &[
+            "TIME (UTC)",
+            "USER",
+            "CONTEXT",
+            "DECISION",
+            "OPERATION",
+            "RESULT",
+            "MS",
+        ],
+        &rows,
+    )
 }
 
 #[cfg(test)]
@@ -146,19 +169,32 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let log = AuditLog::new(dir.path().join("nested/audit.jsonl"));
         assert!(log.read().unwrap().is_empty());
-        log.append(&rec("kubectl scale deployment/frontend --replicas=2 -n todo")).unwrap();
-        log.append(&rec("kubectl rollout restart deployment/backend -n todo")).unwrap();
+        log.append(&rec(
+            "kubectl scale deployment/frontend --replicas=2 -n todo",
+        ))
+        .unwrap();
+        log.append(&rec("kubectl rollout restart deployment/backend -n todo"))
+            .unwrap();
         let back = log.read().unwrap();
         assert_eq!(back.len(), 2);
-        assert_eq!(back[1].operation.as_deref(), Some("kubectl rollout restart deployment/backend -n todo"));
+        assert_eq!(
+            back[1].operation.as_deref(),
+            Some("kubectl rollout restart deployment/backend -n todo")
+        );
         let text = std::fs::read_to_string(log.path()).unwrap();
         assert_eq!(text.lines().count(), 2);
         let table = render_table(&back);
-        assert!(table.contains("kubectl scale deployment/frontend --replicas=2 -n todo"), "{table}");
+        assert!(
+            table.contains("kubectl scale deployment/frontend --replicas=2 -n todo"),
+            "{table}"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(log.path()).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(log.path()).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
     }
 

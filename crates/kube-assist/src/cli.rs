@@ -16,7 +16,12 @@ use crate::session::OutputFormat;
 ///   kubectl-assist diagnose backend
 ///   echo "why are the pods failing?" | kubectl-assist -o json
 #[derive(Debug, Parser)]
-#[command(name = "kubectl-assist", version, args_conflicts_with_subcommands = true, verbatim_doc_comment)]
+#[command(
+    name = "kubectl-assist",
+    version,
+    args_conflicts_with_subcommands = true,
+    verbatim_doc_comment
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -49,7 +54,13 @@ pub struct GlobalArgs {
     pub all_namespaces: bool,
 
     /// Output format.
-    #[arg(short = 'o', long = "output", global = true, value_enum, default_value = "text")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        global = true,
+        value_enum,
+        default_value = "text"
+    )]
     pub output: OutputFormat,
 
     /// Approve writes without asking.

@@ -13,13 +13,13 @@ pub mod quantity;
 pub mod resolve;
 
 pub use error::{AssistError, Result};
+pub mod audit;
+pub mod cli;
+pub mod connect;
+pub mod mcp;
 pub mod optimize;
 pub mod planner;
 pub mod progress;
 pub mod render;
 pub mod safety;
-pub mod audit;
-pub mod connect;
 pub mod session;
-pub mod cli;
-pub mod mcp;

@@ -8,16 +8,22 @@ use clap::Parser;
 use kube_assist::audit::{self, AuditLog};
 use kube_assist::cli::{Cli, Command};
 use kube_assist::connect::connect;
-use kube_assist::ops::{DiagnoseOp, ExecOptions, Executor, HealthOp, Kind, Operation, OptimizeOp, Target};
-use kube_assist::planner::llm::{LlmPlanner, LlmSettings};
+use kube_assist::ops::{
+    DiagnoseOp, ExecOptions, Executor, HealthOp, Kind, Operation, OptimizeOp, Target,
+};
 use kube_assist::planner::PlanContext;
+use kube_assist::planner::llm::{LlmPlanner, LlmSettings};
 use kube_assist::resolve::Resolver;
 use kube_assist::safety::Policy;
-use kube_assist::session::{OutputFormat, Outcome, Prompt, Report, Runner, Settings};
+use kube_assist::session::{Outcome, OutputFormat, Prompt, Report, Runner, Settings};
 
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
     if std::env::var("LOG_FORMAT").is_ok_and(|v| v == "json") {
         builder.json().init();
     } else {
@@ -28,13 +34,15 @@ fn init_tracing() {
 /// "pod/web-1" or "backend" as a target.
 fn parse_target(raw: &str) -> Target {
     if let Some((k, n)) = raw.split_once('/') {
-        let kind = serde_json::from_value::<Kind>(serde_json::Value::String(k.to_lowercase())).ok().or(match k {
-            "deploy" => Some(Kind::Deployment),
-            "svc" => Some(Kind::Service),
-            "po" => Some(Kind::Pod),
-            "pvc" => Some(Kind::PersistentVolumeClaim),
-            _ => None,
-        });
+        let kind = serde_json::from_value::<Kind>(serde_json::Value::String(k.to_lowercase()))
+            .ok()
+            .or(match k {
+                "deploy" => Some(Kind::Deployment),
+                "svc" => Some(Kind::Service),
+                "po" => Some(Kind::Pod),
+                "pvc" => Some(Kind::PersistentVolumeClaim),
+                _ => None,
+            });
         return Target::named(kind, n);
     }
     Target::named(None, raw)
@@ -56,7 +64,12 @@ fn llm_planner(cli: &Cli) -> Option<LlmPlanner> {
         Ok(Some(config)) => match llm::LlmClient::new(config) {
             Ok(client) => Some(LlmPlanner::new(
                 Arc::new(client),
-                LlmSettings { max_steps: g.max_steps.clamp(1, 50), anonymize: g.anonymize, trace_path: g.trace_path.clone(), ..Default::default() },
+                LlmSettings {
+                    max_steps: g.max_steps.clamp(1, 50),
+                    anonymize: g.anonymize,
+                    trace_path: g.trace_path.clone(),
+                    ..Default::default()
+                },
             )),
             Err(e) => {
                 eprintln!("kubectl-assist: LLM planner disabled: {e}");
@@ -88,23 +101,41 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
             records.drain(..skip);
         }
         match g.output {
-            OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&records).unwrap_or_default()),
+            OutputFormat::Json => println!(
+                "{}",
+                serde_json::to_string_pretty(&records).unwrap_or_default()
+            ),
             OutputFormat::Text => print!("{}", audit::render_table(&records)),
         }
         return Ok(Outcome::Done);
     }
     let conn = connect(g.kubeconfig.clone(), g.context.clone()).await?;
-    let namespace = if g.all_namespaces { None } else { g.namespace.clone() };
+    let namespace = if g.all_namespaces {
+        None
+    } else {
+        g.namespace.clone()
+    };
     if let Some(Command::Mcp) = &cli.command {
         kube_assist::mcp::serve_stdio(conn.client.clone(), namespace).await?;
         return Ok(Outcome::Done);
     }
     let prompt = Prompt::new();
     let interactive = prompt.interactive && !g.quiet;
-    let exec = Executor::new(conn.client.clone(), ExecOptions { dry_run: g.dry_run, progress: !g.quiet && g.output == OutputFormat::Text });
+    let exec = Executor::new(
+        conn.client.clone(),
+        ExecOptions {
+            dry_run: g.dry_run,
+            progress: !g.quiet && g.output == OutputFormat::Text,
+        },
+    );
     let resolver = Resolver::new(conn.client.clone(), namespace.clone());
     let settings = Settings {
-        policy: Policy { yes: g.yes || g.skip_permissions, read_only: g.read_only, dry_run: g.dry_run, can_ask: interactive },
+        policy: Policy {
+            yes: g.yes || g.skip_permissions,
+            read_only: g.read_only,
+            dry_run: g.dry_run,
+            can_ask: interactive,
+        },
         format: g.output,
         apply_fixes: g.fix,
         show_tool_output: g.show_tool_output,
@@ -114,14 +145,29 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
     let mut runner = Runner::new(exec, resolver, audit, conn.identity, settings, prompt, llm);
     let mut ctx = PlanContext::default();
     let direct = match &cli.command {
-        Some(Command::Health) => Some(("health".to_string(), Operation::Health(HealthOp { namespace: namespace.clone() }))),
+        Some(Command::Health) => Some((
+            "health".to_string(),
+            Operation::Health(HealthOp {
+                namespace: namespace.clone(),
+            }),
+        )),
         Some(Command::Diagnose { target }) => Some((
-            format!("diagnose {}", target.as_deref().unwrap_or("")).trim().to_string(),
-            Operation::Diagnose(DiagnoseOp { target: target.as_deref().map(parse_target), namespace: namespace.clone() }),
+            format!("diagnose {}", target.as_deref().unwrap_or(""))
+                .trim()
+                .to_string(),
+            Operation::Diagnose(DiagnoseOp {
+                target: target.as_deref().map(parse_target),
+                namespace: namespace.clone(),
+            }),
         )),
         Some(Command::Optimize { target }) => Some((
-            format!("optimize {}", target.as_deref().unwrap_or("")).trim().to_string(),
-            Operation::Optimize(OptimizeOp { target: target.as_deref().map(parse_target), namespace: namespace.clone() }),
+            format!("optimize {}", target.as_deref().unwrap_or(""))
+                .trim()
+                .to_string(),
+            Operation::Optimize(OptimizeOp {
+                target: target.as_deref().map(parse_target),
+                namespace: namespace.clone(),
+            }),
         )),
         _ => None,
     };
@@ -142,7 +188,9 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
             "no request given: pass one as an argument (kubectl-assist \"scale the frontend to 2 replicas\") or on stdin".into(),
         ));
     }
-    eprintln!("kubectl-assist: ask in plain words; \"history\" lists earlier requests, \"exit\" leaves.");
+    eprintln!(
+        "kubectl-assist: ask in plain words; \"history\" lists earlier requests, \"exit\" leaves."
+    );
     let mut history: Vec<String> = Vec::new();
     let mut last = Outcome::Done;
     while let Some(line) = runner.prompt.line("kubectl-assist> ").await {
@@ -169,7 +217,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
     // Two worker threads: the CLI waits on the network, and a small runtime starts fast.
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("kubectl-assist: cannot start: {e}");

@@ -45,7 +45,13 @@ pub enum Decision {
 
 impl Decision {
     pub fn allows_running(self) -> bool {
-        matches!(self, Decision::ReadOnlyPlan | Decision::Confirmed | Decision::ApprovedByFlag | Decision::DryRun)
+        matches!(
+            self,
+            Decision::ReadOnlyPlan
+                | Decision::Confirmed
+                | Decision::ApprovedByFlag
+                | Decision::DryRun
+        )
     }
 
     pub fn explain(self) -> &'static str {
@@ -55,7 +61,9 @@ impl Decision {
             Decision::ApprovedByFlag => "approved by --yes",
             Decision::DryRun => "server-side dry run",
             Decision::Declined => "declined: nothing was changed",
-            Decision::RefusedReadOnly => "refused: --read-only forbids changes, nothing was changed",
+            Decision::RefusedReadOnly => {
+                "refused: --read-only forbids changes, nothing was changed"
+            }
             Decision::RefusedNonInteractive => {
                 "refused: this plan changes the cluster and there is no terminal to confirm it. Run it in a terminal, or add --yes to approve it in advance"
             }
@@ -86,7 +94,11 @@ where
     if !policy.can_ask {
         return Decision::RefusedNonInteractive;
     }
-    if ask().await { Decision::Confirmed } else { Decision::Declined }
+    if ask().await {
+        Decision::Confirmed
+    } else {
+        Decision::Declined
+    }
 }
 
 /// Which write operations the operator's request asks for, judged from the
@@ -97,10 +109,23 @@ pub fn requested_writes(request: &str) -> Vec<&'static str> {
     let tokens = tokenize(request);
     let has = |ws: &[&str]| tokens.iter().any(|t| ws.contains(&t.as_str()));
     let mut out = Vec::new();
-    if has(&["scale", "scaleup", "scaledown", "replica", "replicas", "instances", "copies", "double", "triple", "halve"]) {
+    if has(&[
+        "scale",
+        "scaleup",
+        "scaledown",
+        "replica",
+        "replicas",
+        "instances",
+        "copies",
+        "double",
+        "triple",
+        "halve",
+    ]) {
         out.push("scale");
     }
-    if has(&["restart", "bounce", "redeploy", "reboot", "recycle", "reload"]) {
+    if has(&[
+        "restart", "bounce", "redeploy", "reboot", "recycle", "reload",
+    ]) {
         out.push("rollout_restart");
     }
     if has(&["rollback", "undo", "revert"]) {
@@ -109,10 +134,25 @@ pub fn requested_writes(request: &str) -> Vec<&'static str> {
     if has(&["image", "upgrade", "downgrade"]) {
         out.push("set_image");
     }
-    if has(&["limit", "limits", "request", "requests", "resources", "memory", "cpu"]) && has(&["set", "change", "raise", "lower", "increase", "decrease", "give", "apply", "update", "limit"]) {
+    if has(&[
+        "limit",
+        "limits",
+        "request",
+        "requests",
+        "resources",
+        "memory",
+        "cpu",
+    ]) && has(&[
+        "set", "change", "raise", "lower", "increase", "decrease", "give", "apply", "update",
+        "limit",
+    ]) {
         out.push("set_resources");
     }
-    if has(&["patch", "label", "annotate", "selector"]) && has(&["patch", "set", "change", "fix", "update", "add", "label", "annotate"]) {
+    if has(&["patch", "label", "annotate", "selector"])
+        && has(&[
+            "patch", "set", "change", "fix", "update", "add", "label", "annotate",
+        ])
+    {
         out.push("patch");
     }
     if has(&["delete", "kill", "remove"]) && has(&["pod", "pods"]) {
@@ -127,26 +167,70 @@ mod tests {
     use crate::ops::{ReplicaChange, ScaleOp, Target};
 
     fn write() -> Vec<Operation> {
-        vec![Operation::Scale(ScaleOp { target: Target::named(None, "x"), replicas: ReplicaChange::To(1) })]
+        vec![Operation::Scale(ScaleOp {
+            target: Target::named(None, "x"),
+            replicas: ReplicaChange::To(1),
+        })]
     }
 
     #[tokio::test]
     async fn writes_need_a_yes_from_someone() {
         let never = || async { panic!("must not ask") };
-        assert_eq!(decide(&[], Policy::default(), never).await, Decision::ReadOnlyPlan);
-        assert_eq!(decide(&write(), Policy { read_only: true, yes: true, ..Default::default() }, never).await, Decision::RefusedReadOnly);
-        assert_eq!(decide(&write(), Policy { yes: true, ..Default::default() }, never).await, Decision::ApprovedByFlag);
-        assert_eq!(decide(&write(), Policy::default(), never).await, Decision::RefusedNonInteractive);
-        let policy = Policy { can_ask: true, ..Default::default() };
-        assert_eq!(decide(&write(), policy, || async { true }).await, Decision::Confirmed);
-        assert_eq!(decide(&write(), policy, || async { false }).await, Decision::Declined);
+        assert_eq!(
+            decide(&[], Policy::default(), never).await,
+            Decision::ReadOnlyPlan
+        );
+        assert_eq!(
+            decide(
+                &write(),
+                Policy {
+                    read_only: true,
+                    yes: true,
+                    ..Default::default()
+                },
+                never
+            )
+            .await,
+            Decision::RefusedReadOnly
+        );
+        assert_eq!(
+            decide(
+                &write(),
+                Policy {
+                    yes: true,
+                    ..Default::default()
+                },
+                never
+            )
+            .await,
+            Decision::ApprovedByFlag
+        );
+        assert_eq!(
+            decide(&write(), Policy::default(), never).await,
+            Decision::RefusedNonInteractive
+        );
+        let policy = Policy {
+            can_ask: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            decide(&write(), policy, || async { true }).await,
+            Decision::Confirmed
+        );
+        assert_eq!(
+            decide(&write(), policy, || async { false }).await,
+            Decision::Declined
+        );
     }
 
     #[test]
     fn only_requested_writes_are_allowed() {
         assert!(requested_writes("why are the pods failing?").is_empty());
         assert!(requested_writes("analyze the cluster health").is_empty());
-        assert_eq!(requested_writes("scale the frontend to 2 replicas"), ["scale"]);
+        assert_eq!(
+            requested_writes("scale the frontend to 2 replicas"),
+            ["scale"]
+        );
         assert_eq!(requested_writes("restart the backend"), ["rollout_restart"]);
         assert!(requested_writes("delete the namespace").is_empty());
     }

@@ -12,9 +12,9 @@ use crate::connect::Identity;
 use crate::error::{AssistError, Result};
 use crate::ops::{Access, Executor, OpOutput, Operation, ReplicaChange};
 use crate::planner::llm::{LlmPlanner, ReadRunner};
-use crate::planner::{offline, Plan, PlanContext, Planned};
+use crate::planner::{Plan, PlanContext, Planned, offline};
 use crate::resolve::Resolver;
-use crate::safety::{decide, Decision, Policy};
+use crate::safety::{Decision, Policy, decide};
 
 /// `-o text|json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -86,7 +86,10 @@ impl Default for Prompt {
 
 impl Prompt {
     pub fn new() -> Self {
-        Self { lines: BufReader::new(tokio::io::stdin()).lines(), interactive: std::io::stdin().is_terminal() }
+        Self {
+            lines: BufReader::new(tokio::io::stdin()).lines(),
+            interactive: std::io::stdin().is_terminal(),
+        }
     }
 
     /// Print `prompt` on stderr and read one line; `None` at end of input.
@@ -105,7 +108,15 @@ impl Prompt {
     }
 
     async fn yes(&mut self, question: &str) -> bool {
-        matches!(self.line(question).await.as_deref().map(str::trim).map(str::to_lowercase).as_deref(), Some("y" | "yes"))
+        matches!(
+            self.line(question)
+                .await
+                .as_deref()
+                .map(str::trim)
+                .map(str::to_lowercase)
+                .as_deref(),
+            Some("y" | "yes")
+        )
     }
 }
 
@@ -137,8 +148,26 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub fn new(exec: Executor, resolver: Resolver, audit: AuditLog, identity: Identity, settings: Settings, prompt: Prompt, llm: Option<LlmPlanner>) -> Self {
-        Self { exec, resolver, audit, identity, settings, prompt, llm, current_request: String::new(), current_plan: Vec::new() }
+    pub fn new(
+        exec: Executor,
+        resolver: Resolver,
+        audit: AuditLog,
+        identity: Identity,
+        settings: Settings,
+        prompt: Prompt,
+        llm: Option<LlmPlanner>,
+    ) -> Self {
+        Self {
+            exec,
+            resolver,
+            audit,
+            identity,
+            settings,
+            prompt,
+            llm,
+            current_request: String::new(),
+            current_plan: Vec::new(),
+        }
     }
 
     fn say(&self, text: &str) {
@@ -152,15 +181,30 @@ impl Runner {
         }
     }
 
-    fn record(&self, operation: Option<&Operation>, decision: &str, result: &str, duration_ms: u64) {
+    fn record(
+        &self,
+        operation: Option<&Operation>,
+        decision: &str,
+        result: &str,
+        duration_ms: u64,
+    ) {
         let rec = AuditRecord {
-            time: k8s_openapi::jiff::Timestamp::now().round(k8s_openapi::jiff::Unit::Millisecond).unwrap_or_else(|_| k8s_openapi::jiff::Timestamp::now()).to_string(),
+            time: k8s_openapi::jiff::Timestamp::now()
+                .round(k8s_openapi::jiff::Unit::Millisecond)
+                .unwrap_or_else(|_| k8s_openapi::jiff::Timestamp::now())
+                .to_string(),
             user: self.identity.user.clone(),
             context: self.identity.context.clone(),
             request: self.current_request.clone(),
             plan: self.current_plan.clone(),
             operation: operation.map(Operation::kubectl),
-            access: operation.map(|o| if o.access() == Access::Write { "write".into() } else { "read".into() }),
+            access: operation.map(|o| {
+                if o.access() == Access::Write {
+                    "write".into()
+                } else {
+                    "read".into()
+                }
+            }),
             decision: decision.to_string(),
             result: result.to_string(),
             duration_ms,
@@ -189,7 +233,15 @@ impl Runner {
     pub async fn handle(&mut self, request: &str, ctx: &mut PlanContext) -> Report {
         self.current_request = request.trim().to_string();
         self.current_plan.clear();
-        let mut report = Report { request: self.current_request.clone(), planner: "offline", plan: Vec::new(), decision: None, steps: Vec::new(), message: None, outcome: Outcome::Done };
+        let mut report = Report {
+            request: self.current_request.clone(),
+            planner: "offline",
+            plan: Vec::new(),
+            decision: None,
+            steps: Vec::new(),
+            message: None,
+            outcome: Outcome::Done,
+        };
         let plan = match offline::plan(request, ctx) {
             Planned::Plan(p) => p,
             Planned::Refused(msg) => {
@@ -215,10 +267,14 @@ impl Runner {
                             if out.proposed.is_empty() {
                                 return report;
                             }
-                            Plan { steps: out.proposed }
+                            Plan {
+                                steps: out.proposed,
+                            }
                         }
                         Err(e) => {
-                            let text = format!("{e}. The offline planner understood no operation either: {msg}");
+                            let text = format!(
+                                "{e}. The offline planner understood no operation either: {msg}"
+                            );
                             self.say(&text);
                             report.message = Some(text);
                             report.outcome = Outcome::Failed;
@@ -241,10 +297,23 @@ impl Runner {
 
     /// Run operations chosen directly (the `health`, `diagnose` and `optimize`
     /// subcommands), with the same resolution, confirmation and audit.
-    pub async fn handle_operations(&mut self, label: &str, steps: Vec<Operation>, ctx: &mut PlanContext) -> Report {
+    pub async fn handle_operations(
+        &mut self,
+        label: &str,
+        steps: Vec<Operation>,
+        ctx: &mut PlanContext,
+    ) -> Report {
         self.current_request = label.to_string();
         self.current_plan.clear();
-        let mut report = Report { request: label.to_string(), planner: "direct", plan: Vec::new(), decision: None, steps: Vec::new(), message: None, outcome: Outcome::Done };
+        let mut report = Report {
+            request: label.to_string(),
+            planner: "direct",
+            plan: Vec::new(),
+            decision: None,
+            steps: Vec::new(),
+            message: None,
+            outcome: Outcome::Done,
+        };
         self.resolve_and_run(Plan { steps }, ctx, &mut report).await;
         report
     }
@@ -266,7 +335,9 @@ impl Runner {
                 }
             }
         }
-        ctx.remember(&Plan { steps: steps.clone() });
+        ctx.remember(&Plan {
+            steps: steps.clone(),
+        });
         self.run_plan(steps, report).await;
     }
 
@@ -280,7 +351,10 @@ impl Runner {
         let prompt = &mut self.prompt;
         let decision = decide(&steps, policy, || prompt.yes("Apply this plan? [y/N] ")).await;
         report.decision = Some(decision);
-        let decision_name = serde_json::to_value(decision).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let decision_name = serde_json::to_value(decision)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
         if !decision.allows_running() {
             for op in steps.iter().filter(|o| o.is_write()) {
                 self.record(Some(op), &decision_name, "not run", 0);
@@ -294,7 +368,12 @@ impl Runner {
         let mut failed = false;
         for op in &steps {
             if failed {
-                self.record(Some(op), &decision_name, "not run: an earlier step failed", 0);
+                self.record(
+                    Some(op),
+                    &decision_name,
+                    "not run: an earlier step failed",
+                    0,
+                );
                 continue;
             }
             let step = self.run_step(op, &decision_name).await;
@@ -326,13 +405,27 @@ impl Runner {
             Ok(out) => {
                 self.say(&out.text);
                 self.record(Some(op), decision, "ok", ms);
-                StepReport { kubectl: op.kubectl(), operation: op.clone(), ok: true, error: None, output: Some(out), duration_ms: ms }
+                StepReport {
+                    kubectl: op.kubectl(),
+                    operation: op.clone(),
+                    ok: true,
+                    error: None,
+                    output: Some(out),
+                    duration_ms: ms,
+                }
             }
             Err(e) => {
                 let text = e.to_string();
                 self.say(&format!("Error: {text}"));
                 self.record(Some(op), decision, &format!("error: {text}"), ms);
-                StepReport { kubectl: op.kubectl(), operation: op.clone(), ok: false, error: Some(text), output: None, duration_ms: ms }
+                StepReport {
+                    kubectl: op.kubectl(),
+                    operation: op.clone(),
+                    ok: false,
+                    error: Some(text),
+                    output: None,
+                    duration_ms: ms,
+                }
             }
         }
     }
@@ -340,7 +433,9 @@ impl Runner {
     /// Fixes proposed by analyses run only when the operator asks (`--fix`, or a
     /// yes at the prompt), and then like any plan: shown, confirmed, audited.
     async fn offer_fixes(&mut self, fixes: Vec<Operation>, report: &mut Report) {
-        let interactive_offer = !self.settings.apply_fixes && self.prompt.interactive && !self.settings.policy.read_only;
+        let interactive_offer = !self.settings.apply_fixes
+            && self.prompt.interactive
+            && !self.settings.policy.read_only;
         if !self.settings.apply_fixes && !interactive_offer {
             self.say(&format!(
                 "{} suggested change(s); apply them with --fix (they are shown and confirmed first):\n{}",
@@ -349,10 +444,26 @@ impl Runner {
             ));
             return;
         }
-        if interactive_offer && !self.prompt.yes(&format!("Apply the {} suggested change(s) above? [y/N] ", fixes.len())).await {
+        if interactive_offer
+            && !self
+                .prompt
+                .yes(&format!(
+                    "Apply the {} suggested change(s) above? [y/N] ",
+                    fixes.len()
+                ))
+                .await
+        {
             return;
         }
-        let mut sub = Report { request: report.request.clone(), planner: report.planner, plan: Vec::new(), decision: None, steps: Vec::new(), message: None, outcome: Outcome::Done };
+        let mut sub = Report {
+            request: report.request.clone(),
+            planner: report.planner,
+            plan: Vec::new(),
+            decision: None,
+            steps: Vec::new(),
+            message: None,
+            outcome: Outcome::Done,
+        };
         self.current_request = format!("{} (suggested fixes)", report.request);
         Box::pin(self.run_plan(fixes, &mut sub)).await;
         report.plan.extend(sub.plan);
@@ -365,14 +476,20 @@ impl Runner {
 
     /// Print a report as JSON (for `-o json`).
     pub fn print_json(report: &Report) {
-        println!("{}", serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(report)
+                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        );
     }
 }
 
 impl ReadRunner for Runner {
     async fn run_read(&mut self, op: Operation) -> Result<OpOutput> {
         if op.is_write() {
-            return Err(AssistError::Refused("writes are not run from inside the LLM loop".into()));
+            return Err(AssistError::Refused(
+                "writes are not run from inside the LLM loop".into(),
+            ));
         }
         let op = self.resolve(&op).await?;
         self.current_plan.push(op.kubectl());

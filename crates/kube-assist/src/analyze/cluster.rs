@@ -193,7 +193,7 @@ pub(super) fn warning_events(s: &Snapshot, covered: &[ObjectRef]) -> Vec<Finding
             ns,
             e.involved_object.name.as_deref().unwrap_or_default(),
         );
-        if covered.contains(&obj) {
+        if covered.contains(&obj) || settled(s, &obj) {
             continue;
         }
         let reason = e.reason.clone().unwrap_or_else(|| "Warning".into());
@@ -201,11 +201,14 @@ pub(super) fn warning_events(s: &Snapshot, covered: &[ObjectRef]) -> Vec<Finding
             .iter_mut()
             .find(|f| f.object == obj && f.reason == reason)
         {
-            f.evidence.push(format!(
+            let line = format!(
                 "×{}: {}",
                 e.count.unwrap_or(1),
                 quote(e.message.as_deref().unwrap_or(""), 160)
-            ));
+            );
+            if !f.evidence.contains(&line) {
+                f.evidence.push(line);
+            }
             continue;
         }
         out.push(
@@ -225,6 +228,25 @@ pub(super) fn warning_events(s: &Snapshot, covered: &[ObjectRef]) -> Vec<Finding
     }
     out.truncate(30);
     out
+}
+
+/// A pod that is gone, or running with every container ready: its old warnings
+/// (a scheduling retry, a probe that failed during start-up) are history.
+fn settled(s: &Snapshot, obj: &ObjectRef) -> bool {
+    if obj.kind != Kind::Pod {
+        return false;
+    }
+    let Some(pod) = s.pods.iter().find(|p| {
+        p.metadata.name.as_deref() == Some(obj.name.as_str())
+            && p.metadata.namespace == obj.namespace
+    }) else {
+        return true;
+    };
+    let status = pod.status.as_ref();
+    status.and_then(|st| st.phase.as_deref()) == Some("Running")
+        && status
+            .and_then(|st| st.container_statuses.as_ref())
+            .is_some_and(|cs| cs.iter().all(|c| c.ready))
 }
 
 fn missing(spec: &PodSpec) -> Vec<String> {

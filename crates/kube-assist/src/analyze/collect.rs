@@ -89,14 +89,23 @@ async fn crash_log_tails(client: &Client, pods: &[Pod]) -> BTreeMap<String, Stri
             .iter()
             .flat_map(|s| s.container_statuses.iter().flatten())
         {
-            let crashing = cs
+            let waiting = cs
                 .state
                 .as_ref()
                 .and_then(|s| s.waiting.as_ref())
-                .and_then(|w| w.reason.as_deref())
-                == Some("CrashLoopBackOff");
+                .and_then(|w| w.reason.as_deref());
+            let failed = cs
+                .state
+                .as_ref()
+                .and_then(|s| s.terminated.as_ref())
+                .is_some_and(|t| t.exit_code != 0);
+            let crashing = waiting == Some("CrashLoopBackOff") || (failed && cs.restart_count > 0);
             if crashing && wanted.len() < MAX_LOG_TAILS {
+                // A container that is down right now has its crash output in its
+                // current log; one waiting to restart, in the previous one.
+                let previous = waiting == Some("CrashLoopBackOff");
                 wanted.push((
+                    previous,
                     p.metadata.namespace.clone().unwrap_or_default(),
                     p.metadata.name.clone().unwrap_or_default(),
                     cs.name.clone(),
@@ -105,12 +114,12 @@ async fn crash_log_tails(client: &Client, pods: &[Pod]) -> BTreeMap<String, Stri
         }
     }
     let mut set = tokio::task::JoinSet::new();
-    for (ns, pod, container) in wanted {
+    for (previous, ns, pod, container) in wanted {
         let api: Api<Pod> = Api::namespaced(client.clone(), &ns);
         set.spawn(async move {
             let lp = LogParams {
                 container: Some(container.clone()),
-                previous: true,
+                previous,
                 tail_lines: Some(LOG_TAIL_LINES),
                 limit_bytes: Some(LOG_TAIL_BYTES),
                 ..Default::default()

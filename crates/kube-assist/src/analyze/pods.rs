@@ -24,9 +24,21 @@ pub(super) fn analyze(s: &Snapshot) -> Vec<Finding> {
     out
 }
 
+/// Rolling back is only a fix when there is an earlier revision to go back to.
 fn undo_owner(s: &Snapshot, pod: &Pod) -> Option<Operation> {
     let owner = pod_workload(s, pod)?;
-    (owner.kind == Kind::Deployment).then(|| {
+    let dep = s.deployments.iter().find(|d| {
+        d.metadata.name.as_deref() == Some(owner.name.as_str())
+            && d.metadata.namespace == owner.namespace
+    })?;
+    let revision: u64 = dep
+        .metadata
+        .annotations
+        .as_ref()?
+        .get("deployment.kubernetes.io/revision")?
+        .parse()
+        .ok()?;
+    (owner.kind == Kind::Deployment && revision > 1).then(|| {
         Operation::RolloutUndo(UndoOp {
             target: owner.to_target(),
             to_revision: None,
@@ -224,7 +236,21 @@ fn analyze_pod(s: &Snapshot, pod: &Pod) -> Vec<Finding> {
             continue;
         }
 
-        if waiting_reason == "CrashLoopBackOff" {
+        // Between restarts a crashing container shows as terminated with an error
+        // rather than waiting in CrashLoopBackOff: the same problem.
+        let current_term = cs
+            .state
+            .as_ref()
+            .and_then(|st| st.terminated.as_ref())
+            .filter(|t| t.exit_code != 0);
+        let crashing = waiting_reason == "CrashLoopBackOff"
+            || (current_term.is_some() && cs.restart_count > 0);
+        let last_term = if waiting_reason == "CrashLoopBackOff" {
+            last_term
+        } else {
+            current_term.or(last_term)
+        };
+        if crashing {
             let (code, reason) = last_term
                 .map(|t| {
                     (

@@ -74,13 +74,17 @@ pub(super) fn analyze(s: &Snapshot) -> Vec<Finding> {
             }
             f = f
                 .advice("make spec.selector match the labels of the pods the Service should reach");
+            // Propose a fix only for a near miss: one key off, and one value close to
+            // the selector's (a typo, a prefix), so the guess is safe to show.
             if candidates.len() == 1 {
                 let (k, vs) = candidates.iter().next().expect("one candidate");
-                if vs.len() == 1 {
-                    let v = vs.iter().next().expect("one value");
+                let wanted = selector.get(k).map(String::as_str).unwrap_or("");
+                let close: Vec<&String> = vs.iter().filter(|v| similar(wanted, v)).collect();
+                if close.len() == 1 {
+                    f = f.evidence(format!("likely meant {k}={}", close[0]));
                     f = f.fix(Operation::Patch(PatchOp {
                         target: me.to_target(),
-                        patch: json!({"spec": {"selector": {k: v}}}),
+                        patch: json!({"spec": {"selector": {k: close[0]}}}),
                     }));
                 }
             }
@@ -130,4 +134,37 @@ pub(super) fn analyze(s: &Snapshot) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// Two label values that are probably the same thing mistyped: one is a prefix of
+/// the other, or they differ by at most two edits.
+fn similar(a: &str, b: &str) -> bool {
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    if a.starts_with(b) || b.starts_with(a) {
+        return true;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()] <= 2
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn similar_values() {
+        assert!(super::similar("webapp", "web"));
+        assert!(super::similar("backnd", "backend"));
+        assert!(!super::similar("web", "chatty"));
+        assert!(!super::similar("frontend", "backend"));
+    }
 }
