@@ -269,8 +269,8 @@ async fn follow_ups_refer_to_an_earlier_listing() {
 }
 
 #[tokio::test]
-async fn a_conversation_resumes_with_a_new_agent_on_the_same_store() {
-    let (store, _guard) = common::fresh_store().await;
+async fn a_conversation_resumes_after_reopening_the_same_sqlite_file() {
+    let (store, guard) = common::fresh_store().await;
     let user = common::user(&store, "fay@example.com").await;
     add_titled(&store, &user, "Weekly meeting").await;
     let sync = add_titled(&store, &user, "Meeting with Sam").await;
@@ -279,8 +279,9 @@ async fn a_conversation_resumes_with_a_new_agent_on_the_same_store() {
     let ask = say(&first, &user, None, "delete the meeting task").await;
     drop(first);
 
-    // A new agent (as after a server restart) answers from the stored conversation.
-    let second = Agent::offline(common::reopen(&store).await);
+    // A new agent on the reopened file (as after a server restart) answers from
+    // the stored conversation.
+    let second = Agent::offline(common::reopen(&guard).await);
     let r = say(&second, &user, Some(ask.conversation_id), "the second one").await;
     assert_eq!(r.tool_calls[0].tool, "delete_task");
     assert_eq!(r.tool_calls[0].input, json!({"task_id": sync}));

@@ -7,8 +7,6 @@ use chrono::{DateTime, TimeZone, Utc};
 use todo_agent::{TurnOptions, UserTz};
 use todo_core::{Email, NewTask, NewUser, PersonName, Priority, Store, Tags, Title, UserId};
 
-mod memory;
-
 /// Friday 2026-11-20 10:00 UTC: every relative date in the tests is counted from here.
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap()
@@ -22,19 +20,31 @@ pub fn at_now() -> TurnOptions {
 }
 
 /// Which store the tests run on, for benchmark reports.
-pub const STORE_KIND: &str = "memory (temporary)";
+pub const STORE_KIND: &str = "sqlite file";
 
-/// A fresh, empty store.
+/// A fresh, empty SQLite database in a temporary directory.
 pub async fn fresh_store() -> (Arc<dyn Store>, StoreGuard) {
-    (Arc::new(memory::MemoryStore::default()), StoreGuard)
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("todo.db");
+    let store = todo_store::SqliteStore::open(&path)
+        .await
+        .expect("open SQLite");
+    (Arc::new(store), StoreGuard { _dir: dir, path })
 }
 
-/// Keeps the store's backing files alive for the test.
-pub struct StoreGuard;
+/// Keeps the database file alive for the test.
+pub struct StoreGuard {
+    _dir: tempfile::TempDir,
+    pub path: std::path::PathBuf,
+}
 
-/// The same data opened afresh, as a restarted server would.
-pub async fn reopen(store: &Arc<dyn Store>) -> Arc<dyn Store> {
-    store.clone()
+/// The same database file opened afresh, as a restarted server would.
+pub async fn reopen(guard: &StoreGuard) -> Arc<dyn Store> {
+    Arc::new(
+        todo_store::SqliteStore::open(&guard.path)
+            .await
+            .expect("reopen SQLite"),
+    )
 }
 
 pub async fn user(store: &Arc<dyn Store>, email: &str) -> UserId {
