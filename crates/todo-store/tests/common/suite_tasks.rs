@@ -1,0 +1,766 @@
+//! Users and tasks: the suite part that both backends must pass unchanged.
+
+use std::collections::BTreeSet;
+
+use chrono::{Duration, TimeZone, Utc};
+use todo_core::{
+    NewTask, Priority, SortKey, SortOrder, StatusFilter, StoreError, TaskId, TaskPatch, TaskQuery,
+};
+
+use super::*;
+
+pub async fn users_are_created_and_found(store: DynStore) {
+    let created = store
+        .create_user(new_user(email("Ann.Lee@Example.com")))
+        .await
+        .unwrap();
+    assert_eq!(created.email.as_str(), "ann.lee@example.com");
+    assert_eq!(
+        created.created_at.timestamp_subsec_nanos() % 1000,
+        0,
+        "stored at microsecond precision"
+    );
+
+    let record = store
+        .user_by_email(&email("ann.lee@example.com"))
+        .await
+        .unwrap()
+        .expect("found by e-mail");
+    assert_eq!(record.user, created);
+    assert_eq!(record.password_hash, "$argon2id$v=19$fake");
+    assert_eq!(
+        store.user(&created.id).await.unwrap(),
+        Some(created.clone())
+    );
+
+    assert!(
+        store
+            .user_by_email(&email("nobody@example.com"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.user(&UserId::random()).await.unwrap().is_none());
+}
+
+pub async fn duplicate_email_is_a_conflict_whatever_the_case(store: DynStore) {
+    store
+        .create_user(new_user(email("bob@example.com")))
+        .await
+        .unwrap();
+    // Email normalises case, so this is the same address.
+    match store
+        .create_user(new_user(email("  BOB@Example.COM ")))
+        .await
+    {
+        Err(StoreError::Conflict(message)) => {
+            assert!(
+                message.contains("bob@example.com") && message.contains("already exists"),
+                "{message}"
+            )
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    // The failed insert left nothing behind and broke nothing.
+    assert!(
+        store
+            .create_user(new_user(email("bob2@example.com")))
+            .await
+            .is_ok()
+    );
+}
+
+pub async fn created_task_round_trips_exactly(store: DynStore) {
+    let ann = user(&store).await;
+    let due =
+        Utc.with_ymd_and_hms(2031, 5, 17, 9, 30, 15).unwrap() + Duration::nanoseconds(123_456_789);
+    let new = NewTask {
+        title: title("  Buy groceries  "),
+        description: Some(description("milk, eggs\nand 50% off bread")),
+        priority: Priority::High,
+        tags: tags(&["#Home", "errands", "home"]),
+        due_at: Some(due),
+    };
+    let created = store.create_task(&ann.id, new).await.unwrap();
+    assert_eq!(created.title.as_str(), "Buy groceries");
+    assert_eq!(
+        created.description.as_ref().unwrap().as_str(),
+        "milk, eggs\nand 50% off bread"
+    );
+    assert!(!created.completed);
+    assert_eq!(created.priority, Priority::High);
+    assert_eq!(created.tags.to_strings(), vec!["errands", "home"]);
+    assert_eq!(
+        created.due_at.unwrap().timestamp_subsec_nanos(),
+        123_456_000,
+        "due date kept to the microsecond"
+    );
+    assert_eq!(created.created_at, created.updated_at);
+    assert_eq!(created.user_id, ann.id);
+    let age = Utc::now() - created.created_at;
+    assert!(
+        age >= Duration::zero() && age < Duration::seconds(60),
+        "created_at is now, in UTC: {age}"
+    );
+
+    assert_eq!(
+        store.task(&ann.id, created.id).await.unwrap(),
+        created,
+        "read back equals what create returned"
+    );
+    let listed = store
+        .list_tasks(&ann.id, &TaskQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(listed.tasks, vec![created.clone()]);
+    assert_eq!(listed.total, 1);
+
+    let empty_description = NewTask {
+        description: Some(description("")),
+        ..NewTask::titled(title("No notes"))
+    };
+    let plain = store.create_task(&ann.id, empty_description).await.unwrap();
+    assert_eq!(
+        plain.description, None,
+        "an empty description is stored as none"
+    );
+    assert_eq!(
+        store.task(&ann.id, plain.id).await.unwrap().description,
+        None
+    );
+    assert_eq!(
+        (plain.priority, plain.tags.len(), plain.due_at),
+        (Priority::Medium, 0, None)
+    );
+}
+
+pub async fn task_for_unknown_user_is_not_found(store: DynStore) {
+    let ghost = UserId::random();
+    assert_not_found(
+        store.create_task(&ghost, NewTask::titled(title("x"))).await,
+        "user",
+    );
+    assert_not_found(store.create_conversation(&ghost).await, "user");
+}
+
+pub async fn invalid_inputs_are_rejected_the_same_way(store: DynStore) {
+    let ann = user(&store).await;
+    let far = Utc.with_ymd_and_hms(12000, 1, 1, 0, 0, 0).unwrap();
+    let new = NewTask {
+        due_at: Some(far),
+        ..NewTask::titled(title("Someday"))
+    };
+    assert_invalid(store.create_task(&ann.id, new).await, "due_at");
+    let t = task(&store, &ann, "Now").await;
+    let patch = TaskPatch {
+        due_at: Some(Some(far)),
+        ..TaskPatch::default()
+    };
+    assert_invalid(store.update_task(&ann.id, t.id, &patch).await, "due_at");
+    assert_eq!(
+        store.task(&ann.id, t.id).await.unwrap(),
+        t,
+        "a rejected patch changes nothing"
+    );
+
+    for limit in [0, TaskQuery::MAX_LIMIT + 1] {
+        assert_invalid(
+            store
+                .list_tasks(
+                    &ann.id,
+                    &TaskQuery {
+                        limit,
+                        ..TaskQuery::default()
+                    },
+                )
+                .await,
+            "limit",
+        );
+    }
+    let conversation = store.create_conversation(&ann.id).await.unwrap();
+    let nul = todo_core::NewMessage {
+        role: todo_core::Role::Assistant,
+        content: "a\0b".into(),
+        tool_calls: vec![],
+    };
+    assert_invalid(
+        store.append_message(&ann.id, conversation.id, nul).await,
+        "content",
+    );
+}
+
+pub async fn another_users_task_is_not_found_for_every_method(store: DynStore) {
+    let ann = user(&store).await;
+    let bob = user(&store).await;
+    let hers = task(&store, &ann, "Ann's secret plan").await;
+    let patch = TaskPatch {
+        title: Some(title("hijacked")),
+        ..TaskPatch::default()
+    };
+
+    assert_not_found(store.task(&bob.id, hers.id).await, "task");
+    assert_not_found(store.update_task(&bob.id, hers.id, &patch).await, "task");
+    assert_not_found(
+        store
+            .update_task(&bob.id, hers.id, &TaskPatch::default())
+            .await,
+        "task",
+    );
+    assert_not_found(store.toggle_task(&bob.id, hers.id).await, "task");
+    assert_not_found(store.delete_task(&bob.id, hers.id).await, "task");
+    let secret = TaskQuery {
+        search: Some(search("secret")),
+        ..all(TaskQuery::default())
+    };
+    let bobs = store.list_tasks(&bob.id, &secret).await.unwrap();
+    assert!(bobs.tasks.is_empty() && bobs.total == 0);
+
+    assert_eq!(
+        store.task(&ann.id, hers.id).await.unwrap(),
+        hers,
+        "untouched by Bob's attempts"
+    );
+    // A missing id looks exactly like another user's id.
+    assert_not_found(
+        store.task(&ann.id, TaskId(hers.id.0 + 1_000_000)).await,
+        "task",
+    );
+}
+
+pub async fn task_ids_are_one_global_sequence_never_reused(store: DynStore) {
+    let ann = user(&store).await;
+    let bob = user(&store).await;
+    let mut last = 0;
+    for i in 0..6 {
+        let owner = if i % 2 == 0 { &ann } else { &bob };
+        let t = task(&store, owner, &format!("task {i}")).await;
+        assert!(
+            t.id.0 > last,
+            "ids increase across users: {} after {last}",
+            t.id.0
+        );
+        last = t.id.0;
+    }
+    store.delete_task(&bob.id, TaskId(last)).await.unwrap();
+    let next = task(&store, &ann, "after delete").await;
+    assert!(next.id.0 > last, "a deleted id is not handed out again");
+}
+
+pub async fn filters_by_status_priority_and_exact_tag(store: DynStore) {
+    let ann = user(&store).await;
+    let a = task_with(&store, &ann, "a", Priority::High, &["work"], None).await;
+    let b = task_with(&store, &ann, "b", Priority::Low, &["homework"], None).await;
+    let c = task_with(&store, &ann, "c", Priority::High, &["work-x", "home"], None).await;
+    let d = task_with(&store, &ann, "d", Priority::Medium, &["work", "home"], None).await;
+    store.toggle_task(&ann.id, b.id).await.unwrap();
+    store.toggle_task(&ann.id, d.id).await.unwrap();
+    let other = user(&store).await;
+    task_with(&store, &other, "other's", Priority::High, &["work"], None).await;
+
+    let q = |f: fn(&mut TaskQuery)| {
+        let mut query = all(TaskQuery::default());
+        f(&mut query);
+        query
+    };
+    let page = |query| {
+        let store = store.clone();
+        let ann = ann.clone();
+        async move {
+            let page = store.list_tasks(&ann.id, &query).await.unwrap();
+            (
+                page.tasks.iter().map(|t| t.id).collect::<Vec<_>>(),
+                page.total,
+            )
+        }
+    };
+    assert_eq!(page(q(|_| {})).await, (vec![a.id, b.id, c.id, d.id], 4));
+    assert_eq!(
+        page(q(|q| q.status = StatusFilter::Pending)).await,
+        (vec![a.id, c.id], 2)
+    );
+    assert_eq!(
+        page(q(|q| q.status = StatusFilter::Completed)).await,
+        (vec![b.id, d.id], 2)
+    );
+    assert_eq!(
+        page(q(|q| q.priority = Some(Priority::High))).await,
+        (vec![a.id, c.id], 2)
+    );
+    assert_eq!(
+        page(q(|q| q.priority = Some(Priority::Medium))).await,
+        (vec![d.id], 1)
+    );
+    // Exact tag match: "work" is neither "homework" nor "work-x".
+    assert_eq!(
+        page(q(|q| q.tag = Some(tag("work")))).await,
+        (vec![a.id, d.id], 2)
+    );
+    assert_eq!(
+        page(q(|q| q.tag = Some(tag("#HOME")))).await,
+        (vec![c.id, d.id], 2)
+    );
+    assert_eq!(page(q(|q| q.tag = Some(tag("wor")))).await, (vec![], 0));
+    let combined = q(|q| {
+        q.tag = Some(tag("work"));
+        q.status = StatusFilter::Pending;
+        q.priority = Some(Priority::High);
+    });
+    assert_eq!(page(combined).await, (vec![a.id], 1));
+}
+
+pub async fn search_is_case_insensitive_with_literal_wildcards(store: DynStore) {
+    let ann = user(&store).await;
+    let percent = task(&store, &ann, "Sale: 100% off").await;
+    let plain = task(&store, &ann, "100 percent sure").await;
+    let underscore = task(&store, &ann, "rename snake_case vars").await;
+    let lookalike = task(&store, &ann, "rename snakeXcase vars").await;
+    let unicode = task(&store, &ann, "ÄPFEL kaufen").await;
+    let in_description = store
+        .create_task(
+            &ann.id,
+            NewTask {
+                description: Some(description("Remember the MILK\nand bread")),
+                ..NewTask::titled(title("Shopping"))
+            },
+        )
+        .await
+        .unwrap();
+    let backslash = task(&store, &ann, r"path C:\temp").await;
+
+    let found = |raw: &'static str| {
+        let store = store.clone();
+        let ann = ann.clone();
+        async move {
+            let query = TaskQuery {
+                search: Some(search(raw)),
+                ..all(TaskQuery::default())
+            };
+            let page = store.list_tasks(&ann.id, &query).await.unwrap();
+            assert_eq!(page.total as usize, page.tasks.len());
+            page.tasks.iter().map(|t| t.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("%").await, vec![percent.id], "% is literal");
+    assert_eq!(found("100%").await, vec![percent.id]);
+    assert_eq!(found("100").await, vec![percent.id, plain.id]);
+    assert_eq!(found("_").await, vec![underscore.id], "_ is literal");
+    assert_eq!(found("snake_case").await, vec![underscore.id]);
+    assert_eq!(
+        found("SNAKE").await,
+        vec![underscore.id, lookalike.id],
+        "case-insensitive"
+    );
+    assert_eq!(
+        found("äpfel").await,
+        vec![unicode.id],
+        "case-insensitive beyond ASCII"
+    );
+    assert_eq!(
+        found("milk").await,
+        vec![in_description.id],
+        "description is searched"
+    );
+    assert_eq!(found("shopping").await, vec![in_description.id]);
+    assert_eq!(
+        found(r"\").await,
+        vec![backslash.id],
+        "backslash is literal"
+    );
+    assert_eq!(
+        found("shoppingremember").await,
+        Vec::<TaskId>::new(),
+        "no match across title and description"
+    );
+    assert_eq!(found("'; DROP TABLE tasks; --").await, Vec::<TaskId>::new());
+    assert_eq!(
+        store
+            .list_tasks(&ann.id, &TaskQuery::default())
+            .await
+            .unwrap()
+            .total,
+        7
+    );
+}
+
+pub async fn every_sort_key_and_order_with_ties_and_missing_due_dates(store: DynStore) {
+    let ann = user(&store).await;
+    // Titles tie case-insensitively (b/B); priorities and due dates tie too.
+    let t1 = task_with(
+        &store,
+        &ann,
+        "banana",
+        Priority::Low,
+        &[],
+        Some(at(2030, 1, 2, 0)),
+    )
+    .await;
+    let t2 = task_with(&store, &ann, "Apple", Priority::High, &[], None).await;
+    let t3 = task_with(
+        &store,
+        &ann,
+        "Banana",
+        Priority::High,
+        &[],
+        Some(at(2030, 1, 1, 0)),
+    )
+    .await;
+    let t4 = task_with(
+        &store,
+        &ann,
+        "cherry",
+        Priority::Medium,
+        &[],
+        Some(at(2030, 1, 2, 0)),
+    )
+    .await;
+    let t5 = task_with(&store, &ann, "apple", Priority::Low, &[], None).await;
+    let [i1, i2, i3, i4, i5] = [t1.id.0, t2.id.0, t3.id.0, t4.id.0, t5.id.0];
+
+    let order = |sort, order| {
+        ids(
+            &store,
+            &ann,
+            all(TaskQuery {
+                sort,
+                order,
+                ..TaskQuery::default()
+            }),
+        )
+    };
+    assert_eq!(
+        order(SortKey::Created, SortOrder::Asc).await,
+        vec![i1, i2, i3, i4, i5]
+    );
+    assert_eq!(
+        order(SortKey::Created, SortOrder::Desc).await,
+        vec![i5, i4, i3, i2, i1]
+    );
+    // Ties keep id ascending in both orders.
+    assert_eq!(
+        order(SortKey::Title, SortOrder::Asc).await,
+        vec![i2, i5, i1, i3, i4]
+    );
+    assert_eq!(
+        order(SortKey::Title, SortOrder::Desc).await,
+        vec![i4, i1, i3, i2, i5]
+    );
+    assert_eq!(
+        order(SortKey::Priority, SortOrder::Asc).await,
+        vec![i1, i5, i4, i2, i3]
+    );
+    assert_eq!(
+        order(SortKey::Priority, SortOrder::Desc).await,
+        vec![i2, i3, i4, i1, i5]
+    );
+    // Tasks without a due date come last in both orders.
+    assert_eq!(
+        order(SortKey::Due, SortOrder::Asc).await,
+        vec![i3, i1, i4, i2, i5]
+    );
+    assert_eq!(
+        order(SortKey::Due, SortOrder::Desc).await,
+        vec![i1, i4, i3, i2, i5]
+    );
+}
+
+pub async fn pages_never_overlap_and_total_counts_all_matches(store: DynStore) {
+    let ann = user(&store).await;
+    let priorities = [Priority::Low, Priority::Medium, Priority::High];
+    for i in 0..23 {
+        let due = (i % 3 != 0).then(|| at(2030, 1, 1 + (i % 5), 0));
+        // Few distinct titles and priorities: many ties that id must break.
+        task_with(
+            &store,
+            &ann,
+            &format!("Task {}", i % 4),
+            priorities[i as usize % 3],
+            &[],
+            due,
+        )
+        .await;
+    }
+    for sort in [
+        SortKey::Created,
+        SortKey::Title,
+        SortKey::Due,
+        SortKey::Priority,
+    ] {
+        for order in [SortOrder::Asc, SortOrder::Desc] {
+            let full = ids(
+                &store,
+                &ann,
+                all(TaskQuery {
+                    sort,
+                    order,
+                    ..TaskQuery::default()
+                }),
+            )
+            .await;
+            assert_eq!(full.len(), 23);
+            let mut paged = Vec::new();
+            for offset in (0..25).step_by(5) {
+                let query = TaskQuery {
+                    sort,
+                    order,
+                    limit: 5,
+                    offset,
+                    ..TaskQuery::default()
+                };
+                let page = store.list_tasks(&ann.id, &query).await.unwrap();
+                assert_eq!(page.total, 23, "total counts all matches, not the page");
+                assert_eq!(page.tasks.len(), 5.min(23 - offset as usize));
+                paged.extend(page.tasks.iter().map(|t| t.id.0));
+            }
+            assert_eq!(
+                paged, full,
+                "{sort:?} {order:?}: pages concatenate to the full listing"
+            );
+            assert_eq!(
+                paged.iter().collect::<BTreeSet<_>>().len(),
+                23,
+                "no task twice"
+            );
+        }
+    }
+    let past_end = store
+        .list_tasks(
+            &ann.id,
+            &TaskQuery {
+                offset: 40,
+                ..TaskQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(past_end.tasks.is_empty());
+    assert_eq!(
+        past_end.total, 23,
+        "a page past the end still tells the total"
+    );
+    let filtered_past_end = TaskQuery {
+        offset: 40,
+        status: StatusFilter::Completed,
+        ..TaskQuery::default()
+    };
+    assert_eq!(
+        store
+            .list_tasks(&ann.id, &filtered_past_end)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+}
+
+pub async fn patch_sets_clears_and_bumps_updated_at(store: DynStore) {
+    let ann = user(&store).await;
+    let new = NewTask {
+        title: title("Draft report"),
+        description: Some(description("first notes")),
+        priority: Priority::Low,
+        tags: tags(&["work"]),
+        due_at: Some(at(2030, 3, 1, 12)),
+    };
+    let original = store.create_task(&ann.id, new).await.unwrap();
+
+    let patch = TaskPatch {
+        title: Some(title("Final report")),
+        priority: Some(Priority::High),
+        tags: Some(tags(&["urgent"])),
+        completed: Some(true),
+        ..TaskPatch::default()
+    };
+    let updated = store
+        .update_task(&ann.id, original.id, &patch)
+        .await
+        .unwrap();
+    assert_eq!(updated.title.as_str(), "Final report");
+    assert_eq!(
+        (updated.priority, updated.completed),
+        (Priority::High, true)
+    );
+    assert_eq!(updated.tags.to_strings(), vec!["urgent"]);
+    assert_eq!(
+        updated.description, original.description,
+        "absent fields are left alone"
+    );
+    assert_eq!(updated.due_at, original.due_at);
+    assert_eq!(updated.created_at, original.created_at);
+    assert!(updated.updated_at > original.updated_at, "updated_at bumps");
+    assert_eq!(
+        store.task(&ann.id, original.id).await.unwrap(),
+        updated,
+        "stored as returned"
+    );
+
+    // Derived columns follow the patch: search and sort see the new title only.
+    let found = |raw| TaskQuery {
+        search: Some(search(raw)),
+        ..TaskQuery::default()
+    };
+    assert_eq!(
+        store
+            .list_tasks(&ann.id, &found("final"))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert_eq!(
+        store
+            .list_tasks(&ann.id, &found("draft"))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        store
+            .list_tasks(&ann.id, &found("first notes"))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    let by_tag = TaskQuery {
+        tag: Some(tag("work")),
+        ..TaskQuery::default()
+    };
+    assert_eq!(store.list_tasks(&ann.id, &by_tag).await.unwrap().total, 0);
+
+    let clear = TaskPatch {
+        description: Some(None),
+        due_at: Some(None),
+        ..TaskPatch::default()
+    };
+    let cleared = store
+        .update_task(&ann.id, original.id, &clear)
+        .await
+        .unwrap();
+    assert_eq!((cleared.description.clone(), cleared.due_at), (None, None));
+    assert!(cleared.updated_at > updated.updated_at);
+    assert_eq!(
+        store
+            .list_tasks(&ann.id, &found("first notes"))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(store.task(&ann.id, original.id).await.unwrap(), cleared);
+
+    let set = TaskPatch {
+        description: Some(Some(description("fresh"))),
+        ..TaskPatch::default()
+    };
+    assert_eq!(
+        store
+            .update_task(&ann.id, original.id, &set)
+            .await
+            .unwrap()
+            .description,
+        Some(description("fresh"))
+    );
+    let blank = TaskPatch {
+        description: Some(Some(description(""))),
+        ..TaskPatch::default()
+    };
+    let blanked = store
+        .update_task(&ann.id, original.id, &blank)
+        .await
+        .unwrap();
+    assert_eq!(blanked.description, None, "an empty description clears it");
+    assert_eq!(
+        store.task(&ann.id, original.id).await.unwrap().description,
+        None
+    );
+
+    // Bumps stay strictly increasing even when updates land within one microsecond.
+    let mut previous = blanked.updated_at;
+    for i in 0..20 {
+        let p = TaskPatch {
+            priority: Some([Priority::Low, Priority::High][i % 2]),
+            ..TaskPatch::default()
+        };
+        let t = store.update_task(&ann.id, original.id, &p).await.unwrap();
+        assert!(t.updated_at > previous);
+        previous = t.updated_at;
+    }
+}
+
+pub async fn empty_patch_changes_nothing(store: DynStore) {
+    let ann = user(&store).await;
+    let t = task(&store, &ann, "Stay the same").await;
+    let same = store
+        .update_task(&ann.id, t.id, &TaskPatch::default())
+        .await
+        .unwrap();
+    assert_eq!(same, t, "no bump of updated_at either");
+    assert_not_found(
+        store
+            .update_task(&ann.id, TaskId(t.id.0 + 999_999), &TaskPatch::default())
+            .await,
+        "task",
+    );
+}
+
+pub async fn toggle_flips_and_delete_returns_the_task(store: DynStore) {
+    let ann = user(&store).await;
+    let t = task(&store, &ann, "Flip me").await;
+    let done = store.toggle_task(&ann.id, t.id).await.unwrap();
+    assert!(done.completed);
+    assert!(done.updated_at > t.updated_at);
+    assert_eq!(
+        Task {
+            completed: false,
+            updated_at: t.updated_at,
+            ..done.clone()
+        },
+        t,
+        "only completion and time change"
+    );
+    let undone = store.toggle_task(&ann.id, t.id).await.unwrap();
+    assert!(!undone.completed && undone.updated_at > done.updated_at);
+    assert_eq!(store.task(&ann.id, t.id).await.unwrap(), undone);
+
+    let deleted = store.delete_task(&ann.id, t.id).await.unwrap();
+    assert_eq!(deleted, undone, "delete returns the task as it was");
+    assert_not_found(store.task(&ann.id, t.id).await, "task");
+    assert_not_found(store.delete_task(&ann.id, t.id).await, "task");
+    assert_not_found(store.toggle_task(&ann.id, t.id).await, "task");
+    assert_eq!(
+        store
+            .list_tasks(&ann.id, &TaskQuery::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+}
+
+pub async fn concurrent_toggles_lose_no_update(store: DynStore) {
+    let ann = user(&store).await;
+    let t = task(&store, &ann, "Contended").await;
+    const TOGGLES: usize = 41;
+    let handles: Vec<_> = (0..TOGGLES)
+        .map(|_| {
+            let (store, ann) = (store.clone(), ann.clone());
+            tokio::spawn(async move { store.toggle_task(&ann.id, t.id).await.unwrap() })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for h in handles {
+        results.push(h.await.unwrap());
+    }
+    // Each toggle saw the previous one's result: states alternate in updated_at order.
+    results.sort_by_key(|r| r.updated_at);
+    for (i, r) in results.iter().enumerate() {
+        assert_eq!(r.completed, i % 2 == 0, "toggle {i} in commit order");
+    }
+    let distinct: BTreeSet<_> = results.iter().map(|r| r.updated_at).collect();
+    assert_eq!(distinct.len(), TOGGLES, "every toggle bumped updated_at");
+    assert!(
+        store.task(&ann.id, t.id).await.unwrap().completed,
+        "an odd number of toggles completes it"
+    );
+}
