@@ -28,7 +28,12 @@ async fn signup_then_login_gives_working_tokens() {
     assert_eq!(ann.id.len(), 36, "user ids are hyphenated UUIDs");
 
     let reply = app
-        .call(Method::POST, "/api/auth/login", None, Some(json!({"email": "ann@example.com", "password": "correct horse"})))
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"email": "ann@example.com", "password": "correct horse"})),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.body["user_id"], ann.id.as_str());
@@ -37,10 +42,18 @@ async fn signup_then_login_gives_working_tokens() {
     assert_eq!(list.status, StatusCode::OK, "{}", list.body);
 
     // The token is HS256 with sub = user id and a 7-day lifetime.
-    let claims: serde_json::Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap()).unwrap();
-    let header: serde_json::Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').next().unwrap()).unwrap()).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(token.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    let header: serde_json::Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(token.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(header["alg"], "HS256");
     assert_eq!(claims["sub"], ann.id.as_str());
     let ttl = claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap();
@@ -60,21 +73,47 @@ async fn duplicate_email_is_409_regardless_of_case() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
-    assert!(reply.error().contains("already exists"), "{}", reply.error());
+    assert!(
+        reply.error().contains("already exists"),
+        "{}",
+        reply.error()
+    );
 }
 
 #[tokio::test]
 async fn signup_validation_names_the_field() {
     let app = TestApp::sqlite().await;
     for (body, field) in [
-        (json!({"email": "not-an-email", "password": "long enough", "name": "A"}), "email"),
-        (json!({"email": "a@example.com", "password": "short", "name": "A"}), "password"),
-        (json!({"email": "a@example.com", "password": "long enough", "name": "  "}), "name"),
-        (json!({"email": "a@example.com", "password": "long enough"}), "name"),
-        (json!({"email": "a@example.com", "password": "long enough", "name": "A", "admin": true}), "admin"),
+        (
+            json!({"email": "not-an-email", "password": "long enough", "name": "A"}),
+            "email",
+        ),
+        (
+            json!({"email": "a@example.com", "password": "short", "name": "A"}),
+            "password",
+        ),
+        (
+            json!({"email": "a@example.com", "password": "long enough", "name": "  "}),
+            "name",
+        ),
+        (
+            json!({"email": "a@example.com", "password": "long enough"}),
+            "name",
+        ),
+        (
+            json!({"email": "a@example.com", "password": "long enough", "name": "A", "admin": true}),
+            "admin",
+        ),
     ] {
-        let reply = app.call(Method::POST, "/api/auth/signup", None, Some(body.clone())).await;
-        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", reply.body);
+        let reply = app
+            .call(Method::POST, "/api/auth/signup", None, Some(body.clone()))
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            reply.body
+        );
         assert!(reply.error().contains(field), "{body}: {}", reply.error());
     }
 }
@@ -84,14 +123,27 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let app = TestApp::sqlite().await;
     app.signup("carol@example.com").await;
     let wrong = app
-        .call(Method::POST, "/api/auth/login", None, Some(json!({"email": "carol@example.com", "password": "wrong password"})))
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"email": "carol@example.com", "password": "wrong password"})),
+        )
         .await;
     let unknown = app
-        .call(Method::POST, "/api/auth/login", None, Some(json!({"email": "nobody@example.com", "password": "wrong password"})))
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"email": "nobody@example.com", "password": "wrong password"})),
+        )
         .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(wrong.raw, unknown.raw, "the bodies must not tell the cases apart");
+    assert_eq!(
+        wrong.raw, unknown.raw,
+        "the bodies must not tell the cases apart"
+    );
 }
 
 /// With production Argon2 cost, an unknown e-mail must cost a full password
@@ -104,10 +156,18 @@ async fn wrong_password_and_unknown_email_take_the_same_time() {
     let mut wrong = Vec::new();
     let mut unknown = Vec::new();
     for round in 0..5 {
-        for (email, times) in [("dave@example.com", &mut wrong), ("nobody@example.com", &mut unknown)] {
+        for (email, times) in [
+            ("dave@example.com", &mut wrong),
+            ("nobody@example.com", &mut unknown),
+        ] {
             let started = Instant::now();
             let reply = app
-                .call(Method::POST, "/api/auth/login", None, Some(json!({"email": email, "password": format!("nope {round}")})))
+                .call(
+                    Method::POST,
+                    "/api/auth/login",
+                    None,
+                    Some(json!({"email": email, "password": format!("nope {round}")})),
+                )
                 .await;
             times.push(started.elapsed());
             assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
@@ -119,16 +179,33 @@ async fn wrong_password_and_unknown_email_take_the_same_time() {
     };
     let (w, u) = (median(&mut wrong), median(&mut unknown));
     let ratio = u.as_secs_f64() / w.as_secs_f64();
-    assert!((0.5..2.0).contains(&ratio), "wrong password {w:?} vs unknown e-mail {u:?}");
+    assert!(
+        (0.5..2.0).contains(&ratio),
+        "wrong password {w:?} vs unknown e-mail {u:?}"
+    );
 }
 
 #[tokio::test]
 async fn login_rejects_bad_bodies() {
     let app = TestApp::sqlite().await;
-    let reply = app.call(Method::POST, "/api/auth/login", None, Some(json!({"email": "x@example.com"}))).await;
+    let reply = app
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"email": "x@example.com"})),
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(reply.error().contains("password"));
-    let reply = app.call(Method::POST, "/api/auth/login", None, Some(json!({"email": "nope", "password": "whatever1"}))).await;
+    let reply = app
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"email": "nope", "password": "whatever1"})),
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(reply.error().contains("email"));
 }
@@ -140,16 +217,37 @@ async fn broken_tokens_are_401() {
     let ann = app.signup("ann@example.com").await;
     let eve = app.signup("eve@example.com").await;
     let path = format!("/api/{}/tasks", ann.id);
-    let claims = Claims { sub: ann.id.clone(), iat: now(), exp: now() + 3600 };
+    let claims = Claims {
+        sub: ann.id.clone(),
+        iat: now(),
+        exp: now() + 3600,
+    };
     let payload = b64(&serde_json::to_vec(&claims).unwrap());
     let key = EncodingKey::from_secret(SECRET);
 
-    let expired = app.state.tokens.sign(&Claims { sub: ann.id.clone(), iat: now() - 7200, exp: now() - 3600 }).unwrap();
+    let expired = app
+        .state
+        .tokens
+        .sign(&Claims {
+            sub: ann.id.clone(),
+            iat: now() - 7200,
+            exp: now() - 3600,
+        })
+        .unwrap();
 
     // Ann's header and signature around a payload that claims to be Eve.
     let parts: Vec<&str> = ann.token.split('.').collect();
-    let eve_claims = Claims { sub: eve.id.clone(), iat: now(), exp: now() + 3600 };
-    let tampered = format!("{}.{}.{}", parts[0], b64(&serde_json::to_vec(&eve_claims).unwrap()), parts[2]);
+    let eve_claims = Claims {
+        sub: eve.id.clone(),
+        iat: now(),
+        exp: now() + 3600,
+    };
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64(&serde_json::to_vec(&eve_claims).unwrap()),
+        parts[2]
+    );
     let mut flipped_sig = ann.token.clone();
     let last = flipped_sig.pop().unwrap();
     flipped_sig.push(if last == 'A' { 'B' } else { 'A' });
@@ -159,7 +257,8 @@ async fn broken_tokens_are_401() {
     // The classic confusion: an RS256 header with an HMAC signature made with the secret.
     let rs_header = b64(br#"{"alg":"RS256","typ":"JWT"}"#);
     let signing_input = format!("{rs_header}.{payload}");
-    let rs_sig = jsonwebtoken::crypto::sign(signing_input.as_bytes(), &key, Algorithm::HS256).unwrap();
+    let rs_sig =
+        jsonwebtoken::crypto::sign(signing_input.as_bytes(), &key, Algorithm::HS256).unwrap();
     let rs256 = format!("{signing_input}.{rs_sig}");
     let other_secret = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
@@ -194,8 +293,15 @@ async fn broken_tokens_are_401() {
         if let Some(value) = authorization {
             request = request.header("authorization", value);
         }
-        let reply = app.send(request.body(axum::body::Body::empty()).unwrap()).await;
-        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{name}: {}", reply.body);
+        let reply = app
+            .send(request.body(axum::body::Body::empty()).unwrap())
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{name}: {}",
+            reply.body
+        );
         assert!(!reply.error().is_empty(), "{name}");
         assert_eq!(reply.headers["www-authenticate"], "Bearer", "{name}");
     }
@@ -213,7 +319,15 @@ async fn broken_tokens_are_401() {
 async fn expired_token_says_so() {
     let app = TestApp::sqlite().await;
     let ann = app.signup("ann@example.com").await;
-    let expired = app.state.tokens.sign(&Claims { sub: ann.id.clone(), iat: now() - 7200, exp: now() - 3600 }).unwrap();
+    let expired = app
+        .state
+        .tokens
+        .sign(&Claims {
+            sub: ann.id.clone(),
+            iat: now() - 7200,
+            exp: now() - 3600,
+        })
+        .unwrap();
     let reply = app.get(&format!("/api/{}/tasks", ann.id), &expired).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert!(reply.error().contains("expired"), "{}", reply.error());

@@ -18,14 +18,19 @@ async fn create_read_update_toggle_delete() {
             Method::POST,
             &base,
             Some(&ann.token),
-            Some(json!({"title": "  Buy groceries ", "description": "milk, eggs", "priority": "high",
-                "tags": ["#Home", "shopping"], "due_at": "2030-01-31T18:00:00+01:00"})),
+            Some(
+                json!({"title": "  Buy groceries ", "description": "milk, eggs", "priority": "high",
+                "tags": ["#Home", "shopping"], "due_at": "2030-01-31T18:00:00+01:00"}),
+            ),
         )
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     let task = reply.body.clone();
     let id = task["id"].as_i64().unwrap();
-    assert_eq!(reply.headers[header::LOCATION], format!("{base}/{id}").as_str());
+    assert_eq!(
+        reply.headers[header::LOCATION],
+        format!("{base}/{id}").as_str()
+    );
     assert_eq!(task["title"], "Buy groceries");
     assert_eq!(task["description"], "milk, eggs");
     assert_eq!(task["priority"], "high");
@@ -43,7 +48,12 @@ async fn create_read_update_toggle_delete() {
 
     // PATCH changes only what is present; null clears optional fields.
     let patched = app
-        .call(Method::PATCH, &format!("{base}/{id}"), Some(&ann.token), Some(json!({"title": "Buy food", "description": null})))
+        .call(
+            Method::PATCH,
+            &format!("{base}/{id}"),
+            Some(&ann.token),
+            Some(json!({"title": "Buy food", "description": null})),
+        )
         .await;
     assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
     assert_eq!(patched.body["title"], "Buy food");
@@ -52,20 +62,37 @@ async fn create_read_update_toggle_delete() {
     assert_eq!(patched.body["tags"], json!(["home", "shopping"]));
     assert_eq!(patched.body["due_at"], "2030-01-31T17:00:00Z");
     let patched = app
-        .call(Method::PATCH, &format!("{base}/{id}"), Some(&ann.token), Some(json!({"due_at": null, "tags": null})))
+        .call(
+            Method::PATCH,
+            &format!("{base}/{id}"),
+            Some(&ann.token),
+            Some(json!({"due_at": null, "tags": null})),
+        )
         .await;
     assert_eq!(patched.body["due_at"], Value::Null);
     assert_eq!(patched.body["tags"], json!([]));
     assert_eq!(patched.body["title"], "Buy food");
 
     // An empty PATCH is allowed and changes nothing.
-    let same = app.call(Method::PATCH, &format!("{base}/{id}"), Some(&ann.token), Some(json!({}))).await;
+    let same = app
+        .call(
+            Method::PATCH,
+            &format!("{base}/{id}"),
+            Some(&ann.token),
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(same.status, StatusCode::OK);
     assert_eq!(same.body["title"], "Buy food");
 
     // PUT replaces: what is left out takes its default.
     let put = app
-        .call(Method::PUT, &format!("{base}/{id}"), Some(&ann.token), Some(json!({"title": "Replaced", "tags": ["x"]})))
+        .call(
+            Method::PUT,
+            &format!("{base}/{id}"),
+            Some(&ann.token),
+            Some(json!({"title": "Replaced", "tags": ["x"]})),
+        )
         .await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.body);
     assert_eq!(put.body["title"], "Replaced");
@@ -75,19 +102,47 @@ async fn create_read_update_toggle_delete() {
     assert_eq!(put.body["id"], id);
 
     // Toggle flips both ways.
-    let done = app.call(Method::PATCH, &format!("{base}/{id}/complete"), Some(&ann.token), None).await;
+    let done = app
+        .call(
+            Method::PATCH,
+            &format!("{base}/{id}/complete"),
+            Some(&ann.token),
+            None,
+        )
+        .await;
     assert_eq!(done.status, StatusCode::OK);
     assert_eq!(done.body["completed"], true);
-    let undone = app.call(Method::PATCH, &format!("{base}/{id}/complete"), Some(&ann.token), None).await;
+    let undone = app
+        .call(
+            Method::PATCH,
+            &format!("{base}/{id}/complete"),
+            Some(&ann.token),
+            None,
+        )
+        .await;
     assert_eq!(undone.body["completed"], false);
 
-    let deleted = app.call(Method::DELETE, &format!("{base}/{id}"), Some(&ann.token), None).await;
+    let deleted = app
+        .call(
+            Method::DELETE,
+            &format!("{base}/{id}"),
+            Some(&ann.token),
+            None,
+        )
+        .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     assert!(deleted.raw.is_empty());
     let gone = app.get(&format!("{base}/{id}"), &ann.token).await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
     assert_eq!(gone.error(), "task not found");
-    let again = app.call(Method::DELETE, &format!("{base}/{id}"), Some(&ann.token), None).await;
+    let again = app
+        .call(
+            Method::DELETE,
+            &format!("{base}/{id}"),
+            Some(&ann.token),
+            None,
+        )
+        .await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 }
 
@@ -97,20 +152,52 @@ async fn list_filters_sort_page_and_count() {
     let ann = app.signup("ann@example.com").await;
     let base = format!("/api/{}/tasks", ann.id);
     let specs = [
-        ("Call mom", "low", vec!["family"], Some("2030-01-03T00:00:00Z")),
-        ("Buy milk", "high", vec!["shopping"], Some("2030-01-01T00:00:00Z")),
+        (
+            "Call mom",
+            "low",
+            vec!["family"],
+            Some("2030-01-03T00:00:00Z"),
+        ),
+        (
+            "Buy milk",
+            "high",
+            vec!["shopping"],
+            Some("2030-01-01T00:00:00Z"),
+        ),
         ("Write report", "medium", vec!["work"], None),
-        ("Buy stamps", "medium", vec!["shopping", "errands"], Some("2030-01-02T00:00:00Z")),
+        (
+            "Buy stamps",
+            "medium",
+            vec!["shopping", "errands"],
+            Some("2030-01-02T00:00:00Z"),
+        ),
     ];
     let mut ids = Vec::new();
     for (title, priority, tags, due) in specs {
-        let t = app.create_task(&ann, json!({"title": title, "priority": priority, "tags": tags, "due_at": due})).await;
+        let t = app
+            .create_task(
+                &ann,
+                json!({"title": title, "priority": priority, "tags": tags, "due_at": due}),
+            )
+            .await;
         ids.push(t["id"].as_i64().unwrap());
     }
-    app.call(Method::PATCH, &format!("{base}/{}/complete", ids[0]), Some(&ann.token), None).await;
+    app.call(
+        Method::PATCH,
+        &format!("{base}/{}/complete", ids[0]),
+        Some(&ann.token),
+        None,
+    )
+    .await;
 
     let titles = |reply: &common::Reply| -> Vec<String> {
-        reply.body.as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap().to_string()).collect()
+        reply
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["title"].as_str().unwrap().to_string())
+            .collect()
     };
     let list = |query: &str| {
         let path = format!("{base}?{query}");
@@ -122,7 +209,10 @@ async fn list_filters_sort_page_and_count() {
     let all = list("").await;
     assert_eq!(all.status, StatusCode::OK);
     assert_eq!(all.total(), 4);
-    assert_eq!(titles(&all), ["Call mom", "Buy milk", "Write report", "Buy stamps"]);
+    assert_eq!(
+        titles(&all),
+        ["Call mom", "Buy milk", "Write report", "Buy stamps"]
+    );
 
     let pending = list("status=pending").await;
     assert_eq!(pending.total(), 3);
@@ -130,19 +220,44 @@ async fn list_filters_sort_page_and_count() {
     let completed = list("status=completed").await;
     assert_eq!(titles(&completed), ["Call mom"]);
 
-    assert_eq!(titles(&list("priority=medium").await), ["Write report", "Buy stamps"]);
-    assert_eq!(titles(&list("tag=shopping").await), ["Buy milk", "Buy stamps"]);
+    assert_eq!(
+        titles(&list("priority=medium").await),
+        ["Write report", "Buy stamps"]
+    );
+    assert_eq!(
+        titles(&list("tag=shopping").await),
+        ["Buy milk", "Buy stamps"]
+    );
     assert_eq!(titles(&list("q=BUY").await), ["Buy milk", "Buy stamps"]);
-    assert_eq!(titles(&list("sort=title").await), ["Buy milk", "Buy stamps", "Call mom", "Write report"]);
-    assert_eq!(titles(&list("sort=title&order=desc").await), ["Write report", "Call mom", "Buy stamps", "Buy milk"]);
+    assert_eq!(
+        titles(&list("sort=title").await),
+        ["Buy milk", "Buy stamps", "Call mom", "Write report"]
+    );
+    assert_eq!(
+        titles(&list("sort=title&order=desc").await),
+        ["Write report", "Call mom", "Buy stamps", "Buy milk"]
+    );
     // No due date sorts last in both orders.
-    assert_eq!(titles(&list("sort=due").await), ["Buy milk", "Buy stamps", "Call mom", "Write report"]);
-    assert_eq!(titles(&list("sort=due&order=desc").await), ["Call mom", "Buy stamps", "Buy milk", "Write report"]);
-    assert_eq!(titles(&list("sort=priority&order=desc").await)[0], "Buy milk");
+    assert_eq!(
+        titles(&list("sort=due").await),
+        ["Buy milk", "Buy stamps", "Call mom", "Write report"]
+    );
+    assert_eq!(
+        titles(&list("sort=due&order=desc").await),
+        ["Call mom", "Buy stamps", "Buy milk", "Write report"]
+    );
+    assert_eq!(
+        titles(&list("sort=priority&order=desc").await)[0],
+        "Buy milk"
+    );
 
     let page = list("limit=2&offset=1").await;
     assert_eq!(titles(&page), ["Buy milk", "Write report"]);
-    assert_eq!(page.total(), 4, "X-Total-Count counts all matches, not the page");
+    assert_eq!(
+        page.total(),
+        4,
+        "X-Total-Count counts all matches, not the page"
+    );
     let past_end = list("offset=10").await;
     assert_eq!(past_end.body, json!([]));
     assert_eq!(past_end.total(), 4);
@@ -169,8 +284,15 @@ async fn bad_query_parameters_are_400_and_name_the_parameter() {
         ("colour=red", "colour"),
         ("status=all&status=pending", "status"),
     ] {
-        let reply = app.get(&format!("/api/{}/tasks?{query}", ann.id), &ann.token).await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}: {}", reply.body);
+        let reply = app
+            .get(&format!("/api/{}/tasks?{query}", ann.id), &ann.token)
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{query}: {}",
+            reply.body
+        );
         assert!(reply.error().contains(name), "{query}: {}", reply.error());
     }
 }
@@ -185,30 +307,101 @@ async fn invalid_task_fields_are_422_naming_the_field() {
     let cases = [
         (Method::POST, &base, json!({"title": ""}), "title"),
         (Method::POST, &base, json!({"title": "   "}), "title"),
-        (Method::POST, &base, json!({"title": "x".repeat(201)}), "title"),
+        (
+            Method::POST,
+            &base,
+            json!({"title": "x".repeat(201)}),
+            "title",
+        ),
         (Method::POST, &base, json!({"title": "a\u{0}b"}), "title"),
-        (Method::POST, &base, json!({"title": "ok", "description": "d".repeat(1001)}), "description"),
-        (Method::POST, &base, json!({"title": "ok", "priority": "urgent"}), "priority"),
-        (Method::POST, &base, json!({"title": "ok", "tags": ["no spaces allowed"]}), "tags"),
-        (Method::POST, &base, json!({"title": "ok", "tags": (0..11).map(|i| format!("t{i}")).collect::<Vec<_>>()}), "tags"),
-        (Method::POST, &base, json!({"title": "ok", "due_at": "next tuesday"}), "due_at"),
-        (Method::POST, &base, json!({"description": "no title"}), "title"),
+        (
+            Method::POST,
+            &base,
+            json!({"title": "ok", "description": "d".repeat(1001)}),
+            "description",
+        ),
+        (
+            Method::POST,
+            &base,
+            json!({"title": "ok", "priority": "urgent"}),
+            "priority",
+        ),
+        (
+            Method::POST,
+            &base,
+            json!({"title": "ok", "tags": ["no spaces allowed"]}),
+            "tags",
+        ),
+        (
+            Method::POST,
+            &base,
+            json!({"title": "ok", "tags": (0..11).map(|i| format!("t{i}")).collect::<Vec<_>>()}),
+            "tags",
+        ),
+        (
+            Method::POST,
+            &base,
+            json!({"title": "ok", "due_at": "next tuesday"}),
+            "due_at",
+        ),
+        (
+            Method::POST,
+            &base,
+            json!({"description": "no title"}),
+            "title",
+        ),
         (Method::POST, &base, json!({"title": 5}), "title"),
-        (Method::POST, &base, json!({"title": "ok", "titel": "typo"}), "titel"),
-        (Method::POST, &base, json!({"title": "ok", "tags": "one"}), "tags"),
+        (
+            Method::POST,
+            &base,
+            json!({"title": "ok", "titel": "typo"}),
+            "titel",
+        ),
+        (
+            Method::POST,
+            &base,
+            json!({"title": "ok", "tags": "one"}),
+            "tags",
+        ),
         (Method::POST, &base, json!(["title"]), "body"),
         (Method::PATCH, &one, json!({"title": null}), "title"),
-        (Method::PATCH, &one, json!({"completed": "yes"}), "completed"),
+        (
+            Method::PATCH,
+            &one,
+            json!({"completed": "yes"}),
+            "completed",
+        ),
         (Method::PATCH, &one, json!({"priority": null}), "priority"),
-        (Method::PATCH, &one, json!({"title": "x".repeat(201)}), "title"),
+        (
+            Method::PATCH,
+            &one,
+            json!({"title": "x".repeat(201)}),
+            "title",
+        ),
         (Method::PATCH, &one, json!({"id": 7}), "id"),
         (Method::PUT, &one, json!({"priority": "low"}), "title"),
-        (Method::PUT, &one, json!({"title": "ok", "completed": 1}), "completed"),
+        (
+            Method::PUT,
+            &one,
+            json!({"title": "ok", "completed": 1}),
+            "completed",
+        ),
     ];
     for (method, path, body, field) in cases {
-        let reply = app.call(method.clone(), path, Some(&ann.token), Some(body.clone())).await;
-        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{method} {body}: {}", reply.body);
-        assert!(reply.error().contains(field), "{method} {body}: {}", reply.error());
+        let reply = app
+            .call(method.clone(), path, Some(&ann.token), Some(body.clone()))
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{method} {body}: {}",
+            reply.body
+        );
+        assert!(
+            reply.error().contains(field),
+            "{method} {body}: {}",
+            reply.error()
+        );
     }
     // Nothing above changed the task.
     assert_eq!(app.get(&one, &ann.token).await.body, task);
@@ -231,30 +424,62 @@ async fn malformed_bodies_wrong_types_and_huge_bodies_are_4xx() {
         builder.body(Body::from(body)).unwrap()
     };
 
-    for body in [&b"{"[..], b"{\"title\": }", b"", b"{\"title\":\"a\"} trailing", b"\xff\xfe"] {
+    for body in [
+        &b"{"[..],
+        b"{\"title\": }",
+        b"",
+        b"{\"title\":\"a\"} trailing",
+        b"\xff\xfe",
+    ] {
         let reply = app.send(raw(Some("application/json"), body.to_vec())).await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body:?}: {}", reply.body);
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{body:?}: {}",
+            reply.body
+        );
         assert!(reply.error().contains("JSON"), "{}", reply.error());
     }
-    for ct in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data")] {
+    for ct in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data"),
+    ] {
         let reply = app.send(raw(ct, br#"{"title":"a"}"#.to_vec())).await;
         assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ct:?}");
         assert!(reply.error().contains("application/json"));
     }
-    let ok = app.send(raw(Some("application/json; charset=utf-8"), br#"{"title":"a"}"#.to_vec())).await;
+    let ok = app
+        .send(raw(
+            Some("application/json; charset=utf-8"),
+            br#"{"title":"a"}"#.to_vec(),
+        ))
+        .await;
     assert_eq!(ok.status, StatusCode::CREATED);
 
-    let huge = format!(r#"{{"title":"a","description":"{}"}}"#, "x".repeat(100 * 1024));
-    let reply = app.send(raw(Some("application/json"), huge.into_bytes())).await;
+    let huge = format!(
+        r#"{{"title":"a","description":"{}"}}"#,
+        "x".repeat(100 * 1024)
+    );
+    let reply = app
+        .send(raw(Some("application/json"), huge.into_bytes()))
+        .await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(reply.error().contains("65536"), "{}", reply.error());
 
     // Deeply nested JSON is refused without blowing the stack.
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    let reply = app.send(raw(Some("application/json"), deep.into_bytes())).await;
+    let reply = app
+        .send(raw(Some("application/json"), deep.into_bytes()))
+        .await;
     assert!(reply.status.is_client_error(), "{}", reply.status);
 
-    assert_eq!(app.all_tasks(&ann).await.len(), 1, "only the one valid request created a task");
+    assert_eq!(
+        app.all_tasks(&ann).await.len(),
+        1,
+        "only the one valid request created a task"
+    );
 }
 
 #[tokio::test]
@@ -263,16 +488,37 @@ async fn bad_path_ids_are_400_and_missing_ones_404() {
     let ann = app.signup("ann@example.com").await;
     let base = format!("/api/{}/tasks", ann.id);
     for id in ["abc", "0", "-3", "1.5", "99999999999999999999", "%20"] {
-        for (method, suffix) in [(Method::GET, ""), (Method::DELETE, ""), (Method::PATCH, "/complete")] {
-            let reply = app.call(method.clone(), &format!("{base}/{id}{suffix}"), Some(&ann.token), None).await;
-            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{method} {id}: {}", reply.body);
+        for (method, suffix) in [
+            (Method::GET, ""),
+            (Method::DELETE, ""),
+            (Method::PATCH, "/complete"),
+        ] {
+            let reply = app
+                .call(
+                    method.clone(),
+                    &format!("{base}/{id}{suffix}"),
+                    Some(&ann.token),
+                    None,
+                )
+                .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::BAD_REQUEST,
+                "{method} {id}: {}",
+                reply.body
+            );
             assert!(reply.error().contains("task id"), "{}", reply.error());
         }
     }
     let reply = app.get(&format!("{base}/123456"), &ann.token).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     let reply = app
-        .call(Method::PATCH, &format!("{base}/123456"), Some(&ann.token), Some(json!({"title": "x"})))
+        .call(
+            Method::PATCH,
+            &format!("{base}/123456"),
+            Some(&ann.token),
+            Some(json!({"title": "x"})),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
 
@@ -281,7 +527,9 @@ async fn bad_path_ids_are_400_and_missing_ones_404() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.error().contains("user_id"), "{}", reply.error());
     // The same user id in upper case is the same user.
-    let reply = app.get(&format!("/api/{}/tasks", ann.id.to_uppercase()), &ann.token).await;
+    let reply = app
+        .get(&format!("/api/{}/tasks", ann.id.to_uppercase()), &ann.token)
+        .await;
     assert_eq!(reply.status, StatusCode::OK);
 }
 
@@ -292,7 +540,14 @@ async fn unknown_routes_and_methods_answer_json() {
     let reply = app.get("/api/nothing/here/at/all", &ann.token).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert!(reply.error().contains("openapi"));
-    let reply = app.call(Method::DELETE, &format!("/api/{}/tasks", ann.id), Some(&ann.token), None).await;
+    let reply = app
+        .call(
+            Method::DELETE,
+            &format!("/api/{}/tasks", ann.id),
+            Some(&ann.token),
+            None,
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(reply.error().contains("DELETE"));
 }

@@ -22,7 +22,9 @@ pub enum Command {
     Api(ApiArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate(StoreArgs),
-    /// Run everything in one process (for now: the API).
+    /// Run the web frontend (server-rendered pages that call the API at BACKEND_URL).
+    Web(crate::commands::web::WebArgs),
+    /// Run the API and the web frontend in one process: open http://localhost:3000.
     Serve(ServeArgs),
     /// Serve the task tools over MCP on stdin/stdout (for Claude Desktop, IDEs, agents).
     Mcp(crate::commands::mcp::McpArgs),
@@ -86,10 +88,40 @@ pub struct ApiArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    // `serve` runs every part of the system in one process. Today that is only the
-    // API; the web front end adds its own listener here.
+    /// Address both servers listen on; the container image sets 0.0.0.0.
+    #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port of the web frontend (the one to open in a browser).
+    #[arg(long, env = "PORT", default_value_t = 3000)]
+    pub port: u16,
+    /// Port of the API; the web frontend calls it over loopback.
+    #[arg(long, env = "API_PORT", default_value_t = 8000)]
+    pub api_port: u16,
+    /// Seconds to let in-flight requests finish after SIGTERM/SIGINT.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value = "10", value_parser = parse_seconds)]
+    pub shutdown_timeout: Duration,
     #[command(flatten)]
-    pub api: ApiArgs,
+    pub store: StoreArgs,
+    /// Secret that signs login tokens, at least 32 bytes (see `todo api --help`).
+    #[arg(long, env = "BETTER_AUTH_SECRET", hide_env_values = true)]
+    pub auth_secret: Option<String>,
+    #[command(flatten)]
+    pub web: crate::commands::web::WebOptions,
+}
+
+impl ServeArgs {
+    /// The API's part of the settings.
+    pub fn api_args(&self) -> ApiArgs {
+        ApiArgs {
+            listen: ListenArgs {
+                host: self.host.clone(),
+                port: self.api_port,
+                shutdown_timeout: self.shutdown_timeout,
+            },
+            store: self.store.clone(),
+            auth_secret: self.auth_secret.clone(),
+        }
+    }
 }
 
 fn parse_seconds(raw: &str) -> Result<Duration, String> {

@@ -19,7 +19,7 @@ const MAX_RETRY: Duration = Duration::from_secs(30);
 /// Fills `slot` with the store: right away for SQLite, from a background task
 /// that retries until it succeeds for PostgreSQL.
 pub async fn attach(url: &DatabaseUrl, slot: &StoreSlot) -> Result<()> {
-    if !is_remote(url) {
+    if !url.is_postgres() {
         slot.fill(connect_once(url).await?);
         return Ok(());
     }
@@ -62,25 +62,9 @@ async fn connect_with_retry(url: &DatabaseUrl) -> Arc<dyn Store> {
     }
 }
 
-fn is_remote(url: &DatabaseUrl) -> bool {
-    let raw = url.to_string();
-    raw.starts_with("postgres://") || raw.starts_with("postgresql://")
-}
-
 /// The database for logs: scheme, host and name, never the password.
 pub fn describe(url: &DatabaseUrl) -> String {
-    without_credentials(&url.to_string())
-}
-
-fn without_credentials(raw: &str) -> String {
-    match raw.split_once("://") {
-        Some((scheme, rest)) => {
-            let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
-            let rest = rest.split_once('?').map_or(rest, |(before, _)| before);
-            format!("{scheme}://{rest}")
-        }
-        None => "(database)".to_string(),
-    }
+    url.redacted()
 }
 
 /// Store errors may quote the connection string; make sure no password survives.
@@ -106,13 +90,9 @@ mod tests {
     #[test]
     fn credentials_never_reach_the_log() {
         let raw = "postgres://app:s3cr3t@db.internal:5432/todo?sslmode=require";
-        assert_eq!(without_credentials(raw), "postgres://db.internal:5432/todo");
         assert_eq!(password_of(raw), Some("s3cr3t"));
-        assert_eq!(
-            without_credentials("sqlite:///var/lib/todo/todo.db"),
-            "sqlite:///var/lib/todo/todo.db"
-        );
         let url: DatabaseUrl = raw.parse().unwrap();
+        assert_eq!(describe(&url), "postgres://db.internal:5432/todo");
         let message = format!("password authentication failed for {raw} (password s3cr3t)");
         let clean = redact(&message, &url);
         assert!(!clean.contains("s3cr3t"), "{clean}");

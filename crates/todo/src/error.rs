@@ -47,4 +47,6 @@ pub enum CliError {
     Mcp(String),
     #[error("setting up the API failed: {0}")]
     Api(#[from] todo_api::ApiError),
+    #[error("web frontend: {0}")]
+    Web(#[from] todo_web::WebError),
 }

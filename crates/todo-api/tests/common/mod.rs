@@ -34,16 +34,25 @@ pub struct Reply {
 impl Reply {
     /// The `error` text of an error answer (panics with the body if there is none).
     pub fn error(&self) -> &str {
-        self.body["error"].as_str().unwrap_or_else(|| panic!("no error in {} {}", self.status, self.body))
+        self.body["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error in {} {}", self.status, self.body))
     }
 
     pub fn total(&self) -> u64 {
-        self.headers["x-total-count"].to_str().unwrap().parse().unwrap()
+        self.headers["x-total-count"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
     }
 }
 
 pub fn test_config() -> ApiConfig {
-    ApiConfig { password: PasswordParams::cheapest(), ..ApiConfig::default() }
+    ApiConfig {
+        password: PasswordParams::cheapest(),
+        ..ApiConfig::default()
+    }
 }
 
 /// A user with a token.
@@ -63,7 +72,9 @@ impl TestApp {
     pub async fn sqlite_with(config: ApiConfig) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url: todo_store::DatabaseUrl =
-            format!("sqlite://{}", dir.path().join("todo.db").display()).parse().expect("sqlite url");
+            format!("sqlite://{}", dir.path().join("todo.db").display())
+                .parse()
+                .expect("sqlite url");
         let store = todo_store::connect(&url).await.expect("open SQLite store");
         let mut app = Self::with_store(store, config);
         app._dir = Some(dir);
@@ -76,7 +87,9 @@ impl TestApp {
             panic!("PostgreSQL is needed for this test and could not be started: {e}")
         });
         let url: todo_store::DatabaseUrl = db.url().parse().expect("postgres url");
-        let store = todo_store::connect(&url).await.expect("connect to the test PostgreSQL");
+        let store = todo_store::connect(&url)
+            .await
+            .expect("connect to the test PostgreSQL");
         Self::with_store(store, test_config())
     }
 
@@ -87,7 +100,11 @@ impl TestApp {
     pub fn with_slot(slot: StoreSlot, config: ApiConfig) -> Self {
         let secret = JwtSecret::new(SECRET.to_vec()).unwrap();
         let state = AppState::new(slot, &secret, config).expect("state");
-        Self { router: todo_api::router(state.clone()), state, _dir: None }
+        Self {
+            router: todo_api::router(state.clone()),
+            state,
+            _dir: None,
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -95,7 +112,13 @@ impl TestApp {
     }
 
     /// Sends a request: `body` is sent as JSON when given.
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let mut builder = Request::builder().method(method).uri(path);
         if let Some(token) = token {
             builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
@@ -112,12 +135,28 @@ impl TestApp {
 
     /// Sends a prepared request (for raw bodies and odd headers).
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(request).await.expect("router is infallible");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router is infallible");
         let status = response.status();
         let headers = response.headers().clone();
-        let raw = response.into_body().collect().await.expect("body").to_bytes().to_vec();
+        let raw = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
         let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
-        Reply { status, headers, body, raw }
+        Reply {
+            status,
+            headers,
+            body,
+            raw,
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {
@@ -143,7 +182,12 @@ impl TestApp {
 
     pub async fn create_task(&self, account: &Account, body: Value) -> Value {
         let reply = self
-            .call(Method::POST, &format!("/api/{}/tasks", account.id), Some(&account.token), Some(body))
+            .call(
+                Method::POST,
+                &format!("/api/{}/tasks", account.id),
+                Some(&account.token),
+                Some(body),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "create: {}", reply.body);
         reply.body
@@ -151,7 +195,12 @@ impl TestApp {
 
     /// All of an account's tasks, sorted by id, as the API returns them.
     pub async fn all_tasks(&self, account: &Account) -> Vec<Value> {
-        let reply = self.get(&format!("/api/{}/tasks?limit=500", account.id), &account.token).await;
+        let reply = self
+            .get(
+                &format!("/api/{}/tasks?limit=500", account.id),
+                &account.token,
+            )
+            .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         let mut tasks = reply.body.as_array().unwrap().clone();
         tasks.sort_by_key(|t| t["id"].as_i64());

@@ -4,6 +4,7 @@ pub mod api;
 pub mod mcp;
 pub mod migrate;
 pub mod serve;
+pub mod web;
 
 use crate::cli::Command;
 use crate::error::Result;
@@ -14,5 +15,6 @@ pub async fn run(command: Command) -> Result<()> {
         Command::Migrate(args) => migrate::run(args).await,
         Command::Mcp(args) => mcp::run(args).await,
         Command::Serve(args) => serve::run(args).await,
+        Command::Web(args) => web::run(args).await,
     }
 }
