@@ -19,7 +19,7 @@ use crate::session::OutputFormat;
 #[command(
     name = "kubectl-assist",
     version,
-    args_conflicts_with_subcommands = true,
+    subcommand_precedence_over_arg = true,
     verbatim_doc_comment
 )]
 pub struct Cli {

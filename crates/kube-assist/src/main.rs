@@ -1,6 +1,6 @@
 //! `kubectl-assist`: see `kube_assist::cli` for the flags.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 

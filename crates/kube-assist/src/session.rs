@@ -1,7 +1,7 @@
 //! One request from words to results: plan, resolve, show, confirm, run, audit.
 //! The same runner serves a single request, stdin and the interactive session.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -175,10 +175,11 @@ impl Runner {
             return;
         }
         let text = text.strip_suffix('\n').unwrap_or(text);
-        match self.settings.format {
-            OutputFormat::Text => println!("{text}"),
-            OutputFormat::Json => eprintln!("{text}"),
-        }
+        // A closed pipe (`| head`) is not an error worth a panic.
+        let _ = match self.settings.format {
+            OutputFormat::Text => writeln!(std::io::stdout().lock(), "{text}"),
+            OutputFormat::Json => writeln!(std::io::stderr().lock(), "{text}"),
+        };
     }
 
     fn record(
