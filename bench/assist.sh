@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# bench/assist.sh — kubectl-assist speed on the real local cluster (e2e/cluster):
+#   scale:  wall time of `kubectl-assist --yes "scale the frontend to 2 replicas"` from process
+#           start to exit (the process exits as soon as the API server accepts the change, so
+#           this bounds "start to accepted" from above); the API call alone from the audit log.
+#   health: wall time of `kubectl-assist health` over the whole cluster while it holds 1,000
+#           extra pods bound to a registered Node object that has no kubelet (they exist in the
+#           API, never run).
+# Targets: scale < 300 ms, health over 1,000 pods < 1 s. Writes bench/results/assist.json.
+# Network: only the local cluster. Loops are bounded (RUNS each).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/.." && pwd)"
+BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/kubectl-assist"
+OUT_JSON="$REPO/bench/results/assist.json"
+WORK="$REPO/target/bench-assist"
+NS=assist-bench
+NODE=assist-bench-node
+PODS="${PODS:-1000}"
+RUNS="${RUNS:-15}"
+mkdir -p "$WORK" "$(dirname "$OUT_JSON")"
+
+"$REPO/e2e/cluster" up >"$WORK/cluster-up.log" 2>&1 || { tail -30 "$WORK/cluster-up.log"; exit 1; }
+eval "$("$REPO/e2e/cluster" env)"
+export KUBECONFIG
+[[ -x $BIN ]] || (cd "$REPO" && cargo build --release -p kube-assist)
+
+cleanup() {
+  kubectl -n "$NS" delete pods --all --grace-period=0 --force >/dev/null 2>&1 || true
+  kubectl delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
+  kubectl delete node "$NODE" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+cleanup
+kubectl create namespace "$NS" >/dev/null
+# The scale target: a one-replica "frontend" Deployment of the local busybox image.
+kubectl -n "$NS" apply -f - >/dev/null <<YAML
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: frontend, labels: {app.kubernetes.io/component: frontend}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: bench-frontend}}
+  template:
+    metadata: {labels: {app: bench-frontend}}
+    spec:
+      terminationGracePeriodSeconds: 0
+      containers:
+      - {name: app, image: busybox:e2e, imagePullPolicy: Never, command: [sleep, "3600"],
+         resources: {requests: {cpu: 5m, memory: 8Mi}, limits: {memory: 16Mi}}}
+YAML
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# --- scale
+AUDIT="$WORK/audit.jsonl"; rm -f "$AUDIT"
+"$BIN" --audit-log "$AUDIT" -n "$NS" --yes "list deployments" >/dev/null   # warm the page cache
+scale_ms=()
+for _ in $(seq 1 "$RUNS"); do
+  kubectl -n "$NS" scale deploy/frontend --replicas=1 >/dev/null
+  t0=$(now_ms)
+  "$BIN" --audit-log "$AUDIT" -n "$NS" --yes "scale the frontend to 2 replicas" >/dev/null </dev/null
+  scale_ms+=($(( $(now_ms) - t0 )))
+  [[ $(kubectl -n "$NS" get deploy frontend -o jsonpath='{.spec.replicas}') == 2 ]] || { echo "scale did not happen"; exit 1; }
+done
+echo "scale runs (ms): ${scale_ms[*]}"
+
+# --- 1,000 pods on a node without a kubelet
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Node
+metadata: {name: $NODE, labels: {kubernetes.io/hostname: $NODE, assist-bench: "true"}}
+spec:
+  taints: [{key: assist-bench, value: "true", effect: NoSchedule}]
+YAML
+python3 - "$PODS" "$NS" "$NODE" >"$WORK/pods.json" <<'PY'
+import json, sys
+n, ns, node = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+items = []
+for i in range(n):
+    items.append({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": f"bench-{i:04d}", "namespace": ns, "labels": {"app": f"bench-{i % 20}"}},
+        "spec": {"nodeName": node, "terminationGracePeriodSeconds": 0,
+                 "tolerations": [{"operator": "Exists"}],
+                 "containers": [{"name": "app", "image": "busybox:e2e", "imagePullPolicy": "Never",
+                                 "resources": {"requests": {"cpu": "1m", "memory": "1Mi"}}}]}})
+print(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+PY
+t0=$(now_ms)
+kubectl create -f "$WORK/pods.json" >/dev/null
+echo "created $PODS pods in $(( $(now_ms) - t0 )) ms"
+total_pods=$(kubectl get pods -A --no-headers | wc -l)
+health_ms=()
+for _ in $(seq 1 "$RUNS"); do
+  t0=$(now_ms)
+  "$BIN" --audit-log "$AUDIT" health >"$WORK/health.txt" </dev/null
+  health_ms+=($(( $(now_ms) - t0 )))
+done
+echo "health runs over $total_pods pods (ms): ${health_ms[*]}"
+grep -m1 '^Checked' "$WORK/health.txt"
+
+python3 - "$OUT_JSON" "$AUDIT" "$total_pods" "${scale_ms[*]}" "${health_ms[*]}" <<'PY'
+import json, statistics, sys, subprocess, datetime
+out, audit, pods, scale, health = sys.argv[1], sys.argv[2], int(sys.argv[3]), [int(x) for x in sys.argv[4].split()], [int(x) for x in sys.argv[5].split()]
+api_ms = [json.loads(l)["duration_ms"] for l in open(audit) if '"access":"write"' in l]
+def stats(v):
+    s = sorted(v)
+    return {"runs": len(v), "median_ms": statistics.median(s), "p95_ms": s[max(0, int(round(0.95 * len(s))) - 1)], "min_ms": s[0], "max_ms": s[-1]}
+version = subprocess.run(["kubectl", "version", "-o", "json"], capture_output=True, text=True).stdout
+server = json.loads(version).get("serverVersion", {}).get("gitVersion", "?") if version else "?"
+result = {
+    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    "kubernetes": server,
+    "machine": "2 cores (shared with the single-node cluster)",
+    "scale_frontend_to_2": {**stats(scale), "target_ms": 300, "measures": "process start to exit; exit follows the API server accepting the scale patch",
+                            "api_call_ms": stats(api_ms)},
+    "health_all_namespaces": {**stats(health), "target_ms": 1000, "pods_in_cluster": pods},
+}
+result["scale_frontend_to_2"]["meets_target"] = result["scale_frontend_to_2"]["p95_ms"] < 300
+result["health_all_namespaces"]["meets_target"] = result["health_all_namespaces"]["p95_ms"] < 1000
+json.dump(result, open(out, "w"), indent=2)
+print(json.dumps(result, indent=2))
+PY
