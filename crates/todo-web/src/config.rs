@@ -70,6 +70,19 @@ impl SessionSecret {
         Ok(Self(bytes))
     }
 
+    /// A secret from raw bytes, e.g. another secret of the deployment that this
+    /// one is derived from (the sealing key hashes it with its own label).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, WebError> {
+        if bytes.len() < Self::MIN_BYTES {
+            return Err(WebError::Config(format!(
+                "the session secret must be at least {} bytes (got {})",
+                Self::MIN_BYTES,
+                bytes.len()
+            )));
+        }
+        Ok(Self(bytes.to_vec()))
+    }
+
     pub fn expose(&self) -> &[u8] {
         &self.0
     }

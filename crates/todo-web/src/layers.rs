@@ -74,6 +74,27 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// Logs one line per request: method, route, status and latency. The query string
+/// is left out (it holds what people search for), and so is every header.
+pub async fn access_log(request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        %route,
+        status = response.status().as_u16(),
+        latency_us = started.elapsed().as_micros() as u64,
+        "web request"
+    );
+    response
+}
+
 /// Whether the request came through htmx (but not a history restore, which needs a page).
 pub fn is_htmx(headers: &HeaderMap) -> bool {
     headers.get("hx-request").is_some_and(|v| v == "true")

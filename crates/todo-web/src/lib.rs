@@ -130,6 +130,7 @@ pub fn router(config: &WebConfig) -> Router {
         .route("/assets/{name}", get(assets::serve_asset))
         .merge(pages)
         .layer(from_fn(layers::security_headers))
+        .layer(from_fn(layers::access_log))
         .with_state(state)
 }
 
