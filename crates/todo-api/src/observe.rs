@@ -86,7 +86,14 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
         .record(route, &method, response.status(), elapsed);
     let status = response.status().as_u16();
     span.in_scope(|| {
-        if status >= 500 {
+        if status == 503 {
+            // Expected while the database is (re)connecting; not a server fault.
+            tracing::warn!(
+                status,
+                latency_us = elapsed.as_micros() as u64,
+                "request refused: not ready"
+            );
+        } else if status >= 500 {
             tracing::error!(
                 status,
                 latency_us = elapsed.as_micros() as u64,

@@ -340,9 +340,10 @@ fn serve_runs_the_api() {
     let home = tempfile::tempdir().unwrap();
     let server = Server::start({
         let mut cmd = command(home.path());
-        cmd.args(["serve", "--port", "0"]);
+        cmd.args(["serve", "--port", "0", "--api-port", "0"]);
         cmd
     });
+    // The first listener `serve` reports is the API's.
     assert_eq!(
         request(server.port, "GET", "/health", None, None).status,
         200
@@ -350,5 +351,103 @@ fn serve_runs_the_api() {
     assert_eq!(
         request(server.port, "GET", "/openapi.json", None, None).status,
         200
+    );
+}
+
+/// PostgreSQL not reachable at start (a pod starting before its database): the
+/// process stays up, is alive but not ready, keeps retrying, and never logs the
+/// password in the URL.
+#[test]
+fn unreachable_postgres_is_retried_while_health_answers() {
+    let home = tempfile::tempdir().unwrap();
+    // A port that was free a moment ago: connections to it are refused.
+    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Server::start({
+        let mut cmd = command(home.path());
+        cmd.args(["api", "--port", "0"])
+            .env(
+                "DATABASE_URL",
+                format!("postgres://app:pw-not-for-logs@127.0.0.1:{dead_port}/todo"),
+            )
+            .env("BETTER_AUTH_SECRET", SECRET);
+        cmd
+    });
+    assert_eq!(server.request("GET", "/health", None, None).status, 200);
+    let ready = server.request("GET", "/ready", None, None);
+    assert_eq!(ready.status, 503, "{}", ready.body);
+    let signup = server.request(
+        "POST",
+        "/api/auth/signup",
+        None,
+        Some(r#"{"email":"a@example.com","password":"long enough","name":"A"}"#),
+    );
+    assert_eq!(signup.status, 503, "{}", signup.body);
+    assert!(
+        signup.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("database")
+    );
+
+    // Each attempt waits out the store's 10 s connect timeout before it is logged.
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while !server.log().contains("retrying") {
+        assert!(
+            Instant::now() < deadline,
+            "no retries logged:\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "gave up instead of retrying"
+    );
+    assert!(
+        !server.log().contains("pw-not-for-logs"),
+        "password in the log:\n{}",
+        server.log()
+    );
+    server.signal(libc::SIGTERM);
+    let status = server
+        .wait_exit(Duration::from_secs(10))
+        .expect("no exit on SIGTERM while retrying");
+    assert!(status.success(), "{status}");
+}
+
+/// With a reachable PostgreSQL the API migrates it and becomes ready.
+#[test]
+fn postgres_database_url_gets_ready() {
+    let db = test_postgres::TestPostgres::start().unwrap_or_else(|e| {
+        panic!("PostgreSQL is needed for this test and could not be started: {e}")
+    });
+    let home = tempfile::tempdir().unwrap();
+    let server = Server::start({
+        let mut cmd = command(home.path());
+        cmd.args(["api", "--port", "0"])
+            .env("DATABASE_URL", db.url())
+            .env("BETTER_AUTH_SECRET", SECRET);
+        cmd
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.request("GET", "/ready", None, None).status != 200 {
+        assert!(Instant::now() < deadline, "never ready:\n{}", server.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (user, token) = signup(server.port, "pg@example.com", "correct horse");
+    let created = server.request(
+        "POST",
+        &format!("/api/{user}/tasks"),
+        Some(&token),
+        Some(r#"{"title":"On PostgreSQL"}"#),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert!(
+        !data_dir(home.path()).join("auth-secret").exists(),
+        "no generated secret in production mode"
     );
 }
