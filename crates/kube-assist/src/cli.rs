@@ -37,8 +37,8 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Path to the kubeconfig file.
-    #[arg(long, global = true, env = "KUBECONFIG", hide_env_values = true)]
+    /// Path to the kubeconfig file (default: $KUBECONFIG, which may list several files, else ~/.kube/config).
+    #[arg(long, global = true)]
     pub kubeconfig: Option<PathBuf>,
 
     /// The kubeconfig context to use.

@@ -31,6 +31,8 @@ pub enum AssistError {
     Ambiguous {
         hint: String,
         candidates: Vec<String>,
+        /// The same candidates as complete targets, so a session can ask which.
+        targets: Vec<crate::ops::Target>,
     },
 
     #[error("refused: {0}")]

@@ -100,13 +100,12 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
             let skip = records.len().saturating_sub(*n);
             records.drain(..skip);
         }
-        match g.output {
-            OutputFormat::Json => println!(
-                "{}",
-                serde_json::to_string_pretty(&records).unwrap_or_default()
-            ),
-            OutputFormat::Text => print!("{}", audit::render_table(&records)),
-        }
+        let text = match g.output {
+            OutputFormat::Json => serde_json::to_string_pretty(&records).unwrap_or_default() + "\n",
+            OutputFormat::Text => audit::render_table(&records),
+        };
+        // A closed pipe (`| head`) is not worth a panic.
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
         return Ok(Outcome::Done);
     }
     let conn = connect(g.kubeconfig.clone(), g.context.clone()).await?;
@@ -200,7 +199,7 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
             "exit" | "quit" | "q" => break,
             "history" => {
                 for (i, h) in history.iter().enumerate() {
-                    println!("{:>3}  {h}", i + 1);
+                    let _ = writeln!(std::io::stdout().lock(), "{:>3}  {h}", i + 1);
                 }
                 continue;
             }

@@ -253,6 +253,7 @@ impl Resolver {
                     return Err(AssistError::Ambiguous {
                         hint: hint.to_string(),
                         candidates: found.iter().map(ToString::to_string).collect(),
+                        targets: found.iter().map(ObjectRef::to_target).collect(),
                     });
                 }
             }

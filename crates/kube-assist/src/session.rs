@@ -230,6 +230,20 @@ impl Runner {
         Ok(op)
     }
 
+    /// Ask which of several objects was meant; `None` when the answer picks none.
+    async fn choose(&mut self, hint: &str, candidates: &[String]) -> Option<usize> {
+        self.say(&format!("\"{hint}\" matches several objects:"));
+        for (i, c) in candidates.iter().enumerate() {
+            self.say(&format!("  {}. {c}", i + 1));
+        }
+        let answer = self
+            .prompt
+            .line(&format!("Which one? [1-{}] ", candidates.len()))
+            .await?;
+        let n: usize = answer.trim().parse().ok()?;
+        (1..=candidates.len()).contains(&n).then(|| n - 1)
+    }
+
     /// Handle one request end to end.
     pub async fn handle(&mut self, request: &str, ctx: &mut PlanContext) -> Report {
         self.current_request = request.trim().to_string();
@@ -322,7 +336,29 @@ impl Runner {
     async fn resolve_and_run(&mut self, plan: Plan, ctx: &mut PlanContext, report: &mut Report) {
         let mut steps = Vec::new();
         for op in &plan.steps {
-            match self.resolve(op).await {
+            let resolved = match self.resolve(op).await {
+                // In a session, ambiguity is a question, not an error.
+                Err(AssistError::Ambiguous {
+                    hint,
+                    candidates,
+                    targets,
+                }) if self.prompt.interactive => match self.choose(&hint, &candidates).await {
+                    Some(i) => {
+                        let mut op = op.clone();
+                        if let Some(t) = op.target_mut() {
+                            *t = targets[i].clone();
+                        }
+                        self.resolve(&op).await
+                    }
+                    None => Err(AssistError::Ambiguous {
+                        hint,
+                        candidates,
+                        targets,
+                    }),
+                },
+                other => other,
+            };
+            match resolved {
                 Ok(r) => steps.push(r),
                 Err(e) => {
                     let text = e.to_string();
