@@ -93,8 +93,8 @@ web_signup_and_chat() {
 
 # ------------------------------------------------------------------ bounded load loops
 # load_start NS MAX_SECONDS MAX_REQUESTS PREFIX — two workers in the background:
-#   PREFIX.fe: GET the frontend (the task page with the session cookie when the web flow ran,
-#              else /) through its NodePort; PREFIX.be: GET the user's task list from the
+#   PREFIX.fe: GET the frontend (/tasks with the session cookie when the web flow ran, which
+#              the frontend renders from the backend's answer; else /) through its NodePort; PREFIX.be: GET the user's task list from the
 #              backend API through its ClusterIP.
 # Each line: "<epoch seconds> <http code>". They stop at PREFIX.stop, MAX_SECONDS or
 # MAX_REQUESTS, whichever comes first.
@@ -104,8 +104,10 @@ load_start() {
   # shellcheck disable=SC1090
   . "$OUT/session-$ns.env"
   rm -f "$prefix".*
-  local fe_args=() ; [[ $WEB == 1 ]] && fe_args=(-b "$COOKIE_JAR")
-  _load_worker "$prefix.fe" "$max_s" "$max_n" "$prefix.stop" "${fe_args[@]}" "$FE_URL/" &
+  # with a session: the task page, which the frontend renders from the backend's answer
+  local fe_args=() fe_path=/
+  [[ $WEB == 1 ]] && { fe_args=(-b "$COOKIE_JAR"); fe_path=/tasks; }
+  _load_worker "$prefix.fe" "$max_s" "$max_n" "$prefix.stop" "${fe_args[@]}" "$FE_URL$fe_path" &
   LOAD_PIDS=($!)
   _load_worker "$prefix.be" "$max_s" "$max_n" "$prefix.stop" -H "authorization: Bearer $TOKEN" "$BE_URL/api/$USER_ID/tasks" &
   LOAD_PIDS+=($!)

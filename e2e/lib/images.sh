@@ -6,12 +6,13 @@ E2E_IMAGES_CACHE="${TODO_CACHE_DIR:-$HOME/.cache/todo-chatbot}/images"
 DOCKER_BIN=/usr/bin/docker
 STATIC_TARGET="$(uname -m)-unknown-linux-gnu"
 
-# Static todo binary (glibc, crt-static): target/<triple>/release/todo
+# Static todo binary (glibc, crt-static) in its own target directory, so it neither waits for
+# nor invalidates the normal `cargo build`: target/e2e-static/<triple>/release/todo
 build_todo_static() {
   local repo=$1
   ( cd "$repo" && RUSTFLAGS="-C target-feature=+crt-static" CARGO_PROFILE_RELEASE_STRIP=symbols \
-      cargo build --release -p todo --target "$STATIC_TARGET" ) >&2 || return 1
-  local bin="$repo/target/$STATIC_TARGET/release/todo"
+      CARGO_TARGET_DIR="$repo/target/e2e-static" cargo build --release -p todo --target "$STATIC_TARGET" ) >&2 || return 1
+  local bin="$repo/target/e2e-static/$STATIC_TARGET/release/todo"
   file "$bin" 2>/dev/null | grep -q 'static' || { echo "not a static binary: $bin" >&2; return 1; }
   echo "$bin"
 }

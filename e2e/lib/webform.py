@@ -111,16 +111,24 @@ def chat(b, message):
     st, url, page = b.req("/")
     if st != 200:
         sys.exit(f"GET / after signup -> {st}")
+    # the chat form: a textarea (or visible text input) named message; suggestion buttons
+    # are forms with a hidden "message" and come second
+    best = None
     for f in b.forms(page):
         for tag, a in field_names(f):
             n = a["name"].lower()
-            if n in ("message", "msg", "chat", "prompt", "content") and tag in ("input", "textarea"):
-                st, url2, page2 = b.submit(url, f, {a["name"]: message})
-                if st >= 400:
-                    sys.exit(f"chat form -> {st}: {page2[:300]}")
-                print(f"chat '{message}' -> {st}")
-                return
-    sys.exit("no chat form (an input or textarea named message) on /")
+            if n not in ("message", "msg", "chat", "prompt", "content"):
+                continue
+            rank = 0 if tag == "textarea" else (1 if a.get("type", "text") == "text" else 2)
+            if best is None or rank < best[0]:
+                best = (rank, f, a["name"])
+    if best is None:
+        sys.exit("no chat form (a textarea or input named message) on /")
+    _, f, name = best
+    st, url2, page2 = b.submit(url, f, {name: message})
+    if st >= 400:
+        sys.exit(f"chat form -> {st}: {page2[:300]}")
+    print(f"chat '{message}' -> {st}")
 
 
 def expect(b, text):
