@@ -87,6 +87,14 @@
     if (event.detail.target === chatLog()) {
       scrollChat();
     }
+    // After adding a task the fresh form keeps the keyboard where it was, ready for the next one.
+    var swapped = event.detail.elt;
+    if (swapped && swapped.id === "add-task") {
+      var title = document.getElementById("new-title");
+      if (title) {
+        title.focus();
+      }
+    }
   });
 
   document.addEventListener("htmx:afterRequest", function (event) {

@@ -593,6 +593,11 @@ async fn bad_addresses_are_clear_4xx_pages() {
         .post("/tasks/abc/toggle", &[("csrf_token", &token)])
         .await;
     assert_eq!(not_a_number.status, StatusCode::BAD_REQUEST);
+    assert!(
+        not_a_number.body.contains("is not a task number"),
+        "{}",
+        not_a_number.body
+    );
     let missing = ann.get("/nothing-here").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.body.contains("Page not found"));
@@ -739,4 +744,39 @@ async fn an_unreachable_backend_never_yields_a_500() {
         )
         .await;
     assert_eq!(signup.status, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn a_token_the_backend_refuses_ends_the_session() {
+    let mut stack = Stack::start().await;
+    let mut ann = stack.visitor();
+    ann.sign_up("Ann", "ann@example.com", PASSWORD).await;
+    stack.backend.restart_with_new_secret().await;
+
+    let page = ann.get("/tasks").await;
+    assert_eq!(
+        (page.status, page.location()),
+        (StatusCode::SEE_OTHER, "/login?expired=1")
+    );
+    assert!(
+        page.session_cookie()
+            .expect("cookie cleared")
+            .contains("Max-Age=0")
+    );
+    let login = ann.get("/login?expired=1").await;
+    assert!(
+        login
+            .body
+            .contains("Your session ended. Please log in again.")
+    );
+    let htmx = ann.htmx_get("/tasks/list").await;
+    assert_eq!(
+        htmx.header("hx-redirect"),
+        "/login",
+        "no session left, so htmx is sent to log in"
+    );
+    // Logging in again issues a token under the new secret, and all is well.
+    let again = ann.log_in("ann@example.com", PASSWORD).await;
+    assert_eq!(again.location(), "/tasks");
+    assert_eq!(ann.get("/tasks").await.status, StatusCode::OK);
 }

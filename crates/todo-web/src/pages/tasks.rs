@@ -1,6 +1,6 @@
 //! The main page: the task list with its forms, beside the chat panel.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use http::StatusCode;
@@ -17,6 +17,31 @@ use crate::views::{
     TaskListFragment, TaskListView,
 };
 use crate::{AppState, Result};
+
+/// The `{id}` of a task path: a positive whole number, else a 400 page that says so.
+pub struct TaskIdPath(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for TaskIdPath {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &S,
+    ) -> std::result::Result<Self, Response> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| bad_query("The task address is incomplete.".into()))?;
+        raw.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(Self)
+            .ok_or_else(|| {
+                bad_query(format!(
+                    "{raw:?} is not a task number; task addresses look like /tasks/12."
+                ))
+            })
+    }
+}
 
 fn bad_query(message: String) -> Response {
     Problem::response(
@@ -237,7 +262,7 @@ fn refilled_form(form: &TaskForm, back: String, error: String) -> TaskFormView {
 pub async fn edit_task(
     State(state): State<AppState>,
     Extension(current): Extension<CurrentSession>,
-    Path(id): Path<i64>,
+    TaskIdPath(id): TaskIdPath,
     Query(back): Query<BackForm>,
 ) -> Result<Response> {
     let account = match require_account(&current) {
@@ -266,7 +291,7 @@ pub async fn edit_task(
 pub async fn update_task(
     State(state): State<AppState>,
     Extension(current): Extension<CurrentSession>,
-    Path(id): Path<i64>,
+    TaskIdPath(id): TaskIdPath,
     Form(form): Form<TaskForm>,
 ) -> Result<Response> {
     let account = match require_account(&current) {
@@ -310,7 +335,7 @@ pub async fn update_task(
 pub async fn toggle_task(
     State(state): State<AppState>,
     Extension(current): Extension<CurrentSession>,
-    Path(id): Path<i64>,
+    TaskIdPath(id): TaskIdPath,
     Form(form): Form<BackForm>,
 ) -> Result<Response> {
     let account = match require_account(&current) {
@@ -326,7 +351,7 @@ pub async fn toggle_task(
 pub async fn delete_task(
     State(state): State<AppState>,
     Extension(current): Extension<CurrentSession>,
-    Path(id): Path<i64>,
+    TaskIdPath(id): TaskIdPath,
     Form(form): Form<BackForm>,
 ) -> Result<Response> {
     let account = match require_account(&current) {

@@ -32,12 +32,20 @@ pub struct Backend {
 
 impl Backend {
     async fn start_on(listener: TcpListener, store: std::sync::Arc<dyn todo_core::Store>) -> Self {
+        Self::start_with_secret(listener, store, API_SECRET).await
+    }
+
+    async fn start_with_secret(
+        listener: TcpListener,
+        store: std::sync::Arc<dyn todo_core::Store>,
+        secret: &[u8],
+    ) -> Self {
         let addr = listener.local_addr().expect("local addr");
         let config = ApiConfig {
             password: PasswordParams::cheapest(),
             ..ApiConfig::default()
         };
-        let secret = JwtSecret::new(API_SECRET.to_vec()).expect("secret");
+        let secret = JwtSecret::new(secret.to_vec()).expect("secret");
         let state =
             AppState::new(StoreSlot::connected(store.clone()), &secret, config).expect("api state");
         let (stop, stopped) = oneshot::channel::<()>();
@@ -69,6 +77,21 @@ impl Backend {
                 .expect("api stops")
                 .expect("api task");
         }
+    }
+
+    /// Starts the backend again with another token secret: every token issued
+    /// so far is refused from then on (as after a secret rotation).
+    pub async fn restart_with_new_secret(&mut self) {
+        self.stop().await;
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .expect("rebind the api port");
+        *self = Self::start_with_secret(
+            listener,
+            self.store.clone(),
+            b"a-rotated-api-secret-that-is-long-enough-987654321",
+        )
+        .await;
     }
 
     /// Starts the backend again on the same port, with the same data.
