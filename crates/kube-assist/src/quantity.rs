@@ -73,7 +73,7 @@ pub fn parse_memory_bytes(q: &str) -> Option<u64> {
 
 /// Millicores as `250m`, or whole cores as `2`.
 pub fn format_cpu(millis: u64) -> String {
-    if millis >= 1000 && millis % 1000 == 0 {
+    if millis >= 1000 && millis.is_multiple_of(1000) {
         format!("{}", millis / 1000)
     } else {
         format!("{millis}m")
@@ -83,7 +83,7 @@ pub fn format_cpu(millis: u64) -> String {
 /// Bytes as whole `Mi` (or `Gi` when exact), rounded up.
 pub fn format_memory(bytes: u64) -> String {
     let mi = bytes.div_ceil(1048576).max(1);
-    if mi >= 1024 && mi % 1024 == 0 {
+    if mi >= 1024 && mi.is_multiple_of(1024) {
         format!("{}Gi", mi / 1024)
     } else {
         format!("{mi}Mi")

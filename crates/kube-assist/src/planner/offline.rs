@@ -568,12 +568,9 @@ fn replica_change(r: &Request) -> Result<Option<ReplicaChange>, Planned> {
         || r.phrase(&["one", "less"])
         || r.phrase(&["one", "fewer"]);
     let stop = r.any(&["stop"]) || r.phrase(&["shut", "down"]) || r.phrase(&["turn", "off"]);
-    if !scale_words
-        && !relative_words
-        && !stop
-        && !(r.any(&["increase", "decrease", "reduce", "add", "remove"])
-            && r.starts_with_any(&["replica", "instance", "cop"]))
-    {
+    let counted_change = r.any(&["increase", "decrease", "reduce", "add", "remove"])
+        && r.starts_with_any(&["replica", "instance", "cop"]);
+    if !(scale_words || relative_words || stop || counted_change) {
         return Ok(None);
     }
     if r.any(&["double", "twice"]) || r.starts_with_any(&["2x"]) || r.has("x2") {
@@ -725,9 +722,7 @@ fn resources(r: &Request, ctx: &PlanContext) -> Result<Option<Operation>, Planne
         let next = toks.get(i + 1).map(String::as_str);
         let res = if mem_unit {
             "memory"
-        } else if cpu_unit {
-            "cpu"
-        } else if matches!(next, Some("cpu" | "cores" | "core")) {
+        } else if cpu_unit || matches!(next, Some("cpu" | "cores" | "core")) {
             "cpu"
         } else if matches!(next, Some("memory" | "mem" | "ram")) {
             "memory"
