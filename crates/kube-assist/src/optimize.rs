@@ -124,6 +124,94 @@ pub fn usage_from_summary(summary: &Value) -> UsageMap {
     out
 }
 
+/// Parse cAdvisor's Prometheus text (`/metrics/cadvisor` through the node proxy).
+/// Some runtimes leave the pod labels empty there, so containers are matched by the
+/// container ID in the cgroup path against the pods' `containerID`s. CPU is the
+/// average since the container started (the counter over its age).
+pub fn usage_from_cadvisor(
+    text: &str,
+    pods: &[Pod],
+    now: k8s_openapi::jiff::Timestamp,
+) -> UsageMap {
+    // container id → (namespace, pod, container, started)
+    let mut by_id: BTreeMap<
+        String,
+        (String, String, String, Option<k8s_openapi::jiff::Timestamp>),
+    > = BTreeMap::new();
+    for p in pods {
+        for cs in p
+            .status
+            .iter()
+            .flat_map(|s| s.container_statuses.iter().flatten())
+        {
+            let Some(id) = cs
+                .container_id
+                .as_deref()
+                .and_then(|i| i.split("://").nth(1))
+            else {
+                continue;
+            };
+            let started = cs
+                .state
+                .as_ref()
+                .and_then(|s| s.running.as_ref())
+                .and_then(|r| r.started_at.as_ref())
+                .map(|t| t.0);
+            by_id.insert(
+                id.to_string(),
+                (
+                    p.metadata.namespace.clone().unwrap_or_default(),
+                    p.metadata.name.clone().unwrap_or_default(),
+                    cs.name.clone(),
+                    started,
+                ),
+            );
+        }
+    }
+    let mut out = UsageMap::new();
+    for line in text.lines() {
+        let is_cpu = if line.starts_with("container_memory_working_set_bytes{") {
+            false
+        } else if line.starts_with("container_cpu_usage_seconds_total{") {
+            true
+        } else {
+            continue;
+        };
+        let Some(id_start) = line.find("id=\"") else {
+            continue;
+        };
+        let rest = &line[id_start + 4..];
+        let Some(id_end) = rest.find('"') else {
+            continue;
+        };
+        let cid = rest[..id_end].rsplit('/').next().unwrap_or_default();
+        let Some((ns, pod, container, started)) = by_id.get(cid) else {
+            continue;
+        };
+        let Some(value) = line
+            .rsplit_once('}')
+            .and_then(|(_, v)| v.split_whitespace().next())
+            .and_then(|v| v.parse::<f64>().ok())
+        else {
+            continue;
+        };
+        let entry = out
+            .entry((ns.clone(), pod.clone(), container.clone()))
+            .or_default();
+        if is_cpu {
+            let age = started
+                .map(|s| (now.as_millisecond() - s.as_millisecond()) as f64 / 1000.0)
+                .filter(|a| *a > 1.0);
+            if let Some(age) = age {
+                entry.cpu_millis = ((value / age) * 1000.0).ceil() as u64;
+            }
+        } else {
+            entry.memory_bytes = value as u64;
+        }
+    }
+    out
+}
+
 fn current(c: &Container) -> (ResourceValues, ResourceValues) {
     let get = |m: Option<
         &BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>,
@@ -289,7 +377,7 @@ async fn usage(
     nodes.sort();
     nodes.dedup();
     let mut out = UsageMap::new();
-    for node in nodes {
+    for node in &nodes {
         let req = http::Request::get(format!("/api/v1/nodes/{node}/proxy/stats/summary"))
             .body(Vec::new())
             .map_err(|e| AssistError::Invalid(e.to_string()))?;
@@ -299,7 +387,28 @@ async fn usage(
             Err(e) => tracing::warn!(node, error = %e, "kubelet summary unavailable"),
         }
     }
-    Ok((out, "kubelet summary (node proxy)"))
+    if !out.is_empty() {
+        return Ok((out, "kubelet summary (node proxy)"));
+    }
+    // Some kubelets (dockershim on cgroupfs) list no pods in the summary; cAdvisor's
+    // own metrics still have every container, keyed by container ID.
+    for node in &nodes {
+        let req = http::Request::get(format!("/api/v1/nodes/{node}/proxy/metrics/cadvisor"))
+            .body(Vec::new())
+            .map_err(|e| AssistError::Invalid(e.to_string()))?;
+        match client.request_text(req).await {
+            Ok(text) => out.extend(usage_from_cadvisor(
+                &text,
+                pods,
+                k8s_openapi::jiff::Timestamp::now(),
+            )),
+            Err(e) => tracing::warn!(node, error = %e, "cAdvisor metrics unavailable"),
+        }
+    }
+    Ok((
+        out,
+        "cAdvisor metrics (node proxy; CPU averaged since container start)",
+    ))
 }
 
 /// Run `optimize` for a workload, a namespace or the cluster.
@@ -431,6 +540,31 @@ mod tests {
             Usage {
                 cpu_millis: 13,
                 memory_bytes: 10_485_760
+            }
+        );
+    }
+
+    #[test]
+    fn cadvisor_text_is_matched_by_container_id() {
+        let pod: Pod = serde_json::from_value(json!({"metadata": {"name": "p", "namespace": "n"},
+            "status": {"containerStatuses": [{"name": "c", "ready": true, "restartCount": 0, "image": "i", "imageID": "",
+                "containerID": "docker://abc123", "state": {"running": {"startedAt": "2026-01-01T00:00:00Z"}}}]}}))
+        .unwrap();
+        let text = concat!(
+            "# HELP x\n",
+            "container_memory_working_set_bytes{container=\"\",id=\"/docker/abc123\",image=\"\",name=\"\",namespace=\"\",pod=\"\"} 2.097152e+07 1795270440279\n",
+            "container_cpu_usage_seconds_total{container=\"\",cpu=\"total\",id=\"/docker/abc123\",image=\"\",name=\"\",namespace=\"\",pod=\"\"} 50 1795270456598\n",
+            "container_memory_working_set_bytes{container=\"\",id=\"/docker/other\",image=\"\",name=\"\",namespace=\"\",pod=\"\"} 1 1\n",
+        );
+        let now: k8s_openapi::jiff::Timestamp = "2026-01-01T00:16:40Z".parse().unwrap();
+        let u = usage_from_cadvisor(text, &[pod], now);
+        assert_eq!(u.len(), 1);
+        // 50 CPU-seconds over 1000 s = 50 millicores on average
+        assert_eq!(
+            u[&("n".into(), "p".into(), "c".into())],
+            Usage {
+                cpu_millis: 50,
+                memory_bytes: 20_971_520
             }
         );
     }
