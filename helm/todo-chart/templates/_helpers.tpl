@@ -19,9 +19,15 @@
 
 {{/* Standard labels. */}}
 {{- define "todo-chart.labels" -}}
+{{ include "todo-chart.baseLabels" . }}
+app.kubernetes.io/version: {{ include "todo-chart.imageTag" . | trunc 63 | quote }}
+{{- end -}}
+
+{{/* Without app.kubernetes.io/version: for objects whose pods must not roll when the app's
+image changes (the in-chart PostgreSQL). */}}
+{{- define "todo-chart.baseLabels" -}}
 helm.sh/chart: {{ include "todo-chart.chart" . }}
 {{ include "todo-chart.selectorLabels" . }}
-app.kubernetes.io/version: {{ include "todo-chart.imageTag" . | trunc 63 | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: todo-chatbot
 {{- end -}}
@@ -35,6 +41,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "todo-chart.componentLabels" -}}
 {{ include "todo-chart.labels" .ctx }}
 app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/* Labels of the in-chart PostgreSQL: its version is the postgres image tag. */}}
+{{- define "todo-chart.databaseLabels" -}}
+{{ include "todo-chart.baseLabels" . }}
+app.kubernetes.io/version: {{ .Values.postgresql.image.tag | toString | trunc 63 | quote }}
+app.kubernetes.io/component: database
 {{- end -}}
 
 {{- define "todo-chart.componentSelectorLabels" -}}
