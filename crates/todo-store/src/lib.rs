@@ -19,6 +19,8 @@ mod error;
 mod list;
 mod migrate;
 mod postgres;
+#[cfg(test)]
+mod query_plans;
 mod row;
 mod sqlite;
 mod url;

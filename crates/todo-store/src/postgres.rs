@@ -18,7 +18,7 @@ use todo_core::{
 use tracing::instrument;
 
 use crate::list::{Bind, Dialect, listing_sql};
-use crate::row::{self, MessageRow, TaskRow, UserRow, backend};
+use crate::row::{self, MessageRow, TaskRow, UserRow, backend, task_columns};
 use crate::url::DatabaseUrl;
 use crate::{Error, Result, migrate};
 
@@ -30,8 +30,11 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(240);
 const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
 const STATEMENT_CACHE: usize = 512;
 
-const TASK_BY_ID: &str = "SELECT id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at \
-                          FROM tasks WHERE id = $1 AND user_id = $2";
+const TASK_BY_ID: &str = concat!(
+    "SELECT ",
+    task_columns!(),
+    " FROM tasks WHERE id = $1 AND user_id = $2"
+);
 
 /// The PostgreSQL implementation of [`Store`].
 #[derive(Debug, Clone)]
@@ -82,7 +85,7 @@ impl PgStore {
             .await
             .map_err(backend)?
             .ok_or(StoreError::NotFound("task"))?;
-        task_row(&row)?.into_task()
+        task_row(&row)?.into_task(user)
     }
 }
 
@@ -90,7 +93,6 @@ fn task_row(row: &PgRow) -> StoreResult<TaskRow> {
     let decode = || -> std::result::Result<TaskRow, sqlx::Error> {
         Ok(TaskRow {
             id: row.try_get("id")?,
-            user_id: row.try_get("user_id")?,
             title: row.try_get("title")?,
             description: row.try_get("description")?,
             completed: row.try_get("completed")?,
@@ -273,7 +275,7 @@ impl Store for PgStore {
         };
         let tasks = rows
             .iter()
-            .map(|r| task_row(r)?.into_task())
+            .map(|r| task_row(r)?.into_task(user))
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(TaskPage {
             tasks,
@@ -295,7 +297,7 @@ impl Store for PgStore {
             .await
             .map_err(backend)?
             .ok_or(StoreError::NotFound("task"))?;
-        let mut task = task_row(&current)?.into_task()?;
+        let mut task = task_row(&current)?.into_task(user)?;
         patch.apply_to(&mut task);
         if let Some(due) = due_patch {
             task.due_at = due;
@@ -325,12 +327,13 @@ impl Store for PgStore {
 
     #[instrument(skip_all, fields(task = id.0))]
     async fn toggle_task(&self, user: &UserId, id: TaskId) -> StoreResult<Task> {
-        let row = sqlx::query(
+        let row = sqlx::query(concat!(
             "UPDATE tasks SET completed = NOT completed, \
              updated_at = GREATEST($1, updated_at + interval '1 microsecond') \
              WHERE id = $2 AND user_id = $3 \
-             RETURNING id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at",
-        )
+             RETURNING ",
+            task_columns!()
+        ))
         .bind(row::now())
         .bind(id.0)
         .bind(user.as_str())
@@ -338,22 +341,23 @@ impl Store for PgStore {
         .await
         .map_err(backend)?
         .ok_or(StoreError::NotFound("task"))?;
-        task_row(&row)?.into_task()
+        task_row(&row)?.into_task(user)
     }
 
     #[instrument(skip_all, fields(task = id.0))]
     async fn delete_task(&self, user: &UserId, id: TaskId) -> StoreResult<Task> {
-        let row = sqlx::query(
+        let row = sqlx::query(concat!(
             "DELETE FROM tasks WHERE id = $1 AND user_id = $2 \
-             RETURNING id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at",
-        )
+             RETURNING ",
+            task_columns!()
+        ))
         .bind(id.0)
         .bind(user.as_str())
         .fetch_optional(&self.pool)
         .await
         .map_err(backend)?
         .ok_or(StoreError::NotFound("task"))?;
-        task_row(&row)?.into_task()
+        task_row(&row)?.into_task(user)
     }
 
     #[instrument(skip_all)]

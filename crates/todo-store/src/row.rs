@@ -9,14 +9,18 @@ use todo_core::{
     ValidationError,
 };
 
-/// The columns every task query selects, in this order.
-pub(crate) const TASK_COLUMNS: &str =
-    "id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at";
+/// The columns every task query selects, as a literal for `concat!`. No user_id:
+/// every task query is for one known user, who is the owner of every row.
+macro_rules! task_columns {
+    () => {
+        "id, title, description, completed, priority, tags, due_at, created_at, updated_at"
+    };
+}
+pub(crate) use task_columns;
 
 /// A task as stored, before validation.
 pub(crate) struct TaskRow {
     pub id: i64,
-    pub user_id: String,
     pub title: String,
     pub description: Option<String>,
     pub completed: bool,
@@ -28,7 +32,7 @@ pub(crate) struct TaskRow {
 }
 
 impl TaskRow {
-    pub(crate) fn into_task(self) -> StoreResult<Task> {
+    pub(crate) fn into_task(self, owner: &UserId) -> StoreResult<Task> {
         let id = self.id;
         let corrupt = |what: &str, e: ValidationError| {
             StoreError::Backend(format!(
@@ -37,7 +41,7 @@ impl TaskRow {
         };
         Ok(Task {
             id: TaskId(id),
-            user_id: UserId::parse(&self.user_id).map_err(|e| corrupt("user id", e))?,
+            user_id: owner.clone(),
             title: Title::parse(&self.title).map_err(|e| corrupt("title", e))?,
             description: self
                 .description

@@ -21,7 +21,7 @@ use todo_core::{
 use tracing::instrument;
 
 use crate::list::{Bind, Dialect, listing_sql};
-use crate::row::{self, MessageRow, TaskRow, UserRow, backend, from_micros};
+use crate::row::{self, MessageRow, TaskRow, UserRow, backend, from_micros, task_columns};
 use crate::{Error, Result, migrate};
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -33,7 +33,7 @@ const STATEMENT_CACHE: usize = 512;
 /// The SQLite implementation of [`Store`].
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    readers: SqlitePool,
+    pub(crate) readers: SqlitePool,
     writer: SqlitePool,
     path: PathBuf,
 }
@@ -124,12 +124,15 @@ impl SqliteStore {
             .await
             .map_err(backend)?
             .ok_or(StoreError::NotFound("task"))?;
-        task_row(&row)?.into_task()
+        task_row(&row)?.into_task(user)
     }
 }
 
-const TASK_BY_ID: &str = "SELECT id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at \
-                          FROM tasks WHERE id = $1 AND user_id = $2";
+const TASK_BY_ID: &str = concat!(
+    "SELECT ",
+    task_columns!(),
+    " FROM tasks WHERE id = $1 AND user_id = $2"
+);
 
 /// Enough readers to keep both cores busy while some wait on the disk.
 fn reader_count() -> u32 {
@@ -162,7 +165,6 @@ fn task_row(row: &SqliteRow) -> StoreResult<TaskRow> {
         let tags: String = row.try_get("tags")?;
         Ok(TaskRow {
             id: row.try_get("id")?,
-            user_id: row.try_get("user_id")?,
             title: row.try_get("title")?,
             description: row.try_get("description")?,
             completed: row.try_get("completed")?,
@@ -178,6 +180,47 @@ fn task_row(row: &SqliteRow) -> StoreResult<TaskRow> {
         })
     };
     decode().map_err(backend)
+}
+
+/// One task of a listing page, as `json_array` in `list.rs` writes it.
+#[derive(serde::Deserialize)]
+struct JsonTask(
+    i64,
+    String,
+    Option<String>,
+    i64,
+    i64,
+    Vec<String>,
+    Option<i64>,
+    i64,
+    i64,
+);
+
+impl JsonTask {
+    fn into_row(self) -> StoreResult<TaskRow> {
+        let JsonTask(
+            id,
+            title,
+            description,
+            completed,
+            priority,
+            tags,
+            due_at,
+            created_at,
+            updated_at,
+        ) = self;
+        Ok(TaskRow {
+            id,
+            title,
+            description,
+            completed: completed != 0,
+            priority,
+            tags,
+            due_at: due_at.map(from_micros).transpose()?,
+            created_at: from_micros(created_at)?,
+            updated_at: from_micros(updated_at)?,
+        })
+    }
 }
 
 fn to_decode(e: StoreError) -> sqlx::Error {
@@ -336,20 +379,16 @@ impl Store for SqliteStore {
             .map_err(|e| backend(sqlx::Error::Encode(e)))?;
         args.add(sql.offset)
             .map_err(|e| backend(sqlx::Error::Encode(e)))?;
-        let rows = sqlx::query_with(AssertSqlSafe(sql.page), args)
-            .fetch_all(&self.readers)
+        let row = sqlx::query_with(AssertSqlSafe(sql.page), args)
+            .fetch_one(&self.readers)
             .await
             .map_err(backend)?;
-        let total: i64 = match rows.first() {
-            Some(first) => first.try_get("total").map_err(backend)?,
-            None => sqlx::query_scalar_with(AssertSqlSafe(sql.count), bind_all(&sql.filters)?)
-                .fetch_one(&self.readers)
-                .await
-                .map_err(backend)?,
-        };
-        let tasks = rows
-            .iter()
-            .map(|r| task_row(r)?.into_task())
+        let total: i64 = row.try_get("total").map_err(backend)?;
+        let page: String = row.try_get("page").map_err(backend)?;
+        let tasks = serde_json::from_str::<Vec<JsonTask>>(&page)
+            .map_err(|e| StoreError::Backend(format!("unreadable task page from SQLite: {e}")))?
+            .into_iter()
+            .map(|t| t.into_row()?.into_task(user))
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(TaskPage {
             tasks,
@@ -376,7 +415,7 @@ impl Store for SqliteStore {
             .await
             .map_err(backend)?
             .ok_or(StoreError::NotFound("task"))?;
-        let mut task = task_row(&current)?.into_task()?;
+        let mut task = task_row(&current)?.into_task(user)?;
         patch.apply_to(&mut task);
         if let Some(due) = due_patch {
             task.due_at = due;
@@ -406,11 +445,12 @@ impl Store for SqliteStore {
 
     #[instrument(skip_all, fields(task = id.0))]
     async fn toggle_task(&self, user: &UserId, id: TaskId) -> StoreResult<Task> {
-        let row = sqlx::query(
+        let row = sqlx::query(concat!(
             "UPDATE tasks SET completed = NOT completed, updated_at = max($1, updated_at + 1) \
              WHERE id = $2 AND user_id = $3 \
-             RETURNING id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at",
-        )
+             RETURNING ",
+            task_columns!()
+        ))
         .bind(row::now().timestamp_micros())
         .bind(id.0)
         .bind(user.as_str())
@@ -418,22 +458,23 @@ impl Store for SqliteStore {
         .await
         .map_err(backend)?
         .ok_or(StoreError::NotFound("task"))?;
-        task_row(&row)?.into_task()
+        task_row(&row)?.into_task(user)
     }
 
     #[instrument(skip_all, fields(task = id.0))]
     async fn delete_task(&self, user: &UserId, id: TaskId) -> StoreResult<Task> {
-        let row = sqlx::query(
+        let row = sqlx::query(concat!(
             "DELETE FROM tasks WHERE id = $1 AND user_id = $2 \
-             RETURNING id, user_id, title, description, completed, priority, tags, due_at, created_at, updated_at",
-        )
+             RETURNING ",
+            task_columns!()
+        ))
         .bind(id.0)
         .bind(user.as_str())
         .fetch_optional(&self.writer)
         .await
         .map_err(backend)?
         .ok_or(StoreError::NotFound("task"))?;
-        task_row(&row)?.into_task()
+        task_row(&row)?.into_task(user)
     }
 
     #[instrument(skip_all)]
