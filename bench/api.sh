@@ -51,6 +51,11 @@ for _ in $(seq 1 200); do
 done
 
 rss_kb() { awk -v key="$2:" '$1 == key {print $2}' "/proc/$1/status"; }
+# CPU time the server used (user + system, in clock ticks): per request it is a
+# figure that other load on the machine disturbs far less than requests/s.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+ticks_per_sec=$(getconf CLK_TCK)
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 idle_rss_start_kb=$(rss_kb "$server_pid" VmRSS)
 
 echo "creating a user and $tasks tasks..."
@@ -60,10 +65,14 @@ idle_rss_loaded_kb=$(rss_kb "$server_pid" VmRSS)
 
 get_url="http://127.0.0.1:$port/api/$user/tasks?limit=50"
 echo "wrk GET $duration, $threads threads, $connections connections..."
+get_ticks_0=$(cpu_ticks "$server_pid")
 wrk -t"$threads" -c"$connections" -d"$duration" --latency -H "Authorization: Bearer $token" "$get_url" | tee "$work/get.txt"
+get_ticks=$(($(cpu_ticks "$server_pid") - get_ticks_0))
 echo "wrk POST $duration..."
+post_ticks_0=$(cpu_ticks "$server_pid")
 BENCH_TOKEN=$token BENCH_USER=$user wrk -t"$threads" -c"$connections" -d"$duration" --latency \
   -s bench/lib/api_post_task.lua "http://127.0.0.1:$port" | tee "$work/post.txt"
+post_ticks=$(($(cpu_ticks "$server_pid") - post_ticks_0))
 
 sleep 1
 idle_rss_after_kb=$(rss_kb "$server_pid" VmRSS)
@@ -75,10 +84,13 @@ mkdir -p "$(dirname "$out")"
 python3 - "$out" <<PY
 import json, os, platform, sys, datetime
 get, post = json.loads('''$get_json'''), json.loads('''$post_json''')
+for run, ticks in ((get, $get_ticks), (post, $post_ticks)):
+    if run.get("requests"):
+        run["server_cpu_us_per_request"] = round(ticks / $ticks_per_sec * 1e6 / run["requests"], 1)
 result = {
     "benchmark": "todo api on embedded SQLite, wrk on loopback",
     "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    "machine": {"cpus": os.cpu_count(), "kernel": platform.release()},
+    "machine": {"cpus": os.cpu_count(), "kernel": platform.release(), "load_average_before": $load_before},
     "settings": {"duration": "$duration", "threads": $threads, "connections": $connections,
                  "tasks_before_load": $tasks, "log_level": "$log_level"},
     "get_tasks_limit_50": get,

@@ -31,6 +31,15 @@ pub async fn attach(url: &DatabaseUrl, slot: &StoreSlot) -> Result<()> {
     Ok(())
 }
 
+/// Closes the store's connections (after the servers stopped), so SQLite
+/// checkpoints its WAL and PostgreSQL sees clean disconnects.
+pub async fn close(slot: &StoreSlot) {
+    if let Ok(store) = slot.get() {
+        store.close().await;
+        tracing::info!("database connections closed");
+    }
+}
+
 /// Connects and migrates once; the error says why it failed.
 pub async fn connect_once(url: &DatabaseUrl) -> Result<Arc<dyn Store>> {
     match tokio::time::timeout(CONNECT_TIMEOUT, todo_store::connect(url)).await {

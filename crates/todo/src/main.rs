@@ -5,6 +5,7 @@ mod commands;
 mod config;
 mod database;
 mod error;
+mod memory;
 mod server;
 mod telemetry;
 
@@ -15,6 +16,7 @@ use clap::Parser;
 use crate::cli::{Cli, LogFormat};
 
 fn main() -> ExitCode {
+    memory::tune_allocator();
     let cli = Cli::parse();
     telemetry::init(&cli.log);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

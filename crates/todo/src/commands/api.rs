@@ -21,15 +21,15 @@ pub async fn prepare(args: &ApiArgs) -> Result<AppState> {
 
 pub async fn run(args: ApiArgs) -> Result<()> {
     let state = prepare(&args).await?;
+    let slot = state.store.clone();
     let listener = server::bind(&args.listen.host, args.listen.port).await?;
     let router = todo_api::router(state);
-    server::serve(
-        vec![Endpoint {
-            name: "api",
-            listener,
-            router,
-        }],
-        args.listen.shutdown_timeout,
-    )
-    .await
+    let endpoints = vec![Endpoint {
+        name: "api",
+        listener,
+        router,
+    }];
+    let served = server::serve(endpoints, args.listen.shutdown_timeout).await;
+    database::close(&slot).await;
+    served
 }

@@ -11,6 +11,7 @@ use crate::server::{self, Endpoint};
 pub async fn run(args: ServeArgs) -> Result<()> {
     let api = args.api_args();
     let state = super::api::prepare(&api).await?;
+    let slot = state.store.clone();
     let api_listener = server::bind(&api.listen.host, api.listen.port).await?;
     let backend_url =
         loopback_url(
@@ -40,7 +41,9 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             router: todo_web::router(&web_config),
         },
     ];
-    server::serve(endpoints, args.shutdown_timeout).await
+    let served = server::serve(endpoints, args.shutdown_timeout).await;
+    crate::database::close(&slot).await;
+    served
 }
 
 /// The API's address as the web side should call it: a wildcard address is
