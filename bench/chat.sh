@@ -32,6 +32,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# Other work on this 2-core machine skews every figure; record how busy it was.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "in-process: 1,000 chat turns with the offline planner..."
 CHAT_BENCH_OUT="$work/inproc.json" cargo test --release --locked -p todo-agent --test bench_chat -- --ignored --nocapture
 
@@ -57,6 +59,7 @@ echo "wrk POST /chat $duration, $threads threads, $connections connections..."
 BENCH_TOKEN=$token BENCH_USER=$user wrk -t"$threads" -c"$connections" -d"$duration" --latency \
   -s bench/chat_post.lua "http://127.0.0.1:$port" | tee "$work/chat.txt"
 wrk_json=$(python3 bench/lib/api_wrk_summary.py <"$work/chat.txt")
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 mkdir -p "$(dirname "$out")"
 python3 - "$out" "$work/inproc.json" <<PY
@@ -67,7 +70,8 @@ wrk = json.loads('''$wrk_json''')
 result = {
     "benchmark": "chat turns with the offline planner",
     "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    "machine": {"cpus": os.cpu_count(), "arch": platform.machine()},
+    "machine": {"cpus": os.cpu_count(), "arch": platform.machine(),
+                "loadavg_before": "$load_before", "loadavg_after": "$load_after"},
     "target": {"p50_turn_ms_below": 2.0, "met": inproc["p50_us"] < 2000},
     "in_process_turn": inproc,
     "http_wrk": dict(wrk, duration="$duration", threads=$threads, connections=$connections,

@@ -104,14 +104,14 @@ impl Agent {
         options: TurnOptions,
     ) -> Result<ChatReply> {
         let (conversation, history) = match conversation_id {
-            Some(id) => {
-                let conversation = self.store.conversation(user, id).await?;
-                let history = self
-                    .store
+            // `messages` answers NotFound for a conversation that is missing or
+            // someone else's, so it doubles as the ownership check.
+            Some(id) => (
+                id,
+                self.store
                     .messages(user, id, self.config.history_limit)
-                    .await?;
-                (conversation.id, history)
-            }
+                    .await?,
+            ),
             None => (self.store.create_conversation(user).await?.id, Vec::new()),
         };
         // Stored before the planner runs, so a crash mid-turn still leaves the

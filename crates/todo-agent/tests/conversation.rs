@@ -151,6 +151,13 @@ async fn ambiguous_reference_asks_and_the_next_message_resolves_it() {
     // The question was answered: a bare ordinal now has no pending action.
     let r = say(&agent, &user, Some(r.conversation_id), "the first one").await;
     assert!(r.tool_calls.is_empty(), "{:?}", r.tool_calls);
+    assert!(
+        r.response.starts_with(&format!(
+            "What should I do with 'Team meeting' (task {standup})?"
+        )),
+        "{}",
+        r.response
+    );
 }
 
 #[tokio::test]

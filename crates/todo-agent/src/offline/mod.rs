@@ -23,7 +23,7 @@ pub use wording::describe_time;
 
 use crate::clock::TurnClock;
 use crate::planner::{PlannedReply, Planner, ToolSession, Turn};
-use crate::tools::{StatusArg, ToolFailure};
+use crate::tools::StatusArg;
 
 /// The default planner. Stateless: everything it needs is in the turn.
 #[derive(Debug, Clone, Copy, Default)]
@@ -227,7 +227,6 @@ async fn execute(
             (_, Some(task)) => wording::acted(action, task, clock),
             (_, None) => "Done.".to_string(),
         },
-        Err(e @ ToolFailure::TaskNotFound(_)) => wording::failure(&e),
         Err(e) => wording::failure(&e),
     }
 }
@@ -279,10 +278,10 @@ async fn choose(
         };
         return match picked {
             Some(t) => format!(
-                "What should I do with '{}' (task {})? You can say \"complete task {0}\", \"delete task {0}\" or \"rename task {0} to …\".",
-                t.title, t.id
-            )
-            .replace("{0}", &t.id.to_string()),
+                "What should I do with '{title}' (task {id})? You can say \"complete task {id}\", \"delete task {id}\" or \"rename task {id} to …\".",
+                title = t.title,
+                id = t.id
+            ),
             None => format!("I'm not sure what you mean. {}", wording::HELP),
         };
     };
