@@ -2,7 +2,7 @@
 //!
 //! - [`tools`]: the task tools, with one schema source (schemars) shared by the
 //!   LLM planner and the MCP server.
-//! - [`Planner`]: [`OfflinePlanner`] (default; deterministic English, no network)
+//! - [`Planner`] with two implementations: [`OfflinePlanner`] (default; deterministic English, no network)
 //!   and [`LlmPlanner`] (any OpenAI-compatible endpoint, falling back to the
 //!   offline planner when the provider fails).
 //! - [`Agent::chat`]: the stateless chat flow over a [`todo_core::Store`].

@@ -62,7 +62,14 @@ pub async fn user(store: &Arc<dyn Store>, email: &str) -> UserId {
 /// The ten tasks the corpus refers to, created in this order so a fresh store
 /// gives them ids 1..=10.
 pub async fn seed(store: &Arc<dyn Store>, user: &UserId) -> Vec<i64> {
-    let spec: [(&str, bool, Priority, &[&str], Option<DateTime<Utc>>); 10] = [
+    type Seed<'a> = (
+        &'a str,
+        bool,
+        Priority,
+        &'a [&'a str],
+        Option<DateTime<Utc>>,
+    );
+    let spec: [Seed; 10] = [
         ("Buy groceries", false, Priority::Medium, &[], None),
         ("Call mom", false, Priority::Medium, &[], None),
         ("Team meeting prep", false, Priority::High, &["work"], None),
