@@ -17,7 +17,7 @@ pub struct Chrome {
 }
 
 #[derive(Template)]
-#[template(path = "login.html")]
+#[template(path = "login.html", whitespace = "minimize")]
 pub struct LoginPage {
     pub chrome: Chrome,
     pub email: String,
@@ -26,7 +26,7 @@ pub struct LoginPage {
 }
 
 #[derive(Template)]
-#[template(path = "signup.html")]
+#[template(path = "signup.html", whitespace = "minimize")]
 pub struct SignupPage {
     pub chrome: Chrome,
     pub name: String,
@@ -36,7 +36,7 @@ pub struct SignupPage {
 }
 
 #[derive(Template)]
-#[template(path = "problem.html")]
+#[template(path = "problem.html", whitespace = "minimize")]
 pub struct ProblemPage<'a> {
     pub chrome: Chrome,
     pub title: &'a str,
@@ -47,7 +47,7 @@ pub struct ProblemPage<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "problem_fragment.html")]
+#[template(path = "problem_fragment.html", whitespace = "minimize")]
 pub struct ProblemFragment<'a> {
     pub title: &'a str,
     pub message: &'a str,
@@ -55,7 +55,7 @@ pub struct ProblemFragment<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "app.html")]
+#[template(path = "app.html", whitespace = "minimize")]
 pub struct AppPage {
     pub chrome: Chrome,
     pub csrf: String,
@@ -65,28 +65,28 @@ pub struct AppPage {
 }
 
 #[derive(Template)]
-#[template(path = "task_list_fragment.html")]
+#[template(path = "task_list_fragment.html", whitespace = "minimize")]
 pub struct TaskListFragment {
     pub csrf: String,
     pub list: TaskListView,
 }
 
 #[derive(Template)]
-#[template(path = "task_add_fragment.html")]
+#[template(path = "task_add_fragment.html", whitespace = "minimize")]
 pub struct AddFormFragment {
     pub csrf: String,
     pub add: TaskFormView,
 }
 
 #[derive(Template)]
-#[template(path = "task_edit_fragment.html")]
+#[template(path = "task_edit_fragment.html", whitespace = "minimize")]
 pub struct EditFragment {
     pub csrf: String,
     pub edit: TaskFormView,
 }
 
 #[derive(Template)]
-#[template(path = "edit_page.html")]
+#[template(path = "edit_page.html", whitespace = "minimize")]
 pub struct EditPage {
     pub chrome: Chrome,
     pub csrf: String,
@@ -94,7 +94,7 @@ pub struct EditPage {
 }
 
 #[derive(Template)]
-#[template(path = "chat_reply.html")]
+#[template(path = "chat_reply.html", whitespace = "minimize")]
 pub struct ChatReplyFragment {
     pub messages: Vec<MessageView>,
     pub conversation_id: i64,

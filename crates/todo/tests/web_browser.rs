@@ -458,14 +458,17 @@ async fn complete_from_the_list_then_ask_what_is_completed() {
     browser.click(&format!("#{row} button.check")).await;
     let deadline = Instant::now() + WAIT;
     loop {
+        // Read in one script call: the list re-renders under our feet, so an element
+        // handle found a moment earlier may already be gone.
         let class = browser
-            .find(&format!("#{row}"))
+            .client
+            .execute(
+                "const li = document.getElementById(arguments[0]); return li ? li.className : '';",
+                vec![json!(row)],
+            )
             .await
-            .attr("class")
-            .await
-            .expect("class")
-            .unwrap_or_default();
-        if class.contains("done") {
+            .expect("class");
+        if class.as_str().unwrap_or("").contains("done") {
             break;
         }
         assert!(Instant::now() < deadline, "the row never showed as done");
@@ -497,7 +500,7 @@ async fn delete_a_task_from_the_list() {
         .await;
     browser.screenshot("05-before-delete").await;
     browser
-        .click("#task-list li.task form[action$='/delete'] button")
+        .click("#task-list li.task button[formaction$='/delete']")
         .await;
     // htmx asks for confirmation with the browser's own dialog.
     let deadline = Instant::now() + WAIT;
