@@ -284,7 +284,7 @@ static COMPLETE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 static DELETE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     vec![
         re(
-            r"^(?:delete|remove|erase|drop|trash|discard|scrap|ditch|get rid of|throw away|throw out|cancel|kill|nuke|bin|axe)\s+(?P<ref>.+?)(?:\s+(?:from|off)\s+(?:my|the)\s+(?:todo\s+|to-do\s+|task\s+)?(?:list|tasks|todos))?$",
+            r"^(?:delete|remove|erase|drop|trash|discard|scrap|ditch|get rid of|throw away|throw out|cancel|kill|nuke|bin|axe|scratch|wipe|purge)\s+(?P<ref>.+?)(?:\s+(?:from|off)\s+(?:my|the)\s+(?:todo\s+|to-do\s+|task\s+)?(?:list|tasks|todos))?$",
         ),
         re(
             r"^(?:forget about|forget|never mind|nevermind|no need for|i no longer need|i don't need)\s+(?P<ref>.+)$",
