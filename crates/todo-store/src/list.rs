@@ -25,14 +25,14 @@ pub(crate) enum Bind {
 /// The statements of one listing and their parameters.
 pub(crate) struct ListingSql {
     /// The page with the number of all matching rows as column `total`; binds:
-    /// `filters`, then limit, then offset. PostgreSQL: a row per task, each carrying
+    /// `filters`, then `paging`. PostgreSQL: a row per task, each carrying
     /// `total`. SQLite: exactly one row, `total` and `page`, a JSON array of arrays.
     pub page: String,
     /// Only the count, for a PostgreSQL page past the end (no row to carry `total`).
     pub count: String,
     pub filters: Vec<Bind>,
-    pub limit: i64,
-    pub offset: i64,
+    /// Limit and offset to bind after `filters`; `None` when they are in the text.
+    pub paging: Option<(i64, i64)>,
 }
 
 pub(crate) fn listing_sql(
@@ -86,10 +86,26 @@ pub(crate) fn listing_sql(
     };
     let condition = conditions.join(" AND ");
     let order_by = format!("{key}, id ASC");
-    let (limit_param, offset_param) = (filters.len() + 1, filters.len() + 2);
-    let window = format!(
-        "WHERE {condition} ORDER BY {order_by} LIMIT ${limit_param} OFFSET ${offset_param}"
-    );
+    // SQLite gets LIMIT and OFFSET as literals (validated integers): since 3.46 a
+    // bound LIMIT marks the statement for re-preparation at every new binding, so
+    // a bound one would parse and plan the query on every call.
+    let (paging, window) = match dialect {
+        Dialect::Sqlite => (
+            None,
+            format!(
+                "WHERE {condition} ORDER BY {order_by} LIMIT {limit} OFFSET {}",
+                query.offset
+            ),
+        ),
+        Dialect::Postgres => {
+            let (l, o) = (filters.len() + 1, filters.len() + 2);
+            let paging = Some((i64::from(limit), i64::from(query.offset)));
+            (
+                paging,
+                format!("WHERE {condition} ORDER BY {order_by} LIMIT ${l} OFFSET ${o}"),
+            )
+        }
+    };
     let count = format!("SELECT count(*) FROM tasks WHERE {condition}");
     let page = match dialect {
         Dialect::Postgres => format!(
@@ -110,8 +126,7 @@ pub(crate) fn listing_sql(
         page,
         count,
         filters,
-        limit: i64::from(limit),
-        offset: i64::from(query.offset),
+        paging,
     })
 }
 
@@ -138,7 +153,10 @@ mod tests {
             limit: 10,
             offset: 20,
         };
-        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+        for (dialect, window) in [
+            (Dialect::Sqlite, "LIMIT 10 OFFSET 20"),
+            (Dialect::Postgres, "LIMIT $5 OFFSET $6"),
+        ] {
             let sql = listing_sql(dialect, &user, &query).unwrap();
             assert!(
                 !sql.page.contains("DROP") && !sql.page.contains(user.as_str()),
@@ -147,7 +165,7 @@ mod tests {
             );
             assert!(
                 sql.page
-                    .contains("ORDER BY due_at DESC NULLS LAST, id ASC LIMIT $5 OFFSET $6"),
+                    .contains(&format!("ORDER BY due_at DESC NULLS LAST, id ASC {window}")),
                 "{}",
                 sql.page
             );
@@ -156,7 +174,12 @@ mod tests {
                 sql.filters[3],
                 Bind::Text("50% off'; drop table tasks; --".into())
             );
-            assert_eq!((sql.limit, sql.offset), (10, 20));
+            let paging = if dialect == Dialect::Postgres {
+                Some((10, 20))
+            } else {
+                None
+            };
+            assert_eq!(sql.paging, paging);
         }
     }
 

@@ -258,10 +258,12 @@ impl Store for PgStore {
     async fn list_tasks(&self, user: &UserId, query: &TaskQuery) -> StoreResult<TaskPage> {
         let sql = listing_sql(Dialect::Postgres, user, query)?;
         let mut args = bind_all(&sql.filters)?;
-        args.add(sql.limit)
-            .map_err(|e| backend(sqlx::Error::Encode(e)))?;
-        args.add(sql.offset)
-            .map_err(|e| backend(sqlx::Error::Encode(e)))?;
+        if let Some((limit, offset)) = sql.paging {
+            args.add(limit)
+                .map_err(|e| backend(sqlx::Error::Encode(e)))?;
+            args.add(offset)
+                .map_err(|e| backend(sqlx::Error::Encode(e)))?;
+        }
         let rows = sqlx::query_with(AssertSqlSafe(sql.page), args)
             .fetch_all(&self.pool)
             .await

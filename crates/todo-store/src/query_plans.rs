@@ -20,12 +20,11 @@ async fn plan(store: &SqliteStore, query: &TaskQuery) -> String {
             Bind::Int(i) => explain.bind(i),
         };
     }
-    let rows = explain
-        .bind(sql.limit)
-        .bind(sql.offset)
-        .fetch_all(&store.readers)
-        .await
-        .unwrap();
+    assert_eq!(
+        sql.paging, None,
+        "SQLite listings carry LIMIT and OFFSET in the text"
+    );
+    let rows = explain.fetch_all(&store.readers).await.unwrap();
     rows.iter()
         .map(|r| sqlx::Row::get::<String, _>(r, "detail"))
         .collect::<Vec<_>>()

@@ -375,10 +375,12 @@ impl Store for SqliteStore {
     async fn list_tasks(&self, user: &UserId, query: &TaskQuery) -> StoreResult<TaskPage> {
         let sql = listing_sql(Dialect::Sqlite, user, query)?;
         let mut args = bind_all(&sql.filters)?;
-        args.add(sql.limit)
-            .map_err(|e| backend(sqlx::Error::Encode(e)))?;
-        args.add(sql.offset)
-            .map_err(|e| backend(sqlx::Error::Encode(e)))?;
+        if let Some((limit, offset)) = sql.paging {
+            args.add(limit)
+                .map_err(|e| backend(sqlx::Error::Encode(e)))?;
+            args.add(offset)
+                .map_err(|e| backend(sqlx::Error::Encode(e)))?;
+        }
         let row = sqlx::query_with(AssertSqlSafe(sql.page), args)
             .fetch_one(&self.readers)
             .await
@@ -515,13 +517,12 @@ impl Store for SqliteStore {
         limit: u32,
         offset: u32,
     ) -> StoreResult<Vec<Conversation>> {
-        let rows = sqlx::query(
+        // LIMIT and OFFSET as literals: see `list.rs` on SQLite re-preparing bound LIMITs.
+        let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT id, user_id, created_at, updated_at FROM conversations WHERE user_id = $1 \
-             ORDER BY updated_at DESC, id DESC LIMIT $2 OFFSET $3",
-        )
+             ORDER BY updated_at DESC, id DESC LIMIT {limit} OFFSET {offset}"
+        )))
         .bind(user.as_str())
-        .bind(i64::from(limit))
-        .bind(i64::from(offset))
         .fetch_all(&self.readers)
         .await
         .map_err(backend)?;
@@ -598,13 +599,12 @@ impl Store for SqliteStore {
         if exists.is_none() {
             return Err(StoreError::NotFound("conversation"));
         }
-        let rows = sqlx::query(
+        let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT * FROM (SELECT id, conversation_id, user_id, role, content, tool_calls, created_at FROM messages \
-             WHERE conversation_id = $1 AND user_id = $2 ORDER BY id DESC LIMIT $3) AS recent ORDER BY id ASC",
-        )
+             WHERE conversation_id = $1 AND user_id = $2 ORDER BY id DESC LIMIT {limit}) AS recent ORDER BY id ASC"
+        )))
         .bind(conversation.0)
         .bind(user.as_str())
-        .bind(i64::from(limit))
         .fetch_all(&mut *tx)
         .await
         .map_err(backend)?;
