@@ -6,9 +6,9 @@ set -euo pipefail
 
 CACHE="${TODO_CACHE_DIR:-$HOME/.cache/todo-chatbot}"
 VENV="$CACHE/venv"
-MCP_VERSION_SPEC="${MCP_VERSION_SPEC:-mcp>=1.9}"
+MCP_VERSION_SPEC="${MCP_VERSION_SPEC:-mcp>=2.3,<3}"
 
-if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import mcp.client.stdio, mcp.client.streamable_http' 2>/dev/null; then
+if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import mcp.client.stdio, mcp.client.streamable_http, mcp.shared._httpx_utils' 2>/dev/null; then
     exit 0
 fi
 
