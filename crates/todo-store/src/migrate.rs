@@ -16,17 +16,31 @@ struct Embedded {
     sql: &'static str,
 }
 
-const SQLITE: &[Embedded] = &[Embedded {
-    version: 1,
-    file: "0001_initial_schema.sql",
-    sql: include_str!("../migrations/sqlite/0001_initial_schema.sql"),
-}];
+const SQLITE: &[Embedded] = &[
+    Embedded {
+        version: 1,
+        file: "0001_initial_schema.sql",
+        sql: include_str!("../migrations/sqlite/0001_initial_schema.sql"),
+    },
+    Embedded {
+        version: 2,
+        file: "0002_task_counts.sql",
+        sql: include_str!("../migrations/sqlite/0002_task_counts.sql"),
+    },
+];
 
-const POSTGRES: &[Embedded] = &[Embedded {
-    version: 1,
-    file: "0001_initial_schema.sql",
-    sql: include_str!("../migrations/postgres/0001_initial_schema.sql"),
-}];
+const POSTGRES: &[Embedded] = &[
+    Embedded {
+        version: 1,
+        file: "0001_initial_schema.sql",
+        sql: include_str!("../migrations/postgres/0001_initial_schema.sql"),
+    },
+    Embedded {
+        version: 2,
+        file: "0002_task_counts.sql",
+        sql: include_str!("../migrations/postgres/0002_task_counts.sql"),
+    },
+];
 
 pub(crate) fn sqlite() -> Migrator {
     migrator(SQLITE)
@@ -102,6 +116,67 @@ mod tests {
             sqlite().iter().next().unwrap().description,
             "initial schema"
         );
+    }
+
+    /// A database made before the counters existed gets them filled from its rows.
+    #[tokio::test]
+    async fn task_counters_are_backfilled_for_existing_databases() {
+        use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+        use todo_core::{StatusFilter, Store, TaskQuery, UserId};
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        let user = UserId::random();
+        {
+            let options = SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options)
+                .await
+                .unwrap();
+            sqlite().run_to(1, &pool).await.unwrap();
+            sqlx::query("INSERT INTO users VALUES ($1, 'old@example.com', 'Old', 'x', 0)")
+                .bind(user.as_str())
+                .execute(&pool)
+                .await
+                .unwrap();
+            for completed in [0, 1, 1, 0, 1] {
+                sqlx::query(
+                    "INSERT INTO tasks (user_id, title, title_key, search_key, completed, created_at, updated_at) \
+                     VALUES ($1, 'Old', 'old', 'old\n', $2, 0, 0)",
+                )
+                .bind(user.as_str())
+                .bind(completed)
+                .execute(&pool)
+                .await
+                .unwrap();
+            }
+            pool.close().await;
+        }
+        let store = crate::SqliteStore::open(&path).await.unwrap();
+        for (status, total) in [
+            (StatusFilter::All, 5),
+            (StatusFilter::Pending, 2),
+            (StatusFilter::Completed, 3),
+        ] {
+            let page = store
+                .list_tasks(
+                    &user,
+                    &TaskQuery {
+                        status,
+                        ..TaskQuery::default()
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                (page.total, page.tasks.len()),
+                (total, total as usize),
+                "{status:?}"
+            );
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ use tracing::instrument;
 
 use crate::list::{Bind, Dialect, listing_sql};
 use crate::row::{self, MessageRow, TaskRow, UserRow, backend, from_micros, task_columns};
-use crate::{Error, Result, migrate};
+use crate::{Error, Result, migrate, sqlite_page};
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Writes wait in line for the one writer connection; this bounds the wait.
@@ -180,47 +180,6 @@ fn task_row(row: &SqliteRow) -> StoreResult<TaskRow> {
         })
     };
     decode().map_err(backend)
-}
-
-/// One task of a listing page, as `json_array` in `list.rs` writes it.
-#[derive(serde::Deserialize)]
-struct JsonTask(
-    i64,
-    String,
-    Option<String>,
-    i64,
-    i64,
-    Vec<String>,
-    Option<i64>,
-    i64,
-    i64,
-);
-
-impl JsonTask {
-    fn into_row(self) -> StoreResult<TaskRow> {
-        let JsonTask(
-            id,
-            title,
-            description,
-            completed,
-            priority,
-            tags,
-            due_at,
-            created_at,
-            updated_at,
-        ) = self;
-        Ok(TaskRow {
-            id,
-            title,
-            description,
-            completed: completed != 0,
-            priority,
-            tags,
-            due_at: due_at.map(from_micros).transpose()?,
-            created_at: from_micros(created_at)?,
-            updated_at: from_micros(updated_at)?,
-        })
-    }
 }
 
 fn to_decode(e: StoreError) -> sqlx::Error {
@@ -386,11 +345,10 @@ impl Store for SqliteStore {
             .await
             .map_err(backend)?;
         let total: i64 = row.try_get("total").map_err(backend)?;
-        let page: String = row.try_get("page").map_err(backend)?;
-        let tasks = serde_json::from_str::<Vec<JsonTask>>(&page)
-            .map_err(|e| StoreError::Backend(format!("unreadable task page from SQLite: {e}")))?
+        let page: Option<String> = row.try_get("page").map_err(backend)?;
+        let tasks = sqlite_page::sort_page(sqlite_page::unpack(page.as_deref())?, query)
             .into_iter()
-            .map(|t| t.into_row()?.into_task(user))
+            .map(|t| t.into_task(user))
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(TaskPage {
             tasks,

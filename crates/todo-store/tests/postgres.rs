@@ -42,7 +42,7 @@ async fn replicas_starting_together_migrate_once() {
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(applied, 1);
+    assert_eq!(applied, 2, "each migration applied once");
 }
 
 #[tokio::test]

@@ -83,7 +83,10 @@ async fn reopening_the_file_finds_everything() {
         .fetch_one(&mut raw)
         .await
         .unwrap();
-    assert_eq!(applied, 1, "migrations are applied once, not on every open");
+    assert_eq!(
+        applied, 2,
+        "each migration is applied once, not on every open"
+    );
 }
 
 #[tokio::test]
