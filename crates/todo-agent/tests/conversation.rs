@@ -379,3 +379,42 @@ async fn dates_follow_the_users_time_zone() {
         r.response
     );
 }
+
+#[tokio::test]
+async fn long_listings_are_cut_with_a_hint() {
+    let (store, _guard) = common::fresh_store().await;
+    let user = common::user(&store, "ivy@example.com").await;
+    let mut ids = Vec::new();
+    for i in 1..=30 {
+        ids.push(add_titled(&store, &user, &format!("Chore number {i}")).await);
+    }
+    let agent = Agent::offline(store.clone());
+    let r = say(&agent, &user, None, "show my tasks").await;
+    assert!(
+        r.response.starts_with("You have 30 tasks:"),
+        "{}",
+        r.response
+    );
+    assert!(
+        r.response
+            .contains(&format!("25. Chore number 25 (task {})", ids[24])),
+        "{}",
+        r.response
+    );
+    assert!(!r.response.contains("Chore number 26"), "{}", r.response);
+    assert!(r.response.ends_with("…and 5 more. Narrow it down, e.g. \"show my pending tasks\", \"show #work tasks\" or \"find tasks about …\"."), "{}", r.response);
+    assert_eq!(
+        r.tool_calls[0].output.as_array().unwrap().len(),
+        30,
+        "the tool output stays complete"
+    );
+    // A position past the cut still resolves from the stored tool output.
+    let r = say(
+        &agent,
+        &user,
+        Some(r.conversation_id),
+        "complete the last one",
+    )
+    .await;
+    assert_eq!(r.tool_calls[0].input, json!({"task_id": ids[29]}));
+}

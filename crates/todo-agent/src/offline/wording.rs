@@ -117,6 +117,10 @@ pub fn updated(task: &Task, changes: &Changes, clock: &TurnClock) -> String {
     format!("Updated task {}{}: {}.", task.id, title, said.join(", "))
 }
 
+/// Lines of a listing reply; a chat bubble with hundreds of lines helps no one.
+/// Positions past it still resolve ("the 40th one"), from the tool output.
+const MAX_LISTED: usize = 25;
+
 pub fn listing(request: &ListRequest, tasks: &[Task], clock: &TurnClock) -> String {
     let status_word = match request.status {
         StatusArg::All => "",
@@ -157,7 +161,7 @@ pub fn listing(request: &ListRequest, tasks: &[Task], clock: &TurnClock) -> Stri
     }
     let noun = if tasks.len() == 1 { "task" } else { "tasks" };
     let mut out = format!("You have {} {status_word}{noun}{filter}:", tasks.len());
-    for (i, t) in tasks.iter().enumerate() {
+    for (i, t) in tasks.iter().enumerate().take(MAX_LISTED) {
         let mut d = details(t, clock);
         if t.completed && request.status != StatusArg::Completed {
             d.insert(0, "done".to_string());
@@ -168,6 +172,12 @@ pub fn listing(request: &ListRequest, tasks: &[Task], clock: &TurnClock) -> Stri
             format!(" — {}", d.join(", "))
         };
         out.push_str(&format!("\n{}. {} (task {}){d}", i + 1, t.title, t.id));
+    }
+    if tasks.len() > MAX_LISTED {
+        out.push_str(&format!(
+            "\n…and {} more. Narrow it down, e.g. \"show my pending tasks\", \"show #work tasks\" or \"find tasks about …\".",
+            tasks.len() - MAX_LISTED
+        ));
     }
     out
 }
