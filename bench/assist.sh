@@ -24,7 +24,7 @@ mkdir -p "$WORK" "$(dirname "$OUT_JSON")"
 "$REPO/e2e/cluster" up >"$WORK/cluster-up.log" 2>&1 || { tail -30 "$WORK/cluster-up.log"; exit 1; }
 eval "$("$REPO/e2e/cluster" env)"
 export KUBECONFIG
-[[ -x $BIN ]] || (cd "$REPO" && cargo build --release -p kube-assist)
+(cd "$REPO" && cargo build --release -p kube-assist) >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
 
 cleanup() {
   kubectl -n "$NS" delete pods --all --grace-period=0 --force >/dev/null 2>&1 || true
