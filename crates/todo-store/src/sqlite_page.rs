@@ -17,12 +17,13 @@ use todo_core::{SortKey, SortOrder, StoreError, StoreResult, TaskQuery};
 
 use crate::row::{TaskRow, from_micros};
 
-/// One task as a `char(31)`-separated text, fields in `task_columns!` order. An
-/// empty description or due date field is NULL (empty descriptions are stored as
-/// NULL, so nothing is lost).
-pub(crate) const PACKED_TASK: &str = "id || char(31) || title || char(31) || coalesce(description, '') \
-     || char(31) || completed || char(31) || priority || char(31) || tags || char(31) || coalesce(due_at, '') \
-     || char(31) || created_at || char(31) || updated_at";
+/// One task as a `char(31)`-separated text, fields in `task_columns!` order: one
+/// `concat_ws` call per task, which SQLite builds in one buffer (a chain of `||`
+/// copies the growing text at every step). `concat_ws` skips NULLs, so the
+/// nullable fields become empty text (empty descriptions are stored as NULL, so
+/// empty means none for both).
+pub(crate) const PACKED_TASK: &str = "concat_ws(char(31), id, title, coalesce(description, ''), completed, priority, \
+     tags, coalesce(due_at, ''), created_at, updated_at)";
 
 const FIELD: char = '\u{1f}';
 const RECORD: char = '\u{1e}';
