@@ -8,6 +8,7 @@
 
 pub mod model;
 pub mod suite_conversations;
+pub mod suite_listing;
 pub mod suite_tasks;
 
 use std::sync::Arc;
@@ -31,10 +32,10 @@ macro_rules! store_suite {
             suite_tasks::invalid_inputs_are_rejected_the_same_way,
             suite_tasks::another_users_task_is_not_found_for_every_method,
             suite_tasks::task_ids_are_one_global_sequence_never_reused,
-            suite_tasks::filters_by_status_priority_and_exact_tag,
-            suite_tasks::search_is_case_insensitive_with_literal_wildcards,
-            suite_tasks::every_sort_key_and_order_with_ties_and_missing_due_dates,
-            suite_tasks::pages_never_overlap_and_total_counts_all_matches,
+            suite_listing::filters_by_status_priority_and_exact_tag,
+            suite_listing::search_is_case_insensitive_with_literal_wildcards,
+            suite_listing::every_sort_key_and_order_with_ties_and_missing_due_dates,
+            suite_listing::pages_never_overlap_and_total_counts_all_matches,
             suite_tasks::patch_sets_clears_and_bumps_updated_at,
             suite_tasks::empty_patch_changes_nothing,
             suite_tasks::toggle_flips_and_delete_returns_the_task,
