@@ -6,13 +6,18 @@ E2E_IMAGES_CACHE="${TODO_CACHE_DIR:-$HOME/.cache/todo-chatbot}/images"
 DOCKER_BIN=/usr/bin/docker
 STATIC_TARGET="$(uname -m)-unknown-linux-gnu"
 
+# Beside the normal target directory (CI keeps that in the cache: CARGO_TARGET_DIR).
+static_target_dir() { echo "${CARGO_TARGET_DIR:-$1/target}/e2e-static"; }
+
 # Static todo binary (glibc, crt-static) in its own target directory, so it neither waits for
 # nor invalidates the normal `cargo build`: target/e2e-static/<triple>/release/todo
 build_todo_static() {
   local repo=$1
+  # fat LTO with one codegen unit: 21 MB instead of 26 MB with the workspace's thin LTO
   ( cd "$repo" && RUSTFLAGS="-C target-feature=+crt-static" CARGO_PROFILE_RELEASE_STRIP=symbols \
-      CARGO_TARGET_DIR="$repo/target/e2e-static" cargo build --release -p todo --target "$STATIC_TARGET" ) >&2 || return 1
-  local bin="$repo/target/e2e-static/$STATIC_TARGET/release/todo"
+      CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
+      CARGO_TARGET_DIR="$(static_target_dir "$repo")" cargo build --release -p todo --target "$STATIC_TARGET" ) >&2 || return 1
+  local bin; bin="$(static_target_dir "$repo")/$STATIC_TARGET/release/todo"
   file "$bin" 2>/dev/null | grep -q 'static' || { echo "not a static binary: $bin" >&2; return 1; }
   echo "$bin"
 }
