@@ -4,6 +4,7 @@
 
 mod exec;
 mod kubectl;
+mod rollout;
 mod view;
 
 pub use exec::{ExecOptions, Executor, OpOutput};

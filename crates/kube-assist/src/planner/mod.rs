@@ -3,6 +3,7 @@
 //! way a plan comes only from the operator's words: nothing read from the cluster
 //! is ever parsed into an operation.
 
+mod changes;
 pub mod llm;
 pub mod offline;
 mod words;

@@ -1,0 +1,221 @@
+//! Rollouts: restart, roll back to an earlier revision, and wait for completion.
+
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::jiff::Timestamp;
+use kube::api::{Api, ListParams, Patch, PostParams};
+use serde_json::{Value, json};
+
+use super::exec::{ns_api, parts};
+use super::{Executor, Kind, OpOutput, Target};
+use crate::error::{AssistError, Result};
+use crate::progress::Spinner;
+
+impl Executor {
+    pub(super) async fn restart(&self, t: &Target) -> Result<OpOutput> {
+        let (kind, ns, name) = parts(t)?;
+        let at = Timestamp::now().to_string();
+        let patch = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": at}}}}});
+        self.patch_workload(kind, ns, name, &Patch::Merge(&patch))
+            .await?;
+        Ok(OpOutput::text(
+            format!("{}/{name} restarted{}", kind.kubectl_name(), self.dry()),
+            json!({"restartedAt": at}),
+        ))
+    }
+    pub(super) async fn patch_workload(
+        &self,
+        kind: Kind,
+        ns: Option<&str>,
+        name: &str,
+        patch: &Patch<&Value>,
+    ) -> Result<()> {
+        let pp = self.patch_params();
+        match kind {
+            Kind::Deployment => drop(
+                ns_api::<Deployment>(&self.client, ns)
+                    .patch(name, &pp, patch)
+                    .await?,
+            ),
+            Kind::StatefulSet => drop(
+                ns_api::<StatefulSet>(&self.client, ns)
+                    .patch(name, &pp, patch)
+                    .await?,
+            ),
+            Kind::DaemonSet => drop(
+                ns_api::<DaemonSet>(&self.client, ns)
+                    .patch(name, &pp, patch)
+                    .await?,
+            ),
+            other => {
+                return Err(AssistError::Invalid(format!(
+                    "a {} has no pod template to change",
+                    other.kubectl_name()
+                )));
+            }
+        }
+        Ok(())
+    }
+    pub(super) async fn undo(&self, t: &Target, to_revision: Option<u64>) -> Result<OpOutput> {
+        let (kind, ns, name) = parts(t)?;
+        if kind != Kind::Deployment {
+            return Err(AssistError::Invalid(format!(
+                "rolling back works on Deployments; {} is a {}",
+                name,
+                kind.kubectl_name()
+            )));
+        }
+        let deployments: Api<Deployment> = ns_api(&self.client, ns);
+        let mut dep = deployments.get(name).await?;
+        let uid = dep.metadata.uid.clone().unwrap_or_default();
+        let revision_of = |m: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| -> u64 {
+            m.annotations
+                .as_ref()
+                .and_then(|a| a.get("deployment.kubernetes.io/revision"))
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(0)
+        };
+        let current = revision_of(&dep.metadata);
+        let rss: Vec<ReplicaSet> = ns_api::<ReplicaSet>(&self.client, ns)
+            .list(&ListParams::default())
+            .await?
+            .items
+            .into_iter()
+            .filter(|rs| {
+                rs.metadata
+                    .owner_references
+                    .iter()
+                    .flatten()
+                    .any(|o| o.uid == uid)
+            })
+            .collect();
+        let wanted = match to_revision {
+            Some(r) => rss.iter().find(|rs| revision_of(&rs.metadata) == r),
+            None => rss
+                .iter()
+                .filter(|rs| revision_of(&rs.metadata) < current)
+                .max_by_key(|rs| revision_of(&rs.metadata)),
+        };
+        let Some(rs) = wanted else {
+            return Err(AssistError::NotFound(match to_revision {
+                Some(r) => format!("deployment/{name} has no revision {r}"),
+                None => format!(
+                    "deployment/{name} has no earlier revision to roll back to (it is at revision {current})"
+                ),
+            }));
+        };
+        let revision = revision_of(&rs.metadata);
+        let mut template = rs
+            .spec
+            .as_ref()
+            .and_then(|s| s.template.clone())
+            .unwrap_or_default();
+        if let Some(meta) = template.metadata.as_mut()
+            && let Some(labels) = meta.labels.as_mut()
+        {
+            labels.remove("pod-template-hash");
+        }
+        if let Some(spec) = dep.spec.as_mut() {
+            spec.template = template;
+        }
+        // A replace carries the resourceVersion just read: a concurrent change makes
+        // it fail with 409 instead of being silently overwritten.
+        let pp = PostParams {
+            dry_run: self.options.dry_run,
+            field_manager: Some("kubectl-assist".into()),
+        };
+        deployments.replace(name, &pp, &dep).await?;
+        Ok(OpOutput::text(
+            format!(
+                "deployment/{name} rolled back from revision {current} to revision {revision}{}",
+                self.dry()
+            ),
+            json!({"from_revision": current, "to_revision": revision}),
+        ))
+    }
+    pub(super) async fn rollout_status(&self, t: &Target, timeout_secs: u64) -> Result<OpOutput> {
+        let (kind, _, name) = parts(t)?;
+        let started = Instant::now();
+        let deadline = Duration::from_secs(timeout_secs.max(1));
+        let spinner = Spinner::start(
+            self.options.progress,
+            &format!("waiting for {}/{name} to roll out", kind.kubectl_name()),
+        );
+        let result = loop {
+            let v = self.get_value(t).await?;
+            let generation = v
+                .pointer("/metadata/generation")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            let observed = v
+                .pointer("/status/observedGeneration")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            let num = |p: &str| v.pointer(p).and_then(Value::as_i64).unwrap_or(0);
+            let (desired, updated, available, total) = match kind {
+                Kind::DaemonSet => (
+                    num("/status/desiredNumberScheduled"),
+                    num("/status/updatedNumberScheduled"),
+                    num("/status/numberAvailable"),
+                    num("/status/currentNumberScheduled"),
+                ),
+                _ => (
+                    v.pointer("/spec/replicas")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(1),
+                    num("/status/updatedReplicas"),
+                    if kind == Kind::StatefulSet {
+                        num("/status/readyReplicas")
+                    } else {
+                        num("/status/availableReplicas")
+                    },
+                    num("/status/replicas"),
+                ),
+            };
+            let stuck = v
+                .pointer("/status/conditions")
+                .and_then(Value::as_array)
+                .is_some_and(|cs| {
+                    cs.iter().any(|c| {
+                        c["type"] == "Progressing" && c["reason"] == "ProgressDeadlineExceeded"
+                    })
+                });
+            spinner.set(format!(
+                "{}/{name}: {updated}/{desired} updated, {available} available",
+                kind.kubectl_name()
+            ));
+            if observed >= generation
+                && updated >= desired
+                && available >= desired
+                && total <= desired
+            {
+                break Ok(OpOutput::text(
+                    format!(
+                        "{}/{name} successfully rolled out ({available}/{desired} available)",
+                        kind.kubectl_name()
+                    ),
+                    json!({"desired": desired, "updated": updated, "available": available}),
+                ));
+            }
+            if stuck {
+                break Err(AssistError::Refused(format!(
+                    "{}/{name} exceeded its progress deadline: the new pods do not become available. Diagnose with: kubectl-assist diagnose {name}",
+                    kind.kubectl_name()
+                )));
+            }
+            if started.elapsed() >= deadline {
+                break Err(AssistError::Timeout {
+                    what: format!(
+                        "{}/{name} to roll out ({updated}/{desired} updated, {available} available)",
+                        kind.kubectl_name()
+                    ),
+                    seconds: deadline.as_secs(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
+        spinner.finish().await;
+        result
+    }
+}
