@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 /// Every endpoint with a user in the path: method, path after `/api/{user}`,
 /// whether it takes a task id, and a body.
-fn endpoints(task_id: i64) -> Vec<(Method, String, Option<Value>)> {
+fn endpoints(task_id: i64, conversation_id: i64) -> Vec<(Method, String, Option<Value>)> {
     vec![
         (Method::GET, "/tasks".into(), None),
         (Method::GET, "/tasks?status=all&q=secret".into(), None),
@@ -32,7 +32,32 @@ fn endpoints(task_id: i64) -> Vec<(Method, String, Option<Value>)> {
         ),
         (Method::PATCH, format!("/tasks/{task_id}/complete"), None),
         (Method::DELETE, format!("/tasks/{task_id}"), None),
+        (
+            Method::POST,
+            "/chat".into(),
+            Some(json!({"message": "Delete the secret task"})),
+        ),
+        (
+            Method::POST,
+            "/chat".into(),
+            Some(json!({"conversation_id": conversation_id, "message": "Show me all my tasks"})),
+        ),
+        (Method::GET, "/conversations".into(), None),
+        (
+            Method::GET,
+            format!("/conversations/{conversation_id}"),
+            None,
+        ),
     ]
+}
+
+/// Whether the endpoint names one of the owner's rows (a task or a conversation).
+fn names_a_row(rest: &str, body: &Option<Value>) -> bool {
+    rest.starts_with("/tasks/")
+        || rest.starts_with("/conversations/")
+        || body
+            .as_ref()
+            .is_some_and(|b| b.get("conversation_id").is_some())
 }
 
 async fn matrix(app: TestApp) {
@@ -48,9 +73,30 @@ async fn matrix(app: TestApp) {
         .await;
     let bobs = app.create_task(&bob, json!({"title": "Bob's task"})).await;
     let ann_id = secret["id"].as_i64().unwrap();
+    let chat = app
+        .call(
+            Method::POST,
+            &format!("/api/{}/chat", ann.id),
+            Some(&ann.token),
+            Some(json!({"message": "Show me all my tasks"})),
+        )
+        .await;
+    assert_eq!(chat.status, StatusCode::OK, "{}", chat.body);
+    let conversation = chat.body["conversation_id"].as_i64().unwrap();
     let before = app.all_tasks(&ann).await;
+    let conversations_before = app
+        .get(&format!("/api/{}/conversations", ann.id), &ann.token)
+        .await
+        .body;
+    let history_before = app
+        .get(
+            &format!("/api/{}/conversations/{conversation}", ann.id),
+            &ann.token,
+        )
+        .await
+        .body;
 
-    for (method, rest, body) in endpoints(ann_id) {
+    for (method, rest, body) in endpoints(ann_id, conversation) {
         // Bob's token on Ann's path: 403, whatever the task id.
         let reply = app
             .call(
@@ -88,20 +134,16 @@ async fn matrix(app: TestApp) {
         );
     }
 
-    // Bob's token on Bob's path with Ann's task id: 404, exactly like an id that
-    // does not exist, so ids of others cannot even be probed.
-    let missing_id = 987_654_321;
-    for (method, rest, body) in endpoints(ann_id)
+    // Bob's token on Bob's path with Ann's task or conversation id: 404, exactly
+    // like an id that does not exist, so ids of others cannot even be probed.
+    let missing_id: i64 = 987_654_321;
+    let rows = endpoints(ann_id, conversation)
         .into_iter()
-        .filter(|(_, rest, _)| rest.starts_with("/tasks/"))
-    {
+        .filter(|(_, rest, body)| names_a_row(rest, body));
+    for (method, rest, body) in rows {
+        let path = format!("/api/{}{rest}", bob.id);
         let reply = app
-            .call(
-                method.clone(),
-                &format!("/api/{}{rest}", bob.id),
-                Some(&bob.token),
-                body.clone(),
-            )
+            .call(method.clone(), &path, Some(&bob.token), body.clone())
             .await;
         assert_eq!(
             reply.status,
@@ -109,18 +151,22 @@ async fn matrix(app: TestApp) {
             "A's id on B's path: {method} {rest}: {}",
             reply.body
         );
-        let rest_missing = rest.replace(&ann_id.to_string(), &missing_id.to_string());
+        let absent_rest = rest
+            .replace(&ann_id.to_string(), &missing_id.to_string())
+            .replace(&conversation.to_string(), &missing_id.to_string());
+        let absent_body = body.map(|mut b| {
+            if b.get("conversation_id").is_some() {
+                b["conversation_id"] = json!(missing_id);
+            }
+            b
+        });
+        let absent_path = format!("/api/{}{absent_rest}", bob.id);
         let absent = app
-            .call(
-                method.clone(),
-                &format!("/api/{}{rest_missing}", bob.id),
-                Some(&bob.token),
-                body,
-            )
+            .call(method.clone(), &absent_path, Some(&bob.token), absent_body)
             .await;
         assert_eq!(
             reply.raw, absent.raw,
-            "{method}: another user's task must look exactly like no task"
+            "{method} {rest}: another user's row must look exactly like no row"
         );
     }
 
@@ -134,8 +180,23 @@ async fn matrix(app: TestApp) {
     assert!(bob_all.iter().all(|t| t["user_id"] == bob.id.as_str()));
     assert_eq!(bob_all[0]["id"], bobs["id"]);
 
-    // Ann's tasks are exactly as before.
+    // Ann's tasks and conversations are exactly as before.
     assert_eq!(app.all_tasks(&ann).await, before);
+    assert_eq!(
+        app.get(&format!("/api/{}/conversations", ann.id), &ann.token)
+            .await
+            .body,
+        conversations_before
+    );
+    assert_eq!(
+        app.get(
+            &format!("/api/{}/conversations/{conversation}", ann.id),
+            &ann.token
+        )
+        .await
+        .body,
+        history_before
+    );
     assert_eq!(
         app.get(&format!("/api/{}/tasks/{ann_id}", ann.id), &ann.token)
             .await
