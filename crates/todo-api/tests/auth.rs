@@ -332,3 +332,26 @@ async fn expired_token_says_so() {
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert!(reply.error().contains("expired"), "{}", reply.error());
 }
+
+/// A correctly signed token for a user that is not in the database (say, the
+/// database was reset but the secret kept) must not produce a 500.
+#[tokio::test]
+async fn token_for_a_vanished_user_is_not_a_server_error() {
+    let app = TestApp::sqlite().await;
+    let ghost = todo_core::UserId::random();
+    let token = app.state.tokens.issue(&ghost).unwrap();
+    let base = format!("/api/{ghost}/tasks");
+    let list = app.get(&base, &token).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.body, json!([]));
+    let create = app
+        .call(
+            Method::POST,
+            &base,
+            Some(&token),
+            Some(json!({"title": "x"})),
+        )
+        .await;
+    assert_eq!(create.status, StatusCode::NOT_FOUND, "{}", create.body);
+    assert_eq!(create.error(), "user not found");
+}
