@@ -46,7 +46,7 @@ build_postgres_image() {
   local bindir=/usr/lib/postgresql/15/bin libdir=/usr/lib/postgresql/15/lib share=/usr/share/postgresql/15
   [[ -x $bindir/postgres ]] || { echo "postgresql-15 is not installed" >&2; return 1; }
   local base_tar="$E2E_IMAGES_CACHE/base-rootfs.tar"
-  local key; key="$( (sha256sum "$base_tar" "$repo/e2e/images/postgres-entrypoint.sh"; dpkg-query -W postgresql-15) | sha256sum | cut -c1-12)"
+  local key; key="$( (echo 2; sha256sum "$base_tar" "$repo/e2e/images/postgres-entrypoint.sh"; dpkg-query -W postgresql-15) | sha256sum | cut -c1-12)"
   if "$DOCKER_BIN" image inspect "$ref" -f '{{index .Config.Labels "todo-e2e.key"}}' 2>/dev/null | grep -qx "$key"; then
     echo "$ref"; return
   fi
@@ -73,7 +73,7 @@ build_postgres_image() {
   "$DOCKER_BIN" import \
     --change "ENV PATH=$bindir:/usr/local/bin:/usr/bin:/bin" \
     --change 'ENV PGDATA=/var/lib/postgresql/data' --change 'ENV TZ=UTC' \
-    --change 'USER 999:999' --change 'EXPOSE 5432' \
+    --change 'USER 999:999' --change 'EXPOSE 5432' --change 'STOPSIGNAL SIGINT' \
     --change "LABEL todo-e2e.key=$key" \
     --change 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' \
     "$r.tar" "$ref" >/dev/null || { rm -rf "$r" "$r.tar"; return 1; }
