@@ -73,10 +73,13 @@ build_postgres_image() {
   "$DOCKER_BIN" import \
     --change "ENV PATH=$bindir:/usr/local/bin:/usr/bin:/bin" \
     --change 'ENV PGDATA=/var/lib/postgresql/data' --change 'ENV TZ=UTC' \
-    --change 'USER 999:999' --change 'EXPOSE 5432' --change 'STOPSIGNAL SIGINT' \
+    --change 'USER 999:999' --change 'EXPOSE 5432' \
     --change "LABEL todo-e2e.key=$key" \
     --change 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' \
-    "$r.tar" "$ref" >/dev/null || { rm -rf "$r" "$r.tar"; return 1; }
+    "$r.tar" "$ref-rootfs" >/dev/null || { rm -rf "$r" "$r.tar"; return 1; }
   rm -rf "$r" "$r.tar"
+  # docker import cannot set STOPSIGNAL: SIGINT is PostgreSQL's fast shutdown (as in the
+  # official image); SIGTERM would wait for every client to disconnect
+  printf 'FROM %s\nSTOPSIGNAL SIGINT\n' "$ref-rootfs" | DOCKER_BUILDKIT=0 "$DOCKER_BIN" build -q -t "$ref" - >/dev/null || return 1
   echo "$ref"
 }
