@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # HTTP helpers for e2e/run: the app smoke test and bounded load loops.
 # Every URL here is a ClusterIP of the test cluster or the node's docker0 address.
 

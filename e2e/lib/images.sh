@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Image builds for the e2e tests (sourced by e2e/run). Needs DOCKER_HOST from `e2e/cluster env`.
 # Nothing is pulled: the app image builds FROM scratch plus the locally imported base; the
 # PostgreSQL image is Debian's postgresql-15 binaries (with their shared libraries) on that base.

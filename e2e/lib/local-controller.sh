@@ -29,7 +29,7 @@ update_dns() {
 }
 
 provision() {
-  local pvcs line ns name uid phase sc size modes
+  local pvcs ns name uid phase sc size modes vol
   pvcs="$(k get pvc -A -o go-template='{{range .items}}{{.metadata.namespace}} {{.metadata.name}} {{.metadata.uid}} {{.status.phase}} {{.spec.storageClassName}} {{index .spec.resources.requests "storage"}} {{range .spec.accessModes}}{{.}},{{end}} {{.spec.volumeName}}{{"\n"}}{{end}}')" || return
   while read -r ns name uid phase sc size modes vol; do
     [[ -n $ns && $phase == Pending && $sc == standard ]] || continue
