@@ -65,6 +65,15 @@ app_smoke() {
   [[ $code =~ ^[23] ]] || { note "frontend GET / -> $code"; return 1; }
   note "frontend GET / -> $code"
   if todo_has_subcommand web; then
+    # the frontend reaches the backend by its Service name (a new name is in the cluster DNS
+    # within a second or two): /readyz says so
+    local i
+    for i in $(seq 1 30); do
+      code="$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$fe/readyz")"
+      [[ $code == 200 ]] && break
+      sleep 1
+    done
+    note "frontend /readyz -> $code after $i s"
     web_signup_and_chat "$fe" "$label" "$jar" || return 1
     web=1
   else
