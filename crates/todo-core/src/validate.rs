@@ -28,6 +28,8 @@ macro_rules! text_type {
         impl $name {
             pub const MAX_CHARS: usize = $max;
 
+            // For types whose minimum is 0 the length check is always false.
+            #[allow(unused_comparisons)]
             pub fn parse(raw: &str) -> Result<Self, ValidationError> {
                 let s = raw.trim();
                 if s.chars().count() < $min {

@@ -23,7 +23,6 @@ mod postgres;
 mod query_plans;
 mod row;
 mod sqlite;
-mod sqlite_page;
 mod url;
 
 use std::sync::Arc;

@@ -8,7 +8,6 @@
 use todo_core::{SortKey, SortOrder, StatusFilter, StoreResult, TaskQuery, UserId};
 
 use crate::row::{search_needle, task_columns};
-use crate::sqlite_page::PACKED_TASK;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dialect {
@@ -25,12 +24,10 @@ pub(crate) enum Bind {
 
 /// The statements of one listing and their parameters.
 pub(crate) struct ListingSql {
-    /// The page with the number of all matching rows as column `total`; binds:
-    /// `filters`, then `paging`. PostgreSQL: a row per task, each carrying
-    /// `total`. SQLite: exactly one row, `total` and `page` (see `sqlite_page.rs`),
-    /// in no particular order: the caller sorts it.
+    /// The page, a row per task, each row carrying the number of all matching
+    /// rows as its first column `total`; binds: `filters`, then `paging`.
     pub page: String,
-    /// Only the count, for a PostgreSQL page past the end (no row to carry `total`).
+    /// Only the count, for a page past the end (no row to carry `total`).
     pub count: String,
     pub filters: Vec<Bind>,
     /// Limit and offset to bind after `filters`; `None` when they are in the text.
@@ -108,23 +105,16 @@ pub(crate) fn listing_sql(
             )
         }
     };
-    let count = format!("SELECT count(*) FROM tasks WHERE {condition}");
-    let page = match dialect {
-        Dialect::Postgres => format!(
-            "SELECT ({count}) AS total, {} FROM tasks {window}",
-            task_columns!()
-        ),
-        // One row: the total, and the whole page packed into one text (see
-        // `sqlite_page.rs` for why and how).
-        Dialect::Sqlite => {
-            let total = sqlite_total(query).unwrap_or_else(|| format!("({count})"));
-            format!(
-                "SELECT {total} AS total, \
-                 (SELECT group_concat({PACKED_TASK}, char(30)) FROM (SELECT {} FROM tasks {window})) AS page",
-                task_columns!()
-            )
-        }
+    let counted = format!("SELECT count(*) FROM tasks WHERE {condition}");
+    let total = match dialect {
+        Dialect::Sqlite => sqlite_total(query).unwrap_or(counted),
+        Dialect::Postgres => counted,
     };
+    let page = format!(
+        "SELECT ({total}) AS total, {} FROM tasks {window}",
+        task_columns!()
+    );
+    let count = format!("SELECT ({total}) AS total");
     Ok(ListingSql {
         page,
         count,
@@ -146,7 +136,7 @@ fn sqlite_total(query: &TaskQuery) -> Option<String> {
         StatusFilter::Completed => "completed",
     };
     Some(format!(
-        "coalesce((SELECT {counter} FROM task_counts WHERE user_id = $1), 0)"
+        "SELECT coalesce((SELECT {counter} FROM task_counts WHERE user_id = $1), 0)"
     ))
 }
 

@@ -6,29 +6,9 @@
 use todo_core::{SortKey, SortOrder, StatusFilter, TaskQuery, UserId};
 
 use crate::SqliteStore;
-use crate::list::{Bind, Dialect, listing_sql};
 
 async fn plan(store: &SqliteStore, query: &TaskQuery) -> String {
-    let sql = listing_sql(Dialect::Sqlite, &UserId::random(), query).unwrap();
-    let mut explain = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "EXPLAIN QUERY PLAN {}",
-        sql.page
-    )));
-    for bind in sql.filters {
-        explain = match bind {
-            Bind::Text(s) => explain.bind(s),
-            Bind::Int(i) => explain.bind(i),
-        };
-    }
-    assert_eq!(
-        sql.paging, None,
-        "SQLite listings carry LIMIT and OFFSET in the text"
-    );
-    let rows = explain.fetch_all(&store.readers).await.unwrap();
-    rows.iter()
-        .map(|r| sqlx::Row::get::<String, _>(r, "detail"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    store.readers.listing_plan(&UserId::random(), query)
 }
 
 #[tokio::test]

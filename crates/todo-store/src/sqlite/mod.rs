@@ -1,39 +1,43 @@
 //! The embedded store: one SQLite file in WAL mode.
 //!
-//! Reads go through a pool of read-only connections, which WAL lets run beside a
-//! writer. All writes go through ONE connection, so they queue in the process
+//! Reads run on the caller's thread through rusqlite connections (`read.rs`
+//! says why), which WAL lets run beside the writer. All writes go through ONE
+//! sqlx connection, so they queue in the process
 //! instead of contending for SQLite's file lock: no SQLITE_BUSY under load, and no
 //! retry loops. `busy_timeout` still covers other processes opening the same file.
 
+mod read;
+
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sqlx::Row;
 use sqlx::sqlite::{
-    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteRow, SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
 };
-use sqlx::{Arguments, AssertSqlSafe, Row};
 use todo_core::{
     Conversation, ConversationId, Email, Message, NewMessage, NewTask, NewUser, Store, StoreError,
     StoreResult, Task, TaskId, TaskPage, TaskPatch, TaskQuery, User, UserId, UserRecord,
 };
 use tracing::instrument;
 
-use crate::list::{Bind, Dialect, listing_sql};
-use crate::row::{self, MessageRow, TaskRow, UserRow, backend, from_micros, task_columns};
-use crate::{Error, Result, migrate, sqlite_page};
+use crate::row::{self, TaskRow, backend, from_micros, task_columns};
+use crate::{Error, Result, migrate};
+use read::{Readers, TASK_BY_ID};
 
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Writes wait in line for the one writer connection; this bounds the wait.
 const WRITE_QUEUE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Room for every listing variant (see `list.rs`) plus the fixed statements.
-const STATEMENT_CACHE: usize = 512;
+/// Room for the writer's statements.
+const STATEMENT_CACHE: usize = 64;
 
 /// The SQLite implementation of [`Store`].
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pub(crate) readers: SqlitePool,
+    pub(crate) readers: Arc<Readers>,
     writer: SqlitePool,
     path: PathBuf,
 }
@@ -94,19 +98,12 @@ impl SqliteStore {
                 reason: e.to_string(),
             })?;
 
-        let readers_count = reader_count();
-        let readers = SqlitePoolOptions::new()
-            .max_connections(readers_count)
-            .min_connections(readers_count)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .test_before_acquire(false)
-            .connect_with(options.pragma("query_only", "ON"))
-            .await
-            .map_err(open_error)?;
-        tracing::debug!(readers = readers_count, "SQLite store open");
+        let readers = Readers::open(&path).map_err(|e| Error::OpenSqlite {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
         Ok(Self {
-            readers,
+            readers: Arc::new(readers),
             writer,
             path,
         })
@@ -115,29 +112,6 @@ impl SqliteStore {
     pub fn path(&self) -> &Path {
         &self.path
     }
-
-    async fn fetch_task(&self, user: &UserId, id: TaskId) -> StoreResult<Task> {
-        let row = sqlx::query(TASK_BY_ID)
-            .bind(id.0)
-            .bind(user.as_str())
-            .fetch_optional(&self.readers)
-            .await
-            .map_err(backend)?
-            .ok_or(StoreError::NotFound("task"))?;
-        task_row(&row)?.into_task(user)
-    }
-}
-
-const TASK_BY_ID: &str = concat!(
-    "SELECT ",
-    task_columns!(),
-    " FROM tasks WHERE id = $1 AND user_id = $2"
-);
-
-/// Enough readers to keep both cores busy while some wait on the disk.
-fn reader_count() -> u32 {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    u32::try_from(cores * 2).unwrap_or(u32::MAX).clamp(2, 16)
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -186,38 +160,6 @@ fn to_decode(e: StoreError) -> sqlx::Error {
     sqlx::Error::Decode(e.to_string().into())
 }
 
-fn user_row(row: &SqliteRow) -> StoreResult<UserRow> {
-    Ok(UserRow {
-        id: row.try_get("id").map_err(backend)?,
-        email: row.try_get("email").map_err(backend)?,
-        name: row.try_get("name").map_err(backend)?,
-        created_at: from_micros(row.try_get("created_at").map_err(backend)?)?,
-    })
-}
-
-fn conversation_row(row: &SqliteRow) -> StoreResult<Conversation> {
-    let user_id: String = row.try_get("user_id").map_err(backend)?;
-    row::conversation(
-        row.try_get("id").map_err(backend)?,
-        &user_id,
-        from_micros(row.try_get("created_at").map_err(backend)?)?,
-        from_micros(row.try_get("updated_at").map_err(backend)?)?,
-    )
-}
-
-fn message_row(row: &SqliteRow) -> StoreResult<Message> {
-    MessageRow {
-        id: row.try_get("id").map_err(backend)?,
-        conversation_id: row.try_get("conversation_id").map_err(backend)?,
-        user_id: row.try_get("user_id").map_err(backend)?,
-        role: row.try_get("role").map_err(backend)?,
-        content: row.try_get("content").map_err(backend)?,
-        tool_calls: row.try_get("tool_calls").map_err(backend)?,
-        created_at: from_micros(row.try_get("created_at").map_err(backend)?)?,
-    }
-    .into_message()
-}
-
 fn tags_json(task_tags: &todo_core::Tags) -> String {
     // A JSON array of plain tag strings cannot fail to encode.
     serde_json::to_string(&task_tags.to_strings()).unwrap_or_else(|_| "[]".into())
@@ -227,17 +169,13 @@ fn tags_json(task_tags: &todo_core::Tags) -> String {
 impl Store for SqliteStore {
     #[instrument(skip_all)]
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.readers)
-            .await
-            .map_err(backend)?;
-        Ok(())
+        self.readers.ping()
     }
 
     #[instrument(skip_all)]
     async fn close(&self) {
         self.writer.close().await;
-        self.readers.close().await;
+        self.readers.close();
     }
 
     #[instrument(skip_all)]
@@ -263,31 +201,12 @@ impl Store for SqliteStore {
 
     #[instrument(skip_all)]
     async fn user_by_email(&self, email: &Email) -> StoreResult<Option<UserRecord>> {
-        let Some(row) = sqlx::query(
-            "SELECT id, email, name, password_hash, created_at FROM users WHERE email = $1",
-        )
-        .bind(email.as_str())
-        .fetch_optional(&self.readers)
-        .await
-        .map_err(backend)?
-        else {
-            return Ok(None);
-        };
-        let password_hash: String = row.try_get("password_hash").map_err(backend)?;
-        Ok(Some(UserRecord {
-            user: user_row(&row)?.into_user()?,
-            password_hash,
-        }))
+        self.readers.user_by_email(email)
     }
 
     #[instrument(skip_all)]
     async fn user(&self, id: &UserId) -> StoreResult<Option<User>> {
-        let row = sqlx::query("SELECT id, email, name, created_at FROM users WHERE id = $1")
-            .bind(id.as_str())
-            .fetch_optional(&self.readers)
-            .await
-            .map_err(backend)?;
-        row.map(|r| user_row(&r)?.into_user()).transpose()
+        self.readers.user(id)
     }
 
     #[instrument(skip_all)]
@@ -327,39 +246,18 @@ impl Store for SqliteStore {
 
     #[instrument(skip_all, fields(task = id.0))]
     async fn task(&self, user: &UserId, id: TaskId) -> StoreResult<Task> {
-        self.fetch_task(user, id).await
+        self.readers.task(user, id)
     }
 
     #[instrument(skip_all)]
     async fn list_tasks(&self, user: &UserId, query: &TaskQuery) -> StoreResult<TaskPage> {
-        let sql = listing_sql(Dialect::Sqlite, user, query)?;
-        let mut args = bind_all(&sql.filters)?;
-        if let Some((limit, offset)) = sql.paging {
-            args.add(limit)
-                .map_err(|e| backend(sqlx::Error::Encode(e)))?;
-            args.add(offset)
-                .map_err(|e| backend(sqlx::Error::Encode(e)))?;
-        }
-        let row = sqlx::query_with(AssertSqlSafe(sql.page), args)
-            .fetch_one(&self.readers)
-            .await
-            .map_err(backend)?;
-        let total: i64 = row.try_get("total").map_err(backend)?;
-        let page: Option<String> = row.try_get("page").map_err(backend)?;
-        let tasks = sqlite_page::sort_page(sqlite_page::unpack(page.as_deref())?, query)
-            .into_iter()
-            .map(|t| t.into_task(user))
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(TaskPage {
-            tasks,
-            total: u64::try_from(total).unwrap_or(0),
-        })
+        self.readers.list_tasks(user, query)
     }
 
     #[instrument(skip_all, fields(task = id.0))]
     async fn update_task(&self, user: &UserId, id: TaskId, patch: &TaskPatch) -> StoreResult<Task> {
         if patch.is_empty() {
-            return self.fetch_task(user, id).await;
+            return self.readers.task(user, id);
         }
         let due_patch = patch.due_at.map(row::due_at).transpose()?;
         // IMMEDIATE takes the write lock up front, so the read below cannot go stale.
@@ -458,14 +356,7 @@ impl Store for SqliteStore {
 
     #[instrument(skip_all, fields(conversation = id.0))]
     async fn conversation(&self, user: &UserId, id: ConversationId) -> StoreResult<Conversation> {
-        let row = sqlx::query("SELECT id, user_id, created_at, updated_at FROM conversations WHERE id = $1 AND user_id = $2")
-            .bind(id.0)
-            .bind(user.as_str())
-            .fetch_optional(&self.readers)
-            .await
-            .map_err(backend)?
-            .ok_or(StoreError::NotFound("conversation"))?;
-        conversation_row(&row)
+        self.readers.conversation(user, id)
     }
 
     #[instrument(skip_all)]
@@ -475,16 +366,7 @@ impl Store for SqliteStore {
         limit: u32,
         offset: u32,
     ) -> StoreResult<Vec<Conversation>> {
-        // LIMIT and OFFSET as literals: see `list.rs` on SQLite re-preparing bound LIMITs.
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT id, user_id, created_at, updated_at FROM conversations WHERE user_id = $1 \
-             ORDER BY updated_at DESC, id DESC LIMIT {limit} OFFSET {offset}"
-        )))
-        .bind(user.as_str())
-        .fetch_all(&self.readers)
-        .await
-        .map_err(backend)?;
-        rows.iter().map(conversation_row).collect()
+        self.readers.list_conversations(user, limit, offset)
     }
 
     #[instrument(skip_all, fields(conversation = conversation.0))]
@@ -546,39 +428,6 @@ impl Store for SqliteStore {
         conversation: ConversationId,
         limit: u32,
     ) -> StoreResult<Vec<Message>> {
-        // Both statements on one connection in one read transaction: one snapshot.
-        let mut tx = self.readers.begin().await.map_err(backend)?;
-        let exists = sqlx::query("SELECT 1 FROM conversations WHERE id = $1 AND user_id = $2")
-            .bind(conversation.0)
-            .bind(user.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound("conversation"));
-        }
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT * FROM (SELECT id, conversation_id, user_id, role, content, tool_calls, created_at FROM messages \
-             WHERE conversation_id = $1 AND user_id = $2 ORDER BY id DESC LIMIT {limit}) AS recent ORDER BY id ASC"
-        )))
-        .bind(conversation.0)
-        .bind(user.as_str())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(backend)?;
-        tx.commit().await.map_err(backend)?;
-        rows.iter().map(message_row).collect()
+        self.readers.messages(user, conversation, limit)
     }
-}
-
-fn bind_all(binds: &[Bind]) -> StoreResult<SqliteArguments> {
-    let mut args = SqliteArguments::default();
-    for bind in binds {
-        match bind {
-            Bind::Text(s) => args.add(s.clone()),
-            Bind::Int(i) => args.add(*i),
-        }
-        .map_err(|e| backend(sqlx::Error::Encode(e)))?;
-    }
-    Ok(args)
 }
