@@ -17,6 +17,7 @@ pub mod observe;
 pub mod openapi;
 pub mod state;
 pub mod tasks;
+mod timestamp;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

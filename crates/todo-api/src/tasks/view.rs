@@ -19,8 +19,11 @@ pub struct TaskView {
     #[schema(value_type = PriorityName)]
     pub priority: Priority,
     pub tags: Vec<String>,
+    #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub due_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
