@@ -106,10 +106,24 @@ mod tests {
     #[test]
     fn every_fraction_width_and_the_year_edges_match_chrono() {
         let base = Utc.with_ymd_and_hms(2026, 11, 21, 16, 5, 9).unwrap();
-        for nanos in [0, 7_000_000, 123_000_000, 123_456_000, 5_000, 123_456_789, 1] {
+        for nanos in [
+            0,
+            7_000_000,
+            123_000_000,
+            123_456_000,
+            5_000,
+            123_456_789,
+            1,
+        ] {
             same_as_chrono(base + chrono::Duration::nanoseconds(nanos));
         }
-        for (y, m, d) in [(1, 1, 1), (9999, 12, 31), (10000, 1, 1), (0, 2, 29), (-1, 6, 1)] {
+        for (y, m, d) in [
+            (1, 1, 1),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (0, 2, 29),
+            (-1, 6, 1),
+        ] {
             same_as_chrono(Utc.with_ymd_and_hms(y, m, d, 23, 59, 59).unwrap());
         }
     }
@@ -117,8 +131,14 @@ mod tests {
     #[test]
     fn a_spread_of_instants_matches_chrono() {
         // A fixed-step walk over years 1..=9999 at microsecond precision, as stored.
-        let start = Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).unwrap().timestamp_micros();
-        let end = Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap().timestamp_micros();
+        let start = Utc
+            .with_ymd_and_hms(1, 1, 1, 0, 0, 0)
+            .unwrap()
+            .timestamp_micros();
+        let end = Utc
+            .with_ymd_and_hms(9999, 12, 31, 23, 59, 59)
+            .unwrap()
+            .timestamp_micros();
         let step = (end - start) / 20_011;
         let mut micros = start;
         while micros <= end {

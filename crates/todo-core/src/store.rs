@@ -1,8 +1,8 @@
 use async_trait::async_trait;
 
 use crate::{
-    Conversation, ConversationId, Message, NewMessage, NewTask, NewUser, StoreResult, Task, TaskId,
-    TaskPage, TaskPatch, TaskQuery, User, UserId, UserRecord, Email,
+    Conversation, ConversationId, Email, Message, NewMessage, NewTask, NewUser, StoreResult, Task,
+    TaskId, TaskPage, TaskPatch, TaskQuery, User, UserId, UserRecord,
 };
 
 /// Persistence of users, tasks and conversations.
@@ -38,9 +38,24 @@ pub trait Store: Send + Sync + 'static {
     async fn create_conversation(&self, user: &UserId) -> StoreResult<Conversation>;
     async fn conversation(&self, user: &UserId, id: ConversationId) -> StoreResult<Conversation>;
     /// Most recently updated first.
-    async fn list_conversations(&self, user: &UserId, limit: u32, offset: u32) -> StoreResult<Vec<Conversation>>;
+    async fn list_conversations(
+        &self,
+        user: &UserId,
+        limit: u32,
+        offset: u32,
+    ) -> StoreResult<Vec<Conversation>>;
     /// Appends a message and bumps the conversation's `updated_at`.
-    async fn append_message(&self, user: &UserId, conversation: ConversationId, message: NewMessage) -> StoreResult<Message>;
+    async fn append_message(
+        &self,
+        user: &UserId,
+        conversation: ConversationId,
+        message: NewMessage,
+    ) -> StoreResult<Message>;
     /// The last `limit` messages of a conversation, oldest first.
-    async fn messages(&self, user: &UserId, conversation: ConversationId, limit: u32) -> StoreResult<Vec<Message>>;
+    async fn messages(
+        &self,
+        user: &UserId,
+        conversation: ConversationId,
+        limit: u32,
+    ) -> StoreResult<Vec<Message>>;
 }

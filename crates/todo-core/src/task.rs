@@ -14,7 +14,9 @@ impl std::fmt::Display for TaskId {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
     Low,
@@ -93,7 +95,13 @@ pub struct NewTask {
 
 impl NewTask {
     pub fn titled(title: Title) -> Self {
-        Self { title, description: None, priority: Priority::default(), tags: Tags::default(), due_at: None }
+        Self {
+            title,
+            description: None,
+            priority: Priority::default(),
+            tags: Tags::default(),
+            due_at: None,
+        }
     }
 }
 
@@ -153,7 +161,10 @@ impl StatusFilter {
             "all" | "" => Ok(Self::All),
             "pending" => Ok(Self::Pending),
             "completed" => Ok(Self::Completed),
-            other => Err(ValidationError::new("status", format!("{other:?} is not a status; use all, pending or completed"))),
+            other => Err(ValidationError::new(
+                "status",
+                format!("{other:?} is not a status; use all, pending or completed"),
+            )),
         }
     }
 
@@ -183,7 +194,10 @@ impl SortKey {
             "title" => Ok(Self::Title),
             "due" => Ok(Self::Due),
             "priority" => Ok(Self::Priority),
-            other => Err(ValidationError::new("sort", format!("{other:?} is not a sort key; use created, title, due or priority"))),
+            other => Err(ValidationError::new(
+                "sort",
+                format!("{other:?} is not a sort key; use created, title, due or priority"),
+            )),
         }
     }
 }
@@ -201,7 +215,10 @@ impl SortOrder {
         match raw.trim().to_ascii_lowercase().as_str() {
             "asc" | "" => Ok(Self::Asc),
             "desc" => Ok(Self::Desc),
-            other => Err(ValidationError::new("order", format!("{other:?} is not an order; use asc or desc"))),
+            other => Err(ValidationError::new(
+                "order",
+                format!("{other:?} is not an order; use asc or desc"),
+            )),
         }
     }
 }
@@ -227,7 +244,10 @@ impl TaskQuery {
 
     pub fn check_limit(limit: u32) -> Result<u32, ValidationError> {
         if limit == 0 || limit > Self::MAX_LIMIT {
-            return Err(ValidationError::new("limit", format!("must be between 1 and {}", Self::MAX_LIMIT)));
+            return Err(ValidationError::new(
+                "limit",
+                format!("must be between 1 and {}", Self::MAX_LIMIT),
+            ));
         }
         Ok(limit)
     }

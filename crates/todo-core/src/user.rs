@@ -17,7 +17,12 @@ impl UserId {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         uuid::Uuid::parse_str(raw)
             .map(|u| Self(u.hyphenated().to_string()))
-            .map_err(|_| ValidationError::new("user_id", "must be a user id (a UUID) as returned by signup/login"))
+            .map_err(|_| {
+                ValidationError::new(
+                    "user_id",
+                    "must be a user id (a UUID) as returned by signup/login",
+                )
+            })
     }
 
     pub fn as_str(&self) -> &str {

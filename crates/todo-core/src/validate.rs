@@ -6,14 +6,27 @@ use serde::{Deserialize, Serialize};
 
 use crate::ValidationError;
 
-fn check_text(field: &'static str, s: &str, max: usize, allow_newlines: bool) -> Result<(), ValidationError> {
+fn check_text(
+    field: &'static str,
+    s: &str,
+    max: usize,
+    allow_newlines: bool,
+) -> Result<(), ValidationError> {
     let len = s.chars().count();
     if len > max {
-        return Err(ValidationError::new(field, format!("must be at most {max} characters (got {len})")));
+        return Err(ValidationError::new(
+            field,
+            format!("must be at most {max} characters (got {len})"),
+        ));
     }
-    let bad = s.chars().any(|c| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t')));
+    let bad = s
+        .chars()
+        .any(|c| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t')));
     if bad {
-        return Err(ValidationError::new(field, "must not contain control characters"));
+        return Err(ValidationError::new(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(())
 }
@@ -109,12 +122,19 @@ impl Email {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let s = raw.trim().to_lowercase();
         let err = || ValidationError::new("email", "must be an address like name@example.com");
-        if s.is_empty() || s.chars().count() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if s.is_empty()
+            || s.chars().count() > 254
+            || s.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(err());
         }
         let (local, domain) = s.split_once('@').ok_or_else(err)?;
-        if local.is_empty() || domain.is_empty() || domain.contains('@') || !domain.contains('.')
-            || domain.starts_with('.') || domain.ends_with('.')
+        if local.is_empty()
+            || domain.is_empty()
+            || domain.contains('@')
+            || !domain.contains('.')
+            || domain.starts_with('.')
+            || domain.ends_with('.')
         {
             return Err(err());
         }
@@ -155,13 +175,22 @@ impl Password {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let len = raw.chars().count();
         if len < 8 {
-            return Err(ValidationError::new("password", "must be at least 8 characters"));
+            return Err(ValidationError::new(
+                "password",
+                "must be at least 8 characters",
+            ));
         }
         if len > 128 {
-            return Err(ValidationError::new("password", "must be at most 128 characters"));
+            return Err(ValidationError::new(
+                "password",
+                "must be at most 128 characters",
+            ));
         }
         if raw.contains('\0') {
-            return Err(ValidationError::new("password", "must not contain NUL characters"));
+            return Err(ValidationError::new(
+                "password",
+                "must not contain NUL characters",
+            ));
         }
         Ok(Self(raw.to_string()))
     }
@@ -192,9 +221,15 @@ impl Tag {
             return Err(ValidationError::new("tags", "a tag must not be empty"));
         }
         if s.chars().count() > Self::MAX_CHARS {
-            return Err(ValidationError::new("tags", format!("a tag must be at most {} characters", Self::MAX_CHARS)));
+            return Err(ValidationError::new(
+                "tags",
+                format!("a tag must be at most {} characters", Self::MAX_CHARS),
+            ));
         }
-        if !s.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+        if !s
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        {
             return Err(ValidationError::new(
                 "tags",
                 format!("tag {s:?} may only hold letters, digits, '-' and '_'"),
@@ -236,11 +271,17 @@ impl Tags {
     pub const MAX: usize = 10;
 
     pub fn parse<S: AsRef<str>>(raw: &[S]) -> Result<Self, ValidationError> {
-        let mut tags = raw.iter().map(|s| Tag::parse(s.as_ref())).collect::<Result<Vec<_>, _>>()?;
+        let mut tags = raw
+            .iter()
+            .map(|s| Tag::parse(s.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
         tags.sort();
         tags.dedup();
         if tags.len() > Self::MAX {
-            return Err(ValidationError::new("tags", format!("at most {} tags per task", Self::MAX)));
+            return Err(ValidationError::new(
+                "tags",
+                format!("at most {} tags per task", Self::MAX),
+            ));
         }
         Ok(Self(tags))
     }
@@ -305,8 +346,20 @@ mod tests {
 
     #[test]
     fn email_is_normalised() {
-        assert_eq!(Email::parse(" Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
-        for bad in ["", "ann", "ann@", "@x.com", "a b@x.com", "a@b", "a@@b.com", "a@.com"] {
+        assert_eq!(
+            Email::parse(" Ann@Example.COM ").unwrap().as_str(),
+            "ann@example.com"
+        );
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@x.com",
+            "a b@x.com",
+            "a@b",
+            "a@@b.com",
+            "a@.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -332,6 +385,11 @@ mod tests {
     #[test]
     fn serde_validates() {
         assert!(serde_json::from_str::<Title>("\"\"").is_err());
-        assert_eq!(serde_json::from_str::<Tags>("[\"#A\"]").unwrap().to_strings(), vec!["a"]);
+        assert_eq!(
+            serde_json::from_str::<Tags>("[\"#A\"]")
+                .unwrap()
+                .to_strings(),
+            vec!["a"]
+        );
     }
 }

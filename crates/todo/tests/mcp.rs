@@ -268,11 +268,22 @@ fn streamable_http_endpoint_uses_the_api_tokens() {
 #[test]
 fn mcp_help_names_every_env_variable() {
     let home = tempfile::tempdir().unwrap();
-    let out = command(home.path()).args(["mcp", "--help"]).output().unwrap();
+    let out = command(home.path())
+        .args(["mcp", "--help"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for name in ["TODO_TOKEN", "BETTER_AUTH_SECRET", "DATABASE_URL", "TODO_DATA_DIR"] {
-        assert!(help.contains(&format!("env: {name}")), "`todo mcp --help` does not name {name}:\n{help}");
+    for name in [
+        "TODO_TOKEN",
+        "BETTER_AUTH_SECRET",
+        "DATABASE_URL",
+        "TODO_DATA_DIR",
+    ] {
+        assert!(
+            help.contains(&format!("env: {name}")),
+            "`todo mcp --help` does not name {name}:\n{help}"
+        );
     }
     assert!(help.contains("--user <EMAIL>"), "{help}");
 }
