@@ -98,6 +98,8 @@ pub struct EditPage {
 pub struct ChatReplyFragment {
     pub messages: Vec<MessageView>,
     pub conversation_id: i64,
+    /// The conversation picker again, when the reply started a new conversation.
+    pub picker: Option<ChatView>,
 }
 
 /// The person's clock, as an offset from UTC reported by the page script (the

@@ -409,6 +409,18 @@ async fn a_task_added_through_chat_appears_in_the_list_without_reload() {
         browser.document_marked().await,
         "the list updated without a page reload"
     );
+    // The first message started a conversation: the picker shows it, selected.
+    let selected = browser
+        .wait_text(
+            "#conversation-picker option:checked",
+            "the new conversation in the picker",
+            |t| !t.is_empty(),
+        )
+        .await;
+    assert!(
+        !selected.contains("New conversation") && browser.document_marked().await,
+        "the picker selects the new conversation without a reload: {selected}"
+    );
     browser.assert_no_csp_violations().await;
     browser.screenshot("03-chat-added-task").await;
 

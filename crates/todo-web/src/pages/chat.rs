@@ -10,7 +10,7 @@ use super::{html, require_account, with_tasks_changed};
 use crate::backend::BackendError;
 use crate::forms::ChatForm;
 use crate::layers::{CurrentSession, redirect_to};
-use crate::views::{ChatReplyFragment, MessageView};
+use crate::views::{ChatReplyFragment, ChatView, MessageView};
 use crate::{AppState, Result, WebError};
 
 /// `POST /chat`: one turn of the conversation. With htmx the answer is the two
@@ -43,9 +43,26 @@ pub async fn send_message(
     match state.backend().chat(account, conversation_id, text.as_str(), &current.clock.offset_text()).await {
         Ok(reply) if current.htmx => {
             let changed = !reply.tool_calls.is_empty();
+            // A new conversation joins the picker now, not at the next page load.
+            let picker = match conversation_id {
+                Some(_) => None,
+                None => match state.backend().conversations(account).await {
+                    Ok(all) => Some(ChatView::new(
+                        Some(reply.conversation_id),
+                        &all,
+                        &[],
+                        current.clock,
+                    )),
+                    Err(why) => {
+                        tracing::warn!(%why, "the conversation picker is not refreshed");
+                        None
+                    }
+                },
+            };
             let fragment = ChatReplyFragment {
                 messages: vec![MessageView::user(text.as_str()), MessageView::reply(&reply)],
                 conversation_id: reply.conversation_id,
+                picker,
             };
             let response = html(StatusCode::OK, &fragment)?;
             Ok(if changed { with_tasks_changed(response) } else { response })
@@ -104,6 +121,7 @@ fn failed_turn(
     let fragment = ChatReplyFragment {
         messages,
         conversation_id: conversation_id.unwrap_or(0),
+        picker: None,
     };
     html(status, &fragment)
 }
