@@ -19,6 +19,7 @@ use crate::{auth, error, health, metrics, tasks};
     paths(
         auth::signup,
         auth::login,
+        auth::logout,
         tasks::list_tasks,
         tasks::create_task,
         tasks::get_task,

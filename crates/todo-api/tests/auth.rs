@@ -221,6 +221,7 @@ async fn broken_tokens_are_401() {
         sub: ann.id.clone(),
         iat: now(),
         exp: now() + 3600,
+        jti: None,
     };
     let payload = b64(&serde_json::to_vec(&claims).unwrap());
     let key = EncodingKey::from_secret(SECRET);
@@ -232,6 +233,7 @@ async fn broken_tokens_are_401() {
             sub: ann.id.clone(),
             iat: now() - 7200,
             exp: now() - 3600,
+            jti: None,
         })
         .unwrap();
 
@@ -241,6 +243,7 @@ async fn broken_tokens_are_401() {
         sub: eve.id.clone(),
         iat: now(),
         exp: now() + 3600,
+        jti: None,
     };
     let tampered = format!(
         "{}.{}.{}",
@@ -326,6 +329,7 @@ async fn expired_token_says_so() {
             sub: ann.id.clone(),
             iat: now() - 7200,
             exp: now() - 3600,
+            jti: None,
         })
         .unwrap();
     let reply = app.get(&format!("/api/{}/tasks", ann.id), &expired).await;
@@ -354,4 +358,58 @@ async fn token_for_a_vanished_user_is_not_a_server_error() {
         .await;
     assert_eq!(create.status, StatusCode::NOT_FOUND, "{}", create.body);
     assert_eq!(create.error(), "user not found");
+}
+
+/// Log-out revokes the token it is called with: on every replica sharing the
+/// database, for every endpoint, and no other token of the same user.
+#[tokio::test]
+async fn log_out_revokes_that_token_everywhere_and_no_other() {
+    for app in [TestApp::sqlite().await, TestApp::postgres().await] {
+        let replica = TestApp::with_store(app.store().clone(), common::test_config());
+        let ann = app.signup("ann@example.com").await;
+        let laptop = ann.token.clone();
+        let login = app.login("ann@example.com").await;
+        let phone = login.body["token"].as_str().unwrap().to_string();
+        let tasks = format!("/api/{}/tasks", ann.id);
+
+        let out = app
+            .call(Method::POST, "/api/auth/logout", Some(&laptop), None)
+            .await;
+        assert_eq!(out.status, StatusCode::NO_CONTENT, "{}", out.body);
+        let conversations = format!("/api/{}/conversations", ann.id);
+        for (who, path) in [(&replica, &tasks), (&app, &conversations)] {
+            let refused = who.get(path, &laptop).await;
+            assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{path}");
+            assert!(refused.error().contains("revoked"), "{}", refused.error());
+        }
+        assert_eq!(replica.get(&tasks, &phone).await.status, StatusCode::OK);
+        let again = app
+            .call(Method::POST, "/api/auth/logout", Some(&laptop), None)
+            .await;
+        assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+        let anonymous = app.call(Method::POST, "/api/auth/logout", None, None).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+
+        // A token from before tokens had ids cannot be revoked, and says until when it works.
+        let old = app
+            .state
+            .tokens
+            .sign(&Claims {
+                sub: ann.id.clone(),
+                iat: now(),
+                exp: now() + 3600,
+                jti: None,
+            })
+            .unwrap();
+        let refused = app
+            .call(Method::POST, "/api/auth/logout", Some(&old), None)
+            .await;
+        assert_eq!(refused.status, StatusCode::CONFLICT);
+        assert!(
+            refused.error().contains("log in again"),
+            "{}",
+            refused.error()
+        );
+        assert_eq!(app.get(&tasks, &old).await.status, StatusCode::OK);
+    }
 }

@@ -109,6 +109,7 @@ async fn openapi_document_covers_every_endpoint() {
     let expected = [
         ("/api/auth/signup", "post"),
         ("/api/auth/login", "post"),
+        ("/api/auth/logout", "post"),
         ("/api/{user_id}/tasks", "get"),
         ("/api/{user_id}/tasks", "post"),
         ("/api/{user_id}/tasks/{id}", "get"),

@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use crate::{
     Conversation, ConversationId, Email, Message, NewMessage, NewTask, NewUser, StoreResult, Task,
@@ -58,4 +59,17 @@ pub trait Store: Send + Sync + 'static {
         conversation: ConversationId,
         limit: u32,
     ) -> StoreResult<Vec<Message>>;
+
+    /// Records that the access token `token_id` (its JWT `jti`) was revoked at
+    /// log-out, until `expires_at`, when it would stop working anyway; forgets
+    /// revocations that are past their expiry. Revoking twice is not an error.
+    async fn revoke_token(
+        &self,
+        user: &UserId,
+        token_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Whether the access token `token_id` was revoked. Asked on every
+    /// authenticated request, so it must be a cheap point lookup.
+    async fn token_revoked(&self, token_id: &str) -> StoreResult<bool>;
 }

@@ -1,22 +1,25 @@
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{Email, PersonName, ValidationError};
 
 /// A user's id: a UUID in its hyphenated lower-case text form. Random, so ids
-/// cannot be enumerated.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct UserId(String);
+/// cannot be enumerated. Shared, not copied: every task of a page carries its
+/// owner's id, and a clone is a reference count.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "String")]
+pub struct UserId(Arc<str>);
 
 impl UserId {
     pub fn random() -> Self {
-        Self(uuid::Uuid::new_v4().hyphenated().to_string())
+        Self(uuid::Uuid::new_v4().hyphenated().to_string().into())
     }
 
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         uuid::Uuid::parse_str(raw)
-            .map(|u| Self(u.hyphenated().to_string()))
+            .map(|u| Self(u.hyphenated().to_string().into()))
             .map_err(|_| {
                 ValidationError::new(
                     "user_id",
@@ -39,7 +42,13 @@ impl TryFrom<String> for UserId {
 
 impl From<UserId> for String {
     fn from(v: UserId) -> String {
-        v.0
+        v.0.to_string()
+    }
+}
+
+impl Serialize for UserId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
     }
 }
 

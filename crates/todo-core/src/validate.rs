@@ -12,16 +12,18 @@ fn check_text(
     max: usize,
     allow_newlines: bool,
 ) -> Result<(), ValidationError> {
-    let len = s.chars().count();
+    // Both rules in one pass over the characters.
+    let (mut len, mut bad) = (0, false);
+    for c in s.chars() {
+        len += 1;
+        bad |= c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t'));
+    }
     if len > max {
         return Err(ValidationError::new(
             field,
             format!("must be at most {max} characters (got {len})"),
         ));
     }
-    let bad = s
-        .chars()
-        .any(|c| c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t')));
     if bad {
         return Err(ValidationError::new(
             field,
@@ -34,17 +36,29 @@ fn check_text(
 macro_rules! text_type {
     ($(#[$doc:meta])* $name:ident, $field:literal, min = $min:expr, max = $max:expr, newlines = $nl:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+        #[serde(try_from = "String")]
         pub struct $name(String);
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
 
         impl $name {
             pub const MAX_CHARS: usize = $max;
 
-            // For types whose minimum is 0 the length check is always false.
-            #[allow(unused_comparisons)]
             pub fn parse(raw: &str) -> Result<Self, ValidationError> {
                 let s = raw.trim();
+                Self::check(s)?;
+                Ok(Self(s.to_string()))
+            }
+
+            /// The rules for an already trimmed text.
+            // For types whose minimum is 0 the length check is always false.
+            #[allow(unused_comparisons)]
+            fn check(s: &str) -> Result<(), ValidationError> {
                 if s.chars().count() < $min {
                     return Err(ValidationError::new($field, if $min == 1 {
                         "must not be empty".to_string()
@@ -52,8 +66,7 @@ macro_rules! text_type {
                         format!("must be at least {} characters", $min)
                     }));
                 }
-                check_text($field, s, $max, $nl)?;
-                Ok(Self(s.to_string()))
+                check_text($field, s, $max, $nl)
             }
 
             pub fn as_str(&self) -> &str {
@@ -67,8 +80,14 @@ macro_rules! text_type {
 
         impl TryFrom<String> for $name {
             type Error = ValidationError;
+            /// Keeps the buffer when there is nothing to trim (values read back
+            /// from the database, most input).
             fn try_from(s: String) -> Result<Self, Self::Error> {
-                Self::parse(&s)
+                if s.trim().len() != s.len() {
+                    return Self::parse(&s);
+                }
+                Self::check(&s)?;
+                Ok(Self(s))
             }
         }
 

@@ -27,6 +27,11 @@ const SQLITE: &[Embedded] = &[
         file: "0002_task_counts.sql",
         sql: include_str!("../migrations/sqlite/0002_task_counts.sql"),
     },
+    Embedded {
+        version: 3,
+        file: "0003_revoked_tokens.sql",
+        sql: include_str!("../migrations/sqlite/0003_revoked_tokens.sql"),
+    },
 ];
 
 const POSTGRES: &[Embedded] = &[
@@ -39,6 +44,11 @@ const POSTGRES: &[Embedded] = &[
         version: 2,
         file: "0002_task_counts.sql",
         sql: include_str!("../migrations/postgres/0002_task_counts.sql"),
+    },
+    Embedded {
+        version: 3,
+        file: "0003_revoked_tokens.sql",
+        sql: include_str!("../migrations/postgres/0003_revoked_tokens.sql"),
     },
 ];
 

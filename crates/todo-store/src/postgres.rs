@@ -9,6 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Arguments, AssertSqlSafe, Row};
 use todo_core::{
@@ -495,6 +496,47 @@ impl Store for PgStore {
         .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         rows.iter().map(message_row).collect()
+    }
+    #[instrument(skip_all)]
+    async fn revoke_token(
+        &self,
+        user: &UserId,
+        token_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        sqlx::query("DELETE FROM revoked_tokens WHERE expires_at < $1")
+            .bind(row::now())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query(
+            "INSERT INTO revoked_tokens (token_id, user_id, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (token_id) DO NOTHING",
+        )
+        .bind(token_id)
+        .bind(user.as_str())
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if row::is_foreign_key_violation(&e) {
+                StoreError::NotFound("user")
+            } else {
+                backend(e)
+            }
+        })?;
+        tx.commit().await.map_err(backend)
+    }
+
+    #[instrument(skip_all)]
+    async fn token_revoked(&self, token_id: &str) -> StoreResult<bool> {
+        let found = sqlx::query("SELECT 1 FROM revoked_tokens WHERE token_id = $1")
+            .bind(token_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(found.is_some())
     }
 }
 

@@ -42,10 +42,10 @@ impl TaskRow {
         Ok(Task {
             id: TaskId(id),
             user_id: owner.clone(),
-            title: Title::parse(&self.title).map_err(|e| corrupt("title", e))?,
+            title: Title::try_from(self.title).map_err(|e| corrupt("title", e))?,
             description: self
                 .description
-                .map(|d| Description::parse(&d))
+                .map(Description::try_from)
                 .transpose()
                 .map_err(|e| corrupt("description", e))?,
             completed: self.completed,

@@ -417,6 +417,14 @@ impl BackendClient {
         .await
     }
 
+    /// Revokes the account's token at the backend, so a copy of the session stops
+    /// working on every web replica.
+    #[instrument(skip_all, fields(user = %account.user_id))]
+    pub async fn logout(&self, account: &Account) -> Result<(), BackendError> {
+        self.call_no_content(Method::POST, "/api/auth/logout", &account.token, "log-out")
+            .await
+    }
+
     #[instrument(skip_all, fields(user = %account.user_id, task = id))]
     pub async fn delete_task(&self, account: &Account, id: i64) -> Result<(), BackendError> {
         let path = format!("/api/{}/tasks/{id}", account.user_id);

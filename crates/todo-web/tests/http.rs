@@ -312,11 +312,22 @@ async fn log_in_log_out_and_the_old_cookie_is_dead() {
     assert_eq!(out.status, StatusCode::SEE_OTHER);
     // A copy of the cookie taken before log-out no longer opens the page.
     let mut replay = stack.visitor();
-    replay.cookie = old_cookie;
+    replay.cookie = old_cookie.clone();
     let replayed = replay.get("/tasks").await;
     assert_eq!(
         (replayed.status, replayed.location()),
         (StatusCode::SEE_OTHER, "/login")
+    );
+    // Nor on another web replica (same secret, none of this one's memory): the
+    // backend revoked the token inside the cookie.
+    let other_replica = start_web(web_config(stack.backend.addr)).await;
+    let mut elsewhere = Visitor::new(other_replica);
+    elsewhere.cookie = old_cookie;
+    let replayed = elsewhere.get("/tasks").await;
+    assert_eq!(
+        (replayed.status, replayed.location()),
+        (StatusCode::SEE_OTHER, "/login?expired=1"),
+        "a copied cookie works on another replica after log-out"
     );
 }
 

@@ -3,11 +3,14 @@
 //! (such as `/mcp`).
 
 use axum::extract::{FromRef, FromRequestParts, Request, State};
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
-use todo_core::UserId;
+use todo_core::{Store, UserId};
+
+use super::token::{TokenKeys, Verified};
 
 use crate::error::ApiError;
 use crate::extract::path_param;
@@ -53,12 +56,29 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(parts)?;
-        AppState::from_ref(state)
-            .tokens
-            .verify(token)
-            .map(BearerUser)
+        let token = bearer_token(&parts.headers)?;
+        let state = AppState::from_ref(state);
+        let verified = authenticate(&state.tokens, state.store.get()?.as_ref(), token).await?;
+        Ok(BearerUser(verified.user))
     }
+}
+
+/// A verified token that was not revoked at log-out: what every authenticated
+/// request needs. The CLI's `todo mcp --token` uses it too.
+pub async fn authenticate(
+    tokens: &TokenKeys,
+    store: &dyn Store,
+    token: &str,
+) -> Result<Verified, ApiError> {
+    let verified = tokens.verify_claims(token)?;
+    if let Some(id) = &verified.token_id
+        && store.token_revoked(id).await?
+    {
+        return Err(ApiError::Unauthorized(
+            "this token was revoked at log-out; log in again",
+        ));
+    }
+    Ok(verified)
 }
 
 /// Middleware for whole routers: validates the bearer token and puts the
@@ -74,13 +94,11 @@ pub async fn require_bearer(
     Ok(next.run(Request::from_parts(parts, body)).await)
 }
 
-fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
-    let header = parts
-        .headers
-        .get(AUTHORIZATION)
-        .ok_or(ApiError::Unauthorized(
-            "missing token: send `Authorization: Bearer <token>` from /api/auth/login",
-        ))?;
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let header = headers.get(AUTHORIZATION).ok_or(ApiError::Unauthorized(
+        "missing token: send `Authorization: Bearer <token>` from /api/auth/login",
+    ))?;
     let value = header.to_str().map_err(|_| {
         ApiError::Unauthorized("malformed Authorization header; expected `Bearer <token>`")
     })?;

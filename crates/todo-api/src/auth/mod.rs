@@ -7,13 +7,13 @@ pub mod token;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use serde::{Deserialize, Serialize};
 use todo_core::{Email, NewUser, Password, PersonName, StoreError, UserId};
 use utoipa::ToSchema;
 
-pub use extract::{AuthUser, BearerUser, require_bearer};
+pub use extract::{AuthUser, BearerUser, authenticate, bearer_token, require_bearer};
 
 use crate::error::{ApiError, ErrorBody, Result};
 use crate::extract::ApiJson;
@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/auth/signup", post(signup))
         .route("/api/auth/login", post(login))
+        .route("/api/auth/logout", post(logout))
 }
 
 /// A new account.
@@ -128,4 +129,30 @@ pub async fn login(
         token,
         user_id: record.user.id,
     }))
+}
+
+/// Logs out: the token this request carries stops working, on every replica,
+/// until it would have expired anyway. Other tokens of the same user (other
+/// devices) keep working.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The token no longer works"),
+        (status = 401, description = "Missing, invalid or already revoked token", body = ErrorBody),
+        (status = 409, description = "A token from before revocation existed: it cannot be revoked", body = ErrorBody),
+    ))]
+#[tracing::instrument(name = "logout", skip_all)]
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<StatusCode> {
+    let token = bearer_token(&headers)?;
+    let store = state.store.get()?;
+    let verified = authenticate(&state.tokens, store.as_ref(), token).await?;
+    let Some(token_id) = verified.token_id else {
+        return Err(ApiError::Conflict(format!(
+            "this token has no id, so it cannot be revoked; it stops working at {}, or log in again for a revocable one",
+            verified.expires_at.to_rfc3339()
+        )));
+    };
+    store
+        .revoke_token(&verified.user, &token_id, verified.expires_at)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -50,6 +50,19 @@ pub struct Claims {
     pub sub: String,
     pub iat: i64,
     pub exp: i64,
+    /// The token's own id, what log-out revokes. Tokens issued before log-out
+    /// revocation existed have none and stay valid until they expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+}
+
+/// What a token that verified says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub user: UserId,
+    /// The `jti` claim.
+    pub token_id: Option<String>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Keys and rules for issuing and checking tokens.
@@ -93,10 +106,14 @@ impl TokenKeys {
     /// Issues a token for `user`, valid for the configured lifetime.
     pub fn issue(&self, user: &UserId) -> Result<String, ApiError> {
         let now = chrono::Utc::now().timestamp();
+        let mut id = [0u8; 16];
+        getrandom::fill(&mut id)
+            .map_err(|e| ApiError::Internal(format!("no randomness for a token id: {e}")))?;
         let claims = Claims {
             sub: user.to_string(),
             iat: now,
             exp: now + self.ttl.as_secs() as i64,
+            jti: Some(id.iter().map(|b| format!("{b:02x}")).collect()),
         };
         self.sign(&claims)
     }
@@ -107,8 +124,14 @@ impl TokenKeys {
             .map_err(|e| ApiError::Internal(format!("signing a token failed: {e}")))
     }
 
-    /// Checks signature, algorithm and expiry and returns the user the token is for.
+    /// Checks signature, algorithm and expiry and returns the user the token is
+    /// for. Not whether it was revoked: that needs the store (`auth::authenticate`).
     pub fn verify(&self, token: &str) -> Result<UserId, ApiError> {
+        self.verify_claims(token).map(|v| v.user)
+    }
+
+    /// [`Self::verify`], with the token's id and expiry.
+    pub fn verify_claims(&self, token: &str) -> Result<Verified, ApiError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => {
@@ -116,8 +139,18 @@ impl TokenKeys {
                 }
                 _ => ApiError::Unauthorized("invalid token; log in again to get a new one"),
             })?;
-        UserId::parse(&data.claims.sub)
-            .map_err(|_| ApiError::Unauthorized("invalid token; log in again to get a new one"))
+        const INVALID: ApiError =
+            ApiError::Unauthorized("invalid token; log in again to get a new one");
+        let claims = data.claims;
+        Ok(Verified {
+            user: UserId::parse(&claims.sub).map_err(|_| INVALID)?,
+            // Ids are ours (the signature says so); the bound keeps lookups small.
+            token_id: match claims.jti {
+                Some(id) if id.is_empty() || id.len() > 64 => return Err(INVALID),
+                other => other,
+            },
+            expires_at: chrono::DateTime::from_timestamp(claims.exp, 0).ok_or(INVALID)?,
+        })
     }
 }
 
@@ -160,6 +193,7 @@ mod tests {
                 sub: user.to_string(),
                 iat: now - 7200,
                 exp: now - 3600,
+                jti: None,
             })
             .unwrap();
         assert_eq!(
@@ -172,6 +206,7 @@ mod tests {
                 sub: "admin".into(),
                 iat: now,
                 exp: now + 60,
+                jti: None,
             })
             .unwrap();
         assert!(keys.verify(&not_a_user).is_err());

@@ -163,6 +163,17 @@ impl TestApp {
         self.call(Method::GET, path, Some(token), None).await
     }
 
+    /// Logs in with the password `signup` uses.
+    pub async fn login(&self, email: &str) -> Reply {
+        self.call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"email": email, "password": "correct horse"})),
+        )
+        .await
+    }
+
     pub async fn signup(&self, email: &str) -> Account {
         let reply = self
             .call(

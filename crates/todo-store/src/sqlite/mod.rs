@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -429,5 +430,45 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> StoreResult<Vec<Message>> {
         self.readers.messages(user, conversation, limit)
+    }
+    #[instrument(skip_all)]
+    async fn revoke_token(
+        &self,
+        user: &UserId,
+        token_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend)?;
+        sqlx::query("DELETE FROM revoked_tokens WHERE expires_at < $1")
+            .bind(row::now().timestamp_micros())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query(
+            "INSERT INTO revoked_tokens (token_id, user_id, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (token_id) DO NOTHING",
+        )
+        .bind(token_id)
+        .bind(user.as_str())
+        .bind(expires_at.timestamp_micros())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if row::is_foreign_key_violation(&e) {
+                StoreError::NotFound("user")
+            } else {
+                backend(e)
+            }
+        })?;
+        tx.commit().await.map_err(backend)
+    }
+
+    #[instrument(skip_all)]
+    async fn token_revoked(&self, token_id: &str) -> StoreResult<bool> {
+        self.readers.token_revoked(token_id)
     }
 }

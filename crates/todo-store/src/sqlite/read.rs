@@ -248,6 +248,15 @@ impl Readers {
         })
     }
 
+    pub(crate) fn token_revoked(&self, token_id: &str) -> StoreResult<bool> {
+        self.with(|conn| {
+            conn.prepare_cached("SELECT 1 FROM revoked_tokens WHERE token_id = $1")
+                .map_err(backend)?
+                .exists([token_id])
+                .map_err(backend)
+        })
+    }
+
     /// `EXPLAIN QUERY PLAN` of a listing, for the plan tests.
     #[cfg(test)]
     pub(crate) fn listing_plan(&self, user: &UserId, query: &TaskQuery) -> String {

@@ -10,6 +10,7 @@ pub mod model;
 pub mod suite_conversations;
 pub mod suite_listing;
 pub mod suite_tasks;
+pub mod suite_tokens;
 
 use std::sync::Arc;
 
@@ -45,6 +46,7 @@ macro_rules! store_suite {
             suite_conversations::tool_calls_round_trip_as_json,
             suite_conversations::another_users_conversation_is_not_found,
             suite_conversations::ping_answers,
+            suite_tokens::revoked_tokens_are_remembered_until_they_expire,
         );
     };
     (@tests $fresh:path; $($module:ident :: $name:ident),* $(,)?) => {
@@ -60,6 +62,24 @@ macro_rules! store_suite {
 }
 
 pub type DynStore = Arc<dyn Store>;
+
+/// How many migration files the dialect has: each must be applied exactly once.
+pub fn migration_files(dialect: &str) -> i64 {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(dialect);
+    let files = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "sql")
+        })
+        .count();
+    i64::try_from(files).unwrap()
+}
 
 static NEXT_EMAIL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 

@@ -170,12 +170,20 @@ fn start_session(account: Account) -> Result<Response> {
     Ok(response)
 }
 
-/// `POST /logout`: forgets the session here and in the browser.
+/// `POST /logout`: revokes the session's token at the backend (so a copied cookie
+/// stops working on every web replica), forgets the session here and deletes the
+/// cookie. Log-out always succeeds for the person: when the backend cannot be
+/// reached, this process still refuses the session, and the token expires.
 #[instrument(skip_all)]
 pub async fn logout(
     State(state): State<AppState>,
     Extension(current): Extension<CurrentSession>,
 ) -> Response {
+    if let Some(account) = &current.session.account
+        && let Err(why) = state.backend().logout(account).await
+    {
+        tracing::warn!(%why, "the backend did not revoke the token at log-out");
+    }
     state.revoked().revoke(&current.session);
     let mut response = redirect_to(current.htmx, "/login?signed_out=1");
     response.extensions_mut().insert(SessionChange::End);

@@ -52,9 +52,10 @@ pub async fn run(args: McpArgs) -> Result<()> {
         (Some(token), _) => {
             let secret = config::auth_secret(args.auth_secret.as_deref(), &choice)?;
             let keys = TokenKeys::new(&secret, ApiConfig::DEFAULT_TOKEN_TTL);
-            let id = keys
-                .verify(token)
-                .map_err(|e| CliError::Mcp(format!("--token/TODO_TOKEN: {e}")))?;
+            let id = todo_api::auth::authenticate(&keys, store.as_ref(), token)
+                .await
+                .map_err(|e| CliError::Mcp(format!("--token/TODO_TOKEN: {e}")))?
+                .user;
             known_user(&*store, id).await?
         }
         (None, Some(email)) => {
