@@ -80,10 +80,10 @@ proptest! {
     fn word_salad_never_panics(words in proptest::collection::vec(proptest::sample::select(WORDS), 0..14)) {
         let text = words.join(" ");
         let intent = detect(&Phrase::new(&text), &clock());
-        if let Intent::Add(req) = intent {
-            if let Some(title) = req.title {
-                prop_assert!(!title.trim().is_empty());
-            }
+        if let Intent::Add(req) = intent
+            && let Some(title) = req.title
+        {
+            prop_assert!(!title.trim().is_empty());
         }
     }
 

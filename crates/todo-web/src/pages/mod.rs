@@ -26,6 +26,9 @@ pub fn html(status: StatusCode, template: &impl Template) -> Result<Response> {
 }
 
 /// The signed-in account, or a redirect to the log-in page.
+// The error is the redirect to answer with, built once per request; boxing it
+// would only add noise at every call site.
+#[allow(clippy::result_large_err)]
 pub fn require_account(current: &CurrentSession) -> std::result::Result<&Account, Response> {
     current
         .session
