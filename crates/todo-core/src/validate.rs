@@ -6,17 +6,29 @@ use serde::{Deserialize, Serialize};
 
 use crate::ValidationError;
 
+/// The rules of a text type, checked in one pass over the characters of an
+/// already trimmed text.
 fn check_text(
     field: &'static str,
     s: &str,
+    min: usize,
     max: usize,
     allow_newlines: bool,
 ) -> Result<(), ValidationError> {
-    // Both rules in one pass over the characters.
     let (mut len, mut bad) = (0, false);
     for c in s.chars() {
         len += 1;
         bad |= c.is_control() && !(allow_newlines && matches!(c, '\n' | '\r' | '\t'));
+    }
+    if len < min {
+        return Err(ValidationError::new(
+            field,
+            if min == 1 {
+                "must not be empty".to_string()
+            } else {
+                format!("must be at least {min} characters")
+            },
+        ));
     }
     if len > max {
         return Err(ValidationError::new(
@@ -51,22 +63,8 @@ macro_rules! text_type {
 
             pub fn parse(raw: &str) -> Result<Self, ValidationError> {
                 let s = raw.trim();
-                Self::check(s)?;
+                check_text($field, s, $min, $max, $nl)?;
                 Ok(Self(s.to_string()))
-            }
-
-            /// The rules for an already trimmed text.
-            // For types whose minimum is 0 the length check is always false.
-            #[allow(unused_comparisons)]
-            fn check(s: &str) -> Result<(), ValidationError> {
-                if s.chars().count() < $min {
-                    return Err(ValidationError::new($field, if $min == 1 {
-                        "must not be empty".to_string()
-                    } else {
-                        format!("must be at least {} characters", $min)
-                    }));
-                }
-                check_text($field, s, $max, $nl)
             }
 
             pub fn as_str(&self) -> &str {
@@ -86,7 +84,7 @@ macro_rules! text_type {
                 if s.trim().len() != s.len() {
                     return Self::parse(&s);
                 }
-                Self::check(&s)?;
+                check_text($field, &s, $min, $max, $nl)?;
                 Ok(Self(s))
             }
         }

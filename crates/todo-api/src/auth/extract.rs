@@ -70,7 +70,7 @@ pub async fn authenticate(
     store: &dyn Store,
     token: &str,
 ) -> Result<Verified, ApiError> {
-    let verified = tokens.verify_claims(token)?;
+    let verified = tokens.verify(token)?;
     if let Some(id) = &verified.token_id
         && store.token_revoked(id).await?
     {

@@ -124,14 +124,9 @@ impl TokenKeys {
             .map_err(|e| ApiError::Internal(format!("signing a token failed: {e}")))
     }
 
-    /// Checks signature, algorithm and expiry and returns the user the token is
-    /// for. Not whether it was revoked: that needs the store (`auth::authenticate`).
-    pub fn verify(&self, token: &str) -> Result<UserId, ApiError> {
-        self.verify_claims(token).map(|v| v.user)
-    }
-
-    /// [`Self::verify`], with the token's id and expiry.
-    pub fn verify_claims(&self, token: &str) -> Result<Verified, ApiError> {
+    /// Checks signature, algorithm and expiry and says whom the token is for.
+    /// Not whether it was revoked: that needs the store (`auth::authenticate`).
+    pub fn verify(&self, token: &str) -> Result<Verified, ApiError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => {
@@ -179,7 +174,7 @@ mod tests {
         let keys = keys();
         let user = UserId::random();
         let token = keys.issue(&user).unwrap();
-        assert_eq!(keys.verify(&token).unwrap(), user);
+        assert_eq!(keys.verify(&token).unwrap().user, user);
 
         let other = TokenKeys::new(
             &JwtSecret::new(vec![8u8; 32]).unwrap(),
