@@ -187,13 +187,11 @@ pub fn find_boolean_schema(schema: &Value) -> Option<String> {
                                 walk(x, &format!("{at}/{k}"))
                             }
                         }
-                        "anyOf" | "oneOf" | "allOf" | "prefixItems" => {
-                            x.as_array().and_then(|a| {
-                                a.iter()
-                                    .enumerate()
-                                    .find_map(|(i, s)| walk(s, &format!("{at}/{k}/{i}")))
-                            })
-                        }
+                        "anyOf" | "oneOf" | "allOf" | "prefixItems" => x.as_array().and_then(|a| {
+                            a.iter()
+                                .enumerate()
+                                .find_map(|(i, s)| walk(s, &format!("{at}/{k}/{i}")))
+                        }),
                         _ => None,
                     };
                     if found.is_some() {
@@ -220,7 +218,10 @@ mod tests {
         let out = sanitize_schema(&s);
         assert_eq!(out["properties"]["patch"], json!({}));
         assert_eq!(out["properties"]["never"], json!({"not": {}}));
-        assert_eq!(find_boolean_schema(&s).as_deref(), Some("#/properties/never"));
+        assert_eq!(
+            find_boolean_schema(&s).as_deref(),
+            Some("#/properties/never")
+        );
         assert_eq!(find_boolean_schema(&out), None);
     }
 

@@ -6,7 +6,9 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{AssistantMessage, ChatResponse, Choice, FunctionCall, LlmError, ToolCallRequest, Usage};
+use crate::{
+    AssistantMessage, ChatResponse, Choice, FunctionCall, LlmError, ToolCallRequest, Usage,
+};
 
 /// Longest stream accepted; far above any `max_tokens` this project sends.
 const MAX_STREAM_BYTES: usize = 8 << 20;

@@ -219,9 +219,23 @@ async fn handle(
 }
 
 const REQUEST_FIELDS: &[&str] = &[
-    "model", "messages", "tools", "tool_choice", "temperature", "max_tokens", "stream",
-    "stream_options", "top_p", "stop", "n", "seed", "parallel_tool_calls", "response_format",
-    "user", "presence_penalty", "frequency_penalty",
+    "model",
+    "messages",
+    "tools",
+    "tool_choice",
+    "temperature",
+    "max_tokens",
+    "stream",
+    "stream_options",
+    "top_p",
+    "stop",
+    "n",
+    "seed",
+    "parallel_tool_calls",
+    "response_format",
+    "user",
+    "presence_penalty",
+    "frequency_penalty",
 ];
 
 /// What real servers reject, said the way they say it.
@@ -239,7 +253,9 @@ fn validate_request(body: &Value) -> Result<(), String> {
         .ok_or("'messages' must be a non-empty array")?;
     let mut call_ids: Vec<&str> = Vec::new();
     for (i, m) in messages.iter().enumerate() {
-        let m = m.as_object().ok_or(format!("messages.{i} must be an object"))?;
+        let m = m
+            .as_object()
+            .ok_or(format!("messages.{i} must be an object"))?;
         let role = m.get("role").and_then(Value::as_str).unwrap_or("");
         let allowed: &[&str] = match role {
             "system" | "user" => &["role", "content", "name"],
@@ -249,7 +265,9 @@ fn validate_request(body: &Value) -> Result<(), String> {
         };
         for key in m.keys() {
             if !allowed.contains(&key.as_str()) {
-                return Err(format!("messages.{i}.{key}: Extra inputs are not permitted"));
+                return Err(format!(
+                    "messages.{i}.{key}: Extra inputs are not permitted"
+                ));
             }
         }
         match m.get("content") {
@@ -260,14 +278,32 @@ fn validate_request(body: &Value) -> Result<(), String> {
                     "messages.{i}.content: Input should be a valid string, 'input': None"
                 ));
             }
-            Some(_) => return Err(format!("messages.{i}.content: Input should be a valid string")),
+            Some(_) => {
+                return Err(format!(
+                    "messages.{i}.content: Input should be a valid string"
+                ));
+            }
         }
         if let Some(calls) = m.get("tool_calls") {
-            for (j, c) in calls.as_array().ok_or(format!("messages.{i}.tool_calls must be an array"))?.iter().enumerate() {
-                let id = c.get("id").and_then(Value::as_str).ok_or(format!("messages.{i}.tool_calls.{j}.id missing"))?;
+            for (j, c) in calls
+                .as_array()
+                .ok_or(format!("messages.{i}.tool_calls must be an array"))?
+                .iter()
+                .enumerate()
+            {
+                let id = c
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .ok_or(format!("messages.{i}.tool_calls.{j}.id missing"))?;
                 let args = c.pointer("/function/arguments").and_then(Value::as_str);
-                if c.pointer("/function/name").and_then(Value::as_str).is_none() || args.is_none() {
-                    return Err(format!("messages.{i}.tool_calls.{j}.function needs string name and arguments"));
+                if c.pointer("/function/name")
+                    .and_then(Value::as_str)
+                    .is_none()
+                    || args.is_none()
+                {
+                    return Err(format!(
+                        "messages.{i}.tool_calls.{j}.function needs string name and arguments"
+                    ));
                 }
                 call_ids.push(id);
             }
@@ -275,20 +311,37 @@ fn validate_request(body: &Value) -> Result<(), String> {
         if role == "tool" {
             let id = m.get("tool_call_id").and_then(Value::as_str).unwrap_or("");
             if !call_ids.contains(&id) {
-                return Err(format!("messages.{i}: tool_call_id {id:?} answers no earlier tool call"));
+                return Err(format!(
+                    "messages.{i}: tool_call_id {id:?} answers no earlier tool call"
+                ));
             }
         }
     }
     let mut names: Vec<&str> = Vec::new();
     if let Some(tools) = obj.get("tools") {
-        for (i, t) in tools.as_array().ok_or("'tools' must be an array")?.iter().enumerate() {
-            let name = t.pointer("/function/name").and_then(Value::as_str).ok_or(format!("tools.{i}.function.name missing"))?;
-            let params = t.pointer("/function/parameters").ok_or(format!("tools.{i}.function.parameters missing"))?;
+        for (i, t) in tools
+            .as_array()
+            .ok_or("'tools' must be an array")?
+            .iter()
+            .enumerate()
+        {
+            let name = t
+                .pointer("/function/name")
+                .and_then(Value::as_str)
+                .ok_or(format!("tools.{i}.function.name missing"))?;
+            let params = t
+                .pointer("/function/parameters")
+                .ok_or(format!("tools.{i}.function.parameters missing"))?;
             if !params.is_object() {
-                return Err(format!("JSON schema error at tools.{i}: schema must be an object"));
+                return Err(format!(
+                    "JSON schema error at tools.{i}: schema must be an object"
+                ));
             }
             if let Some(at) = crate::find_boolean_schema(params) {
-                return Err(format!("JSON schema error at {}: schema must be an object", at));
+                return Err(format!(
+                    "JSON schema error at {}: schema must be an object",
+                    at
+                ));
             }
             names.push(name);
         }
@@ -298,13 +351,21 @@ fn validate_request(body: &Value) -> Result<(), String> {
         Some(Value::String(s)) if ["auto", "none", "required"].contains(&s.as_str()) => {}
         Some(v) => match v.pointer("/function/name").and_then(Value::as_str) {
             Some(n) if names.contains(&n) => {}
-            _ => return Err(format!("Invalid tool_choice {v}: must be auto, none, required or an offered function")),
+            _ => {
+                return Err(format!(
+                    "Invalid tool_choice {v}: must be auto, none, required or an offered function"
+                ));
+            }
         },
     }
-    if let Some(t) = obj.get("temperature") && !t.as_f64().is_some_and(|t| (0.0..=2.0).contains(&t)) {
+    if let Some(t) = obj.get("temperature")
+        && !t.as_f64().is_some_and(|t| (0.0..=2.0).contains(&t))
+    {
         return Err(format!("temperature {t} must be a number from 0 to 2"));
     }
-    if let Some(n) = obj.get("max_tokens") && !n.as_u64().is_some_and(|n| n > 0) {
+    if let Some(n) = obj.get("max_tokens")
+        && !n.as_u64().is_some_and(|n| n > 0)
+    {
         return Err(format!("max_tokens {n} must be a positive integer"));
     }
     Ok(())
@@ -320,9 +381,15 @@ fn completion_events(v: &Value) -> Vec<String> {
                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
         .to_string()
     };
-    let mut events = vec![chunk(json!({"role": "assistant", "content": ""}), Value::Null)];
+    let mut events = vec![chunk(
+        json!({"role": "assistant", "content": ""}),
+        Value::Null,
+    )];
     if let Some(text) = message["content"].as_str().filter(|t| !t.is_empty()) {
-        let mid = text.char_indices().nth(text.chars().count() / 2).map_or(0, |(i, _)| i);
+        let mid = text
+            .char_indices()
+            .nth(text.chars().count() / 2)
+            .map_or(0, |(i, _)| i);
         for piece in [&text[..mid], &text[mid..]] {
             events.push(chunk(json!({"content": piece}), Value::Null));
         }
@@ -330,10 +397,19 @@ fn completion_events(v: &Value) -> Vec<String> {
     if let Some(calls) = message["tool_calls"].as_array() {
         for (i, c) in calls.iter().enumerate() {
             let args = c["function"]["arguments"].as_str().unwrap_or("");
-            let mid = args.char_indices().nth(args.chars().count() / 2).map_or(0, |(i, _)| i);
-            events.push(chunk(json!({"tool_calls": [{"index": i, "id": c["id"], "type": "function",
-                "function": {"name": c["function"]["name"], "arguments": &args[..mid]}}]}), Value::Null));
-            events.push(chunk(json!({"tool_calls": [{"index": i, "function": {"arguments": &args[mid..]}}]}), Value::Null));
+            let mid = args
+                .char_indices()
+                .nth(args.chars().count() / 2)
+                .map_or(0, |(i, _)| i);
+            events.push(chunk(
+                json!({"tool_calls": [{"index": i, "id": c["id"], "type": "function",
+                "function": {"name": c["function"]["name"], "arguments": &args[..mid]}}]}),
+                Value::Null,
+            ));
+            events.push(chunk(
+                json!({"tool_calls": [{"index": i, "function": {"arguments": &args[mid..]}}]}),
+                Value::Null,
+            ));
         }
     }
     let mut last: Value = serde_json::from_str(&chunk(json!({}), choice["finish_reason"].clone()))
@@ -359,8 +435,10 @@ fn sse_response(events: Vec<String>, endless: Option<(String, Arc<AtomicUsize>)>
     use futures_util::stream;
     let body = match endless {
         None => {
-            let mut lines: Vec<Result<String, std::convert::Infallible>> =
-                events.into_iter().map(|e| Ok(format!("data: {e}\n\n"))).collect();
+            let mut lines: Vec<Result<String, std::convert::Infallible>> = events
+                .into_iter()
+                .map(|e| Ok(format!("data: {e}\n\n")))
+                .collect();
             lines.push(Ok("data: [DONE]\n\n".to_string()));
             axum::body::Body::from_stream(stream::iter(lines))
         }
@@ -371,12 +449,19 @@ fn sse_response(events: Vec<String>, endless: Option<(String, Arc<AtomicUsize>)>
             let event = json!({"id": "chatcmpl-stub", "object": "chat.completion.chunk", "model": "stub-model",
                 "choices": [{"index": 0, "delta": {"content": token}, "finish_reason": null}]});
             let body = stream::unfold((guard, 0u64), move |(guard, n)| {
-                let text = if n == 0 { first.to_string() } else { event.to_string() };
+                let text = if n == 0 {
+                    first.to_string()
+                } else {
+                    event.to_string()
+                };
                 async move {
                     if n > 0 {
                         tokio::time::sleep(Duration::from_millis(10)).await;
                     }
-                    Some((Ok::<_, std::convert::Infallible>(format!("data: {text}\n\n")), (guard, n + 1)))
+                    Some((
+                        Ok::<_, std::convert::Infallible>(format!("data: {text}\n\n")),
+                        (guard, n + 1),
+                    ))
                 }
             });
             axum::body::Body::from_stream(body)

@@ -13,7 +13,10 @@ use std::future::Future;
 use serde_json::{Map, Value, json};
 use tracing::{debug, warn};
 
-use crate::{ChatMessage, ChatModel, ChatRequest, ChatResponse, LlmError, ToolCallRequest, ToolChoice, ToolSpec};
+use crate::{
+    ChatMessage, ChatModel, ChatRequest, ChatResponse, LlmError, ToolCallRequest, ToolChoice,
+    ToolSpec,
+};
 
 /// Bounds of one loop run.
 #[derive(Debug, Clone)]
@@ -145,7 +148,8 @@ pub async fn run_tool_loop<R: ToolRunner>(
     let mut reasks = 0;
     for step in 0..settings.max_steps {
         report.steps = step + 1;
-        let mut request = ChatRequest::new(model.model(), messages.clone()).with_tools(tools.to_vec());
+        let mut request =
+            ChatRequest::new(model.model(), messages.clone()).with_tools(tools.to_vec());
         request.tool_choice = next_choice.take();
         let response = match model.chat(&request).await {
             Ok(r) => r,
@@ -174,7 +178,10 @@ pub async fn run_tool_loop<R: ToolRunner>(
                 .collect();
             recovered = !calls.is_empty();
             if recovered {
-                debug!(calls = calls.len(), "tool calls recovered from the message text");
+                debug!(
+                    calls = calls.len(),
+                    "tool calls recovered from the message text"
+                );
             }
         }
         if calls.is_empty() {
@@ -245,7 +252,15 @@ pub async fn run_tool_loop<R: ToolRunner>(
             });
         }
         // A turn of nothing but repeats has nowhere to go: stop asking.
-        if calls.len() == report.executed.iter().rev().take(calls.len()).filter(|c| c.duplicate).count() {
+        if calls.len()
+            == report
+                .executed
+                .iter()
+                .rev()
+                .take(calls.len())
+                .filter(|c| c.duplicate)
+                .count()
+        {
             report.answer = runner.summarize(&report.executed);
             report.end = LoopEnd::Answered;
             return report;
@@ -305,14 +320,15 @@ pub fn recover_tool_calls(
     cap: usize,
 ) -> Vec<(String, Map<String, Value>)> {
     let mut found: Vec<(String, Map<String, Value>)> = Vec::new();
-    let push = |name: &str, args: Map<String, Value>, found: &mut Vec<(String, Map<String, Value>)>| {
-        if found.len() < cap
-            && offered.contains(&name)
-            && !found.iter().any(|(n, a)| n == name && *a == args)
-        {
-            found.push((name.to_string(), args));
-        }
-    };
+    let push =
+        |name: &str, args: Map<String, Value>, found: &mut Vec<(String, Map<String, Value>)>| {
+            if found.len() < cap
+                && offered.contains(&name)
+                && !found.iter().any(|(n, a)| n == name && *a == args)
+            {
+                found.push((name.to_string(), args));
+            }
+        };
     // functions.NAME followed by its arguments object.
     let mut rest = content;
     while let Some(at) = rest.find("functions.") {
@@ -494,7 +510,8 @@ mod tests {
             .map(|i| format!("<tool_call>{{\"name\": \"add_task\", \"arguments\": {{\"title\": \"t{i}\"}}}}</tool_call>"))
             .collect();
         assert_eq!(recover_tool_calls(&many, OFFERED, 4).len(), 4);
-        let twice = r#"{"name": "list_tasks", "arguments": {}} {"name": "list_tasks", "arguments": {}}"#;
+        let twice =
+            r#"{"name": "list_tasks", "arguments": {}} {"name": "list_tasks", "arguments": {}}"#;
         assert_eq!(names(twice).len(), 1);
     }
 

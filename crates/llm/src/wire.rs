@@ -183,7 +183,9 @@ impl<'de> Deserialize<'de> for ToolChoice {
                 .pointer("/function/name")
                 .and_then(Value::as_str)
                 .map(|n| ToolChoice::Function(n.to_string()))
-                .ok_or_else(|| serde::de::Error::custom("tool_choice object without function.name")),
+                .ok_or_else(|| {
+                    serde::de::Error::custom("tool_choice object without function.name")
+                }),
             _ => Err(serde::de::Error::custom(format!("unknown tool_choice {v}"))),
         }
     }

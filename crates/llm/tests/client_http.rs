@@ -234,12 +234,18 @@ async fn the_follow_up_shape_strict_servers_accept() {
     assert!(stub.rejected().is_empty(), "{:?}", stub.rejected());
     let body = &stub.requests()[0].body;
     assert_eq!(body["messages"][1]["content"], "");
-    assert_eq!(body["tools"][0]["function"]["parameters"]["properties"]["patch"], json!({}));
+    assert_eq!(
+        body["tools"][0]["function"]["parameters"]["properties"]["patch"],
+        json!({})
+    );
     assert_eq!(
         body["tools"][0]["function"]["parameters"]["properties"]["dry"],
         json!({"type": "boolean"})
     );
-    assert_eq!(body["tool_choice"], json!({"type": "function", "function": {"name": "patch"}}));
+    assert_eq!(
+        body["tool_choice"],
+        json!({"type": "function", "function": {"name": "patch"}})
+    );
 
     // The strict stub itself refuses what our old client sent.
     let raw = reqwest::Client::new()
@@ -267,7 +273,11 @@ async fn the_follow_up_shape_strict_servers_accept() {
         assert_eq!(r.status(), 400, "{bad}");
     }
     assert_eq!(stub.rejected().len(), 5, "{:?}", stub.rejected());
-    assert!(stub.rejected()[1].contains("#/properties/p"), "{:?}", stub.rejected());
+    assert!(
+        stub.rejected()[1].contains("#/properties/p"),
+        "{:?}",
+        stub.rejected()
+    );
 }
 
 #[tokio::test]
@@ -281,9 +291,17 @@ async fn tool_choice_mode_and_settings_come_from_the_config() {
     let c = LlmClient::new(config.clone()).unwrap();
     c.chat(&request()).await.unwrap();
     config.tool_choice = ToolChoiceMode::Required;
-    LlmClient::new(config).unwrap().chat(&request()).await.unwrap();
+    LlmClient::new(config)
+        .unwrap()
+        .chat(&request())
+        .await
+        .unwrap();
     let seen = stub.requests();
-    assert!(seen[0].body.get("tool_choice").is_none(), "{}", seen[0].body);
+    assert!(
+        seen[0].body.get("tool_choice").is_none(),
+        "{}",
+        seen[0].body
+    );
     assert_eq!(seen[0].body["max_tokens"], 64);
     assert_eq!(seen[0].body["temperature"], 0.0);
     assert_eq!(seen[0].body["stream"], false);
