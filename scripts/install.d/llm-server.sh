@@ -49,24 +49,30 @@ if [ ! -f "$SERVER_STAMP" ] || [ ! -x "$DIR/bin/llama-server" ] \
   # cmake and ninja as wheels from PyPI, so no system cmake is needed.
   "${pip[@]}" install 'cmake>=3.28,<4' 'ninja>=1.11' 'scikit-build-core>=0.10' 'pip>=24'
   export PATH="$VENV/bin:$PATH"
-  log "building llama-cpp-python $LLAMA_CPP_PYTHON_VERSION from its sdist ($JOBS jobs; ~5 min on 2 cores)"
-  # The build dir is kept so llama-server below reuses its objects.
+  # The sdist is unpacked to a lasting directory and installed from there, so the kept
+  # build dir (whose CMake cache names its source) can build llama-server afterwards.
+  src="$DIR/src/llama_cpp_python-$LLAMA_CPP_PYTHON_VERSION"
+  if [ ! -f "$src/CMakeLists.txt" ]; then
+    rm -rf "$DIR/src" && mkdir -p "$DIR/src"
+    "${pip[@]}" download --no-deps --no-binary llama-cpp-python --no-build-isolation \
+      -d "$DIR/src" "llama-cpp-python==$LLAMA_CPP_PYTHON_VERSION"
+    tar -xzf "$DIR/src/llama_cpp_python-$LLAMA_CPP_PYTHON_VERSION.tar.gz" -C "$DIR/src"
+  fi
+  log "building llama-cpp-python $LLAMA_CPP_PYTHON_VERSION from its sdist ($JOBS jobs; ~5 min on 2 idle cores)"
   export CMAKE_BUILD_PARALLEL_LEVEL="$JOBS"
   export CMAKE_ARGS="-DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_UI=OFF"
-  "${pip[@]}" install --no-binary llama-cpp-python --no-build-isolation \
-    --config-settings=build-dir="$BUILD" \
-    "llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION"
+  "${pip[@]}" install --no-build-isolation --config-settings=build-dir="$BUILD" "$src[server]"
   "$VENV/bin/python" -c 'import llama_cpp.server'
   log "building llama.cpp's llama-server from the same sources"
-  src=$(find "$BUILD" -maxdepth 2 -name CMakeCache.txt -print -quit)
-  [ -n "$src" ] || { log "no CMake build dir under $BUILD after the pip build" >&2; exit 1; }
-  cmake_dir=$(dirname "$src")
-  cmake -S "$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$src")" -B "$cmake_dir" \
-    -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_UI=OFF >/dev/null
-  cmake --build "$cmake_dir" --target llama-server -j "$JOBS" >/dev/null
+  # llama-cpp-python adds tools/mtmd itself; the tools tree adds it again, so its own
+  # copy is switched off for this second configure.
+  cmake -S "$src" -B "$BUILD" -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON \
+    -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_UI=OFF >/dev/null
+  cmake --build "$BUILD" --target llama-server -j "$JOBS" >/dev/null
+  cmake_dir="$BUILD"
   built=$(find "$cmake_dir" -type f -name llama-server -perm -u+x -print -quit)
   [ -n "$built" ] || { log "llama-server was not produced" >&2; exit 1; }
-  # A wrapper, not a copy: the binary finds its shared libraries next to it in the build dir.
+  # A link, not a copy: the binary finds its shared libraries through its build-tree rpath.
   ln -sf "$built" "$DIR/bin/llama-server"
   "$DIR/bin/llama-server" --version >/dev/null 2>&1 || { log "llama-server does not run" >&2; exit 1; }
   touch "$SERVER_STAMP"

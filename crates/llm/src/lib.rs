@@ -33,3 +33,6 @@ pub use wire::{
 
 #[cfg(feature = "stub-server")]
 pub mod stub;
+
+#[cfg(feature = "stub-server")]
+pub mod local_server;

@@ -322,8 +322,9 @@ impl Planner for LlmPlanner {
             .calls()
             .iter()
             .any(|c| ToolName::parse(&c.tool).is_some_and(|t| !t.is_read_only()));
-        if !wrote && matches!(reading, OfflineReading::Write { .. }) && !ran {
-            // The model neither acted nor asked: the offline plan carries it out.
+        if !wrote && matches!(reading, OfflineReading::Write { .. }) {
+            // The model made no change the message asks for (reads, if any, changed
+            // nothing): the offline plan carries it out.
             info!(
                 steps,
                 "the model ran no tool for a write; the offline planner does it"
