@@ -53,8 +53,13 @@ fn target(history: &[Message]) -> Option<&Message> {
     None
 }
 
-fn task_from(value: &Value) -> Option<Box<Task>> {
-    serde_json::from_value(value.clone()).ok().map(Box::new)
+/// A recorded snapshot as the caller's task (snapshots leave the owner out).
+fn task_from(value: &Value, user: &UserId) -> Option<Box<Task>> {
+    let mut value = value.clone();
+    value
+        .as_object_mut()?
+        .insert("user_id".into(), json!(user.as_str()));
+    serde_json::from_value(value).ok().map(Box::new)
 }
 
 fn ids(output: &Value) -> Vec<i64> {
@@ -70,18 +75,18 @@ fn ids(output: &Value) -> Vec<i64> {
         .unwrap_or_default()
 }
 
-fn befores(output: &Value) -> Vec<Box<Task>> {
+fn befores(output: &Value, user: &UserId) -> Vec<Box<Task>> {
     output
         .get("before")
         .and_then(Value::as_array)
-        .map(|all| all.iter().filter_map(task_from).collect())
+        .map(|all| all.iter().filter_map(|v| task_from(v, user)).collect())
         .unwrap_or_default()
 }
 
 /// The steps that revert one recorded call, in the order to run them.
-fn steps_for(call: &todo_core::ToolCall) -> Vec<Step> {
+fn steps_for(call: &todo_core::ToolCall, user: &UserId) -> Vec<Step> {
     let out = &call.output;
-    let before = out.get("before").and_then(task_from);
+    let before = out.get("before").and_then(|v| task_from(v, user));
     match ToolName::parse(&call.tool) {
         Some(ToolName::AddTask) => out
             .get("task_id")
@@ -91,8 +96,8 @@ fn steps_for(call: &todo_core::ToolCall) -> Vec<Step> {
             .collect(),
         Some(ToolName::AddTasks) => ids(out).into_iter().map(Step::Remove).collect(),
         Some(ToolName::DeleteTask) => before.map(Step::Restore).into_iter().collect(),
-        Some(ToolName::DeleteTasks) => befores(out).into_iter().map(Step::Restore).collect(),
-        Some(ToolName::CompleteTasks) => befores(out).into_iter().map(Step::Revert).collect(),
+        Some(ToolName::DeleteTasks) => befores(out, user).into_iter().map(Step::Restore).collect(),
+        Some(ToolName::CompleteTasks) => befores(out, user).into_iter().map(Step::Revert).collect(),
         Some(
             ToolName::CompleteTask
             | ToolName::ReopenTask
@@ -127,7 +132,7 @@ pub async fn undo(
         .iter()
         .filter(|c| wrote(c))
         .rev()
-        .flat_map(steps_for)
+        .flat_map(|c| steps_for(c, user))
         .collect();
     if steps.is_empty() {
         return Err(ToolFailure::InvalidArguments(

@@ -22,7 +22,7 @@ fn re(pattern: &str) -> Regex {
 
 pub static LIST_CUE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(?:tasks?|todos?|to-dos?|list|agenda|plate|pending|completed?|finish(?:ed)?|done|open|outstanding|remaining|left|accomplished|overdue|due|priority|urgent|important|tagged|unfinished|incomplete|need to do|have to do|anything|deadlines?|late|today|this week)\b|#[a-z]",
+        r"\b(?:tasks?|todos?|to-dos?|list|agenda|plate|pending|completed?|finish(?:ed)?|done|open|outstanding|remaining|left|accomplished|overdue|due|priority|urgent|important|tagged|unfinished|incomplete|need to do|have to do|anything|deadlines?|late|today|this week|ticked|checked|crossed|remains?)\b|#[a-z]",
     )
 });
 pub static LIST_START: LazyLock<Regex> = LazyLock::new(|| {
@@ -48,7 +48,7 @@ const DONE_WORDS: &[&str] = &[
     "achieved", "ticked", "checked", "crossed", "around",
 ];
 const OPEN_WORDS: &[&str] = &[
-    "pending", "open", "outstanding", "remaining", "left", "unfinished", "incomplete",
+    "pending", "open", "outstanding", "remaining", "remain", "remains", "left", "unfinished", "incomplete",
     "undone", "active", "still", "plate", "upcoming", "overdue", "due", "uncompleted",
     "unchecked",
 ];
@@ -80,6 +80,15 @@ pub fn status_of(s: &str) -> StatusArg {
         let says_open = OPEN_WORDS.contains(w)
             || (*w == "do" && i > 0 && matches!(words[i - 1], "to") && i > 1 && matches!(words[i - 2], "need" | "have" | "got"));
         if !says_done && !says_open {
+            continue;
+        }
+        // "still to be done", "what do I need to finish": an infinitive is
+        // work ahead, not work behind.
+        let infinitive = says_done
+            && (i >= 1 && words[i - 1] == "to"
+                || i >= 2 && words[i - 2] == "to" && matches!(words[i - 1], "be" | "get"));
+        if infinitive {
+            open = true;
             continue;
         }
         if *w == "around" && !(i > 0 && matches!(words[i - 1], "got" | "gotten" | "get" | "getting")) {

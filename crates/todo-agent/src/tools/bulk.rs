@@ -141,7 +141,7 @@ impl TaskTools {
                 }
             };
             done.push(result.map_err(|e| not_found_or(e, id.0))?);
-            before.push(serde_json::to_value(&task).map_err(|_| ToolFailure::Unavailable)?);
+            before.push(super::snapshot(&task));
         }
         let status = match write {
             BulkWrite::Delete => "deleted",

@@ -555,9 +555,14 @@ fn new_task(input: AddTaskInput) -> Result<NewTask, ToolFailure> {
     Ok(task)
 }
 
-/// The whole task as it was before a write: what undo puts back.
-fn snapshot(task: &Task) -> Value {
-    serde_json::to_value(task).unwrap_or(Value::Null)
+/// The whole task as it was before a write: what undo puts back. The owner's
+/// id is left out (tool outputs may go to a model); undo runs as the caller.
+pub(crate) fn snapshot(task: &Task) -> Value {
+    let mut value = serde_json::to_value(task).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.remove("user_id");
+    }
+    value
 }
 
 /// The rich listing item of `search_tasks`.
