@@ -71,8 +71,7 @@ impl<'a> ToolSession<'a> {
         match ToolName::parse(tool) {
             Some(ToolName::Undo) => {
                 let output =
-                    crate::undo::undo(self.tools.store().as_ref(), self.user, self.history)
-                        .await?;
+                    crate::undo::undo(self.tools.store().as_ref(), self.user, self.history).await?;
                 Ok(ToolSuccess {
                     output,
                     tasks: Vec::new(),

@@ -75,11 +75,15 @@ fn ids(output: &Value) -> Vec<i64> {
         .unwrap_or_default()
 }
 
-fn befores(output: &Value, user: &UserId) -> Vec<Box<Task>> {
+fn befores(output: &Value, user: &UserId) -> Vec<Task> {
     output
         .get("before")
         .and_then(Value::as_array)
-        .map(|all| all.iter().filter_map(|v| task_from(v, user)).collect())
+        .map(|all| {
+            all.iter()
+                .filter_map(|v| task_from(v, user).map(|t| *t))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -96,8 +100,14 @@ fn steps_for(call: &todo_core::ToolCall, user: &UserId) -> Vec<Step> {
             .collect(),
         Some(ToolName::AddTasks) => ids(out).into_iter().map(Step::Remove).collect(),
         Some(ToolName::DeleteTask) => before.map(Step::Restore).into_iter().collect(),
-        Some(ToolName::DeleteTasks) => befores(out, user).into_iter().map(Step::Restore).collect(),
-        Some(ToolName::CompleteTasks) => befores(out, user).into_iter().map(Step::Revert).collect(),
+        Some(ToolName::DeleteTasks) => befores(out, user)
+            .into_iter()
+            .map(|t| Step::Restore(Box::new(t)))
+            .collect(),
+        Some(ToolName::CompleteTasks) => befores(out, user)
+            .into_iter()
+            .map(|t| Step::Revert(Box::new(t)))
+            .collect(),
         Some(
             ToolName::CompleteTask
             | ToolName::ReopenTask

@@ -50,7 +50,11 @@ async fn bulk_delete_waits_for_yes_and_no_leaves_everything() {
     );
     assert!(r.response.contains("Pay bills (task 5)"), "{}", r.response);
     assert!(r.response.contains("Reply yes"), "{}", r.response);
-    assert_eq!(numbers(&store, &user).await.len(), 10, "a preview writes nothing");
+    assert_eq!(
+        numbers(&store, &user).await.len(),
+        10,
+        "a preview writes nothing"
+    );
 
     let no = say(&agent, &user, Some(r.conversation_id), "no").await;
     assert!(no.tool_calls.is_empty());
@@ -69,7 +73,11 @@ async fn bulk_delete_waits_for_yes_and_no_leaves_everything() {
         yes.tool_calls[0].input,
         json!({"task_ids": [5, 7], "confirm": true})
     );
-    assert!(yes.response.starts_with("Deleted 2 tasks"), "{}", yes.response);
+    assert!(
+        yes.response.starts_with("Deleted 2 tasks"),
+        "{}",
+        yes.response
+    );
     assert_eq!(numbers(&store, &user).await, vec![1, 2, 3, 4, 6, 8, 9, 10]);
 }
 
@@ -113,10 +121,18 @@ async fn several_tasks_added_after_yes_and_undone_together() {
         "add milk, eggs and bread as separate tasks",
     )
     .await;
-    assert!(r.response.starts_with("This adds 3 tasks:"), "{}", r.response);
+    assert!(
+        r.response.starts_with("This adds 3 tasks:"),
+        "{}",
+        r.response
+    );
     assert!(numbers(&store, &user).await.is_empty());
     let yes = say(&agent, &user, Some(r.conversation_id), "yes please").await;
-    assert!(yes.response.starts_with("Added 3 tasks"), "{}", yes.response);
+    assert!(
+        yes.response.starts_with("Added 3 tasks"),
+        "{}",
+        yes.response
+    );
     assert_eq!(numbers(&store, &user).await, vec![1, 2, 3]);
     let undo = say(&agent, &user, Some(r.conversation_id), "undo").await;
     assert!(undo.response.starts_with("Undone:"), "{}", undo.response);
@@ -138,11 +154,21 @@ async fn undo_reverts_edits_and_completions_step_by_step() {
 
     let u1 = say(&agent, &user, c, "undo that").await;
     assert_eq!(u1.tool_calls[0].tool, "undo");
-    assert!(!store.task(&user, todo_core::TaskId(2)).await.unwrap().completed);
+    assert!(
+        !store
+            .task(&user, todo_core::TaskId(2))
+            .await
+            .unwrap()
+            .completed
+    );
     let u2 = say(&agent, &user, c, "undo").await;
     assert!(u2.response.contains("Gym session"), "{}", u2.response);
     assert_eq!(
-        store.task(&user, todo_core::TaskId(9)).await.unwrap().priority,
+        store
+            .task(&user, todo_core::TaskId(9))
+            .await
+            .unwrap()
+            .priority,
         todo_core::Priority::Low
     );
     let u3 = say(&agent, &user, c, "undo").await;
@@ -174,9 +200,21 @@ async fn a_statement_of_fact_completes_the_task_it_names_and_denials_do_not() {
     assert!(r.tool_calls.is_empty());
     let r = say(&agent, &user, None, "the plants have been watered").await;
     assert!(r.response.contains("Water the plants"), "{}", r.response);
-    assert!(store.task(&user, todo_core::TaskId(8)).await.unwrap().completed);
+    assert!(
+        store
+            .task(&user, todo_core::TaskId(8))
+            .await
+            .unwrap()
+            .completed
+    );
     // A verb the title does not have never completes it.
     let r = say(&agent, &user, None, "I sold the passport").await;
     assert_eq!(r.tool_calls.len(), 1, "{:?}", r.tool_calls);
-    assert!(!store.task(&user, todo_core::TaskId(10)).await.unwrap().completed);
+    assert!(
+        !store
+            .task(&user, todo_core::TaskId(10))
+            .await
+            .unwrap()
+            .completed
+    );
 }

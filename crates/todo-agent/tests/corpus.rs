@@ -74,7 +74,10 @@ fn wrong_action(expected: &[ExpectedCall], got: &[ExpectedCall]) -> Option<&'sta
         return Some("wrote something not asked for");
     }
     let opposite = matches!(
-        (listed_status(expected).as_deref(), listed_status(got).as_deref()),
+        (
+            listed_status(expected).as_deref(),
+            listed_status(got).as_deref()
+        ),
         (Some("pending"), Some("completed")) | (Some("completed"), Some("pending"))
     );
     if opposite && writes(expected).is_empty() {
@@ -147,8 +150,13 @@ async fn run(cases: &[Case]) -> Report {
             continue;
         }
         let show = |calls: &[ExpectedCall]| {
-            serde_json::to_string(&calls.iter().map(|c| (&c.tool, &c.input)).collect::<Vec<_>>())
-                .unwrap()
+            serde_json::to_string(
+                &calls
+                    .iter()
+                    .map(|c| (&c.tool, &c.input))
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap()
         };
         let detail = format!(
             "  [{}] {:?}{}\n      expected {}\n      got      {}\n      reply    {:?}",
@@ -191,7 +199,12 @@ fn check(name: &str, report: &Report, pinned: &[&str], required: f64, show_misse
     if show_misses && !report.misses.is_empty() {
         println!(
             "misses:\n{}",
-            report.misses.values().cloned().collect::<Vec<_>>().join("\n")
+            report
+                .misses
+                .values()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
     assert!(
@@ -204,7 +217,10 @@ fn check(name: &str, report: &Report, pinned: &[&str], required: f64, show_misse
     let missed: BTreeSet<&str> = report.misses.keys().map(String::as_str).collect();
     let new: Vec<_> = missed.difference(&pinned).collect();
     let fixed: Vec<_> = pinned.difference(&missed).collect();
-    assert!(new.is_empty(), "{name}: misses not pinned as known: {new:?}");
+    assert!(
+        new.is_empty(),
+        "{name}: misses not pinned as known: {new:?}"
+    );
     assert!(
         fixed.is_empty(),
         "{name}: pinned misses that now pass (unpin them): {fixed:?}"
@@ -238,7 +254,11 @@ async fn offline_planner_understands_the_corpus() {
 #[tokio::test]
 async fn offline_planner_on_the_held_out_split() {
     let cases = load(include_str!("corpus_heldout.jsonl"), "corpus_heldout.jsonl");
-    assert!(cases.len() >= 80, "the held-out split holds {}", cases.len());
+    assert!(
+        cases.len() >= 80,
+        "the held-out split holds {}",
+        cases.len()
+    );
     let report = run(&cases).await;
     // Misses are not printed: the split is measured, never tuned on.
     check("held-out", &report, KNOWN_HELD_OUT_MISSES, 0.95, false);

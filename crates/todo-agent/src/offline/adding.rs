@@ -19,7 +19,6 @@ fn re(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|e| panic!("bad pattern {pattern}: {e}"))
 }
 
-
 static ADD_LEAD: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"^(?:make sure\s+(?:that\s+)?(?:i\s+|we\s+)?(?:remember\s+to\s+|don'?t forget\s+(?:to\s+)?|do\s+|to\s+)?|(?:add|create|make|put|insert|log|jot down|write down|note down|save|set up|schedule|record)\s+(?:a\s+|an\s+|one\s+)?(?:(?:new|urgent|important|quick|small|high[\s-]priority|low[\s-]priority)\s+)*(?:task|todo|to-do|item|reminder|entry|note)s?\b\s*(?:to\s+(?:my\s+list\s*)?(?::\s*)?|for\s+|about\s+|called\s+|named\s+|titled\s+|that says\s+|saying\s+|[:\-]\s*)?|(?:new\s+(?:task|todo|to-do|item|reminder)|todo|to-do|task|reminder|note to self|note)\s*[:\-]\s*|new\s+(?:task|todo|to-do|item|reminder)\s+|remind me\s+(?:to\s+|about\s+|that i (?:need|have) to\s+|of\s+)?|set\s+(?:a|up a)\s+reminder\s+(?:to\s+|for\s+|about\s+)?|(?:i\s+)?(?:need|have|want|got|ought)\s+to\s+remember\s+(?:to\s+)?|(?:please\s+)?(?:don'?t|do not)\s+(?:let me\s+)?forget\s+(?:to\s+|about\s+)?|remember\s+to\s+|(?:i\s+)?(?:really\s+)?(?:need|have|got|ought|must|should)\s+(?:to\s+)?|i\s+(?:must|should|gotta|want to)\s+|gotta\s+|(?:i'?m|i am)\s+(?:planning|going)\s+to\s+|(?:add|create|put|insert|jot down|write down|note down|schedule)\s+)",
@@ -95,7 +94,6 @@ fn fill_attributes(req: &mut AddRequest, phrase: &Phrase, clock: &TurnClock) -> 
     phrase.without(&spans)
 }
 
-
 /// "that I need to call the bank" -> "call the bank": the framing of "don't
 /// forget that …" is not part of the task.
 static OBLIGATION: LazyLock<Regex> = LazyLock::new(|| {
@@ -126,10 +124,12 @@ static MANY_LEAD: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 /// A second add in the same message: "add milk and add eggs".
-static SECOND_ADD: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\s*(?:,|;|\.)?\s*(?:and|then|and then|also|and also|plus)?\s+(?:add|create|put)\s+"));
-static PLAIN_LEAD: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^(?:add|create|put|insert|log|new)\s+(?:(?:a|the)\s+)?(?:tasks?\s+(?:to\s+)?)?"));
+static SECOND_ADD: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\s*(?:,|;|\.)?\s*(?:and|then|and then|also|and also|plus)?\s+(?:add|create|put)\s+")
+});
+static PLAIN_LEAD: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^(?:add|create|put|insert|log|new)\s+(?:(?:a|the)\s+)?(?:tasks?\s+(?:to\s+)?)?")
+});
 
 /// Splits a list of items: commas first, then "and" in the last piece.
 fn split_items(lower: &str) -> Vec<std::ops::Range<usize>> {
@@ -149,13 +149,22 @@ fn split_items(lower: &str) -> Vec<std::ops::Range<usize>> {
         let trimmed_start = p.start + (text.len() - text.trim_start().len());
         let p = trimmed_start..p.end;
         let text = &lower[p.clone()];
-        let p = match text.strip_prefix("and ").or_else(|| text.strip_prefix("& ")) {
+        let p = match text
+            .strip_prefix("and ")
+            .or_else(|| text.strip_prefix("& "))
+        {
             Some(rest) => p.end - rest.len()..p.end,
             None => p,
         };
         let text = &lower[p.clone()];
-        if n == last && let Some(at) = text.find(" and ").or_else(|| text.find(" & ")) {
-            let sep = if text[at..].starts_with(" and ") { 5 } else { 3 };
+        if n == last
+            && let Some(at) = text.find(" and ").or_else(|| text.find(" & "))
+        {
+            let sep = if text[at..].starts_with(" and ") {
+                5
+            } else {
+                3
+            };
             out.push(p.start..p.start + at);
             out.push(p.start + at + sep..p.end);
         } else {
@@ -184,7 +193,9 @@ fn detect_many(core: &Phrase, clock: &TurnClock) -> Option<Intent> {
     let s = core.lower();
     if let Some(tail) = MANY_TAIL.find(s) {
         let body = &core.sub(0..tail.start());
-        let lead = PLAIN_LEAD.find(body.lower()).or_else(|| ADD_LEAD.find(body.lower()))?;
+        let lead = PLAIN_LEAD
+            .find(body.lower())
+            .or_else(|| ADD_LEAD.find(body.lower()))?;
         let items = body.sub(lead.end()..body.lower().len());
         return many(&items, &split_items(items.lower()), clock);
     }
@@ -214,22 +225,97 @@ static LABEL: LazyLock<Regex> = LazyLock::new(|| {
     re(r"^(?P<label>[a-z][a-z'&/]*(?:\s+[a-z][a-z'&/]*)?)\s*(?::|\s-)\s*(?P<text>\S.*)$")
 });
 const PLAIN_LABELS: &[&str] = &[
-    "reminder", "reminders", "todo", "to do", "to-do", "task", "new task", "note", "notes",
-    "idea", "memo", "tbd", "action", "action item", "remember", "btw", "fyi", "ps", "next",
-    "next up", "also", "oh and", "and", "quick one", "quick task", "new", "new todo",
-    "new item", "item",
+    "reminder",
+    "reminders",
+    "todo",
+    "to do",
+    "to-do",
+    "task",
+    "new task",
+    "note",
+    "notes",
+    "idea",
+    "memo",
+    "tbd",
+    "action",
+    "action item",
+    "remember",
+    "btw",
+    "fyi",
+    "ps",
+    "next",
+    "next up",
+    "also",
+    "oh and",
+    "and",
+    "quick one",
+    "quick task",
+    "new",
+    "new todo",
+    "new item",
+    "item",
 ];
 const HIGH_LABELS: &[&str] = &[
-    "urgent", "important", "asap", "high priority", "priority", "critical", "top priority",
+    "urgent",
+    "important",
+    "asap",
+    "high priority",
+    "priority",
+    "critical",
+    "top priority",
     "high",
 ];
-const LOW_LABELS: &[&str] = &["low priority", "someday", "whenever", "low", "eventually", "later"];
+const LOW_LABELS: &[&str] = &[
+    "low priority",
+    "someday",
+    "whenever",
+    "low",
+    "eventually",
+    "later",
+];
 /// Words that start a question or a command, never a label.
 const NOT_LABELS: &[&str] = &[
-    "update", "question", "q", "re", "hey", "hi", "hello", "ok", "okay", "so", "well", "delete",
-    "remove", "complete", "done", "change", "rename", "mark", "edit", "show", "list", "find",
-    "search", "help", "error", "note to", "status", "edit task", "move", "set", "tag", "label",
-    "what", "why", "how", "when", "where", "who", "yes", "no", "undo",
+    "update",
+    "question",
+    "q",
+    "re",
+    "hey",
+    "hi",
+    "hello",
+    "ok",
+    "okay",
+    "so",
+    "well",
+    "delete",
+    "remove",
+    "complete",
+    "done",
+    "change",
+    "rename",
+    "mark",
+    "edit",
+    "show",
+    "list",
+    "find",
+    "search",
+    "help",
+    "error",
+    "note to",
+    "status",
+    "edit task",
+    "move",
+    "set",
+    "tag",
+    "label",
+    "what",
+    "why",
+    "how",
+    "when",
+    "where",
+    "who",
+    "yes",
+    "no",
+    "undo",
 ];
 
 fn detect_label(core: &Phrase, clock: &TurnClock) -> Option<Intent> {
@@ -281,9 +367,10 @@ pub fn detect_add(core: &Phrase, clock: &TurnClock) -> Option<Intent> {
 pub fn suggest(core: &Phrase) -> Intent {
     let s = core.lower();
     let words: Vec<&str> = s.split_whitespace().collect();
-    let plain = words
-        .iter()
-        .all(|w| w.chars().all(|c| c.is_ascii_alphabetic() || c == '\'' || c == '-'));
+    let plain = words.iter().all(|w| {
+        w.chars()
+            .all(|c| c.is_ascii_alphabetic() || c == '\'' || c == '-')
+    });
     if !words.is_empty() && words.len() <= 4 && plain {
         let title = tidy_title(core.original());
         if !title.is_empty() {

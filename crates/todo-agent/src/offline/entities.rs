@@ -221,8 +221,10 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{1,12}").expect
 
 /// Words that make a reference a whole group.
 static ALL_REF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:all|everything|every\s+(?:task|item|todo|single)|whole|entire|the lot|each)\b")
-        .expect("all pattern")
+    Regex::new(
+        r"\b(?:all|everything|every\s+(?:task|item|todo|single)|whole|entire|the lot|each)\b",
+    )
+    .expect("all pattern")
 });
 static GROUP_DONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:completed?|done|finished|checked|ticked|closed|old)\b").expect("done")
@@ -233,20 +235,86 @@ static GROUP_OPEN: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// What may sit in a group reference besides the group words.
 const GROUP_FILLER: &[&str] = &[
-    "all", "of", "my", "the", "tasks", "task", "items", "item", "todos", "todo", "to-dos",
-    "ones", "everything", "every", "single", "whole", "entire", "list", "lot", "each", "that",
-    "which", "are", "is", "i", "i've", "ive", "have", "already", "marked", "as", "from", "on",
-    "in", "stuff", "things", "thing", "tagged", "with", "tag", "out", "off", "now", "we", "we've",
-    "completed", "complete", "done", "finished", "checked", "ticked", "closed", "old", "pending",
-    "open", "unfinished", "incomplete", "remaining", "outstanding", "active", "not", "yet",
-    "todo-list", "to-do", "current", "this", "these", "those", "them", "got", "been",
+    "all",
+    "of",
+    "my",
+    "the",
+    "tasks",
+    "task",
+    "items",
+    "item",
+    "todos",
+    "todo",
+    "to-dos",
+    "ones",
+    "everything",
+    "every",
+    "single",
+    "whole",
+    "entire",
+    "list",
+    "lot",
+    "each",
+    "that",
+    "which",
+    "are",
+    "is",
+    "i",
+    "i've",
+    "ive",
+    "have",
+    "already",
+    "marked",
+    "as",
+    "from",
+    "on",
+    "in",
+    "stuff",
+    "things",
+    "thing",
+    "tagged",
+    "with",
+    "tag",
+    "out",
+    "off",
+    "now",
+    "we",
+    "we've",
+    "completed",
+    "complete",
+    "done",
+    "finished",
+    "checked",
+    "ticked",
+    "closed",
+    "old",
+    "pending",
+    "open",
+    "unfinished",
+    "incomplete",
+    "remaining",
+    "outstanding",
+    "active",
+    "not",
+    "yet",
+    "todo-list",
+    "to-do",
+    "current",
+    "this",
+    "these",
+    "those",
+    "them",
+    "got",
+    "been",
 ];
 
 /// A group reference ("all completed tasks", "the done ones", "everything
 /// tagged work"). Only when every word is a group word, so "all the meeting
 /// notes" is not mistaken for a bulk request.
 pub fn parse_group(raw: &str) -> Option<Selection> {
-    let s = raw.trim().trim_matches(|c: char| matches!(c, '.' | '!' | '?' | ','));
+    let s = raw
+        .trim()
+        .trim_matches(|c: char| matches!(c, '.' | '!' | '?' | ','));
     let (tags, tag_spans) = extract_tags(s);
     let mut rest = s.to_string();
     for span in tag_spans.iter().rev() {
@@ -254,9 +322,12 @@ pub fn parse_group(raw: &str) -> Option<Selection> {
     }
     let open = GROUP_OPEN.is_match(&rest);
     let done = !open && GROUP_DONE.is_match(&rest);
-    let plural = rest
-        .split_whitespace()
-        .any(|w| matches!(w, "tasks" | "ones" | "items" | "todos" | "to-dos" | "things"));
+    let plural = rest.split_whitespace().any(|w| {
+        matches!(
+            w,
+            "tasks" | "ones" | "items" | "todos" | "to-dos" | "things"
+        )
+    });
     if !(ALL_REF.is_match(&rest) || ((open || done || !tags.is_empty()) && plural)) {
         return None;
     }

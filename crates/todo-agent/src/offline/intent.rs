@@ -9,9 +9,7 @@ use regex::{Captures, Regex};
 use todo_core::Priority;
 
 use super::dates::extract_when;
-use super::entities::{
-    Selection, Target, parse_group, parse_target, priority_word,
-};
+use super::entities::{Selection, Target, parse_group, parse_target, priority_word};
 use super::listing::{LIST_CUE, LIST_START, parse_list};
 use super::statements::{done_statement, is_negated, is_no, is_undo, is_yes, number_state};
 use super::text::{Phrase, quoted, tidy_title};
@@ -466,7 +464,12 @@ fn loose_group(raw: &str) -> Option<Selection> {
     }
     let words: Vec<&str> = raw
         .split_whitespace()
-        .filter(|w| !matches!(*w, "my" | "the" | "out" | "up" | "ones" | "tasks" | "items" | "todos"))
+        .filter(|w| {
+            !matches!(
+                *w,
+                "my" | "the" | "out" | "up" | "ones" | "tasks" | "items" | "todos"
+            )
+        })
         .collect();
     match words.as_slice() {
         ["list"] | ["todo", "list"] | ["to-do", "list"] | ["task", "list"] => {
@@ -555,4 +558,3 @@ fn whole_date(v: &Phrase, clock: &TurnClock) -> Option<DateTime<Utc>> {
     let leftover = rest.lower().trim_matches(|c: char| !c.is_alphanumeric());
     matches!(leftover, "" | "due" | "the" | "on" | "at" | "by").then_some(when.at)
 }
-

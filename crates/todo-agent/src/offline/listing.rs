@@ -19,7 +19,6 @@ fn re(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|e| panic!("bad pattern {pattern}: {e}"))
 }
 
-
 pub static LIST_CUE: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"\b(?:tasks?|todos?|to-dos?|list|agenda|plate|pending|completed?|finish(?:ed)?|done|open|outstanding|remaining|left|accomplished|overdue|due|priority|urgent|important|tagged|unfinished|incomplete|need to do|have to do|anything|deadlines?|late|today|this week|ticked|checked|crossed|remains?)\b|#[a-z]",
@@ -44,17 +43,53 @@ static DUE_FILTER: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Words that say "finished" and words that say "still open".
 const DONE_WORDS: &[&str] = &[
-    "done", "complete", "completed", "finished", "finish", "closed", "accomplished",
-    "achieved", "ticked", "checked", "crossed", "around",
+    "done",
+    "complete",
+    "completed",
+    "finished",
+    "finish",
+    "closed",
+    "accomplished",
+    "achieved",
+    "ticked",
+    "checked",
+    "crossed",
+    "around",
 ];
 const OPEN_WORDS: &[&str] = &[
-    "pending", "open", "outstanding", "remaining", "remain", "remains", "left", "unfinished", "incomplete",
-    "undone", "active", "still", "plate", "upcoming", "overdue", "due", "uncompleted",
+    "pending",
+    "open",
+    "outstanding",
+    "remaining",
+    "remain",
+    "remains",
+    "left",
+    "unfinished",
+    "incomplete",
+    "undone",
+    "active",
+    "still",
+    "plate",
+    "upcoming",
+    "overdue",
+    "due",
+    "uncompleted",
     "unchecked",
 ];
 const NEGATIONS: &[&str] = &[
-    "not", "never", "without", "except", "excluding", "exclude", "hide", "hiding", "skip",
-    "minus", "no", "nothing", "yet",
+    "not",
+    "never",
+    "without",
+    "except",
+    "excluding",
+    "exclude",
+    "hide",
+    "hiding",
+    "skip",
+    "minus",
+    "no",
+    "nothing",
+    "yet",
 ];
 
 fn is_negation(word: &str) -> bool {
@@ -62,7 +97,16 @@ fn is_negation(word: &str) -> bool {
         || word.ends_with("n't")
         || matches!(
             word,
-            "havent" | "didnt" | "isnt" | "arent" | "wasnt" | "werent" | "dont" | "doesnt" | "hasnt" | "hadnt"
+            "havent"
+                | "didnt"
+                | "isnt"
+                | "arent"
+                | "wasnt"
+                | "werent"
+                | "dont"
+                | "doesnt"
+                | "hasnt"
+                | "hadnt"
         )
 }
 
@@ -78,7 +122,11 @@ pub fn status_of(s: &str) -> StatusArg {
         let says_done = DONE_WORDS.contains(w)
             || (*w == "off" && i > 0 && matches!(words[i - 1], "ticked" | "checked" | "crossed"));
         let says_open = OPEN_WORDS.contains(w)
-            || (*w == "do" && i > 0 && matches!(words[i - 1], "to") && i > 1 && matches!(words[i - 2], "need" | "have" | "got"));
+            || (*w == "do"
+                && i > 0
+                && matches!(words[i - 1], "to")
+                && i > 1
+                && matches!(words[i - 2], "need" | "have" | "got"));
         if !says_done && !says_open {
             continue;
         }
@@ -91,7 +139,9 @@ pub fn status_of(s: &str) -> StatusArg {
             open = true;
             continue;
         }
-        if *w == "around" && !(i > 0 && matches!(words[i - 1], "got" | "gotten" | "get" | "getting")) {
+        if *w == "around"
+            && !(i > 0 && matches!(words[i - 1], "got" | "gotten" | "get" | "getting"))
+        {
             continue;
         }
         // "yet" negates only as "yet to (finish)"; "done yet?" is a plain question.
@@ -115,8 +165,10 @@ pub fn status_of(s: &str) -> StatusArg {
 /// The listing a message asks for.
 pub fn parse_list(core: &Phrase, clock: &TurnClock) -> ListRequest {
     let s = core.lower();
-    let mut req = ListRequest::default();
-    req.status = status_of(s);
+    let mut req = ListRequest {
+        status: status_of(s),
+        ..ListRequest::default()
+    };
     if let Some(c) = DUE_FILTER.captures(s) {
         req.status = StatusArg::Pending;
         if c.name("overdue").is_some() {

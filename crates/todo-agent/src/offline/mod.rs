@@ -185,9 +185,9 @@ async fn resolve(
                 Resolved::Reply("Which task do you mean? Use its number, e.g. \"task 3\".".into())
             }
         },
-        Target::Ids(_) | Target::All(_) | Target::Done { .. } => Resolved::Reply(
-            "Which task do you mean? Use its number, e.g. \"task 3\".".into(),
-        ),
+        Target::Ids(_) | Target::All(_) | Target::Done { .. } => {
+            Resolved::Reply("Which task do you mean? Use its number, e.g. \"task 3\".".into())
+        }
         Target::Words(words) => {
             // List first, then act on the one that matches: DESIGN's "delete the
             // meeting task" flow. The listing is recorded as a tool call, which is

@@ -28,7 +28,8 @@ pub enum Rule {
     Monthly(u32),
 }
 
-const DAY_NAME: &str = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday|rsday)?s?";
+const DAY_NAME: &str =
+    r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday|rsday)?s?";
 
 static WEEKDAYS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:(?:on\s+)?(?:every|each)\s+(?:single\s+)?(?:week\s*day|work\s*day|business day)s?|on\s+weekdays|weekdays|(?:every\s+day\s+)?(?:from\s+)?monday\s+(?:to|through|thru|-)\s+friday|mon-fri)\b")
@@ -197,8 +198,14 @@ mod tests {
 
     #[test]
     fn rules() {
-        assert_eq!(rule("water the plants every monday"), Some(Rule::Weekly(vec![Weekday::Mon])));
-        assert_eq!(rule("pay rent on the 1st of every month"), Some(Rule::Monthly(1)));
+        assert_eq!(
+            rule("water the plants every monday"),
+            Some(Rule::Weekly(vec![Weekday::Mon]))
+        );
+        assert_eq!(
+            rule("pay rent on the 1st of every month"),
+            Some(Rule::Monthly(1))
+        );
         assert_eq!(rule("stand-up every weekday at 9"), Some(Rule::Weekdays));
         assert_eq!(rule("take pills daily"), Some(Rule::Daily));
         assert_eq!(

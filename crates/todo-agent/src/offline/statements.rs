@@ -51,7 +51,9 @@ static NUMBER_STATE: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// "done 4", "finished #2", "x 3".
 static STATE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:done|finished|did|x|check|tick|completed?)\s+(?P<ref>(?:(?:task|item|number|no\.?)\s*)?#?\d{1,12})$")
+    re(
+        r"^(?:done|finished|did|x|check|tick|completed?)\s+(?P<ref>(?:(?:task|item|number|no\.?)\s*)?#?\d{1,12})$",
+    )
 });
 
 /// A task number with a bare state word: `Some((target, completed))`.
@@ -98,17 +100,52 @@ static SHORT_PASSIVE: LazyLock<Regex> = LazyLock::new(|| {
 /// Past forms that say something was done but not which kind of thing, so
 /// only the object has to match: "I did the laundry", "went to the gym".
 const NEUTRAL_VERBS: &[&str] = &[
-    "do", "finish", "complete", "go", "attend", "have", "get", "sort", "handle", "deal",
-    "wrap", "tackle", "manage", "knock",
+    "do", "finish", "complete", "go", "attend", "have", "get", "sort", "handle", "deal", "wrap",
+    "tackle", "manage", "knock",
 ];
 
 /// Past forms that do not mean done at all ("I needed to call mom", "the
 /// dentist got cancelled").
 const NOT_DONE_VERBS: &[&str] = &[
-    "need", "want", "decid", "plan", "tri", "try", "start", "forgot", "forget", "miss", "fail",
-    "skip", "cancel", "postpon", "mov", "reschedul", "add", "creat", "schedul", "delet",
-    "remov", "delay", "push", "mean", "hop", "wish", "us", "supposed", "suppos", "gon",
-    "going", "lik", "lov", "hat", "think", "rememb", "remind", "ask", "told",
+    "need",
+    "want",
+    "decid",
+    "plan",
+    "tri",
+    "try",
+    "start",
+    "forgot",
+    "forget",
+    "miss",
+    "fail",
+    "skip",
+    "cancel",
+    "postpon",
+    "mov",
+    "reschedul",
+    "add",
+    "creat",
+    "schedul",
+    "delet",
+    "remov",
+    "delay",
+    "push",
+    "mean",
+    "hop",
+    "wish",
+    "us",
+    "supposed",
+    "suppos",
+    "gon",
+    "going",
+    "lik",
+    "lov",
+    "hat",
+    "think",
+    "rememb",
+    "remind",
+    "ask",
+    "told",
 ];
 
 fn is_past_form(word: &str) -> bool {
@@ -139,7 +176,10 @@ pub fn done_statement(lower: &str) -> Option<Target> {
             return None;
         }
         let base = stem(verb);
-        if NOT_DONE_VERBS.iter().any(|v| base == *v || base.starts_with(v) && v.len() >= 4) {
+        if NOT_DONE_VERBS
+            .iter()
+            .any(|v| base == *v || base.starts_with(v) && v.len() >= 4)
+        {
             return None;
         }
         let object: Vec<String> = c["obj"]
@@ -151,10 +191,7 @@ pub fn done_statement(lower: &str) -> Option<Target> {
         if object.is_empty() || object.len() > 6 {
             return None;
         }
-        Some(Target::Done {
-            object,
-            verb: base,
-        })
+        Some(Target::Done { object, verb: base })
     };
     try_match(&PASSIVE)
         .or_else(|| try_match(&FIRST_PERSON))
@@ -164,8 +201,8 @@ pub fn done_statement(lower: &str) -> Option<Target> {
 /// Words in the object of a statement that never name a task.
 const OBJECT_STOP: &[&str] = &[
     "the", "a", "an", "my", "our", "your", "his", "her", "their", "to", "with", "for", "of", "s",
-    "all", "some", "that", "this", "those", "these", "task", "tasks", "thing", "one", "it",
-    "at", "on", "in", "off", "up", "out", "and",
+    "all", "some", "that", "this", "those", "these", "task", "tasks", "thing", "one", "it", "at",
+    "on", "in", "off", "up", "out", "and",
 ];
 
 /// Whether a past form is one that says only "done".
@@ -190,7 +227,10 @@ mod tests {
             done("i watered the plants"),
             Some((vec!["plants".into()], stem("water")))
         );
-        assert_eq!(done("the rent is paid"), Some((vec!["rent".into()], "pay".into())));
+        assert_eq!(
+            done("the rent is paid"),
+            Some((vec!["rent".into()], "pay".into()))
+        );
         assert_eq!(
             done("the car has been washed"),
             Some((vec!["car".into()], "wash".into()))

@@ -271,7 +271,10 @@ pub fn stem(word: &str) -> String {
             w.truncate(w.len() - suffix.len());
             // "planned" -> "plan", "shopping" -> "shop" (but "called" -> "call").
             let b = w.as_bytes();
-            if b.len() >= 3 && b[b.len() - 1] == b[b.len() - 2] && b"bdgmnprt".contains(&b[b.len() - 1]) {
+            if b.len() >= 3
+                && b[b.len() - 1] == b[b.len() - 2]
+                && b"bdgmnprt".contains(&b[b.len() - 1])
+            {
                 w.pop();
             }
             break;
@@ -346,10 +349,34 @@ pub fn irregular_base(word: &str) -> Option<&'static str> {
 
 /// Command words worth correcting a slip in.
 const COMMAND_WORDS: &[&str] = &[
-    "delete", "remove", "complete", "completed", "finish", "finished", "rename", "change",
-    "update", "create", "remind", "tasks", "pending", "tomorrow", "priority", "everything",
-    "reopen", "schedule", "search", "remember", "mark", "show", "list", "task", "done",
-    "undo", "what's", "today",
+    "delete",
+    "remove",
+    "complete",
+    "completed",
+    "finish",
+    "finished",
+    "rename",
+    "change",
+    "update",
+    "create",
+    "remind",
+    "tasks",
+    "pending",
+    "tomorrow",
+    "priority",
+    "everything",
+    "reopen",
+    "schedule",
+    "search",
+    "remember",
+    "mark",
+    "show",
+    "list",
+    "task",
+    "done",
+    "undo",
+    "what's",
+    "today",
 ];
 
 /// One slip apart: a swapped pair, a dropped, an extra or a wrong letter.
@@ -375,7 +402,9 @@ fn one_slip(typed: &str, word: &str) -> bool {
     if long.len() != short.len() + 1 {
         return false;
     }
-    let i = (0..short.len()).find(|&i| long[i] != short[i]).unwrap_or(short.len());
+    let i = (0..short.len())
+        .find(|&i| long[i] != short[i])
+        .unwrap_or(short.len());
     long[i + 1..] == short[i..]
 }
 
@@ -437,9 +466,18 @@ mod tests {
 
     #[test]
     fn command_slips_are_fixed_and_words_are_not() {
-        assert_eq!(fix_command_typos("delte task 3").as_deref(), Some("delete task 3"));
-        assert_eq!(fix_command_typos("shwo my tasks").as_deref(), Some("show my tasks"));
-        assert_eq!(fix_command_typos("compelte task 2").as_deref(), Some("complete task 2"));
+        assert_eq!(
+            fix_command_typos("delte task 3").as_deref(),
+            Some("delete task 3")
+        );
+        assert_eq!(
+            fix_command_typos("shwo my tasks").as_deref(),
+            Some("show my tasks")
+        );
+        assert_eq!(
+            fix_command_typos("compelte task 2").as_deref(),
+            Some("complete task 2")
+        );
         assert_eq!(fix_command_typos("park the car"), None);
         assert_eq!(fix_command_typos("add milk"), None);
     }

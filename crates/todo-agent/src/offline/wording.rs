@@ -209,7 +209,10 @@ pub fn confirm_question(tool: &str, output: &serde_json::Value) -> String {
     };
     let mut out = head;
     for (i, t) in items.iter().enumerate().take(MAX_LISTED) {
-        let title = t.get("title").and_then(serde_json::Value::as_str).unwrap_or("");
+        let title = t
+            .get("title")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("");
         match t.get("task_id").and_then(serde_json::Value::as_i64) {
             Some(id) => out.push_str(&format!("\n{}. {title} (task {id})", i + 1)),
             None => out.push_str(&format!("\n{}. {title}", i + 1)),
@@ -240,12 +243,21 @@ pub fn bulk_done(output: &serde_json::Value) -> String {
         .map(|t| {
             format!(
                 "'{}' (task {})",
-                t.get("title").and_then(serde_json::Value::as_str).unwrap_or(""),
-                t.get("task_id").and_then(serde_json::Value::as_i64).unwrap_or_default()
+                t.get("title")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or(""),
+                t.get("task_id")
+                    .and_then(serde_json::Value::as_i64)
+                    .unwrap_or_default()
             )
         })
         .collect();
-    format!("{verb} {} task{}: {}. Say \"undo\" to take it back.", names.len(), if names.len() == 1 { "" } else { "s" }, names.join(", "))
+    format!(
+        "{verb} {} task{}: {}. Say \"undo\" to take it back.",
+        names.len(),
+        if names.len() == 1 { "" } else { "s" },
+        names.join(", ")
+    )
 }
 
 /// What an undo put back.
@@ -258,8 +270,14 @@ pub fn undone(output: &serde_json::Value) -> String {
     let parts: Vec<String> = items
         .iter()
         .map(|t| {
-            let title = t.get("title").and_then(serde_json::Value::as_str).unwrap_or("");
-            let id = t.get("task_id").and_then(serde_json::Value::as_i64).unwrap_or_default();
+            let title = t
+                .get("title")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("");
+            let id = t
+                .get("task_id")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or_default();
             match t.get("action").and_then(serde_json::Value::as_str) {
                 Some("removed") => format!("removed '{title}' (task {id})"),
                 Some("restored") => format!("brought back '{title}' (task {id})"),

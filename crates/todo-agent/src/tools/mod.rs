@@ -175,7 +175,11 @@ pub fn tool_specs() -> Vec<ToolSpec> {
 
 /// The tools that work without a conversation (what MCP publishes).
 pub fn standalone_tool_specs() -> Vec<ToolSpec> {
-    specs(ToolName::ALL.into_iter().filter(|t| !t.needs_conversation()))
+    specs(
+        ToolName::ALL
+            .into_iter()
+            .filter(|t| !t.needs_conversation()),
+    )
 }
 
 fn specs(tools: impl Iterator<Item = ToolName>) -> Vec<ToolSpec> {

@@ -44,7 +44,14 @@ fn case(family: &str, message: String, calls: Vec<ExpectedCall>) -> Case {
     }
 }
 
-const PREFIXES: &[&str] = &["", "please ", "can you ", "could you please ", "hey, ", "ok "];
+const PREFIXES: &[&str] = &[
+    "",
+    "please ",
+    "can you ",
+    "could you please ",
+    "hey, ",
+    "ok ",
+];
 const SUFFIXES: &[&str] = &["", " please", " thanks", "!", " now", "."];
 
 /// Common slips of the keys in the command word (swapped or dropped letter).
@@ -322,14 +329,20 @@ fn adds(out: &mut Vec<Case>) {
     // Dates, markers and labels, in both orders where English allows.
     let attrs: [(&str, Value); 10] = [
         (" tomorrow", json!({"due_at": "2026-11-21T09:00:00Z"})),
-        (" tomorrow at 5pm", json!({"due_at": "2026-11-21T17:00:00Z"})),
+        (
+            " tomorrow at 5pm",
+            json!({"due_at": "2026-11-21T17:00:00Z"}),
+        ),
         (" on monday", json!({"due_at": "2026-11-23T09:00:00Z"})),
         (" next friday", json!({"due_at": "2026-11-27T09:00:00Z"})),
         (" #home", json!({"tags": ["home"]})),
         (" !high", json!({"priority": "high"})),
         (" p3", json!({"priority": "low"})),
         (" high priority", json!({"priority": "high"})),
-        (" #errands !low", json!({"priority": "low", "tags": ["errands"]})),
+        (
+            " #errands !low",
+            json!({"priority": "low", "tags": ["errands"]}),
+        ),
         (" p1 #work", json!({"priority": "high", "tags": ["work"]})),
     ];
     for (i, (said, title)) in TITLES.iter().enumerate() {
@@ -374,7 +387,11 @@ fn adds(out: &mut Vec<Case>) {
             json!({"kind": "weekly", "days": ["mon"]}),
             "2026-11-23T09:00:00Z",
         ),
-        (" every weekday", json!({"kind": "weekdays"}), "2026-11-23T09:00:00Z"),
+        (
+            " every weekday",
+            json!({"kind": "weekdays"}),
+            "2026-11-23T09:00:00Z",
+        ),
         (" daily", json!({"kind": "daily"}), "2026-11-21T09:00:00Z"),
         (
             " on the 1st of every month",
@@ -386,7 +403,11 @@ fn adds(out: &mut Vec<Case>) {
             json!({"kind": "weekly", "days": ["tue", "thu"]}),
             "2026-11-24T19:00:00Z",
         ),
-        (" every day at 8am", json!({"kind": "daily"}), "2026-11-21T08:00:00Z"),
+        (
+            " every day at 8am",
+            json!({"kind": "daily"}),
+            "2026-11-21T08:00:00Z",
+        ),
     ];
     for (i, (said, title)) in TITLES.iter().enumerate() {
         for (j, (rule, recurrence, due)) in repeats.iter().enumerate() {
@@ -418,8 +439,21 @@ const FACTS: &[(&str, &str, &str, i64)] = &[
 ];
 
 fn facts(out: &mut Vec<Case>) {
-    let active = ["I {v} {o}", "I just {v} {o}", "I've {v} {o}", "just {v} {o}", "finally {v} {o}", "we {v} {o}"];
-    let passive = ["{o} is {p}", "{o} has been {p}", "{o} got {p}", "{o} {p}", "{o} are all {p}"];
+    let active = [
+        "I {v} {o}",
+        "I just {v} {o}",
+        "I've {v} {o}",
+        "just {v} {o}",
+        "finally {v} {o}",
+        "we {v} {o}",
+    ];
+    let passive = [
+        "{o} is {p}",
+        "{o} has been {p}",
+        "{o} got {p}",
+        "{o} {p}",
+        "{o} are all {p}",
+    ];
     let tails = ["", " today", " this morning", "!", " earlier"];
     let mut k = 0;
     for (object, past, participle, id) in FACTS {
@@ -478,10 +512,22 @@ fn several(out: &mut Vec<Case>) {
         "tick off {a} & {b}",
     ];
     let triples: [[i64; 3]; 3] = [[1, 2, 8], [3, 4, 9], [6, 10, 1]];
-    let yes = ["yes", "yes please", "go ahead", "sure", "ok do it", "yep", "confirm", "do it"];
+    let yes = [
+        "yes",
+        "yes please",
+        "go ahead",
+        "sure",
+        "ok do it",
+        "yep",
+        "confirm",
+        "do it",
+    ];
     let no = ["no", "cancel", "nope", "don't", "no thanks", "never mind"];
     let mut k = 0;
-    for (templates, tool) in [(&delete[..], "delete_tasks"), (&complete[..], "complete_tasks")] {
+    for (templates, tool) in [
+        (&delete[..], "delete_tasks"),
+        (&complete[..], "complete_tasks"),
+    ] {
         for t in templates {
             for ids in &triples {
                 let n = if t.contains("{c}") { 3 } else { 2 };
@@ -510,13 +556,31 @@ fn several(out: &mut Vec<Case>) {
         }
     }
     let items = [
-        ("add milk, eggs and bread as separate tasks", vec!["Milk", "Eggs", "Bread"]),
+        (
+            "add milk, eggs and bread as separate tasks",
+            vec!["Milk", "Eggs", "Bread"],
+        ),
         ("add apples and pears as two tasks", vec!["Apples", "Pears"]),
-        ("create three tasks: call the vet, book a table, buy wine", vec!["Call the vet", "Book a table", "Buy wine"]),
-        ("add these: stamps, envelopes, tape", vec!["Stamps", "Envelopes", "Tape"]),
-        ("add call Sam and add email Joe", vec!["Call Sam", "Email Joe"]),
-        ("add soap, shampoo and towels separately", vec!["Soap", "Shampoo", "Towels"]),
-        ("put the following on my list: rice, beans", vec!["Rice", "Beans"]),
+        (
+            "create three tasks: call the vet, book a table, buy wine",
+            vec!["Call the vet", "Book a table", "Buy wine"],
+        ),
+        (
+            "add these: stamps, envelopes, tape",
+            vec!["Stamps", "Envelopes", "Tape"],
+        ),
+        (
+            "add call Sam and add email Joe",
+            vec!["Call Sam", "Email Joe"],
+        ),
+        (
+            "add soap, shampoo and towels separately",
+            vec!["Soap", "Shampoo", "Towels"],
+        ),
+        (
+            "put the following on my list: rice, beans",
+            vec!["Rice", "Beans"],
+        ),
     ];
     for (i, (message, titles)) in items.iter().enumerate() {
         let tasks: Vec<Value> = titles.iter().map(|t| json!({"title": t})).collect();
@@ -535,18 +599,58 @@ fn several(out: &mut Vec<Case>) {
     }
     let all: Vec<i64> = (1..=10).collect();
     let groups: [(&str, &str, Vec<i64>, &str); 12] = [
-        ("delete all completed tasks", "completed", vec![5, 7], "delete_tasks"),
+        (
+            "delete all completed tasks",
+            "completed",
+            vec![5, 7],
+            "delete_tasks",
+        ),
         ("clear completed", "completed", vec![5, 7], "delete_tasks"),
-        ("remove all the done ones", "completed", vec![5, 7], "delete_tasks"),
-        ("delete everything I've finished", "completed", vec![5, 7], "delete_tasks"),
+        (
+            "remove all the done ones",
+            "completed",
+            vec![5, 7],
+            "delete_tasks",
+        ),
+        (
+            "delete everything I've finished",
+            "completed",
+            vec![5, 7],
+            "delete_tasks",
+        ),
         ("clear my list", "all", all.clone(), "delete_tasks"),
         ("delete all my tasks", "all", all.clone(), "delete_tasks"),
         ("wipe everything", "all", all.clone(), "delete_tasks"),
-        ("mark everything as done", "pending", vec![1, 2, 3, 4, 6, 8, 9, 10], "complete_tasks"),
-        ("complete all tasks", "pending", vec![1, 2, 3, 4, 6, 8, 9, 10], "complete_tasks"),
-        ("mark all my tasks as complete", "pending", vec![1, 2, 3, 4, 6, 8, 9, 10], "complete_tasks"),
-        ("get rid of the finished tasks", "completed", vec![5, 7], "delete_tasks"),
-        ("delete all pending tasks", "pending", vec![1, 2, 3, 4, 6, 8, 9, 10], "delete_tasks"),
+        (
+            "mark everything as done",
+            "pending",
+            vec![1, 2, 3, 4, 6, 8, 9, 10],
+            "complete_tasks",
+        ),
+        (
+            "complete all tasks",
+            "pending",
+            vec![1, 2, 3, 4, 6, 8, 9, 10],
+            "complete_tasks",
+        ),
+        (
+            "mark all my tasks as complete",
+            "pending",
+            vec![1, 2, 3, 4, 6, 8, 9, 10],
+            "complete_tasks",
+        ),
+        (
+            "get rid of the finished tasks",
+            "completed",
+            vec![5, 7],
+            "delete_tasks",
+        ),
+        (
+            "delete all pending tasks",
+            "pending",
+            vec![1, 2, 3, 4, 6, 8, 9, 10],
+            "delete_tasks",
+        ),
     ];
     for (i, (message, status, ids, tool)) in groups.iter().enumerate() {
         let message = dress(message, i);
