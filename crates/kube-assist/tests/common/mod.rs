@@ -35,6 +35,18 @@ struct Inner {
 #[derive(Clone)]
 struct Shared(Arc<Mutex<Inner>>);
 
+/// Environment the binary must not inherit from the developer's shell: an LLM or
+/// cluster configured there would change what the tests measure.
+const CLEARED_ENV: [&str; 7] = [
+    "LLM_PROVIDER",
+    "LLM_BASE_URL",
+    "LLM_MODEL",
+    "LLM_API_KEY",
+    "OPENAI_API_KEY",
+    "GEMINI_API_KEY",
+    "KUBECONFIG",
+];
+
 pub struct FakeApi {
     pub url: String,
     shared: Shared,
@@ -394,15 +406,7 @@ impl FakeApi {
             .arg("--audit-log")
             .arg(&self.audit_log)
             .args(args);
-        for key in [
-            "LLM_PROVIDER",
-            "LLM_BASE_URL",
-            "LLM_MODEL",
-            "LLM_API_KEY",
-            "OPENAI_API_KEY",
-            "GEMINI_API_KEY",
-            "KUBECONFIG",
-        ] {
+        for key in CLEARED_ENV {
             cmd.env_remove(key);
         }
         cmd.envs(env.iter().copied())
@@ -430,15 +434,7 @@ impl FakeApi {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-assist"));
         cmd.args(args)
             .env("KUBECTL_ASSIST_AUDIT_LOG", &self.audit_log);
-        for key in [
-            "LLM_PROVIDER",
-            "LLM_BASE_URL",
-            "LLM_MODEL",
-            "LLM_API_KEY",
-            "OPENAI_API_KEY",
-            "GEMINI_API_KEY",
-            "KUBECONFIG",
-        ] {
+        for key in CLEARED_ENV {
             cmd.env_remove(key);
         }
         cmd.stdin(std::process::Stdio::piped())
