@@ -90,3 +90,29 @@ async fn kubectl_ai_harness_argv_with_the_request_on_stdin() {
     );
     assert_eq!(writes[0].body, json!({"spec": {"replicas": 3}}));
 }
+
+#[tokio::test]
+async fn percent_scaling_reads_the_count_and_zero_is_marked_destructive() {
+    let api = FakeApi::start(todo_cluster(), &[]).await;
+    let (code, out, err) = api
+        .run(&[
+            "scale up deployment 'todo-frontend' in namespace 'todo' by 100%",
+            "--yes",
+        ])
+        .await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("1. [write] kubectl scale deployment/todo-frontend --replicas=2 -n todo"),
+        "{out}"
+    );
+    assert_eq!(api.writes()[0].body, json!({"spec": {"replicas": 2}}));
+    let (code, out, _) = api
+        .run(&["scale down the frontend by 100%", "--dry-run"])
+        .await;
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("[DESTRUCTIVE write] kubectl scale deployment/todo-frontend --replicas=0")
+            && out.contains("scales deployment/todo-frontend to 0"),
+        "{out}"
+    );
+}
