@@ -10,7 +10,7 @@ use tokio::io::{AsyncBufReadExt, BufReader, Lines, Stdin};
 use crate::audit::{AuditLog, AuditRecord};
 use crate::connect::Identity;
 use crate::error::{AssistError, Result};
-use crate::ops::{Access, Executor, OpOutput, Operation, ReplicaChange};
+use crate::ops::{Executor, OpOutput, Operation, ReplicaChange};
 use crate::planner::llm::{LlmPlanner, ReadRunner};
 use crate::planner::{Plan, PlanContext, Planned, offline};
 use crate::resolve::Resolver;
@@ -199,13 +199,8 @@ impl Runner {
             request: self.current_request.clone(),
             plan: self.current_plan.clone(),
             operation: operation.map(Operation::kubectl),
-            access: operation.map(|o| {
-                if o.access() == Access::Write {
-                    "write".into()
-                } else {
-                    "read".into()
-                }
-            }),
+            // read, write or destructive, as the registry and the arguments say.
+            access: operation.map(|o| o.effective_class().as_str().to_string()),
             decision: decision.to_string(),
             result: result.to_string(),
             duration_ms,
