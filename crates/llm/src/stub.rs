@@ -364,7 +364,7 @@ fn validate_request(body: &Value) -> Result<(), String> {
         return Err(format!("temperature {t} must be a number from 0 to 2"));
     }
     if let Some(n) = obj.get("max_tokens")
-        && !n.as_u64().is_some_and(|n| n > 0)
+        && n.as_u64().is_none_or(|n| n == 0)
     {
         return Err(format!("max_tokens {n} must be a positive integer"));
     }

@@ -186,19 +186,19 @@ pub async fn run_tool_loop<R: ToolRunner>(
         }
         if calls.is_empty() {
             let answer = content.trim().to_string();
-            if reasks < settings.max_reasks && step + 1 < settings.max_steps {
-                if let AnswerVerdict::Reask { note, tool_choice } =
+            if reasks < settings.max_reasks
+                && step + 1 < settings.max_steps
+                && let AnswerVerdict::Reask { note, tool_choice } =
                     runner.review_answer(&answer, &report.executed)
-                {
-                    reasks += 1;
-                    debug!(?tool_choice, "answer refused by review; asking again");
-                    if !answer.is_empty() {
-                        messages.push(ChatMessage::assistant(answer));
-                    }
-                    messages.push(ChatMessage::user(note));
-                    next_choice = tool_choice;
-                    continue;
+            {
+                reasks += 1;
+                debug!(?tool_choice, "answer refused by review; asking again");
+                if !answer.is_empty() {
+                    messages.push(ChatMessage::assistant(answer));
                 }
+                messages.push(ChatMessage::user(note));
+                next_choice = tool_choice;
+                continue;
             }
             report.answer_from_model = !answer.is_empty();
             report.answer = if answer.is_empty() {
@@ -340,7 +340,7 @@ pub fn recover_tool_calls(
         let tail = &after[name.len()..];
         let tail_trim = tail.trim_start_matches([':', '(', ' ', '\n', '\t']);
         let args = if tail_trim.starts_with('{') {
-            balanced_object(tail_trim).and_then(|raw| parse_object(raw))
+            balanced_object(tail_trim).and_then(parse_object)
         } else {
             Some(Map::new())
         };
@@ -357,23 +357,23 @@ pub fn recover_tool_calls(
     let mut i = 0;
     while i < bytes.len() && found.len() < cap {
         let c = bytes[i];
-        if c == b'{' || c == b'[' {
-            if let Some(raw) = balanced(&content[i..]) {
-                let mut handled = false;
-                for candidate in [raw, strip_double_braces(raw)] {
-                    if let Ok(v) = serde_json::from_str::<Value>(candidate) {
-                        let before = found.len();
-                        collect_calls(&v, &mut |n, a| push(n, a, &mut found));
-                        handled = found.len() > before || v.is_object();
-                        if handled {
-                            break;
-                        }
+        if (c == b'{' || c == b'[')
+            && let Some(raw) = balanced(&content[i..])
+        {
+            let mut handled = false;
+            for candidate in [raw, strip_double_braces(raw)] {
+                if let Ok(v) = serde_json::from_str::<Value>(candidate) {
+                    let before = found.len();
+                    collect_calls(&v, &mut |n, a| push(n, a, &mut found));
+                    handled = found.len() > before || v.is_object();
+                    if handled {
+                        break;
                     }
                 }
-                if handled {
-                    i += raw.len();
-                    continue;
-                }
+            }
+            if handled {
+                i += raw.len();
+                continue;
             }
         }
         i += 1;
