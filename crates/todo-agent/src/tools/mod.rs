@@ -258,6 +258,10 @@ impl std::fmt::Display for ToolFailure {
 pub struct ToolSuccess {
     pub output: Value,
     pub tasks: Vec<Task>,
+    /// The tasks as they were before a write (one snapshot, or an array for
+    /// bulk writes): a chat session records it beside the output so undo can
+    /// put them back. Not part of the output MCP clients or models see.
+    pub before: Option<Value>,
 }
 
 /// The task tools over a store.
@@ -328,6 +332,7 @@ impl TaskTools {
         Ok(ToolSuccess {
             output: json!({"task_id": created.id.0, "status": "created", "title": created.title.as_str()}),
             tasks: vec![created],
+            before: None,
         })
     }
 
@@ -355,6 +360,7 @@ impl TaskTools {
         Ok(ToolSuccess {
             output: Value::Array(output),
             tasks,
+            before: None,
         })
     }
 
@@ -410,6 +416,7 @@ impl TaskTools {
         Ok(ToolSuccess {
             output: Value::Array(output),
             tasks,
+            before: None,
         })
     }
 
@@ -427,8 +434,9 @@ impl TaskTools {
         let (before, task) = self.patch(user, input.task_id, &patch).await?;
         let status = if done { "completed" } else { "pending" };
         Ok(ToolSuccess {
-            output: json!({"task_id": task.id.0, "status": status, "title": task.title.as_str(), "before": snapshot(&before)}),
+            output: json!({"task_id": task.id.0, "status": status, "title": task.title.as_str()}),
             tasks: vec![task],
+            before: Some(snapshot(&before)),
         })
     }
 
@@ -444,7 +452,8 @@ impl TaskTools {
             .await
             .map_err(|e| not_found_or(e, input.task_id))?;
         Ok(ToolSuccess {
-            output: json!({"task_id": task.id.0, "status": "deleted", "title": task.title.as_str(), "before": snapshot(&task)}),
+            output: json!({"task_id": task.id.0, "status": "deleted", "title": task.title.as_str()}),
+            before: Some(snapshot(&task)),
             tasks: vec![task],
         })
     }
@@ -503,8 +512,9 @@ impl TaskTools {
         }
         let (before, task) = self.patch(user, input.task_id, &patch).await?;
         Ok(ToolSuccess {
-            output: json!({"task_id": task.id.0, "status": "updated", "title": task.title.as_str(), "before": snapshot(&before)}),
+            output: json!({"task_id": task.id.0, "status": "updated", "title": task.title.as_str()}),
             tasks: vec![task],
+            before: Some(snapshot(&before)),
         })
     }
 
@@ -520,8 +530,9 @@ impl TaskTools {
         };
         let (before, task) = self.patch(user, input.task_id, &patch).await?;
         Ok(ToolSuccess {
-            output: json!({"task_id": task.id.0, "status": "updated", "title": task.title.as_str(), "priority": task.priority.as_str(), "before": snapshot(&before)}),
+            output: json!({"task_id": task.id.0, "status": "updated", "title": task.title.as_str(), "priority": task.priority.as_str()}),
             tasks: vec![task],
+            before: Some(snapshot(&before)),
         })
     }
 
