@@ -32,6 +32,11 @@ const SQLITE: &[Embedded] = &[
         file: "0003_revoked_tokens.sql",
         sql: include_str!("../migrations/sqlite/0003_revoked_tokens.sql"),
     },
+    Embedded {
+        version: 4,
+        file: "0004_task_numbers.sql",
+        sql: include_str!("../migrations/sqlite/0004_task_numbers.sql"),
+    },
 ];
 
 const POSTGRES: &[Embedded] = &[
@@ -49,6 +54,11 @@ const POSTGRES: &[Embedded] = &[
         version: 3,
         file: "0003_revoked_tokens.sql",
         sql: include_str!("../migrations/postgres/0003_revoked_tokens.sql"),
+    },
+    Embedded {
+        version: 4,
+        file: "0004_task_numbers.sql",
+        sql: include_str!("../migrations/postgres/0004_task_numbers.sql"),
     },
 ];
 
