@@ -25,7 +25,7 @@ pub struct AuditRecord {
     /// This operation's kubectl command line; absent for a refused request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
-    /// `read` or `write`.
+    /// `read`, `write` or `destructive` (the operation's class).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<String>,
     /// What was decided (see `safety::Decision`).

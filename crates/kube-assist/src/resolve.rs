@@ -278,7 +278,8 @@ impl Resolver {
             Purpose::Any
         };
         let purpose = match &op {
-            Operation::DeletePod(_) => Purpose::Any,
+            // Labels and annotations go on any kind of object.
+            Operation::DeletePod(_) | Operation::Patch(_) => Purpose::Any,
             _ => purpose,
         };
         if let Operation::DeletePod(d) = &mut op {

@@ -10,7 +10,7 @@ use tokio::io::{AsyncBufReadExt, BufReader, Lines, Stdin};
 use crate::audit::{AuditLog, AuditRecord};
 use crate::connect::Identity;
 use crate::error::{AssistError, Result};
-use crate::ops::{Access, Executor, OpOutput, Operation, ReplicaChange};
+use crate::ops::{Executor, OpOutput, Operation, ReplicaChange};
 use crate::planner::llm::{LlmPlanner, ReadRunner};
 use crate::planner::{Plan, PlanContext, Planned, offline};
 use crate::resolve::Resolver;
@@ -199,13 +199,8 @@ impl Runner {
             request: self.current_request.clone(),
             plan: self.current_plan.clone(),
             operation: operation.map(Operation::kubectl),
-            access: operation.map(|o| {
-                if o.access() == Access::Write {
-                    "write".into()
-                } else {
-                    "read".into()
-                }
-            }),
+            // read, write or destructive, as the registry and the arguments say.
+            access: operation.map(|o| o.effective_class().as_str().to_string()),
             decision: decision.to_string(),
             result: result.to_string(),
             duration_ms,
@@ -386,7 +381,30 @@ impl Runner {
         }
         let policy = self.settings.policy;
         let prompt = &mut self.prompt;
-        let decision = decide(&steps, policy, || prompt.yes("Apply this plan? [y/N] ")).await;
+        // A destructive step is confirmed by typing its object's name, not by a
+        // reflexive "y".
+        let names: Vec<String> = steps
+            .iter()
+            .filter(|o| o.is_destructive())
+            .filter_map(|o| o.target().and_then(|t| t.name.clone()))
+            .collect();
+        let decision = decide(&steps, policy, || async move {
+            if names.is_empty() {
+                return prompt.yes("Apply this plan? [y/N] ").await;
+            }
+            for name in &names {
+                let typed = prompt
+                    .line(&format!(
+                        "This plan is destructive. Type {name} to apply it: "
+                    ))
+                    .await;
+                if typed.as_deref().map(str::trim) != Some(name.as_str()) {
+                    return false;
+                }
+            }
+            true
+        })
+        .await;
         report.decision = Some(decision);
         let decision_name = serde_json::to_value(decision)
             .ok()

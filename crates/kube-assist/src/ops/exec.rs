@@ -8,13 +8,13 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::jiff::Timestamp;
 use kube::Client;
-use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams};
+use kube::api::{Api, ListParams, LogParams, Patch, PatchParams};
 use serde::Serialize;
 use serde_json::{Value, json};
 use tracing::instrument;
 
 use super::view;
-use super::{Kind, Operation, ReplicaChange, Target};
+use super::{Kind, Operation, Target};
 use crate::analyze::{self, Finding, Scope};
 use crate::error::{AssistError, Result};
 use crate::resolve::ObjectRef;
@@ -276,6 +276,21 @@ impl Executor {
         Ok(OpOutput::text(text, data))
     }
 
+    /// Patch an object of any kind this tool knows.
+    pub(super) async fn patch_any(
+        &self,
+        kind: Kind,
+        ns: Option<&str>,
+        name: &str,
+        patch: &Patch<&Value>,
+    ) -> Result<()> {
+        let pp = self.patch_params();
+        with_api!(&self.client, kind, ns, |api| drop(
+            api.patch(name, &pp, patch).await?
+        ));
+        Ok(())
+    }
+
     pub(super) async fn get_value(&self, t: &Target) -> Result<Value> {
         let (kind, ns, name) = parts(t)?;
         Ok(with_api!(&self.client, kind, ns, |api| {
@@ -451,151 +466,6 @@ impl Executor {
             ));
         }
         Ok(OpOutput::text(text, Value::Array(data)))
-    }
-
-    /// Current desired replicas of a Deployment or StatefulSet.
-    pub async fn replicas(&self, t: &Target) -> Result<u32> {
-        let (kind, ns, name) = parts(t)?;
-        let scale = match kind {
-            Kind::Deployment => {
-                ns_api::<Deployment>(&self.client, ns)
-                    .get_scale(name)
-                    .await?
-            }
-            Kind::StatefulSet => {
-                ns_api::<StatefulSet>(&self.client, ns)
-                    .get_scale(name)
-                    .await?
-            }
-            other => {
-                return Err(AssistError::Invalid(format!(
-                    "a {} cannot be scaled",
-                    other.kubectl_name()
-                )));
-            }
-        };
-        Ok(scale.spec.and_then(|s| s.replicas).unwrap_or(0).max(0) as u32)
-    }
-
-    async fn scale(&self, t: &Target, change: ReplicaChange) -> Result<OpOutput> {
-        let (kind, ns, name) = parts(t)?;
-        let to = match change {
-            ReplicaChange::To(n) => n,
-            other => other.apply(self.replicas(t).await?),
-        };
-        let patch = Patch::Merge(json!({"spec": {"replicas": to}}));
-        let scale = match kind {
-            Kind::Deployment => {
-                ns_api::<Deployment>(&self.client, ns)
-                    .patch_scale(name, &self.patch_params(), &patch)
-                    .await?
-            }
-            Kind::StatefulSet => {
-                ns_api::<StatefulSet>(&self.client, ns)
-                    .patch_scale(name, &self.patch_params(), &patch)
-                    .await?
-            }
-            other => {
-                return Err(AssistError::Invalid(format!(
-                    "a {} cannot be scaled",
-                    other.kubectl_name()
-                )));
-            }
-        };
-        let running = scale.status.map(|s| s.replicas).unwrap_or(0);
-        Ok(OpOutput::text(
-            format!(
-                "{}/{name} scaled to {to} replicas (currently running {running}){}",
-                kind.kubectl_name(),
-                self.dry()
-            ),
-            json!({"replicas": to, "running": running}),
-        ))
-    }
-
-    async fn patch_container(
-        &self,
-        t: &Target,
-        container: Option<&str>,
-        fields: Value,
-        done: &str,
-    ) -> Result<OpOutput> {
-        let (kind, ns, name) = parts(t)?;
-        let v = self.get_value(t).await?;
-        let containers: Vec<String> = v
-            .pointer("/spec/template/spec/containers")
-            .and_then(Value::as_array)
-            .map(|cs| {
-                cs.iter()
-                    .filter_map(|c| c["name"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let chosen = match container {
-            Some(c) if containers.iter().any(|x| x == c) => c.to_string(),
-            Some(c) => {
-                return Err(AssistError::NotFound(format!(
-                    "{}/{name} has no container {c}; its containers are: {}",
-                    kind.kubectl_name(),
-                    containers.join(", ")
-                )));
-            }
-            None if containers.len() == 1 => containers[0].clone(),
-            None => {
-                return Err(AssistError::Invalid(format!(
-                    "{}/{name} has several containers ({}); say which one, e.g. \"... container {}\"",
-                    kind.kubectl_name(),
-                    containers.join(", "),
-                    containers.first().map(String::as_str).unwrap_or("NAME")
-                )));
-            }
-        };
-        let mut c = fields;
-        c["name"] = json!(chosen);
-        let patch = json!({"spec": {"template": {"spec": {"containers": [c]}}}});
-        // Strategic merge patch merges the containers list by name, leaving the others alone.
-        self.patch_workload(kind, ns, name, &Patch::Strategic(&patch))
-            .await?;
-        Ok(OpOutput::text(
-            format!(
-                "{}/{name} container {chosen}: {done}{}",
-                kind.kubectl_name(),
-                self.dry()
-            ),
-            json!({"container": chosen}),
-        ))
-    }
-
-    async fn merge_patch(&self, t: &Target, patch: &Value) -> Result<OpOutput> {
-        let (kind, ns, name) = parts(t)?;
-        if !patch.is_object() {
-            return Err(AssistError::Invalid(
-                "a patch must be a JSON object (a merge patch)".into(),
-            ));
-        }
-        let pp = self.patch_params();
-        let p = Patch::Merge(patch);
-        with_api!(&self.client, kind, ns, |api| drop(
-            api.patch(name, &pp, &p).await?
-        ));
-        Ok(OpOutput::text(
-            format!("{}/{name} patched{}", kind.kubectl_name(), self.dry()),
-            json!({"patch": patch}),
-        ))
-    }
-
-    async fn delete_pod(&self, t: &Target) -> Result<OpOutput> {
-        let (_, ns, name) = parts(t)?;
-        let api: Api<Pod> = ns_api(&self.client, ns);
-        let dp = DeleteParams {
-            dry_run: self.options.dry_run,
-            ..Default::default()
-        };
-        api.delete(name, &dp).await?;
-        Ok(OpOutput::text(
-            format!("pod/{name} deleted{}", self.dry()),
-            json!({"deleted": name}),
-        ))
     }
 
     async fn health(&self, ns: Option<&str>) -> Result<OpOutput> {

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, ListParams, Patch, PostParams};
 use serde_json::{Value, json};
@@ -31,32 +31,15 @@ impl Executor {
         name: &str,
         patch: &Patch<&Value>,
     ) -> Result<()> {
-        let pp = self.patch_params();
-        match kind {
-            Kind::Deployment => drop(
-                ns_api::<Deployment>(&self.client, ns)
-                    .patch(name, &pp, patch)
-                    .await?,
-            ),
-            Kind::StatefulSet => drop(
-                ns_api::<StatefulSet>(&self.client, ns)
-                    .patch(name, &pp, patch)
-                    .await?,
-            ),
-            Kind::DaemonSet => drop(
-                ns_api::<DaemonSet>(&self.client, ns)
-                    .patch(name, &pp, patch)
-                    .await?,
-            ),
-            other => {
-                return Err(AssistError::Invalid(format!(
-                    "a {} has no pod template to change",
-                    other.kubectl_name()
-                )));
-            }
+        if !kind.is_workload() {
+            return Err(AssistError::Invalid(format!(
+                "a {} has no pod template to change",
+                kind.kubectl_name()
+            )));
         }
-        Ok(())
+        self.patch_any(kind, ns, name, patch).await
     }
+
     pub(super) async fn undo(&self, t: &Target, to_revision: Option<u64>) -> Result<OpOutput> {
         let (kind, ns, name) = parts(t)?;
         if kind != Kind::Deployment {

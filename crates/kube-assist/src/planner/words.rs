@@ -5,11 +5,12 @@ use crate::ops::Kind;
 /// Normalise a request into lowercase tokens. Characters that occur in names,
 /// images and quantities (`-./:=@`) stay inside tokens.
 pub fn tokenize(text: &str) -> Vec<String> {
-    let lowered = text.to_lowercase().replace(['’', '‘'], "'");
-    let lowered = lowered
-        .replace("'s ", " ")
-        .replace("'s", "")
-        .replace('\'', "");
+    let lowered = text
+        .to_lowercase()
+        .replace(['’', '‘'], "'")
+        .replace(['“', '”'], "\"")
+        .replace('%', " percent ");
+    let lowered = drop_apostrophes(&unquote(&lowered));
     let cleaned: String = lowered
         .chars()
         .map(|c| {
@@ -62,6 +63,52 @@ pub fn tokenize(text: &str) -> Vec<String> {
         i += 1;
     }
     tokens
+}
+
+/// Quotes around a name or phrase ('web-app', "scale-test") are removed, so the
+/// quoted text reads as the words it holds. A quote opens only at the start of a
+/// word and closes only at the end of one: the apostrophe of "what's" is no quote.
+fn unquote(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let word_edge = |c: Option<&char>| c.is_none_or(|c| !c.is_alphanumeric());
+    while i < chars.len() {
+        let c = chars[i];
+        if (c == '\'' || c == '"') && (i == 0 || word_edge(chars.get(i - 1))) {
+            let close = (i + 1..chars.len())
+                .find(|&j| chars[j] == c && j > i + 1 && word_edge(chars.get(j + 1)));
+            if let Some(j) = close {
+                out.push(' ');
+                out.extend(&chars[i + 1..j]);
+                out.push(' ');
+                i = j + 1;
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+/// "what's" reads as "what", "isn't" as "isnt": possessives and contractions
+/// lose their apostrophe without splitting the word.
+fn drop_apostrophes(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '\'' {
+            let possessive = chars.get(i + 1) == Some(&'s')
+                && chars.get(i + 2).is_none_or(|c| !c.is_alphanumeric());
+            i += if possessive { 2 } else { 1 };
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
 }
 
 /// A kind named by a word, and whether the word was plural.
@@ -128,416 +175,24 @@ pub fn number(w: &str) -> Option<u32> {
     None
 }
 
+/// Words that are never the name of an object, from `stopwords.txt`.
+const STOPWORDS: &str = include_str!("stopwords.txt");
+
+fn stopwords() -> &'static std::collections::HashSet<&'static str> {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        STOPWORDS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    })
+}
+
 /// Words that are never the name of an object.
 pub fn is_stopword(w: &str) -> bool {
-    const STOP: &[&str] = &[
-        "a",
-        "an",
-        "the",
-        "to",
-        "of",
-        "for",
-        "in",
-        "on",
-        "at",
-        "by",
-        "from",
-        "with",
-        "into",
-        "onto",
-        "my",
-        "our",
-        "your",
-        "its",
-        "their",
-        "please",
-        "pls",
-        "can",
-        "could",
-        "would",
-        "will",
-        "you",
-        "me",
-        "us",
-        "i",
-        "we",
-        "it",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "do",
-        "does",
-        "did",
-        "have",
-        "has",
-        "had",
-        "this",
-        "that",
-        "these",
-        "those",
-        "them",
-        "they",
-        "there",
-        "here",
-        "what",
-        "whats",
-        "which",
-        "who",
-        "why",
-        "how",
-        "when",
-        "where",
-        "whether",
-        "all",
-        "any",
-        "some",
-        "every",
-        "each",
-        "and",
-        "or",
-        "but",
-        "so",
-        "then",
-        "now",
-        "again",
-        "just",
-        "also",
-        "too",
-        "up",
-        "down",
-        "out",
-        "off",
-        "over",
-        "about",
-        "as",
-        "if",
-        "not",
-        "no",
-        "yes",
-        "ok",
-        "okay",
-        "hey",
-        "hi",
-        "kindly",
-        "want",
-        "need",
-        "like",
-        "make",
-        "let",
-        "lets",
-        "go",
-        "get",
-        "got",
-        "give",
-        "set",
-        "show",
-        "tell",
-        "see",
-        "look",
-        "check",
-        "find",
-        "list",
-        "display",
-        "print",
-        "fetch",
-        "view",
-        "read",
-        "run",
-        "running",
-        "scale",
-        "scaled",
-        "scaling",
-        "scaleup",
-        "scaledown",
-        "replica",
-        "replicas",
-        "instance",
-        "instances",
-        "copies",
-        "copy",
-        "restart",
-        "restarts",
-        "restarting",
-        "rollout",
-        "rollback",
-        "roll",
-        "undo",
-        "revert",
-        "redeploy",
-        "bounce",
-        "reboot",
-        "recycle",
-        "reload",
-        "cycle",
-        "status",
-        "state",
-        "logs",
-        "log",
-        "output",
-        "printing",
-        "events",
-        "event",
-        "errors",
-        "error",
-        "describe",
-        "details",
-        "detail",
-        "info",
-        "information",
-        "health",
-        "healthy",
-        "unhealthy",
-        "cluster",
-        "wrong",
-        "failing",
-        "failed",
-        "fail",
-        "fails",
-        "failure",
-        "failures",
-        "broken",
-        "crashing",
-        "crash",
-        "crashes",
-        "crashed",
-        "problem",
-        "problems",
-        "issue",
-        "issues",
-        "diagnose",
-        "troubleshoot",
-        "debug",
-        "investigate",
-        "optimize",
-        "optimise",
-        "resource",
-        "resources",
-        "allocation",
-        "image",
-        "images",
-        "limit",
-        "limits",
-        "request",
-        "requests",
-        "cpu",
-        "memory",
-        "mem",
-        "ram",
-        "double",
-        "triple",
-        "halve",
-        "half",
-        "more",
-        "less",
-        "fewer",
-        "another",
-        "extra",
-        "increase",
-        "decrease",
-        "reduce",
-        "add",
-        "remove",
-        "delete",
-        "kill",
-        "previous",
-        "last",
-        "lines",
-        "line",
-        "tail",
-        "recent",
-        "latest",
-        "namespace",
-        "ns",
-        "container",
-        "app",
-        "application",
-        "workload",
-        "workloads",
-        "everything",
-        "anything",
-        "something",
-        "ready",
-        "pending",
-        "stuck",
-        "working",
-        "work",
-        "works",
-        "up",
-        "happening",
-        "happened",
-        "going",
-        "on",
-        "currently",
-        "current",
-        "right",
-        "quick",
-        "quickly",
-        "overall",
-        "whole",
-        "entire",
-        "should",
-        "must",
-        "may",
-        "might",
-        "shall",
-        "times",
-        "x",
-        "new",
-        "version",
-        "revision",
-        "same",
-        "one",
-        "total",
-        "count",
-        "number",
-        "many",
-        "much",
-        "warnings",
-        "warning",
-        "change",
-        "update",
-        "upgrade",
-        "switch",
-        "use",
-        "deploy",
-        "pods",
-        "pod",
-        "deployment",
-        "deployments",
-        "service",
-        "services",
-        "nodes",
-        "node",
-        "sure",
-        "thanks",
-        "thank",
-        "back",
-        "previously",
-        "prior",
-        "before",
-        "dont",
-        "doesnt",
-        "isnt",
-        "arent",
-        "cant",
-        "won",
-        "wont",
-        "today",
-        "again",
-        "stop",
-        "start",
-        "shut",
-        "turn",
-        "bring",
-        "keep",
-        "kept",
-        "only",
-        "thing",
-        "things",
-        "mode",
-        "again",
-        "cores",
-        "core",
-        "mi",
-        "gi",
-        "seems",
-        "seem",
-        "showing",
-        "shows",
-        "gives",
-        "giving",
-        "everywhere",
-        "across",
-        "cluster-wide",
-        "clusterwide",
-        "via",
-        "inside",
-        "within",
-        "amount",
-        "size",
-        "right-size",
-        "rightsize",
-        "tune",
-        "recommend",
-        "recommendations",
-        "waste",
-        "wasting",
-        "usage",
-        "utilization",
-        "spare",
-        "saying",
-        "say",
-        "says",
-        "complete",
-        "completed",
-        "finished",
-        "finish",
-        "done",
-        "progress",
-        "wait",
-        "until",
-        "while",
-        "during",
-        "whats",
-        "exceptions",
-        "exception",
-        "panics",
-        "panic",
-        "fatal",
-        "stdout",
-        "stderr",
-        "printed",
-        "inspect",
-        "explain",
-        "analyze",
-        "analyse",
-        "analysis",
-        "report",
-        "summary",
-        "scan",
-        "audit",
-        "capacity",
-        "allocate",
-        "allocated",
-        "allocations",
-        "costs",
-        "cost",
-        "provisioned",
-        "over-provisioned",
-        "overprovisioned",
-        "under-provisioned",
-        "settings",
-        "setting",
-        "requests/limits",
-        "configured",
-        "configuration",
-        "hows",
-        "doing",
-        "fine",
-        "good",
-        "well",
-        "else",
-        "bit",
-        "lot",
-        "drop",
-        "percent",
-        "rolling",
-        "rolled",
-        "print",
-        "twice",
-        "quadruple",
-        "by",
-        "having",
-        "has",
-        "beyond",
-        "whole",
-        "cut",
-    ];
-    STOP.contains(&w)
+    stopwords().contains(w)
 }
 
 /// A token that looks like a container image reference (`repo/name:tag`, `name@sha256:...`).
@@ -593,6 +248,29 @@ mod tests {
             ["the", "frontend", "please"]
         );
         assert_eq!(tokenize("limit to 512Mi"), ["limit", "to", "512mi"]);
+        assert_eq!(
+            tokenize("deployment 'web-app' in namespace 'scale-test'"),
+            ["deployment", "web-app", "in", "namespace", "scale-test"]
+        );
+        assert_eq!(
+            tokenize("scale \"scale-test\" by 50%"),
+            ["scale", "scale-test", "by", "50", "percent"]
+        );
+        assert_eq!(tokenize("the backend's logs"), ["the", "backend", "logs"]);
+        assert_eq!(tokenize("why isn't it up"), ["why", "isnt", "it", "up"]);
+    }
+
+    #[test]
+    fn vocabulary_lists_each_word_once() {
+        let mut seen = std::collections::HashSet::new();
+        for w in STOPWORDS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            assert!(seen.insert(w), "stopwords.txt lists {w:?} twice");
+            assert_eq!(w, w.to_lowercase(), "stopwords are lowercase tokens");
+        }
     }
 
     #[test]

@@ -1,0 +1,71 @@
+//! The object family: patch and delete. Each operation's arguments and its
+//! registry entry are declared here.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::registry::{Class, OpSpec, schema_of};
+use super::*;
+
+/// A JSON merge patch on an object (labels, annotations, spec fields).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PatchOp {
+    pub target: Target,
+    pub patch: serde_json::Value,
+}
+
+/// Delete one pod (its controller starts a new one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DeletePodOp {
+    pub target: Target,
+}
+
+/// The object family's registry entries.
+pub(super) const SPECS: [OpSpec; 2] = [
+    OpSpec {
+        name: "patch",
+        class: Class::Write,
+        description: "Apply a JSON merge patch to an object (labels, annotations, spec fields).",
+        schema: schema_of::<PatchOp>,
+        example: || {
+            Operation::Patch(PatchOp {
+                target: Target {
+                    kind: Some(Kind::Service),
+                    name: Some("web".into()),
+                    namespace: Some("todo".into()),
+                },
+                patch: serde_json::json!({"metadata": {"labels": {"tier": "frontend"}}}),
+            })
+        },
+        words: &["patch", "label", "annotate", "selector", "unlabel"],
+        with_words: &[
+            "patch", "set", "change", "fix", "update", "add", "label", "annotate", "unlabel",
+            "remove",
+        ],
+    },
+    OpSpec {
+        name: "delete_pod",
+        class: Class::Write,
+        description: "Delete one pod so its controller replaces it.",
+        schema: schema_of::<DeletePodOp>,
+        example: || {
+            Operation::DeletePod(DeletePodOp {
+                target: Target {
+                    kind: Some(Kind::Pod),
+                    name: Some("web-1".into()),
+                    namespace: Some("todo".into()),
+                },
+            })
+        },
+        words: &[
+            "delete",
+            "kill",
+            "remove",
+            "destroy",
+            "wipe",
+            "terminate",
+            "evict",
+        ],
+        with_words: &["pod", "pods"],
+    },
+];
