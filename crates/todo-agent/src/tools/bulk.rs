@@ -124,6 +124,7 @@ impl TaskTools {
             return Ok(ToolSuccess {
                 output: needs_confirmation(current.iter().map(brief).collect()),
                 tasks: current,
+                before: None,
             });
         }
         let mut done = Vec::with_capacity(current.len());
@@ -155,9 +156,9 @@ impl TaskTools {
                 "status": status,
                 "count": done.len(),
                 "tasks": done.iter().map(brief).collect::<Vec<_>>(),
-                "before": before,
             }),
             tasks: done,
+            before: Some(Value::Array(before)),
         })
     }
 
@@ -182,6 +183,7 @@ impl TaskTools {
             return Ok(ToolSuccess {
                 output: needs_confirmation(preview),
                 tasks: Vec::new(),
+                before: None,
             });
         }
         let mut created = Vec::with_capacity(new_tasks.len());
@@ -200,6 +202,7 @@ impl TaskTools {
                 "tasks": created.iter().map(brief).collect::<Vec<_>>(),
             }),
             tasks: created,
+            before: None,
         })
     }
 }

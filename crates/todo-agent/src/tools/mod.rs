@@ -262,6 +262,10 @@ impl std::fmt::Display for ToolFailure {
 pub struct ToolSuccess {
     pub output: Value,
     pub tasks: Vec<Task>,
+    /// The tasks as they were before a write (one snapshot, or an array for
+    /// bulk writes): a chat session records it beside the output so undo can
+    /// put them back. Not part of the output MCP clients or models see.
+    pub before: Option<Value>,
 }
 
 /// The task tools over a store.
@@ -332,6 +336,7 @@ impl TaskTools {
         Ok(ToolSuccess {
             output: json!({"task_id": created.id.0, "status": "created", "title": created.title.as_str()}),
             tasks: vec![created],
+            before: None,
         })
     }
 
@@ -385,6 +390,7 @@ impl TaskTools {
         Ok(ToolSuccess {
             output: Value::Array(output),
             tasks,
+            before: None,
         })
     }
 
@@ -443,6 +449,7 @@ impl TaskTools {
         Ok(ToolSuccess {
             output: Value::Array(output),
             tasks,
+            before: None,
         })
     }
 
@@ -465,14 +472,19 @@ impl TaskTools {
             },
         ) = self.patch(user, input.task_id, &patch).await?;
         let status = if done { "completed" } else { "pending" };
-        let mut output = json!({"task_id": task.id.0, "status": status, "title": task.title.as_str(), "before": snapshot(&before)});
+        let mut output =
+            json!({"task_id": task.id.0, "status": status, "title": task.title.as_str()});
         let mut tasks = vec![task];
         if let Some(next) = next_occurrence {
             output["next_task_id"] = json!(next.id.0);
             output["next_due_at"] = json!(next.due_at.map(|d| d.to_rfc3339()));
             tasks.push(next);
         }
-        Ok(ToolSuccess { output, tasks })
+        Ok(ToolSuccess {
+            output,
+            tasks,
+            before: Some(snapshot(&before)),
+        })
     }
 
     async fn delete_task(
@@ -487,7 +499,8 @@ impl TaskTools {
             .await
             .map_err(|e| not_found_or(e, input.task_id))?;
         Ok(ToolSuccess {
-            output: json!({"task_id": task.id.0, "status": "deleted", "title": task.title.as_str(), "before": snapshot(&task)}),
+            output: json!({"task_id": task.id.0, "status": "deleted", "title": task.title.as_str()}),
+            before: Some(snapshot(&task)),
             tasks: vec![task],
         })
     }
@@ -551,8 +564,9 @@ impl TaskTools {
         }
         let (before, TaskChange { task, .. }) = self.patch(user, input.task_id, &patch).await?;
         Ok(ToolSuccess {
-            output: json!({"task_id": task.id.0, "status": "updated", "title": task.title.as_str(), "before": snapshot(&before)}),
+            output: json!({"task_id": task.id.0, "status": "updated", "title": task.title.as_str()}),
             tasks: vec![task],
+            before: Some(snapshot(&before)),
         })
     }
 
@@ -568,8 +582,9 @@ impl TaskTools {
         };
         let (before, TaskChange { task, .. }) = self.patch(user, input.task_id, &patch).await?;
         Ok(ToolSuccess {
-            output: json!({"task_id": task.id.0, "status": "updated", "title": task.title.as_str(), "priority": task.priority.as_str(), "before": snapshot(&before)}),
+            output: json!({"task_id": task.id.0, "status": "updated", "title": task.title.as_str(), "priority": task.priority.as_str()}),
             tasks: vec![task],
+            before: Some(snapshot(&before)),
         })
     }
 
