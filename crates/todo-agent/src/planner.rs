@@ -56,6 +56,16 @@ impl<'a> ToolSession<'a> {
     pub async fn call(&mut self, tool: &str, input: Value) -> Result<ToolSuccess, ToolFailure> {
         let result = self.run(tool, &input).await;
         let output = match &result {
+            // The stored record keeps what the write replaced, for undo.
+            Ok(ToolSuccess {
+                output: Value::Object(map),
+                before: Some(before),
+                ..
+            }) => {
+                let mut map = map.clone();
+                map.insert("before".into(), before.clone());
+                Value::Object(map)
+            }
             Ok(ok) => ok.output.clone(),
             Err(e) => e.to_output(),
         };
@@ -75,6 +85,7 @@ impl<'a> ToolSession<'a> {
                 Ok(ToolSuccess {
                     output,
                     tasks: Vec::new(),
+                    before: None,
                 })
             }
             Some(name) if name.is_confirmed_write() && confirmed(input) => {

@@ -359,7 +359,17 @@ pub fn detect_add(core: &Phrase, clock: &TurnClock) -> Option<Intent> {
         }
         return Some(Intent::Add(req));
     }
-    detect_label(core, clock)
+    if let Some(intent) = detect_label(core, clock) {
+        return Some(intent);
+    }
+    // "water the plants every monday": a repeat rule on its own says "task".
+    if extract_repeat(s, clock).is_some() && !super::statements::is_question(s) {
+        let req = parse_add(core, clock);
+        if req.title.is_some() {
+            return Some(Intent::Add(req));
+        }
+    }
+    None
 }
 
 /// A message too short to act on: a bare noun or two ("milk") is probably a

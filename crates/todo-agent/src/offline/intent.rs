@@ -357,6 +357,23 @@ pub fn detect(phrase: &Phrase, clock: &TurnClock) -> Intent {
 }
 
 fn detect_words(phrase: &Phrase, clock: &TurnClock) -> Intent {
+    let intent = detect_core(phrase, clock);
+    // "add file the taxes !!": trailing bangs are a priority marker, but the
+    // polite-ending trim takes them before the attributes are read.
+    match intent {
+        Intent::Add(mut req)
+            if req.priority.is_none() && TRAILING_BANGS.is_match(phrase.lower()) =>
+        {
+            req.priority = Some(Priority::High);
+            Intent::Add(req)
+        }
+        other => other,
+    }
+}
+
+static TRAILING_BANGS: LazyLock<Regex> = LazyLock::new(|| re(r"\s!{2,}\s*$"));
+
+fn detect_core(phrase: &Phrase, clock: &TurnClock) -> Intent {
     let lower = phrase.lower();
     let bare = lower.trim_end_matches(['.', '!', '?', ' ']);
     if is_undo(bare) {

@@ -417,7 +417,8 @@ pub fn fix_command_typos(lower: &str) -> Option<String> {
         .split(' ')
         .enumerate()
         .map(|(i, w)| {
-            if i >= 5 || w.len() < 4 || COMMAND_WORDS.contains(&w) {
+            let letters = w.chars().all(|c| c.is_ascii_lowercase() || c == '\'');
+            if i >= 5 || w.len() < 4 || !letters || COMMAND_WORDS.contains(&w) {
                 return w.to_string();
             }
             let close: Vec<&&str> = COMMAND_WORDS.iter().filter(|c| one_slip(w, c)).collect();

@@ -124,6 +124,7 @@ impl TaskTools {
             return Ok(ToolSuccess {
                 output: needs_confirmation(current.iter().map(brief).collect()),
                 tasks: current,
+                before: None,
             });
         }
         let mut done = Vec::with_capacity(current.len());
@@ -137,7 +138,10 @@ impl TaskTools {
                         completed: Some(true),
                         ..TaskPatch::default()
                     };
-                    self.store.update_task(user, id, &patch).await
+                    self.store
+                        .update_task(user, id, &patch)
+                        .await
+                        .map(|change| change.task)
                 }
             };
             done.push(result.map_err(|e| not_found_or(e, id.0))?);
@@ -152,9 +156,9 @@ impl TaskTools {
                 "status": status,
                 "count": done.len(),
                 "tasks": done.iter().map(brief).collect::<Vec<_>>(),
-                "before": before,
             }),
             tasks: done,
+            before: Some(Value::Array(before)),
         })
     }
 
@@ -179,6 +183,7 @@ impl TaskTools {
             return Ok(ToolSuccess {
                 output: needs_confirmation(preview),
                 tasks: Vec::new(),
+                before: None,
             });
         }
         let mut created = Vec::with_capacity(new_tasks.len());
@@ -197,6 +202,7 @@ impl TaskTools {
                 "tasks": created.iter().map(brief).collect::<Vec<_>>(),
             }),
             tasks: created,
+            before: None,
         })
     }
 }
