@@ -64,7 +64,7 @@ tier "cargo tests (unit, HTTP, SQLite, PostgreSQL, corpora, MCP, browser)" \
 
 # The real-server tier fails (never skips) when its servers or model are missing.
 tier "LLM: real OpenAI-compatible servers (llama-server, llama-cpp-python)" \
-  env TODO_LLM_SERVER_REQUIRED=1 cargo test --locked -p llm -p todo-agent -p kube-assist \
+  env TODO_LLM_SERVER_REQUIRED=1 cargo test --locked -p llm --features stub-server \
   --test llm_real_server -- --ignored --nocapture --test-threads=1
 
 if [ "$run_e2e" = 1 ]; then
