@@ -59,7 +59,7 @@ impl Planner for OfflinePlanner {
                 "Should I add '{title}' as a task? Say \"add {}\" and I will.",
                 title.to_lowercase()
             ),
-            Intent::Confirm(yes) => bulk::answer(yes, turn.history, tools).await,
+            Intent::Confirm(yes) => bulk::answer(yes, turn.history, tools, &clock).await,
             Intent::Undo => bulk::undo(tools).await,
             Intent::AddMany(reqs) => bulk::add_many(reqs, tools).await,
             Intent::Act(action, Target::Ids(ids)) => bulk::act_on_ids(action, &ids, tools).await,
