@@ -287,6 +287,8 @@ impl Resolver {
         }
         let default_ns = self.namespace.clone();
         match &mut op {
+            // The journal names the object completely, and it may be gone.
+            Operation::Restore(_) => {}
             Operation::List(l) => {
                 if l.namespace.is_none() {
                     l.namespace = default_ns;

@@ -39,6 +39,10 @@ pub struct OpOutput {
     pub findings: Vec<Finding>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub proposed: Vec<Operation>,
+    /// A write's object as the API server answered (after the change; under a
+    /// dry run, what it would be). Used for the diff and the undo journal.
+    #[serde(skip)]
+    pub after: Option<Value>,
 }
 
 impl OpOutput {
@@ -48,6 +52,11 @@ impl OpOutput {
             data,
             ..Default::default()
         }
+    }
+
+    pub(super) fn with_after(mut self, after: Value) -> Self {
+        self.after = Some(after);
+        self
     }
 }
 
@@ -236,6 +245,7 @@ impl Executor {
             }
             Operation::Patch(o) => self.merge_patch(&o.target, &o.patch).await,
             Operation::DeletePod(o) => self.delete_pod(&o.target).await,
+            Operation::Restore(o) => self.restore(&o.target, &o.object).await,
             Operation::Health(o) => self.health(o.namespace.as_deref()).await,
             Operation::Diagnose(o) => {
                 self.diagnose(o.target.as_ref(), o.namespace.as_deref())
@@ -283,12 +293,59 @@ impl Executor {
         ns: Option<&str>,
         name: &str,
         patch: &Patch<&Value>,
-    ) -> Result<()> {
+    ) -> Result<Value> {
         let pp = self.patch_params();
-        with_api!(&self.client, kind, ns, |api| drop(
-            api.patch(name, &pp, patch).await?
-        ));
-        Ok(())
+        Ok(with_api!(&self.client, kind, ns, |api| {
+            serde_json::to_value(api.patch(name, &pp, patch).await?).unwrap_or_default()
+        }))
+    }
+
+    /// Replace an object with `object` (at the live resourceVersion), or create
+    /// it when it no longer exists.
+    pub(super) async fn restore(&self, t: &Target, object: &Value) -> Result<OpOutput> {
+        let (kind, ns, name) = parts(t)?;
+        let live = match self.get_value(t).await {
+            Ok(v) => Some(v),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => return Err(e),
+        };
+        let mut object = crate::journal::restorable(object.clone());
+        let pp = kube::api::PostParams {
+            dry_run: self.options.dry_run,
+            field_manager: Some("kubectl-assist".into()),
+        };
+        let bad = |e: serde_json::Error| {
+            AssistError::Invalid(format!(
+                "the journalled {} is not a valid object: {e}",
+                t.display()
+            ))
+        };
+        let (after, verb) = match &live {
+            Some(live) => {
+                object["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"].clone();
+                let after = with_api!(&self.client, kind, ns, |api| {
+                    let obj = serde_json::from_value(object.clone()).map_err(bad)?;
+                    serde_json::to_value(api.replace(name, &pp, &obj).await?).unwrap_or_default()
+                });
+                (after, "restored")
+            }
+            None => {
+                let after = with_api!(&self.client, kind, ns, |api| {
+                    let obj = serde_json::from_value(object.clone()).map_err(bad)?;
+                    serde_json::to_value(api.create(&pp, &obj).await?).unwrap_or_default()
+                });
+                (after, "re-created")
+            }
+        };
+        Ok(OpOutput::text(
+            format!(
+                "{}/{name} {verb} as it was{}",
+                kind.kubectl_name(),
+                self.dry()
+            ),
+            json!({"restored": name, "recreated": live.is_none()}),
+        )
+        .with_after(after))
     }
 
     pub(super) async fn get_value(&self, t: &Target) -> Result<Value> {
@@ -493,6 +550,7 @@ impl Executor {
             data: summary,
             proposed: collect_fixes(&findings),
             findings,
+            after: None,
         })
     }
 
@@ -528,6 +586,7 @@ impl Executor {
             data: json!({"findings": findings.len()}),
             proposed: collect_fixes(&findings),
             findings,
+            after: None,
         })
     }
 }

@@ -113,7 +113,8 @@ impl Executor {
         c["name"] = json!(chosen);
         let patch = json!({"spec": {"template": {"spec": {"containers": [c]}}}});
         // Strategic merge patch merges the containers list by name, leaving the others alone.
-        self.patch_workload(kind, ns, name, &Patch::Strategic(&patch))
+        let after = self
+            .patch_workload(kind, ns, name, &Patch::Strategic(&patch))
             .await?;
         Ok(OpOutput::text(
             format!(
@@ -122,7 +123,8 @@ impl Executor {
                 self.dry()
             ),
             json!({"container": chosen}),
-        ))
+        )
+        .with_after(after))
     }
 
     pub(super) async fn merge_patch(&self, t: &Target, patch: &Value) -> Result<OpOutput> {
@@ -132,11 +134,12 @@ impl Executor {
                 "a patch must be a JSON object (a merge patch)".into(),
             ));
         }
-        self.patch_any(kind, ns, name, &Patch::Merge(patch)).await?;
+        let after = self.patch_any(kind, ns, name, &Patch::Merge(patch)).await?;
         Ok(OpOutput::text(
             format!("{}/{name} patched{}", kind.kubectl_name(), self.dry()),
             json!({"patch": patch}),
-        ))
+        )
+        .with_after(after))
     }
 
     pub(super) async fn delete_pod(&self, t: &Target) -> Result<OpOutput> {
@@ -151,5 +154,63 @@ impl Executor {
             format!("pod/{name} deleted{}", self.dry()),
             json!({"deleted": name}),
         ))
+    }
+}
+
+/// One object a write changes, as the operator confirms it: the unified YAML
+/// diff of the live object against the API server's dry-run answer.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ObjectChange {
+    /// `deployment/web -n todo`.
+    pub object: String,
+    /// Unified diff; empty when the write changes nothing.
+    pub diff: String,
+    /// The object as it was (absent when the write creates it), for the undo journal.
+    #[serde(skip)]
+    pub before: Option<Value>,
+    #[serde(skip)]
+    pub target: Target,
+}
+
+impl Executor {
+    /// Send a write as a server-side dry run and diff the answer with the live
+    /// object. Nothing changes; the API server validates the write as it would.
+    pub async fn preview(&self, op: &super::Operation) -> Result<ObjectChange> {
+        let t = op
+            .target()
+            .ok_or_else(|| AssistError::Invalid(format!("{} names no object", op.name())))?;
+        let before = match self.get_value(t).await {
+            Ok(v) => Some(v),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => return Err(e),
+        };
+        let dry = Executor {
+            client: self.client.clone(),
+            options: super::ExecOptions {
+                dry_run: true,
+                progress: false,
+            },
+        };
+        let out = dry.run(op).await?;
+        let after = match op {
+            super::Operation::DeletePod(_) => None,
+            // The scale subresource answers with a Scale, not the object.
+            super::Operation::Scale(s) => before.clone().map(|mut v| {
+                let current = v["spec"]["replicas"].as_u64().unwrap_or(1) as u32;
+                v["spec"]["replicas"] = json!(s.replicas.apply(current));
+                v
+            }),
+            _ => out.after,
+        };
+        let mut label = t.display();
+        if let Some(ns) = &t.namespace {
+            label.push_str(&format!(" -n {ns}"));
+        }
+        Ok(ObjectChange {
+            diff: crate::diff::object_diff(before.as_ref(), after.as_ref(), &label),
+            object: label,
+            before,
+            target: t.clone(),
+        })
     }
 }

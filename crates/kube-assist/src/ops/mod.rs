@@ -17,6 +17,7 @@ mod workload;
 
 pub use analysis::*;
 pub use exec::{ExecOptions, Executor, OpOutput};
+pub use exec_writes::ObjectChange;
 pub use object::*;
 pub use read::*;
 pub use registry::{Class, OpSpec};
@@ -129,6 +130,7 @@ pub enum Operation {
     SetResources(SetResourcesOp),
     Patch(PatchOp),
     DeletePod(DeletePodOp),
+    Restore(RestoreOp),
     Health(HealthOp),
     Diagnose(DiagnoseOp),
     Optimize(OptimizeOp),
@@ -159,6 +161,7 @@ impl Operation {
             Operation::SetResources(_) => "set_resources",
             Operation::Patch(_) => "patch",
             Operation::DeletePod(_) => "delete_pod",
+            Operation::Restore(_) => "restore",
             Operation::Health(_) => "health",
             Operation::Diagnose(_) => "diagnose",
             Operation::Optimize(_) => "optimize",
@@ -220,6 +223,7 @@ impl Operation {
             Operation::SetResources(o) => Some(&o.target),
             Operation::Patch(o) => Some(&o.target),
             Operation::DeletePod(o) => Some(&o.target),
+            Operation::Restore(o) => Some(&o.target),
             Operation::Diagnose(o) => o.target.as_ref(),
             Operation::Optimize(o) => o.target.as_ref(),
             Operation::List(_) | Operation::Health(_) => None,
@@ -240,6 +244,7 @@ impl Operation {
             Operation::SetResources(o) => Some(&mut o.target),
             Operation::Patch(o) => Some(&mut o.target),
             Operation::DeletePod(o) => Some(&mut o.target),
+            Operation::Restore(o) => Some(&mut o.target),
             Operation::Diagnose(o) => o.target.as_mut(),
             Operation::Optimize(o) => o.target.as_mut(),
             Operation::List(_) | Operation::Health(_) => None,
@@ -350,7 +355,8 @@ mod tests {
                 "set_image",
                 "set_resources",
                 "patch",
-                "delete_pod"
+                "delete_pod",
+                "restore"
             ]
         );
     }

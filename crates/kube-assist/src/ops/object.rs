@@ -20,8 +20,21 @@ pub struct DeletePodOp {
     pub target: Target,
 }
 
+/// Put an object back as the undo journal kept it: replaced at its live version
+/// when it exists, re-created (without uid, resourceVersion or status) when it
+/// was deleted. Planned by `kubectl-assist undo`, from the journal, never from words alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RestoreOp {
+    pub target: Target,
+    /// The object as it was.
+    pub object: serde_json::Value,
+    /// The audit id of the write being undone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal_id: Option<String>,
+}
+
 /// The object family's registry entries.
-pub(super) const SPECS: [OpSpec; 2] = [
+pub(super) const SPECS: [OpSpec; 3] = [
     OpSpec {
         name: "patch",
         class: Class::Write,
@@ -67,5 +80,24 @@ pub(super) const SPECS: [OpSpec; 2] = [
             "evict",
         ],
         with_words: &["pod", "pods"],
+    },
+    OpSpec {
+        name: "restore",
+        class: Class::Write,
+        description: "Put an object back as it was before an earlier write (from the undo journal).",
+        schema: schema_of::<RestoreOp>,
+        example: || {
+            Operation::Restore(RestoreOp {
+                target: Target {
+                    kind: Some(Kind::Deployment),
+                    name: Some("web".into()),
+                    namespace: Some("todo".into()),
+                },
+                object: serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "todo"}}),
+                journal_id: Some("1764597600000-1".into()),
+            })
+        },
+        words: &["restore"],
+        with_words: &[],
     },
 ];

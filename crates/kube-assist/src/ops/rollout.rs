@@ -17,12 +17,14 @@ impl Executor {
         let (kind, ns, name) = parts(t)?;
         let at = Timestamp::now().to_string();
         let patch = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": at}}}}});
-        self.patch_workload(kind, ns, name, &Patch::Merge(&patch))
+        let after = self
+            .patch_workload(kind, ns, name, &Patch::Merge(&patch))
             .await?;
         Ok(OpOutput::text(
             format!("{}/{name} restarted{}", kind.kubectl_name(), self.dry()),
             json!({"restartedAt": at}),
-        ))
+        )
+        .with_after(after))
     }
     pub(super) async fn patch_workload(
         &self,
@@ -30,7 +32,7 @@ impl Executor {
         ns: Option<&str>,
         name: &str,
         patch: &Patch<&Value>,
-    ) -> Result<()> {
+    ) -> Result<Value> {
         if !kind.is_workload() {
             return Err(AssistError::Invalid(format!(
                 "a {} has no pod template to change",
@@ -108,14 +110,15 @@ impl Executor {
             dry_run: self.options.dry_run,
             field_manager: Some("kubectl-assist".into()),
         };
-        deployments.replace(name, &pp, &dep).await?;
+        let after = deployments.replace(name, &pp, &dep).await?;
         Ok(OpOutput::text(
             format!(
                 "deployment/{name} rolled back from revision {current} to revision {revision}{}",
                 self.dry()
             ),
             json!({"from_revision": current, "to_revision": revision}),
-        ))
+        )
+        .with_after(serde_json::to_value(after).unwrap_or_default()))
     }
     pub(super) async fn rollout_status(&self, t: &Target, timeout_secs: u64) -> Result<OpOutput> {
         let (kind, _, name) = parts(t)?;
