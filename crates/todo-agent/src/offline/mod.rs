@@ -121,6 +121,11 @@ async fn list(req: ListRequest, tools: &mut ToolSession<'_>, clock: &TurnClock) 
         input.insert("status".into(), json!(status_str(req.status)));
         if let Some(due) = req.due {
             input.insert("due".into(), json!(due.as_str()));
+            // "today" is the person's today.
+            let tz = clock.tz.name();
+            if tz != "UTC" {
+                input.insert("timezone".into(), json!(tz));
+            }
         }
         tools.call("list_tasks", Value::Object(input)).await
     } else {

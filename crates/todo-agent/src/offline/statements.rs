@@ -244,7 +244,13 @@ mod tests {
 
     #[test]
     fn answers() {
-        for yes in ["yes", "yep go ahead", "ok do it", "sure, do it", "yes please"] {
+        for yes in [
+            "yes",
+            "yep go ahead",
+            "ok do it",
+            "sure, do it",
+            "yes please",
+        ] {
             assert!(is_yes(yes), "{yes}");
         }
         for maybe in ["ok", "ok thanks", "fine", "cool"] {

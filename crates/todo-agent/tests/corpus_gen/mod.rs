@@ -740,7 +740,11 @@ fn unsure(out: &mut Vec<Case>) {
         out.push(case("gen-unsure", m.to_string(), Vec::new()));
     }
     // "Should I add 'Milk' as a task?" — yes adds it.
-    for (m, title) in [("milk", "Milk"), ("dog food", "Dog food"), ("new batteries", "New batteries")] {
+    for (m, title) in [
+        ("milk", "Milk"),
+        ("dog food", "Dog food"),
+        ("new batteries", "New batteries"),
+    ] {
         let mut c = case(
             "gen-unsure",
             "yes".to_string(),
