@@ -41,12 +41,22 @@ pub fn findings_report(findings: &[Finding], headline: &str) -> String {
 pub fn plan(steps: &[Operation]) -> String {
     let mut out = String::from("Plan:\n");
     for (i, op) in steps.iter().enumerate() {
-        let mark = if op.access() == Access::Write {
+        let mark = if op.is_destructive() {
+            "DESTRUCTIVE write"
+        } else if op.access() == Access::Write {
             "write"
         } else {
             "read "
         };
         out.push_str(&format!("  {}. [{mark}] {}\n", i + 1, op.kubectl()));
+        if let Operation::Scale(s) = op
+            && op.is_destructive()
+        {
+            out.push_str(&format!(
+                "     this scales {} to 0: every pod stops and it serves nothing until scaled up again\n",
+                s.target.display()
+            ));
+        }
     }
     out
 }

@@ -386,7 +386,30 @@ impl Runner {
         }
         let policy = self.settings.policy;
         let prompt = &mut self.prompt;
-        let decision = decide(&steps, policy, || prompt.yes("Apply this plan? [y/N] ")).await;
+        // A destructive step is confirmed by typing its object's name, not by a
+        // reflexive "y".
+        let names: Vec<String> = steps
+            .iter()
+            .filter(|o| o.is_destructive())
+            .filter_map(|o| o.target().and_then(|t| t.name.clone()))
+            .collect();
+        let decision = decide(&steps, policy, || async move {
+            if names.is_empty() {
+                return prompt.yes("Apply this plan? [y/N] ").await;
+            }
+            for name in &names {
+                let typed = prompt
+                    .line(&format!(
+                        "This plan is destructive. Type {name} to apply it: "
+                    ))
+                    .await;
+                if typed.as_deref().map(str::trim) != Some(name.as_str()) {
+                    return false;
+                }
+            }
+            true
+        })
+        .await;
         report.decision = Some(decision);
         let decision_name = serde_json::to_value(decision)
             .ok()

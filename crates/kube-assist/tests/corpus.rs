@@ -1,13 +1,15 @@
-//! The offline planner against a corpus of operator requests with the plan a
-//! person means. The score is printed; the bar is 97% exactly right.
+//! The offline planner against corpora of operator requests with the plan a person
+//! means. `corpus.jsonl` is the tuning corpus (the bar is 97% exactly right);
+//! `corpus_heldout.jsonl` was written before the planner changes it measures and
+//! is never tuned on: its score is printed beside the other, so generalisation is
+//! visible rather than assumed.
 
 use kube_assist::ops::{Operation, Target};
 use kube_assist::planner::{PlanContext, Planned, offline};
 use serde_json::Value;
 
-#[test]
-fn corpus_score_is_at_least_97_percent() {
-    let text = include_str!("corpus.jsonl");
+/// (right, total, misses) of one corpus.
+fn score(text: &str) -> (usize, usize, Vec<String>) {
     let mut total = 0;
     let mut right = 0;
     let mut misses = Vec::new();
@@ -41,14 +43,26 @@ fn corpus_score_is_at_least_97_percent() {
             ));
         }
     }
-    let score = right as f64 * 100.0 / total as f64;
-    println!("corpus: {right}/{total} exactly right ({score:.1}%)");
+    (right, total, misses)
+}
+
+#[test]
+fn corpus_score_is_at_least_97_percent_and_the_held_out_score_is_printed() {
+    let (right, total, misses) = score(include_str!("corpus.jsonl"));
+    let pct = right as f64 * 100.0 / total as f64;
+    println!("corpus (tuning): {right}/{total} exactly right ({pct:.1}%)");
     for m in &misses {
         println!("{m}");
     }
+    let (h_right, h_total, _) = score(include_str!("corpus_heldout.jsonl"));
+    // Held-out misses are deliberately not printed: reading them would be tuning on them.
+    println!(
+        "corpus (held-out, never tuned on): {h_right}/{h_total} exactly right ({:.1}%)",
+        h_right as f64 * 100.0 / h_total as f64
+    );
     assert!(
         total >= 120,
         "the corpus must hold at least 120 requests, it has {total}"
     );
-    assert!(score >= 97.0, "corpus score {score:.1}% is below 97%");
+    assert!(pct >= 97.0, "corpus score {pct:.1}% is below 97%");
 }

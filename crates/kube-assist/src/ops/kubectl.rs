@@ -105,6 +105,7 @@ pub(super) fn render(op: &Operation) -> String {
                 ReplicaChange::To(n) => n.to_string(),
                 ReplicaChange::By(d) => format!("{d:+}"),
                 ReplicaChange::Times(f) => format!("x{f}"),
+                ReplicaChange::Percent(p) => format!("{p:+}%"),
             };
             format!(
                 "kubectl scale {} --replicas={replicas}{}",

@@ -109,6 +109,9 @@ pub enum ReplicaChange {
     By(i32),
     /// Multiply the current count (2 doubles, 0.5 halves); the result is rounded and at least 1.
     Times(f64),
+    /// Change by this percentage of the current count (50 is "by 50%", -50 "down by
+    /// 50%"): round(N·(1+P/100)), halves rounded up, never below 0.
+    Percent(i32),
 }
 
 impl ReplicaChange {
@@ -120,6 +123,15 @@ impl ReplicaChange {
             ReplicaChange::Times(f) => {
                 let n = (current as f64 * f).round().max(0.0) as u32;
                 if current > 0 { n.max(1) } else { n }
+            }
+            ReplicaChange::Percent(p) => {
+                // Integer arithmetic so "by 50%" of 3 is exactly 4.5 → 5, not 4.499….
+                let scaled = current as i64 * (100 + p as i64);
+                if scaled <= 0 {
+                    0
+                } else {
+                    ((scaled + 50) / 100).min(u32::MAX as i64) as u32
+                }
             }
         }
     }
@@ -361,6 +373,19 @@ impl Operation {
 
     pub fn is_write(&self) -> bool {
         self.access() == Access::Write
+    }
+
+    /// A write that takes something away that is hard to get back: scaling a
+    /// workload to 0 (its pods stop serving). The plan marks it, and at a terminal
+    /// the operator types the object's name instead of "y".
+    pub fn is_destructive(&self) -> bool {
+        matches!(
+            self,
+            Operation::Scale(ScaleOp {
+                replicas: ReplicaChange::To(0),
+                ..
+            })
+        )
     }
 
     /// The object the operation acts on, if it names one.

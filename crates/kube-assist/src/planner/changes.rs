@@ -39,11 +39,43 @@ pub(super) fn replica_change(r: &Request) -> Result<Option<ReplicaChange>, Plann
         || r.phrase(&["one", "more"])
         || r.phrase(&["one", "less"])
         || r.phrase(&["one", "fewer"]);
+    // "by 50%", "25 percent more": relative to the current count.
+    let percent_at = r.tokens.windows(2).position(|w| {
+        number(&w[0]).is_some() && matches!(w[1].as_str(), "percent" | "pct" | "per-cent")
+    });
+    let change_words = r.any(&[
+        "increase",
+        "decrease",
+        "reduce",
+        "grow",
+        "shrink",
+        "cut",
+        "raise",
+        "lower",
+        "more",
+        "less",
+        "fewer",
+        "scaleup",
+        "scaledown",
+        "up",
+        "down",
+        "bump",
+    ]);
     let stop = r.any(&["stop"]) || r.phrase(&["shut", "down"]) || r.phrase(&["turn", "off"]);
     let counted_change = r.any(&["increase", "decrease", "reduce", "add", "remove"])
         && r.starts_with_any(&["replica", "instance", "cop"]);
-    if !(scale_words || relative_words || stop || counted_change) {
+    let percent_change = percent_at.is_some() && (scale_words || change_words);
+    if !(scale_words || relative_words || stop || counted_change || percent_change) {
         return Ok(None);
+    }
+    if let Some(i) = percent_at.filter(|_| percent_change) {
+        let n = number(&r.tokens[i]).unwrap_or(0) as i32;
+        let sign = match r.tokens.get(i + 2).map(String::as_str) {
+            Some("more" | "extra" | "additional" | "up") => 1,
+            Some("less" | "fewer" | "down") => -1,
+            _ => direction(r),
+        };
+        return Ok(Some(ReplicaChange::Percent(sign * n)));
     }
     if r.any(&["double", "twice"]) || r.starts_with_any(&["2x"]) || r.has("x2") {
         return Ok(Some(ReplicaChange::Times(2.0)));

@@ -399,6 +399,7 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         "recommendations",
         "usage",
         "efficient",
+        "efficiently",
         "efficiency",
         "improve",
     ])) {

@@ -5,11 +5,12 @@ use crate::ops::Kind;
 /// Normalise a request into lowercase tokens. Characters that occur in names,
 /// images and quantities (`-./:=@`) stay inside tokens.
 pub fn tokenize(text: &str) -> Vec<String> {
-    let lowered = text.to_lowercase().replace(['’', '‘'], "'");
-    let lowered = lowered
-        .replace("'s ", " ")
-        .replace("'s", "")
-        .replace('\'', "");
+    let lowered = text
+        .to_lowercase()
+        .replace(['’', '‘'], "'")
+        .replace(['“', '”'], "\"")
+        .replace('%', " percent ");
+    let lowered = drop_apostrophes(&unquote(&lowered));
     let cleaned: String = lowered
         .chars()
         .map(|c| {
@@ -62,6 +63,52 @@ pub fn tokenize(text: &str) -> Vec<String> {
         i += 1;
     }
     tokens
+}
+
+/// Quotes around a name or phrase ('web-app', "scale-test") are removed, so the
+/// quoted text reads as the words it holds. A quote opens only at the start of a
+/// word and closes only at the end of one: the apostrophe of "what's" is no quote.
+fn unquote(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let word_edge = |c: Option<&char>| c.is_none_or(|c| !c.is_alphanumeric());
+    while i < chars.len() {
+        let c = chars[i];
+        if (c == '\'' || c == '"') && (i == 0 || word_edge(chars.get(i - 1))) {
+            let close = (i + 1..chars.len())
+                .find(|&j| chars[j] == c && j > i + 1 && word_edge(chars.get(j + 1)));
+            if let Some(j) = close {
+                out.push(' ');
+                out.extend(&chars[i + 1..j]);
+                out.push(' ');
+                i = j + 1;
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+/// "what's" reads as "what", "isn't" as "isnt": possessives and contractions
+/// lose their apostrophe without splitting the word.
+fn drop_apostrophes(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '\'' {
+            let possessive = chars.get(i + 1) == Some(&'s')
+                && chars.get(i + 2).is_none_or(|c| !c.is_alphanumeric());
+            i += if possessive { 2 } else { 1 };
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
 }
 
 /// A kind named by a word, and whether the word was plural.
@@ -536,6 +583,11 @@ pub fn is_stopword(w: &str) -> bool {
         "beyond",
         "whole",
         "cut",
+        "bump",
+        "grow",
+        "shrink",
+        "efficiently",
+        "efficient",
     ];
     STOP.contains(&w)
 }
@@ -593,6 +645,16 @@ mod tests {
             ["the", "frontend", "please"]
         );
         assert_eq!(tokenize("limit to 512Mi"), ["limit", "to", "512mi"]);
+        assert_eq!(
+            tokenize("deployment 'web-app' in namespace 'scale-test'"),
+            ["deployment", "web-app", "in", "namespace", "scale-test"]
+        );
+        assert_eq!(
+            tokenize("scale \"scale-test\" by 50%"),
+            ["scale", "scale-test", "by", "50", "percent"]
+        );
+        assert_eq!(tokenize("the backend's logs"), ["the", "backend", "logs"]);
+        assert_eq!(tokenize("why isn't it up"), ["why", "isnt", "it", "up"]);
     }
 
     #[test]

@@ -35,6 +35,18 @@ struct Inner {
 #[derive(Clone)]
 struct Shared(Arc<Mutex<Inner>>);
 
+/// Environment the binary must not inherit from the developer's shell: an LLM or
+/// cluster configured there would change what the tests measure.
+const CLEARED_ENV: [&str; 7] = [
+    "LLM_PROVIDER",
+    "LLM_BASE_URL",
+    "LLM_MODEL",
+    "LLM_API_KEY",
+    "OPENAI_API_KEY",
+    "GEMINI_API_KEY",
+    "KUBECONFIG",
+];
+
 pub struct FakeApi {
     pub url: String,
     shared: Shared,
@@ -394,14 +406,7 @@ impl FakeApi {
             .arg("--audit-log")
             .arg(&self.audit_log)
             .args(args);
-        for key in [
-            "LLM_PROVIDER",
-            "LLM_BASE_URL",
-            "LLM_MODEL",
-            "LLM_API_KEY",
-            "OPENAI_API_KEY",
-            "KUBECONFIG",
-        ] {
+        for key in CLEARED_ENV {
             cmd.env_remove(key);
         }
         cmd.envs(env.iter().copied())
@@ -415,14 +420,23 @@ impl FakeApi {
     }
 
     pub async fn run_stdin(&self, args: &[&str], stdin: &str) -> (i32, String, String) {
+        let kubeconfig = self.kubeconfig.display().to_string();
+        let mut argv = vec!["--kubeconfig", kubeconfig.as_str()];
+        argv.extend_from_slice(args);
+        self.run_exact_argv(&argv, stdin).await
+    }
+
+    /// Run with exactly these arguments (no --kubeconfig added: harness argv
+    /// carries its own) and `stdin` piped in and closed; the audit log goes to this
+    /// server's file through the environment.
+    pub async fn run_exact_argv(&self, args: &[&str], stdin: &str) -> (i32, String, String) {
         use tokio::io::AsyncWriteExt;
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-assist"));
-        cmd.arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .arg("--audit-log")
-            .arg(&self.audit_log)
-            .args(args);
-        cmd.env_remove("LLM_PROVIDER").env_remove("LLM_BASE_URL");
+        cmd.args(args)
+            .env("KUBECTL_ASSIST_AUDIT_LOG", &self.audit_log);
+        for key in CLEARED_ENV {
+            cmd.env_remove(key);
+        }
         cmd.stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
