@@ -44,3 +44,49 @@ builder_base_image() {
     "$tar" "$ref" >/dev/null || return 1
   echo "builder base $ref: imported ($key, $(($(stat -c %s "$tar") / 1048576)) MiB root filesystem)"
 }
+
+# user_build_context REPO — a build context for the user Dockerfile that builds offline: what
+# .dockerignore lets into `docker build .`, plus the crates of Cargo.lock vendored (from this
+# machine's cargo cache, or crates.io) with a .cargo/config.toml that points cargo at them.
+# Kept in $TODO_CACHE_DIR/user-build-ctx with mtimes preserved, so an unchanged tree hits every
+# builder's layer cache. Prints the directory.
+user_build_context() {
+  local repo=$1 ctx="${TODO_CACHE_DIR:-$HOME/.cache/todo-chatbot}/user-build-ctx"
+  mkdir -p "$ctx"
+  rsync -a --delete --exclude '/vendor/' --exclude 'target/' \
+    --include '/Dockerfile' --include '/.dockerignore' --include '/Cargo.toml' --include '/Cargo.lock' \
+    --include '/crates/***' --include '/e2e/' --include '/e2e/images/' --include '/e2e/images/sleep.c' \
+    --exclude '*' "$repo/" "$ctx/" >&2 || return 1
+  local lock_sum; lock_sum="$(sha256sum "$repo/Cargo.lock" | cut -c1-16)"
+  if [[ "$(cat "$ctx/vendor/.todo-lock-sum" 2>/dev/null)" != "$lock_sum" ]]; then
+    rm -rf "$ctx/vendor"
+    (cd "$repo" && cargo vendor --locked --versioned-dirs --quiet "$ctx/vendor" >/dev/null) >&2 || return 1
+    echo "$lock_sum" >"$ctx/vendor/.todo-lock-sum"
+  fi
+  mkdir -p "$ctx/.cargo"
+  local config
+  config=$'[source.crates-io]\nreplace-with = "vendored-sources"\n\n[source.vendored-sources]\ndirectory = "vendor"\n'
+  [[ "$(cat "$ctx/.cargo/config.toml" 2>/dev/null)" == "$config" ]] || printf '%s' "$config" >"$ctx/.cargo/config.toml"
+  grep -qx '!vendor/' "$ctx/.dockerignore" || printf '!vendor/\n' >>"$ctx/.dockerignore"
+  echo "$ctx"
+}
+
+# user_image_smoke IMAGE — runs the image as a user would (read-only root, a volume for /data)
+# and checks /health of the API and the web page of `todo serve`.
+user_image_smoke() {
+  local image=$1 name="todo-user-smoke-$RANDOM" ip code body i
+  /usr/bin/docker run -d --name "$name" --read-only --tmpfs /tmp -v /data "$image" >/dev/null || return 1
+  ip="$(/usr/bin/docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$name")"
+  for i in $(seq 1 60); do
+    code="$(curl -s --noproxy '*' --max-time 2 -o /dev/null -w '%{http_code}' "http://$ip:8000/health")"
+    [[ $code == 200 ]] && break
+    sleep 0.5
+  done
+  body="$(curl -s --noproxy '*' --max-time 5 -w '\n%{http_code}' "http://$ip:3000/")"
+  local web_code="${body##*$'\n'}"
+  /usr/bin/docker logs "$name" >"$LOGS/user-smoke-${image//[:\/]/-}.log" 2>&1
+  /usr/bin/docker rm -f -v "$name" >/dev/null
+  [[ $code == 200 ]] || { echo "GET /health -> $code"; return 1; }
+  [[ $web_code == 200 ]] && grep -qi '<form' <<<"$body" || { echo "GET / (web) -> $web_code"; return 1; }
+  echo "runs read-only: /health 200, web page 200 with its sign-in form (after $i probes)"
+}
