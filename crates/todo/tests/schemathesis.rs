@@ -1,8 +1,13 @@
 //! schemathesis (PyPI) against a running `todo api`: every operation of
 //! `/openapi.json`, signed in, through all of its phases (examples, coverage,
 //! fuzzing, and stateful sequences over the links it infers) and all of its
-//! checks: no server error, every answer matches the documented status codes,
-//! headers and schemas, and the schema says exactly what the server accepts.
+//! checks but one: no server error, every answer matches the documented status
+//! codes, content types, headers and schemas, schema-violating requests are
+//! refused, auth is never ignored, deleted resources are gone. Left out:
+//! `positive_data_acceptance`, which wants every schema-valid request accepted:
+//! the server's rules (Unicode-aware trimming, tag character classes, e-mail
+//! shape) are stricter than JSON Schema can say, and such requests get a 422
+//! naming the rule.
 //!
 //! Needs `scripts/install.d/schemathesis.sh` (`./test.sh` runs it). The seed is
 //! fixed so a failure reproduces; `TODO_SCHEMATHESIS_SEED` picks another and
@@ -45,13 +50,14 @@ fn run(server: &Server, user: &str, token: &str, extra: &[&str]) -> (bool, Strin
     )
     .unwrap();
     let seed = std::env::var("TODO_SCHEMATHESIS_SEED").unwrap_or_else(|_| "20261201".into());
-    let examples = std::env::var("TODO_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "25".into());
+    let examples = std::env::var("TODO_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "60".into());
     let out = Command::new(schemathesis())
         .arg("--config-file")
         .arg(&config)
         .arg("run")
         .arg(format!("http://127.0.0.1:{}/openapi.json", server.port))
-        .args(["--checks", "all", "--no-color", "--seed", &seed])
+        .args(["--checks", "all", "--exclude-checks", "positive_data_acceptance"])
+        .args(["--no-color", "--seed", &seed])
         .args(["--max-examples", &examples])
         .args(["--report-dir"])
         .arg(dir.path())
