@@ -12,6 +12,9 @@ use crate::error::{AssistError, Result};
 /// One audited operation (or one refused request).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {
+    /// Unique id of a write's line, the key of its undo journal entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// RFC 3339, UTC.
     pub time: String,
     /// Who ran it: the OS user and the Kubernetes user of the context.
@@ -25,7 +28,7 @@ pub struct AuditRecord {
     /// This operation's kubectl command line; absent for a refused request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
-    /// `read` or `write`.
+    /// `read`, `write` or `destructive` (the operation's class).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<String>,
     /// What was decided (see `safety::Decision`).
@@ -35,6 +38,9 @@ pub struct AuditRecord {
     pub duration_ms: u64,
     #[serde(default)]
     pub dry_run: bool,
+    /// What a write changes: the unified YAML diff the operator confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
 }
 
 /// An append-only JSON-lines file.
@@ -62,47 +68,61 @@ impl AuditLog {
         &self.path
     }
 
-    fn err(&self, e: impl std::fmt::Display) -> AssistError {
-        AssistError::Audit {
-            path: self.path.display().to_string(),
-            message: e.to_string(),
-        }
-    }
-
     /// Append one record as one line, in one write so concurrent runs do not interleave.
     pub fn append(&self, record: &AuditRecord) -> Result<()> {
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| self.err(e))?;
-        }
-        let mut line = serde_json::to_string(record).map_err(|e| self.err(e))?;
-        line.push('\n');
-        let mut opts = std::fs::OpenOptions::new();
-        opts.create(true).append(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&self.path).map_err(|e| self.err(e))?;
-        f.write_all(line.as_bytes()).map_err(|e| self.err(e))
+        append_line(&self.path, record)
     }
 
     /// Every record, oldest first. Lines that do not parse are reported, not skipped silently.
     pub fn read(&self) -> Result<Vec<AuditRecord>> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(self.err(e)),
-        };
-        text.lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| {
-                serde_json::from_str(l)
-                    .map_err(|e| self.err(format!("line {} is not an audit record: {e}", i + 1)))
-            })
-            .collect()
+        read_lines(&self.path, "an audit record")
     }
+}
+
+fn file_err(path: &Path, e: impl std::fmt::Display) -> AssistError {
+    AssistError::Audit {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Append a value as one JSON line in one write, to a file only its owner can read.
+pub(crate) fn append_line<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| file_err(path, e))?;
+    }
+    let mut line = serde_json::to_string(value).map_err(|e| file_err(path, e))?;
+    line.push('\n');
+    let mut opts = std::fs::OpenOptions::new();
+    opts.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| file_err(path, e))?;
+    f.write_all(line.as_bytes()).map_err(|e| file_err(path, e))
+}
+
+/// Every JSON line of a file (none when it does not exist yet); a line that does
+/// not parse is an error naming it.
+pub(crate) fn read_lines<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    what: &str,
+) -> Result<Vec<T>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(file_err(path, e)),
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l)
+                .map_err(|e| file_err(path, format!("line {} is not {what}: {e}", i + 1)))
+        })
+        .collect()
 }
 
 /// The audit log as a table, newest last.
@@ -150,6 +170,8 @@ mod tests {
 
     fn rec(op: &str) -> AuditRecord {
         AuditRecord {
+            id: None,
+            diff: None,
             time: "2026-01-02T03:04:05Z".into(),
             user: "ops as admin".into(),
             context: "e2e".into(),

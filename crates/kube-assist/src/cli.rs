@@ -146,6 +146,12 @@ pub enum Command {
     },
     /// Serve the read-only operations and analyzers over MCP (stdio).
     Mcp,
+    /// Put back what an earlier write changed, from the undo journal beside the
+    /// audit log: shown as a diff and confirmed like any write.
+    Undo {
+        /// The audit id of the write (printed after it ran, and in `audit -o json`), or "last".
+        which: Option<String>,
+    },
 }
 
 impl Cli {

@@ -16,6 +16,8 @@ pub use error::{AssistError, Result};
 pub mod audit;
 pub mod cli;
 pub mod connect;
+pub mod diff;
+pub mod journal;
 pub mod mcp;
 pub mod optimize;
 pub mod planner;

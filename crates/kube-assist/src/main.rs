@@ -8,7 +8,7 @@ use kube_assist::audit::{self, AuditLog};
 use kube_assist::cli::{Cli, Command};
 use kube_assist::connect::connect;
 use kube_assist::ops::{
-    DiagnoseOp, ExecOptions, Executor, HealthOp, Kind, Operation, OptimizeOp, Target,
+    DiagnoseOp, ExecOptions, Executor, HealthOp, Kind, Operation, OptimizeOp, RestoreOp, Target,
 };
 use kube_assist::planner::PlanContext;
 use kube_assist::planner::llm::{LlmPlanner, LlmSettings};
@@ -143,6 +143,27 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
     let llm = llm_planner(&cli);
     let mut runner = Runner::new(exec, resolver, audit, conn.identity, settings, prompt, llm);
     let mut ctx = PlanContext::default();
+    if let Some(Command::Undo { which }) = &cli.command {
+        let which = which.as_deref().unwrap_or("last");
+        let entry = runner.journal().find(which)?;
+        let Some(before) = entry.before else {
+            return Err(kube_assist::AssistError::Invalid(format!(
+                "write {} created {}; undoing it means deleting it, which kubectl-assist leaves to you: kubectl delete {}",
+                entry.id,
+                entry.target.display(),
+                entry.target.display()
+            )));
+        };
+        let op = Operation::Restore(RestoreOp {
+            target: entry.target,
+            object: before,
+            journal_id: Some(entry.id.clone()),
+        });
+        let report = runner
+            .handle_operations(&format!("undo {}", entry.id), vec![op], &mut ctx)
+            .await;
+        return Ok(finish(&report, g.output));
+    }
     let direct = match &cli.command {
         Some(Command::Health) => Some((
             "health".to_string(),

@@ -521,6 +521,7 @@ pub async fn run(
         data: json!({"source": source, "recommendations": recs}),
         findings: Vec::new(),
         proposed,
+        after: None,
     })
 }
 

@@ -278,7 +278,8 @@ impl Resolver {
             Purpose::Any
         };
         let purpose = match &op {
-            Operation::DeletePod(_) => Purpose::Any,
+            // Labels and annotations go on any kind of object.
+            Operation::DeletePod(_) | Operation::Patch(_) => Purpose::Any,
             _ => purpose,
         };
         if let Operation::DeletePod(d) = &mut op {
@@ -286,6 +287,8 @@ impl Resolver {
         }
         let default_ns = self.namespace.clone();
         match &mut op {
+            // The journal names the object completely, and it may be gone.
+            Operation::Restore(_) => {}
             Operation::List(l) => {
                 if l.namespace.is_none() {
                     l.namespace = default_ns;

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use crate::ops::Operation;
+use crate::ops::registry::{self, Class};
 use crate::planner::words_for_safety::tokenize;
 
 /// The operator's flags that govern writes.
@@ -107,58 +108,10 @@ where
 /// operator never asked for.
 pub fn requested_writes(request: &str) -> Vec<&'static str> {
     let tokens = tokenize(request);
-    let has = |ws: &[&str]| tokens.iter().any(|t| ws.contains(&t.as_str()));
-    let mut out = Vec::new();
-    if has(&[
-        "scale",
-        "scaleup",
-        "scaledown",
-        "replica",
-        "replicas",
-        "instances",
-        "copies",
-        "double",
-        "triple",
-        "halve",
-    ]) {
-        out.push("scale");
-    }
-    if has(&[
-        "restart", "bounce", "redeploy", "reboot", "recycle", "reload",
-    ]) {
-        out.push("rollout_restart");
-    }
-    if has(&["rollback", "undo", "revert"]) {
-        out.push("rollout_undo");
-    }
-    if has(&["image", "upgrade", "downgrade"]) {
-        out.push("set_image");
-    }
-    if has(&[
-        "limit",
-        "limits",
-        "request",
-        "requests",
-        "resources",
-        "memory",
-        "cpu",
-    ]) && has(&[
-        "set", "change", "raise", "lower", "increase", "decrease", "give", "apply", "update",
-        "limit",
-    ]) {
-        out.push("set_resources");
-    }
-    if has(&["patch", "label", "annotate", "selector"])
-        && has(&[
-            "patch", "set", "change", "fix", "update", "add", "label", "annotate",
-        ])
-    {
-        out.push("patch");
-    }
-    if has(&["delete", "kill", "remove"]) && has(&["pod", "pods"]) {
-        out.push("delete_pod");
-    }
-    out
+    registry::all()
+        .filter(|s| s.class != Class::Read && s.asked_by(&tokens))
+        .map(|s| s.name)
+        .collect()
 }
 
 #[cfg(test)]
@@ -233,5 +186,10 @@ mod tests {
         );
         assert_eq!(requested_writes("restart the backend"), ["rollout_restart"]);
         assert!(requested_writes("delete the namespace").is_empty());
+        // The planner's words and the safety rule are one list: the planner's
+        // restart word "cycle" and delete word "evict" are writes the operator asked for.
+        assert_eq!(requested_writes("cycle the web pods"), ["rollout_restart"]);
+        assert_eq!(requested_writes("evict pod web-1"), ["delete_pod"]);
+        assert_eq!(requested_writes("label web tier=frontend"), ["patch"]);
     }
 }

@@ -10,7 +10,8 @@ use tokio::io::{AsyncBufReadExt, BufReader, Lines, Stdin};
 use crate::audit::{AuditLog, AuditRecord};
 use crate::connect::Identity;
 use crate::error::{AssistError, Result};
-use crate::ops::{Access, Executor, OpOutput, Operation, ReplicaChange};
+use crate::journal::{JournalEntry, UndoJournal};
+use crate::ops::{Executor, ObjectChange, OpOutput, Operation, ReplicaChange};
 use crate::planner::llm::{LlmPlanner, ReadRunner};
 use crate::planner::{Plan, PlanContext, Planned, offline};
 use crate::resolve::Resolver;
@@ -67,6 +68,9 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision: Option<Decision>,
     pub steps: Vec<StepReport>,
+    /// Each object the plan's writes change, with its diff (from a server dry run).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<ObjectChange>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub outcome: Outcome,
@@ -145,6 +149,11 @@ pub struct Runner {
     /// The request being handled, for audit lines of reads the LLM asks for.
     current_request: String,
     current_plan: Vec<String>,
+    /// The dry-run diffs of the plan being run, by the write's kubectl line.
+    current_changes: Vec<(String, ObjectChange)>,
+    journal: UndoJournal,
+    /// Audit ids handed out by this process (with the time, unique per line).
+    next_id: u32,
 }
 
 impl Runner {
@@ -158,6 +167,9 @@ impl Runner {
         llm: Option<LlmPlanner>,
     ) -> Self {
         Self {
+            journal: UndoJournal::beside(&audit),
+            current_changes: Vec::new(),
+            next_id: 0,
             exec,
             resolver,
             audit,
@@ -189,7 +201,33 @@ impl Runner {
         result: &str,
         duration_ms: u64,
     ) {
+        self.record_with_id(operation, decision, result, duration_ms, None);
+    }
+
+    /// The dry-run diff of a write of the current plan.
+    fn change_of(&self, op: &Operation) -> Option<&ObjectChange> {
+        let line = op.kubectl();
+        self.current_changes
+            .iter()
+            .find(|(k, _)| *k == line)
+            .map(|(_, c)| c)
+    }
+
+    fn record_with_id(
+        &self,
+        operation: Option<&Operation>,
+        decision: &str,
+        result: &str,
+        duration_ms: u64,
+        id: Option<String>,
+    ) {
+        let diff = operation
+            .filter(|o| o.is_write())
+            .and_then(|o| self.change_of(o))
+            .map(|c| c.diff.clone());
         let rec = AuditRecord {
+            id,
+            diff,
             time: k8s_openapi::jiff::Timestamp::now()
                 .round(k8s_openapi::jiff::Unit::Millisecond)
                 .unwrap_or_else(|_| k8s_openapi::jiff::Timestamp::now())
@@ -199,13 +237,8 @@ impl Runner {
             request: self.current_request.clone(),
             plan: self.current_plan.clone(),
             operation: operation.map(Operation::kubectl),
-            access: operation.map(|o| {
-                if o.access() == Access::Write {
-                    "write".into()
-                } else {
-                    "read".into()
-                }
-            }),
+            // read, write or destructive, as the registry and the arguments say.
+            access: operation.map(|o| o.effective_class().as_str().to_string()),
             decision: decision.to_string(),
             result: result.to_string(),
             duration_ms,
@@ -215,6 +248,11 @@ impl Runner {
             // The operation already happened; failing to log it must be loud.
             eprintln!("kubectl-assist: WARNING: {e}");
         }
+    }
+
+    /// The undo journal beside the audit log.
+    pub fn journal(&self) -> &UndoJournal {
+        &self.journal
     }
 
     /// Complete names and turn relative scales into counts, so the plan shown is
@@ -254,6 +292,7 @@ impl Runner {
             plan: Vec::new(),
             decision: None,
             steps: Vec::new(),
+            changes: Vec::new(),
             message: None,
             outcome: Outcome::Done,
         };
@@ -326,6 +365,7 @@ impl Runner {
             plan: Vec::new(),
             decision: None,
             steps: Vec::new(),
+            changes: Vec::new(),
             message: None,
             outcome: Outcome::Done,
         };
@@ -385,6 +425,46 @@ impl Runner {
             self.say(&crate::render::plan(&steps));
         }
         let policy = self.settings.policy;
+        self.current_changes.clear();
+        if !policy.read_only {
+            for op in steps.iter().filter(|o| o.is_write()) {
+                match self.exec.preview(op).await {
+                    Ok(change) => {
+                        self.say(if change.diff.is_empty() {
+                            "(no change to the object)"
+                        } else {
+                            &change.diff
+                        });
+                        self.current_changes.push((op.kubectl(), change.clone()));
+                        report.changes.push(change);
+                    }
+                    Err(e) => {
+                        let text =
+                            format!("the API server rejected {} in a dry run: {e}", op.kubectl());
+                        self.say(&format!("Error: {text}"));
+                        self.record(Some(op), "not_run", &format!("error: {text}"), 0);
+                        report.message = Some(text);
+                        report.outcome = Outcome::Failed;
+                        return;
+                    }
+                }
+            }
+        }
+        if policy.dry_run && !policy.read_only && steps.iter().any(Operation::is_write) {
+            // --dry-run stops after the server-side dry run and its diff.
+            report.decision = Some(Decision::DryRun);
+            for op in steps.iter().filter(|o| o.is_write()) {
+                self.record(
+                    Some(op),
+                    "dry_run",
+                    "ok (server dry run: nothing changed)",
+                    0,
+                );
+            }
+            self.say("Dry run: the API server accepted the plan; nothing was changed.");
+            report.message = Some("server-side dry run: nothing was changed".into());
+            return;
+        }
         let prompt = &mut self.prompt;
         // A destructive step is confirmed by typing its object's name, not by a
         // reflexive "y".
@@ -456,15 +536,42 @@ impl Runner {
         }
     }
 
+    /// Keep the object as it was before a write, under a new audit id.
+    fn journal_before(&mut self, op: &Operation) -> Option<String> {
+        let change = self.change_of(op)?.clone();
+        self.next_id += 1;
+        let now = k8s_openapi::jiff::Timestamp::now();
+        let id = format!("{}-{}", now.as_millisecond(), self.next_id);
+        let entry = JournalEntry {
+            id: id.clone(),
+            time: now.to_string(),
+            target: change.target,
+            before: change.before,
+        };
+        if let Err(e) = self.journal.append(&entry) {
+            eprintln!("kubectl-assist: WARNING: this write cannot be undone: {e}");
+            return None;
+        }
+        Some(id)
+    }
+
     async fn run_step(&mut self, op: &Operation, decision: &str) -> StepReport {
         self.say(&format!("Running: {}", op.kubectl()));
+        let id = if op.is_write() {
+            self.journal_before(op)
+        } else {
+            None
+        };
         let started = Instant::now();
         let result = self.exec.run(op).await;
         let ms = started.elapsed().as_millis() as u64;
         match result {
             Ok(out) => {
                 self.say(&out.text);
-                self.record(Some(op), decision, "ok", ms);
+                if let Some(id) = &id {
+                    self.say(&format!("Undo with: kubectl-assist undo {id}"));
+                }
+                self.record_with_id(Some(op), decision, "ok", ms, id);
                 StepReport {
                     kubectl: op.kubectl(),
                     operation: op.clone(),
@@ -477,7 +584,7 @@ impl Runner {
             Err(e) => {
                 let text = e.to_string();
                 self.say(&format!("Error: {text}"));
-                self.record(Some(op), decision, &format!("error: {text}"), ms);
+                self.record_with_id(Some(op), decision, &format!("error: {text}"), ms, id);
                 StepReport {
                     kubectl: op.kubectl(),
                     operation: op.clone(),
@@ -521,6 +628,7 @@ impl Runner {
             plan: Vec::new(),
             decision: None,
             steps: Vec::new(),
+            changes: Vec::new(),
             message: None,
             outcome: Outcome::Done,
         };

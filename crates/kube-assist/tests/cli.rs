@@ -30,6 +30,15 @@ async fn scale_the_frontend_patches_the_scale_subresource_and_audits_it() {
     );
     let writes = api.writes();
     assert_eq!(writes.len(), 1, "{writes:?}");
+    // The same write went first as a server-side dry run, for the diff.
+    let dry = api.dry_runs();
+    assert_eq!(dry.len(), 1, "{dry:?}");
+    assert_eq!(
+        (dry[0].path.as_str(), &dry[0].body),
+        (writes[0].path.as_str(), &writes[0].body)
+    );
+    assert!(out.contains("-  replicas: 1\n+  replicas: 2\n"), "{out}");
+    assert!(out.contains("Undo with: kubectl-assist undo "), "{out}");
     assert_eq!(writes[0].method, "PATCH");
     assert_eq!(
         writes[0].path,
@@ -195,12 +204,13 @@ async fn dry_run_sends_dry_run_all_and_changes_nothing() {
         .run(&["--dry-run", "scale the frontend to 5 replicas"])
         .await;
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("(server dry run)"), "{out}");
+    assert!(out.contains("nothing was changed"), "{out}");
     assert!(
-        api.writes()[0].query.contains("dryRun=All"),
-        "{:?}",
-        api.writes()[0]
+        out.contains("-  replicas: 1\n+  replicas: 5\n"),
+        "the plan shows the diff: {out}"
     );
+    assert!(api.writes().is_empty(), "{:?}", api.writes());
+    assert_eq!(api.dry_runs().len(), 1, "{:?}", api.dry_runs());
     assert_eq!(
         api.object("Deployment", "todo", "todo-frontend").unwrap()["spec"]["replicas"],
         1

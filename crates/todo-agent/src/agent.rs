@@ -138,7 +138,7 @@ impl Agent {
             history: &history,
             clock,
         };
-        let mut session = ToolSession::new(&self.tools, user);
+        let mut session = ToolSession::new(&self.tools, user).with_history(&history);
         let planned = self.planner.respond(&turn, &mut session).await;
         let tool_calls = session.into_calls();
 

@@ -16,6 +16,7 @@ pub mod mcp;
 pub mod offline;
 mod planner;
 pub mod tools;
+mod undo;
 
 pub use agent::{Agent, AgentConfig, ChatReply, TurnOptions};
 pub use clock::{TurnClock, UserTz};

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use todo_core::{Store, UserId};
 use tracing::{info, instrument};
 
-use crate::tools::{TaskTools, ToolFailure, tool_specs};
+use crate::tools::{TaskTools, ToolFailure, standalone_tool_specs};
 
 /// Where the acting user comes from.
 #[derive(Debug, Clone)]
@@ -80,13 +80,13 @@ impl TodoMcpServer {
 
 /// The tools as MCP publishes them, from the same schemas the LLM planner uses.
 pub fn mcp_tools() -> Vec<Tool> {
-    tool_specs()
+    standalone_tool_specs()
         .into_iter()
         .map(|spec| {
             let annotations = ToolAnnotations::new()
                 .read_only(spec.read_only)
-                .destructive(spec.name == "delete_task")
-                .idempotent(spec.name != "add_task")
+                .destructive(matches!(spec.name, "delete_task" | "delete_tasks"))
+                .idempotent(!matches!(spec.name, "add_task" | "add_tasks" | "undo"))
                 .open_world(false);
             Tool::new(spec.name, spec.description, Arc::new(spec.input_schema))
                 .with_annotations(annotations)

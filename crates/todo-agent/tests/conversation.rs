@@ -78,10 +78,14 @@ async fn replies_confirm_exactly_what_was_done() {
         r.response,
         format!("Marked 'Buy groceries' (task {id}) as complete. Nice work!")
     );
-    assert_eq!(
-        r.tool_calls[0].output,
-        json!({"task_id": id, "status": "completed", "title": "Buy groceries"})
-    );
+    let output = &r.tool_calls[0].output;
+    assert_eq!(output["task_id"], json!(id));
+    assert_eq!(output["status"], "completed");
+    assert_eq!(output["title"], "Buy groceries");
+    // What undo puts back: the task as it was, without the owner's id.
+    assert_eq!(output["before"]["completed"], false);
+    assert_eq!(output["before"]["title"], "Buy groceries");
+    assert!(output["before"].get("user_id").is_none());
 
     let r = say(&agent, &user, Some(r.conversation_id), "what's pending?").await;
     assert_eq!(r.response, "Nothing pending — you're all caught up!");

@@ -662,3 +662,89 @@ async fn backend_down_shows_a_friendly_page_that_retries() {
     browser.screenshot("08-backend-down").await;
     browser.close().await;
 }
+
+/// The text of the task list, read in one script call (it re-renders under us).
+async fn task_list_text(browser: &Browser) -> String {
+    browser
+        .client
+        .execute(
+            "const l = document.getElementById('task-list'); return l ? l.innerText : '';",
+            vec![],
+        )
+        .await
+        .expect("task list text")
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[tokio::test]
+async fn bulk_delete_through_chat_asks_first_and_undo_brings_the_tasks_back() {
+    let server = Server::start();
+    let browser = Browser::start(1280, 860).await;
+    browser.sign_up(&server.web, "Ann", "ann@example.com").await;
+    for title in ["Walk the dog", "Read a book", "Water the fern"] {
+        browser.fill("#new-title", title).await;
+        browser.click("#add-task button[type=submit]").await;
+        browser
+            .wait_text("#task-list", "added task", |t| t.contains(title))
+            .await;
+    }
+    let mut replies = 0;
+    for message in ["complete task 1", "complete task 2"] {
+        browser.send_chat(message).await;
+        let reply = browser.next_reply(replies).await;
+        replies += 1;
+        assert!(reply.contains("as complete"), "{message}: {reply}");
+    }
+
+    browser.send_chat("delete all completed tasks").await;
+    let question = browser.next_reply(replies).await;
+    replies += 1;
+    assert!(
+        question.contains("This deletes 2 tasks")
+            && question.contains("Walk the dog")
+            && question.contains("Read a book")
+            && question.contains("Reply yes"),
+        "the reply asks first, naming what would go: {question}"
+    );
+    browser.screenshot("06-bulk-delete-question").await;
+    let list = task_list_text(&browser).await;
+    assert!(
+        list.contains("Walk the dog") && list.contains("Read a book"),
+        "nothing is deleted before the yes: {list}"
+    );
+
+    browser.send_chat("yes").await;
+    let done = browser.next_reply(replies).await;
+    replies += 1;
+    assert!(done.starts_with("Deleted 2 tasks"), "{done}");
+    browser
+        .wait_text("#task-list", "the two completed tasks gone", |t| {
+            !t.contains("Walk the dog") && !t.contains("Read a book") && t.contains("Water the fern")
+        })
+        .await;
+    browser.screenshot("06-bulk-deleted").await;
+
+    browser.send_chat("undo that").await;
+    let undone = browser.next_reply(replies).await;
+    assert!(undone.starts_with("Undone:"), "{undone}");
+    assert!(
+        undone.contains("Walk the dog (task 1)") || undone.contains("'Walk the dog' (task 1)"),
+        "the task comes back with its number: {undone}"
+    );
+    browser
+        .wait_text("#task-list", "both tasks back", |t| {
+            t.contains("Walk the dog") && t.contains("Read a book")
+        })
+        .await;
+    browser.goto(&format!("{}/tasks", server.web)).await;
+    let list = task_list_text(&browser).await;
+    assert!(
+        list.contains("Walk the dog") && list.contains("Read a book"),
+        "restored for good, as completed tasks: {list}"
+    );
+    browser.screenshot("06-undone").await;
+    browser.assert_no_csp_violations().await;
+    browser.close().await;
+}

@@ -8,13 +8,13 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::jiff::Timestamp;
 use kube::Client;
-use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams};
+use kube::api::{Api, ListParams, LogParams, Patch, PatchParams};
 use serde::Serialize;
 use serde_json::{Value, json};
 use tracing::instrument;
 
 use super::view;
-use super::{Kind, Operation, ReplicaChange, Target};
+use super::{Kind, Operation, Target};
 use crate::analyze::{self, Finding, Scope};
 use crate::error::{AssistError, Result};
 use crate::resolve::ObjectRef;
@@ -39,6 +39,10 @@ pub struct OpOutput {
     pub findings: Vec<Finding>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub proposed: Vec<Operation>,
+    /// A write's object as the API server answered (after the change; under a
+    /// dry run, what it would be). Used for the diff and the undo journal.
+    #[serde(skip)]
+    pub after: Option<Value>,
 }
 
 impl OpOutput {
@@ -48,6 +52,11 @@ impl OpOutput {
             data,
             ..Default::default()
         }
+    }
+
+    pub(super) fn with_after(mut self, after: Value) -> Self {
+        self.after = Some(after);
+        self
     }
 }
 
@@ -236,6 +245,7 @@ impl Executor {
             }
             Operation::Patch(o) => self.merge_patch(&o.target, &o.patch).await,
             Operation::DeletePod(o) => self.delete_pod(&o.target).await,
+            Operation::Restore(o) => self.restore(&o.target, &o.object).await,
             Operation::Health(o) => self.health(o.namespace.as_deref()).await,
             Operation::Diagnose(o) => {
                 self.diagnose(o.target.as_ref(), o.namespace.as_deref())
@@ -274,6 +284,68 @@ impl Executor {
         };
         let data = json!({"kind": kind, "items": rows.iter().map(|r| header.iter().zip(r).map(|(h, c)| (h.to_lowercase(), json!(c))).collect::<serde_json::Map<_, _>>()).collect::<Vec<_>>()});
         Ok(OpOutput::text(text, data))
+    }
+
+    /// Patch an object of any kind this tool knows.
+    pub(super) async fn patch_any(
+        &self,
+        kind: Kind,
+        ns: Option<&str>,
+        name: &str,
+        patch: &Patch<&Value>,
+    ) -> Result<Value> {
+        let pp = self.patch_params();
+        Ok(with_api!(&self.client, kind, ns, |api| {
+            serde_json::to_value(api.patch(name, &pp, patch).await?).unwrap_or_default()
+        }))
+    }
+
+    /// Replace an object with `object` (at the live resourceVersion), or create
+    /// it when it no longer exists.
+    pub(super) async fn restore(&self, t: &Target, object: &Value) -> Result<OpOutput> {
+        let (kind, ns, name) = parts(t)?;
+        let live = match self.get_value(t).await {
+            Ok(v) => Some(v),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => return Err(e),
+        };
+        let mut object = crate::journal::restorable(object.clone());
+        let pp = kube::api::PostParams {
+            dry_run: self.options.dry_run,
+            field_manager: Some("kubectl-assist".into()),
+        };
+        let bad = |e: serde_json::Error| {
+            AssistError::Invalid(format!(
+                "the journalled {} is not a valid object: {e}",
+                t.display()
+            ))
+        };
+        let (after, verb) = match &live {
+            Some(live) => {
+                object["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"].clone();
+                let after = with_api!(&self.client, kind, ns, |api| {
+                    let obj = serde_json::from_value(object.clone()).map_err(bad)?;
+                    serde_json::to_value(api.replace(name, &pp, &obj).await?).unwrap_or_default()
+                });
+                (after, "restored")
+            }
+            None => {
+                let after = with_api!(&self.client, kind, ns, |api| {
+                    let obj = serde_json::from_value(object.clone()).map_err(bad)?;
+                    serde_json::to_value(api.create(&pp, &obj).await?).unwrap_or_default()
+                });
+                (after, "re-created")
+            }
+        };
+        Ok(OpOutput::text(
+            format!(
+                "{}/{name} {verb} as it was{}",
+                kind.kubectl_name(),
+                self.dry()
+            ),
+            json!({"restored": name, "recreated": live.is_none()}),
+        )
+        .with_after(after))
     }
 
     pub(super) async fn get_value(&self, t: &Target) -> Result<Value> {
@@ -453,151 +525,6 @@ impl Executor {
         Ok(OpOutput::text(text, Value::Array(data)))
     }
 
-    /// Current desired replicas of a Deployment or StatefulSet.
-    pub async fn replicas(&self, t: &Target) -> Result<u32> {
-        let (kind, ns, name) = parts(t)?;
-        let scale = match kind {
-            Kind::Deployment => {
-                ns_api::<Deployment>(&self.client, ns)
-                    .get_scale(name)
-                    .await?
-            }
-            Kind::StatefulSet => {
-                ns_api::<StatefulSet>(&self.client, ns)
-                    .get_scale(name)
-                    .await?
-            }
-            other => {
-                return Err(AssistError::Invalid(format!(
-                    "a {} cannot be scaled",
-                    other.kubectl_name()
-                )));
-            }
-        };
-        Ok(scale.spec.and_then(|s| s.replicas).unwrap_or(0).max(0) as u32)
-    }
-
-    async fn scale(&self, t: &Target, change: ReplicaChange) -> Result<OpOutput> {
-        let (kind, ns, name) = parts(t)?;
-        let to = match change {
-            ReplicaChange::To(n) => n,
-            other => other.apply(self.replicas(t).await?),
-        };
-        let patch = Patch::Merge(json!({"spec": {"replicas": to}}));
-        let scale = match kind {
-            Kind::Deployment => {
-                ns_api::<Deployment>(&self.client, ns)
-                    .patch_scale(name, &self.patch_params(), &patch)
-                    .await?
-            }
-            Kind::StatefulSet => {
-                ns_api::<StatefulSet>(&self.client, ns)
-                    .patch_scale(name, &self.patch_params(), &patch)
-                    .await?
-            }
-            other => {
-                return Err(AssistError::Invalid(format!(
-                    "a {} cannot be scaled",
-                    other.kubectl_name()
-                )));
-            }
-        };
-        let running = scale.status.map(|s| s.replicas).unwrap_or(0);
-        Ok(OpOutput::text(
-            format!(
-                "{}/{name} scaled to {to} replicas (currently running {running}){}",
-                kind.kubectl_name(),
-                self.dry()
-            ),
-            json!({"replicas": to, "running": running}),
-        ))
-    }
-
-    async fn patch_container(
-        &self,
-        t: &Target,
-        container: Option<&str>,
-        fields: Value,
-        done: &str,
-    ) -> Result<OpOutput> {
-        let (kind, ns, name) = parts(t)?;
-        let v = self.get_value(t).await?;
-        let containers: Vec<String> = v
-            .pointer("/spec/template/spec/containers")
-            .and_then(Value::as_array)
-            .map(|cs| {
-                cs.iter()
-                    .filter_map(|c| c["name"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let chosen = match container {
-            Some(c) if containers.iter().any(|x| x == c) => c.to_string(),
-            Some(c) => {
-                return Err(AssistError::NotFound(format!(
-                    "{}/{name} has no container {c}; its containers are: {}",
-                    kind.kubectl_name(),
-                    containers.join(", ")
-                )));
-            }
-            None if containers.len() == 1 => containers[0].clone(),
-            None => {
-                return Err(AssistError::Invalid(format!(
-                    "{}/{name} has several containers ({}); say which one, e.g. \"... container {}\"",
-                    kind.kubectl_name(),
-                    containers.join(", "),
-                    containers.first().map(String::as_str).unwrap_or("NAME")
-                )));
-            }
-        };
-        let mut c = fields;
-        c["name"] = json!(chosen);
-        let patch = json!({"spec": {"template": {"spec": {"containers": [c]}}}});
-        // Strategic merge patch merges the containers list by name, leaving the others alone.
-        self.patch_workload(kind, ns, name, &Patch::Strategic(&patch))
-            .await?;
-        Ok(OpOutput::text(
-            format!(
-                "{}/{name} container {chosen}: {done}{}",
-                kind.kubectl_name(),
-                self.dry()
-            ),
-            json!({"container": chosen}),
-        ))
-    }
-
-    async fn merge_patch(&self, t: &Target, patch: &Value) -> Result<OpOutput> {
-        let (kind, ns, name) = parts(t)?;
-        if !patch.is_object() {
-            return Err(AssistError::Invalid(
-                "a patch must be a JSON object (a merge patch)".into(),
-            ));
-        }
-        let pp = self.patch_params();
-        let p = Patch::Merge(patch);
-        with_api!(&self.client, kind, ns, |api| drop(
-            api.patch(name, &pp, &p).await?
-        ));
-        Ok(OpOutput::text(
-            format!("{}/{name} patched{}", kind.kubectl_name(), self.dry()),
-            json!({"patch": patch}),
-        ))
-    }
-
-    async fn delete_pod(&self, t: &Target) -> Result<OpOutput> {
-        let (_, ns, name) = parts(t)?;
-        let api: Api<Pod> = ns_api(&self.client, ns);
-        let dp = DeleteParams {
-            dry_run: self.options.dry_run,
-            ..Default::default()
-        };
-        api.delete(name, &dp).await?;
-        Ok(OpOutput::text(
-            format!("pod/{name} deleted{}", self.dry()),
-            json!({"deleted": name}),
-        ))
-    }
-
     async fn health(&self, ns: Option<&str>) -> Result<OpOutput> {
         let snapshot = analyze::collect(&self.client, ns).await?;
         let findings = analyze::analyze(&snapshot, Scope::All);
@@ -623,6 +550,7 @@ impl Executor {
             data: summary,
             proposed: collect_fixes(&findings),
             findings,
+            after: None,
         })
     }
 
@@ -658,6 +586,7 @@ impl Executor {
             data: json!({"findings": findings.len()}),
             proposed: collect_fixes(&findings),
             findings,
+            after: None,
         })
     }
 }

@@ -168,6 +168,12 @@ pub(super) fn render(op: &Operation) -> String {
                 scoped(&o.target)
             )
         }
+        Operation::Restore(o) => format!(
+            "kubectl replace -f -{} # {} as it was before {}",
+            scoped(&o.target),
+            object(&o.target),
+            o.journal_id.as_deref().unwrap_or("the write")
+        ),
         Operation::DeletePod(o) => {
             let t = Target {
                 kind: Some(super::Kind::Pod),

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, ListParams, Patch, PostParams};
 use serde_json::{Value, json};
@@ -17,12 +17,14 @@ impl Executor {
         let (kind, ns, name) = parts(t)?;
         let at = Timestamp::now().to_string();
         let patch = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": at}}}}});
-        self.patch_workload(kind, ns, name, &Patch::Merge(&patch))
+        let after = self
+            .patch_workload(kind, ns, name, &Patch::Merge(&patch))
             .await?;
         Ok(OpOutput::text(
             format!("{}/{name} restarted{}", kind.kubectl_name(), self.dry()),
             json!({"restartedAt": at}),
-        ))
+        )
+        .with_after(after))
     }
     pub(super) async fn patch_workload(
         &self,
@@ -30,33 +32,16 @@ impl Executor {
         ns: Option<&str>,
         name: &str,
         patch: &Patch<&Value>,
-    ) -> Result<()> {
-        let pp = self.patch_params();
-        match kind {
-            Kind::Deployment => drop(
-                ns_api::<Deployment>(&self.client, ns)
-                    .patch(name, &pp, patch)
-                    .await?,
-            ),
-            Kind::StatefulSet => drop(
-                ns_api::<StatefulSet>(&self.client, ns)
-                    .patch(name, &pp, patch)
-                    .await?,
-            ),
-            Kind::DaemonSet => drop(
-                ns_api::<DaemonSet>(&self.client, ns)
-                    .patch(name, &pp, patch)
-                    .await?,
-            ),
-            other => {
-                return Err(AssistError::Invalid(format!(
-                    "a {} has no pod template to change",
-                    other.kubectl_name()
-                )));
-            }
+    ) -> Result<Value> {
+        if !kind.is_workload() {
+            return Err(AssistError::Invalid(format!(
+                "a {} has no pod template to change",
+                kind.kubectl_name()
+            )));
         }
-        Ok(())
+        self.patch_any(kind, ns, name, patch).await
     }
+
     pub(super) async fn undo(&self, t: &Target, to_revision: Option<u64>) -> Result<OpOutput> {
         let (kind, ns, name) = parts(t)?;
         if kind != Kind::Deployment {
@@ -125,14 +110,15 @@ impl Executor {
             dry_run: self.options.dry_run,
             field_manager: Some("kubectl-assist".into()),
         };
-        deployments.replace(name, &pp, &dep).await?;
+        let after = deployments.replace(name, &pp, &dep).await?;
         Ok(OpOutput::text(
             format!(
                 "deployment/{name} rolled back from revision {current} to revision {revision}{}",
                 self.dry()
             ),
             json!({"from_revision": current, "to_revision": revision}),
-        ))
+        )
+        .with_after(serde_json::to_value(after).unwrap_or_default()))
     }
     pub(super) async fn rollout_status(&self, t: &Target, timeout_secs: u64) -> Result<OpOutput> {
         let (kind, _, name) = parts(t)?;

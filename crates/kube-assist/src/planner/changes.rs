@@ -4,6 +4,7 @@
 use super::offline::{Request, target};
 use super::words::{is_stopword, number, quantity};
 use super::{PlanContext, Planned};
+use crate::ops::registry::words;
 use crate::ops::*;
 
 fn direction(r: &Request) -> i32 {
@@ -22,17 +23,7 @@ fn direction(r: &Request) -> i32 {
     if down { -1 } else { 1 }
 }
 pub(super) fn replica_change(r: &Request) -> Result<Option<ReplicaChange>, Planned> {
-    let scale_words = r.any(&[
-        "scale",
-        "scaleup",
-        "scaledown",
-        "replica",
-        "replicas",
-        "instance",
-        "instances",
-        "copies",
-        "copy",
-    ]);
+    let scale_words = r.any(words("scale"));
     let relative_words = r.any(&["double", "triple", "quadruple", "halve", "twice"])
         || r.phrase(&["by", "half"])
         || r.phrase(&["in", "half"])

@@ -5,6 +5,7 @@
 
 mod changes;
 pub mod llm;
+mod metadata;
 pub mod offline;
 mod words;
 
@@ -68,4 +69,4 @@ pub const CAPABILITIES: &str = "I can: scale (\"scale the frontend to 2 replicas
 restart, roll back, show rollout status, show logs (\"errors in the backend logs\"), describe, events, \
 list/get objects, check cluster health, diagnose failures (\"why are the pods failing?\", \"what's wrong with the backend?\"), \
 optimize resource allocation, set image (\"set the backend image to todo:v2\") and set limits (\"set the memory limit of the backend to 512Mi\"), \
-and delete a single pod. Configure an LLM (LLM_BASE_URL, LLM_MODEL, LLM_API_KEY) for anything else.";
+label/annotate (\"label deployment web tier=frontend\"), and delete a single pod. Configure an LLM (LLM_BASE_URL, LLM_MODEL, LLM_API_KEY) for anything else.";

@@ -3,13 +3,17 @@
 //! (and the session's last target for "it"), never anything from the cluster.
 
 use super::changes::{replica_change, resources};
+use super::metadata::{label_selector, labels_or_annotations};
 use super::words::{is_image, is_stopword, kind_word, number, quantity, tokenize};
 use super::{CAPABILITIES, Plan, PlanContext, Planned};
+use crate::ops::registry::words;
 use crate::ops::*;
 
 /// A tokenised request with helpers to ask what it says.
 pub(super) struct Request {
     pub(super) tokens: Vec<String>,
+    /// The request as typed, for the few things tokens lose (`key=value` pairs).
+    pub(super) raw: String,
 }
 
 impl Request {
@@ -46,7 +50,10 @@ pub fn plan(text: &str, ctx: &PlanContext) -> Planned {
         return Planned::Unplannable(format!("Tell me what to do. {CAPABILITIES}"));
     }
     let namespace = take_namespace(&mut tokens);
-    let r = Request { tokens };
+    let r = Request {
+        tokens,
+        raw: text.to_string(),
+    };
     let mut planned = plan_tokens(&r, ctx);
     if let Planned::Plan(p) = &mut planned {
         for op in &mut p.steps {
@@ -202,16 +209,12 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         ));
     }
 
-    let wants_delete = r.any(&["delete", "kill", "destroy", "wipe", "terminate", "evict"])
-        || (r.has("remove")
-            && !r.any(&[
-                "replica",
-                "replicas",
-                "instance",
-                "instances",
-                "copy",
-                "copies",
-            ]));
+    if let Some(op) = labels_or_annotations(r, ctx)? {
+        return ok(op);
+    }
+
+    // "remove" alone may be a scale ("remove two replicas").
+    let wants_delete = r.any(words("delete_pod")) && !(r.has("remove") && r.any(words("scale")));
     if wants_delete {
         let pod_named = r.any(&["pod", "pods"]) || r.tokens.iter().any(|t| t.starts_with("pod/"));
         let other_kind = r
@@ -236,7 +239,7 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         )));
     }
 
-    if r.any(&["rollback", "undo", "revert"])
+    if r.any(words("rollout_undo"))
         || r.phrase(&["go", "back"])
         || (r.has("roll") && r.has("back"))
         || r.phrase(&["previous", "version"]) && !r.any(&["log", "logs"])
@@ -279,9 +282,7 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         }));
     }
 
-    if r.any(&[
-        "restart", "bounce", "reboot", "recycle", "redeploy", "reload", "cycle",
-    ]) {
+    if r.any(words("rollout_restart")) {
         let t = need_target(r, ctx, "restart")?;
         if t.kind == Some(Kind::Pod) {
             return ok(Operation::DeletePod(DeletePodOp { target: t }));
@@ -330,9 +331,7 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         }));
     }
 
-    if r.any(&[
-        "log", "logs", "stdout", "stderr", "print", "printing", "printed", "output",
-    ]) {
+    if r.any(words("logs")) {
         let t = need_target(r, ctx, "show logs of")?;
         let errors_only = r.any(&[
             "error",
@@ -373,36 +372,25 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         }));
     }
 
-    if r.any(&[
-        "optimize",
-        "optimise",
-        "right-size",
-        "rightsize",
-        "rightsizing",
-        "overprovisioned",
-        "over-provisioned",
-        "under-provisioned",
-        "waste",
-        "wasting",
-        "tune",
-        "utilization",
-    ]) || (r.any(&[
-        "resource",
-        "resources",
-        "requests",
-        "limits",
-        "requests/limits",
-    ]) && r.any(&[
-        "allocation",
-        "allocations",
-        "recommend",
-        "recommendations",
-        "usage",
-        "efficient",
-        "efficiently",
-        "efficiency",
-        "improve",
-    ])) {
+    if r.any(words("optimize"))
+        || (r.any(&[
+            "resource",
+            "resources",
+            "requests",
+            "limits",
+            "requests/limits",
+        ]) && r.any(&[
+            "allocation",
+            "allocations",
+            "recommend",
+            "recommendations",
+            "usage",
+            "efficient",
+            "efficiently",
+            "efficiency",
+            "improve",
+        ]))
+    {
         let t = target(r, ctx, &[]).filter(|_| !r.has("cluster") && !r.has("everything"));
         return ok(Operation::Optimize(OptimizeOp {
             target: t.filter(|t| t.name.is_some() && !is_ctx_only(r, t, ctx)),
@@ -410,7 +398,7 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         }));
     }
 
-    if r.any(&["event", "events"]) || r.phrase(&["what", "happened"]) {
+    if r.any(words("events")) || r.phrase(&["what", "happened"]) {
         let t = target(r, ctx, &[]).filter(|t| !is_ctx_only(r, t, ctx));
         let warnings_only = r.any(&["warning", "warnings"]);
         return ok(Operation::Events(EventsOp {
@@ -420,53 +408,10 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         }));
     }
 
-    let health_words = r.any(&[
-        "health",
-        "healthy",
-        "unhealthy",
-        "ok",
-        "okay",
-        "fine",
-        "sane",
-    ]) || r.phrase(&["how", "is", "the", "cluster"])
-        || r.any(&["hows"]);
-    let failure_words = r.any(&[
-        "why",
-        "wrong",
-        "failing",
-        "failed",
-        "fail",
-        "fails",
-        "failure",
-        "failures",
-        "broken",
-        "crashing",
-        "crash",
-        "crashes",
-        "crashed",
-        "crashloop",
-        "crashloopbackoff",
-        "problem",
-        "problems",
-        "issue",
-        "issues",
-        "diagnose",
-        "troubleshoot",
-        "debug",
-        "investigate",
-        "pending",
-        "stuck",
-        "error",
-        "errors",
-        "oom",
-        "oomkilled",
-        "unschedulable",
-        "down",
-    ]) || r.phrase(&["not", "working"])
-        || r.phrase(&["not", "ready"])
-        || r.has("isnt")
-        || r.has("doesnt");
-    if health_words || failure_words || r.any(&["analyze", "analyse", "analysis", "scan"]) {
+    let health_words = r.any(words("health")) || r.phrase(&["how", "is", "the", "cluster"]);
+    let failure_words =
+        r.any(words("diagnose")) || r.phrase(&["not", "working"]) || r.phrase(&["not", "ready"]);
+    if health_words || failure_words {
         let t = target(r, ctx, &[]).filter(|t| !is_ctx_only(r, t, ctx));
         if let Some(t) = t {
             return ok(Operation::Diagnose(DiagnoseOp {
@@ -480,7 +425,7 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         return ok(Operation::Health(HealthOp::default()));
     }
 
-    if r.any(&["describe", "details", "detail", "inspect", "explain"])
+    if r.any(words("describe"))
         || r.phrase(&["tell", "me", "about"])
         || r.phrase(&["info", "about"])
     {
@@ -493,19 +438,17 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         .tokens
         .iter()
         .find_map(|t| kind_word(t).filter(|(_, plural)| *plural).map(|(k, _)| k));
-    let named = target(r, ctx, &[]).filter(|t| !is_ctx_only(r, t, ctx));
+    // "pods with app=web": the pairs are a label selector, not names.
+    let (selector, pair_words) = label_selector(r);
+    let skip: Vec<&str> = pair_words.iter().map(String::as_str).collect();
+    let named = target(r, ctx, &skip).filter(|t| !is_ctx_only(r, t, ctx));
     if let Some(kind) = plural_kind
         && (named.is_none() || kind == Kind::Node || kind == Kind::Namespace)
     {
-        let kind = if kind == Kind::Event {
-            Kind::Event
-        } else {
-            kind
-        };
         return ok(Operation::List(ListOp {
             kind,
             namespace: None,
-            selector: None,
+            selector,
         }));
     }
     if r.any(&[

@@ -82,6 +82,13 @@ fn kind_of(plural: &str) -> Option<&'static str> {
     })
 }
 
+fn is_dry(r: &Recorded) -> bool {
+    r.query.contains("dryRun=All")
+        || r.body["dryRun"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|v| v == "All"))
+}
+
 fn status(code: u16, reason: &str, message: &str) -> Response {
     let body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message, "reason": reason, "code": code});
     (StatusCode::from_u16(code).unwrap(), axum::Json(body)).into_response()
@@ -181,7 +188,11 @@ async fn handle(
         content_type: content_type.clone(),
         body: body_json.clone(),
     });
-    let dry_run = query.contains("dryRun=All");
+    // Deletes carry it in their DeleteOptions body, other writes in the query.
+    let dry_run = query.contains("dryRun=All")
+        || body_json["dryRun"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|v| v == "All"));
 
     if path.starts_with("/apis/metrics.k8s.io") {
         return match &inner.metrics {
@@ -288,10 +299,49 @@ async fn handle(
             let Some(i) = find(&inner.objects, &n) else {
                 return status(404, "NotFound", "not found");
             };
+            // Optimistic concurrency, as the API server does it.
+            let sent = body_json.pointer("/metadata/resourceVersion");
+            let live = inner.objects[i].pointer("/metadata/resourceVersion");
+            if sent.is_some() && live.is_some() && sent != live {
+                return status(409, "Conflict", "the object has been modified");
+            }
             if !dry_run {
                 inner.objects[i] = body_json.clone();
             }
             axum::Json(body_json).into_response()
+        }
+        ("POST", None, None) => {
+            let n = body_json["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if body_json["kind"] != kind {
+                return status(400, "BadRequest", "kind does not match the path");
+            }
+            if body_json.pointer("/metadata/resourceVersion").is_some() {
+                return status(
+                    400,
+                    "BadRequest",
+                    "resourceVersion should not be set on objects to be created",
+                );
+            }
+            if find(&inner.objects, &n).is_some() {
+                return status(
+                    409,
+                    "AlreadyExists",
+                    &format!("{plural} \"{n}\" already exists"),
+                );
+            }
+            let mut obj = body_json.clone();
+            if let Some(ns) = &ns {
+                obj["metadata"]["namespace"] = json!(ns);
+            }
+            obj["metadata"]["uid"] = json!(format!("uid-new-{n}"));
+            obj["metadata"]["resourceVersion"] = json!("100");
+            if !dry_run {
+                inner.objects.push(obj.clone());
+            }
+            (StatusCode::CREATED, axum::Json(obj)).into_response()
         }
         ("DELETE", Some(n), None) => {
             let Some(i) = find(&inner.objects, &n) else {
@@ -364,10 +414,23 @@ impl FakeApi {
     }
 
     /// Requests that could change something.
+    /// Writes that change the objects (dry runs excluded).
     pub fn writes(&self) -> Vec<Recorded> {
         self.requests()
             .into_iter()
-            .filter(|r| !matches!(r.method.as_str(), "GET" | "HEAD"))
+            .filter(|r| {
+                !matches!(r.method.as_str(), "GET" | "HEAD") && !r.query.contains("dryRun=All")
+            })
+            .collect()
+    }
+
+    /// Writes sent as server-side dry runs (`dryRun=All`).
+    pub fn dry_runs(&self) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| {
+                !matches!(r.method.as_str(), "GET" | "HEAD") && r.query.contains("dryRun=All")
+            })
             .collect()
     }
 

@@ -86,15 +86,19 @@ impl Context {
             let intent = request.map(|m| detect(&Phrase::new(&m.content), clock));
             match intent {
                 Some(
-                    intent @ (Intent::Act(_, Target::Words(_))
+                    intent @ (Intent::Act(_, Target::Words(_) | Target::Done { .. })
                     | Intent::Update(Target::Words(_), _)),
                 ) => {
-                    let (action, words) = match &intent {
-                        Intent::Act(a, Target::Words(w)) => (*a, w.clone()),
-                        Intent::Update(Target::Words(w), _) => (Action::Update, w.clone()),
+                    let candidates = match &intent {
+                        Intent::Act(a, Target::Words(w)) => candidates(*a, w, &items),
+                        Intent::Update(Target::Words(w), _) => {
+                            candidates(Action::Update, w, &items)
+                        }
+                        Intent::Act(_, Target::Done { object, verb }) => {
+                            super::bulk::statement_candidates(object, verb, &items)
+                        }
                         _ => unreachable!("matched above"),
                     };
-                    let candidates = candidates(action, &words, &items);
                     if candidates.len() > 1 {
                         ctx.listing = candidates.clone();
                         // Only the latest reply can still be waiting for an answer.

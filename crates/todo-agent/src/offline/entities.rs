@@ -21,8 +21,22 @@ static MEDIUM: LazyLock<Regex> = LazyLock::new(|| {
         .expect("medium pattern")
 });
 
+/// Shorthand markers: "!high", "!low", "!!", "!urgent".
+static MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|\s)(?:!(?P<w>high|hi|urgent|important|top|asap|low|lo|medium|med|normal|mid)\b|(?P<bangs>!{2,}))(?:\s|$)")
+        .expect("marker pattern")
+});
+
 /// The first priority phrase and where it was.
 pub fn extract_priority(lower: &str) -> Option<(Priority, Range<usize>)> {
+    if let Some(c) = MARKER.captures(lower) {
+        let p = match c.name("w").map(|w| w.as_str()) {
+            Some("low" | "lo") => Priority::Low,
+            Some("medium" | "med" | "normal" | "mid") => Priority::Medium,
+            _ => Priority::High,
+        };
+        return Some((p, c.get(0).expect("match").range()));
+    }
     [
         (&*LOW, Priority::Low),
         (&*MEDIUM, Priority::Medium),
@@ -136,6 +150,21 @@ pub enum Target {
     Previous,
     /// Title words: "the meeting task" -> ["meeting"].
     Words(Vec<String>),
+    /// Several numbers: "1 and 2", "tasks 3, 4 and 6".
+    Ids(Vec<i64>),
+    /// A whole group: "all completed tasks", "everything", "my whole list".
+    All(Selection),
+    /// What a statement of fact says was done: "I watered the plants" ->
+    /// object ["plants"], verb "water".
+    Done { object: Vec<String>, verb: String },
+}
+
+/// Which tasks a bulk request covers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// `None`: every task.
+    pub completed: Option<bool>,
+    pub tag: Option<String>,
 }
 
 static ID_REF: LazyLock<Regex> = LazyLock::new(|| {
@@ -180,6 +209,147 @@ fn ordinal(word: &str) -> Option<usize> {
     })
 }
 
+static TIME_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\s+(?:today|yesterday|this morning|this afternoon|this evening|earlier(?: today)?|last night|just now|already|at last|finally|an hour ago|a while ago))+$")
+        .expect("time tail pattern")
+});
+static IDS_REF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:the\s+)?(?:(?:tasks?|items?|todos?|numbers?|nos?\.?|ids?)\s*)?#?\d{1,12}(?:\s*(?:,\s*(?:and\s+)?|and\s+|&\s*|\+\s*|\s)\s*(?:(?:task|item|number|no\.?)\s*)?#?\d{1,12})+$")
+        .expect("ids pattern")
+});
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{1,12}").expect("number"));
+
+/// Words that make a reference a whole group.
+static ALL_REF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:all|everything|every\s+(?:task|item|todo|single)|whole|entire|the lot|each)\b",
+    )
+    .expect("all pattern")
+});
+static GROUP_DONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:completed?|done|finished|checked|ticked|closed|old)\b").expect("done")
+});
+static GROUP_OPEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:pending|open|unfinished|incomplete|remaining|outstanding|active|not\s+(?:yet\s+)?(?:done|finished|completed?))\b")
+        .expect("open")
+});
+/// What may sit in a group reference besides the group words.
+const GROUP_FILLER: &[&str] = &[
+    "all",
+    "of",
+    "my",
+    "the",
+    "tasks",
+    "task",
+    "items",
+    "item",
+    "todos",
+    "todo",
+    "to-dos",
+    "ones",
+    "everything",
+    "every",
+    "single",
+    "whole",
+    "entire",
+    "list",
+    "lot",
+    "each",
+    "that",
+    "which",
+    "are",
+    "is",
+    "i",
+    "i've",
+    "ive",
+    "have",
+    "already",
+    "marked",
+    "as",
+    "from",
+    "on",
+    "in",
+    "stuff",
+    "things",
+    "thing",
+    "tagged",
+    "with",
+    "tag",
+    "out",
+    "off",
+    "now",
+    "we",
+    "we've",
+    "completed",
+    "complete",
+    "done",
+    "finished",
+    "checked",
+    "ticked",
+    "closed",
+    "old",
+    "pending",
+    "open",
+    "unfinished",
+    "incomplete",
+    "remaining",
+    "outstanding",
+    "active",
+    "not",
+    "yet",
+    "todo-list",
+    "to-do",
+    "current",
+    "this",
+    "these",
+    "those",
+    "them",
+    "got",
+    "been",
+];
+
+/// A group reference ("all completed tasks", "the done ones", "everything
+/// tagged work"). Only when every word is a group word, so "all the meeting
+/// notes" is not mistaken for a bulk request.
+pub fn parse_group(raw: &str) -> Option<Selection> {
+    let s = raw
+        .trim()
+        .trim_matches(|c: char| matches!(c, '.' | '!' | '?' | ','));
+    let (tags, tag_spans) = extract_tags(s);
+    let mut rest = s.to_string();
+    for span in tag_spans.iter().rev() {
+        rest.replace_range(span.clone(), " ");
+    }
+    let open = GROUP_OPEN.is_match(&rest);
+    let done = !open && GROUP_DONE.is_match(&rest);
+    let plural = rest.split_whitespace().any(|w| {
+        matches!(
+            w,
+            "tasks" | "ones" | "items" | "todos" | "to-dos" | "things"
+        )
+    });
+    if !(ALL_REF.is_match(&rest) || ((open || done || !tags.is_empty()) && plural)) {
+        return None;
+    }
+    let only_group_words = rest
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .all(|w| GROUP_FILLER.contains(&w));
+    if !only_group_words || tags.len() > 1 {
+        return None;
+    }
+    Some(Selection {
+        completed: if open {
+            Some(false)
+        } else if done {
+            Some(true)
+        } else {
+            None
+        },
+        tag: tags.into_iter().next(),
+    })
+}
+
 /// Reads a reference. `None` when nothing is left to point with.
 pub fn parse_target(raw: &str) -> Option<Target> {
     let s = raw
@@ -187,11 +357,28 @@ pub fn parse_target(raw: &str) -> Option<Target> {
         .trim_matches(|c: char| matches!(c, '.' | '!' | '?' | ',' | '\'' | '"'))
         .trim();
     let s = s.strip_suffix(" please").unwrap_or(s).trim();
+    // "the report this morning": when it happened is not part of the name.
+    let s = TIME_TAIL.find(s).map_or(s, |m| &s[..m.start()]).trim();
     if s.is_empty() {
         return None;
     }
     if let Some(c) = ID_REF.captures(s) {
         return c["id"].parse().ok().map(Target::Id);
+    }
+    if IDS_REF.is_match(s) {
+        let mut ids: Vec<i64> = NUMBER
+            .find_iter(s)
+            .filter_map(|m| m.as_str().parse().ok())
+            .collect();
+        ids.dedup();
+        return Some(if ids.len() == 1 {
+            Target::Id(ids[0])
+        } else {
+            Target::Ids(ids)
+        });
+    }
+    if let Some(selection) = parse_group(s) {
+        return Some(Target::All(selection));
     }
     if let Some(c) = ORDINAL_REF.captures(s) {
         let word = &c["ord"];

@@ -4,12 +4,14 @@
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use regex::{Captures, Regex};
 use todo_core::Priority;
 
 use super::dates::extract_when;
-use super::entities::{Target, extract_priority, extract_tags, parse_target, priority_word};
+use super::entities::{Selection, Target, parse_group, parse_target, priority_word};
+use super::listing::{LIST_CUE, LIST_START, parse_list};
+use super::statements::{done_statement, is_negated, is_no, is_undo, is_yes, number_state};
 use super::text::{Phrase, quoted, tidy_title};
 use crate::clock::TurnClock;
 use crate::tools::StatusArg;
@@ -23,6 +25,8 @@ pub struct AddRequest {
     pub priority: Option<Priority>,
     pub tags: Vec<String>,
     pub due: Option<DateTime<Utc>>,
+    /// The tools' `recurrence` JSON ("every monday" -> weekly on mon).
+    pub recurrence: Option<serde_json::Value>,
 }
 
 /// Changes to an existing task.
@@ -43,10 +47,31 @@ pub struct ListRequest {
     pub tag: Option<String>,
     pub query: Option<String>,
     pub due_before: Option<DateTime<Utc>>,
+    /// "due today", "this week", "overdue": the `due` filter of `list_tasks`.
+    pub due: Option<DueWindow>,
+}
+
+/// The due-date windows `list_tasks` filters by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueWindow {
+    Today,
+    ThisWeek,
+    Overdue,
+}
+
+impl DueWindow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DueWindow::Today => "today",
+            DueWindow::ThisWeek => "this_week",
+            DueWindow::Overdue => "overdue",
+        }
+    }
 }
 
 impl ListRequest {
-    /// Plain status listings use `list_tasks`; anything filtered uses `search_tasks`.
+    /// Plain status listings (and due windows) use `list_tasks`; anything
+    /// else filtered uses `search_tasks`.
     pub fn is_plain(&self) -> bool {
         self.priority.is_none()
             && self.tag.is_none()
@@ -77,6 +102,14 @@ pub enum Intent {
     /// The whole message is a reference ("the second one", "3"): an answer to
     /// "which one?".
     Choice(Target),
+    /// Several tasks to create at once ("add milk, eggs and bread as separate tasks").
+    AddMany(Vec<AddRequest>),
+    /// "yes" / "no" to the question the last reply asked.
+    Confirm(bool),
+    /// Revert the conversation's last change.
+    Undo,
+    /// Too little to act on; the reply suggests what to say ("milk" -> "add milk").
+    Suggest(String),
     Unknown,
 }
 
@@ -86,7 +119,7 @@ fn re(pattern: &str) -> Regex {
 
 static POLITE_START: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^(?:(?:hey|hi|hello|ok|okay|so|um|uh|please|pls|plz|kindly|can you|could you|would you|will you|can u|could u|i want you to|i'd like you to|i would like you to|go ahead and|now|also|and|then|alright|right|actually|oh|oops|wait|hmm|sorry)\b[,!\s]*)+",
+        r"^(?:(?:hey|hi|hello|ok|okay|so|um|uh|well|maybe|perhaps|i guess|i think|i suppose|so yeah|please|pls|plz|kindly|can you|could you|would you|will you|can u|could u|i want you to|i'd like you to|i would like you to|go ahead and|now|also|and|then|alright|right|actually|oh|oops|wait|hmm|sorry)\b[,!\s]*)+",
     )
 });
 static POLITE_END: LazyLock<Regex> = LazyLock::new(|| {
@@ -284,7 +317,7 @@ static COMPLETE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 static DELETE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     vec![
         re(
-            r"^(?:delete|remove|erase|drop|trash|discard|scrap|ditch|get rid of|throw away|throw out|cancel|kill|nuke|bin|axe|scratch|wipe|purge)\s+(?P<ref>.+?)(?:\s+(?:from|off)\s+(?:my|the)\s+(?:todo\s+|to-do\s+|task\s+)?(?:list|tasks|todos))?$",
+            r"^(?:delete|del|rm|remove|erase|drop|trash|discard|scrap|ditch|get rid of|throw away|throw out|cancel|kill|nuke|bin|axe|scratch|wipe|purge)\s+(?P<ref>.+?)(?:\s+(?:from|off)\s+(?:my|the)\s+(?:todo\s+|to-do\s+|task\s+)?(?:list|tasks|todos))?$",
         ),
         re(
             r"^(?:forget about|forget|never mind|nevermind|no need for|i no longer need|i don't need)\s+(?P<ref>.+)$",
@@ -293,65 +326,65 @@ static DELETE: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     ]
 });
 
-// ---- adds -----------------------------------------------------------------
-
-static ADD_LEAD: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"^(?:(?:add|create|make|put|insert|log|jot down|write down|note down|save|set up|schedule|record)\s+(?:a\s+|an\s+|one\s+)?(?:(?:new|urgent|important|quick|small|high[\s-]priority|low[\s-]priority)\s+)*(?:task|todo|to-do|item|reminder|entry|note)s?\b\s*(?:to\s+(?:my\s+list\s*)?(?::\s*)?|for\s+|about\s+|called\s+|named\s+|titled\s+|that says\s+|saying\s+|[:\-]\s*)?|(?:new\s+(?:task|todo|to-do|item|reminder)|todo|to-do|task|reminder|note to self|note)\s*[:\-]\s*|new\s+(?:task|todo|to-do|item|reminder)\s+|remind me\s+(?:to\s+|about\s+|that i (?:need|have) to\s+|of\s+)?|set\s+(?:a|up a)\s+reminder\s+(?:to\s+|for\s+|about\s+)?|(?:i\s+)?(?:need|have|want|got|ought)\s+to\s+remember\s+(?:to\s+)?|(?:please\s+)?(?:don'?t|do not)\s+(?:let me\s+)?forget\s+(?:to\s+|about\s+)?|remember\s+to\s+|(?:i\s+)?(?:really\s+)?(?:need|have|got|ought|must|should)\s+(?:to\s+)?|i\s+(?:must|should|gotta|want to)\s+|gotta\s+|(?:i'?m|i am)\s+(?:planning|going)\s+to\s+|(?:add|create|put|insert|jot down|write down|note down|schedule)\s+)",
-    )
-});
-static LIST_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\s*\b(?:to|on|onto|in|into)\s+(?:my|the)\s+(?:todo\s+|to-do\s+|task\s+|shopping\s+)?(?:list|tasks|todos|to-dos|todo list|agenda)\b",
-    )
-});
-static ADD_DESCRIPTION: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?:\s*[,;-]\s*|\s+)(?:with\s+(?:the\s+)?(?:description|note|notes|details)|description|notes?|details)\s*[:\-]?\s+(?P<d>.+)$",
-    )
-});
-
-// ---- listings -------------------------------------------------------------
-
-static LIST_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(?:tasks?|todos?|to-dos?|list|agenda|plate|pending|completed?|finish(?:ed)?|done|open|outstanding|remaining|left|accomplished|overdue|due|priority|urgent|important|tagged|unfinished|incomplete|need to do|have to do|anything)\b|#[a-z]",
-    )
-});
-static LIST_START: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"^(?:show|list|display|view|see|get|give|tell|read|print|pull up|check|what|what's|whats|what is|what are|what've|which|how many|do i have|have i|any|are there|is there|my|all|pending|completed|open|finished|tasks?|todos?|to-dos?|find|search|look|where|anything|overdue|urgent|high|low)\b|^#[a-z]",
-    )
-});
-static PENDING_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(?:pending|open|outstanding|remaining|unfinished|incomplete|undone|not (?:yet )?(?:done|finished|completed?)|left|active|still|plate|need to do|have to do|to do next|upcoming|overdue|due)\b",
-    )
-});
-static COMPLETED_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(?:completed?|finish(?:ed)?|done|closed|accomplished|achieved|ticked off|checked off|got done|get done)\b",
-    )
-});
-static SEARCH: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?:^(?:find|search(?:\s+for)?|look\s+(?:for|up))\s+(?:(?:all\s+)?(?:my\s+)?(?:tasks?|todos?|items?|anything)\s+)?(?:(?:about|mentioning|containing|with|related to|matching|regarding|named|called)\s+)?|\b(?:tasks?|todos?|items?|anything)\s+(?:about|mentioning|containing|related to|matching|regarding|named|called|with the words?)\s+)(?P<q>.+)$",
-    )
-});
-static DUE_FILTER: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"\b(?:(?P<overdue>overdue|late|past due)|due\s+(?P<when>today|tomorrow|this week|next week|soon))\b",
-    )
-});
-
 fn ref_target(c: &Captures<'_>) -> Option<Target> {
-    c.name("ref")
-        .and_then(|r| parse_target(r.as_str().trim_end_matches("'s")))
+    let raw = c.name("ref")?.as_str().trim_end_matches("'s");
+    // "which tasks are finished" asks; it does not point at a task.
+    if super::statements::is_question(raw) {
+        return None;
+    }
+    parse_target(raw)
 }
 
 /// Understands one message.
 pub fn detect(phrase: &Phrase, clock: &TurnClock) -> Intent {
+    // Case is kept: the fix only touches command words, never titles.
+    if let Some(fixed) = super::text::fix_command_typos(phrase.lower()) {
+        let original: Vec<&str> = phrase.original().split(' ').collect();
+        let merged: Vec<String> = fixed
+            .split(' ')
+            .zip(&original)
+            .map(|(f, o)| {
+                if f.eq_ignore_ascii_case(o) {
+                    o.to_string()
+                } else {
+                    f.to_string()
+                }
+            })
+            .collect();
+        return detect_words(&Phrase::new(&merged.join(" ")), clock);
+    }
+    detect_words(phrase, clock)
+}
+
+fn detect_words(phrase: &Phrase, clock: &TurnClock) -> Intent {
+    let intent = detect_core(phrase, clock);
+    // "add file the taxes !!": trailing bangs are a priority marker, but the
+    // polite-ending trim takes them before the attributes are read.
+    match intent {
+        Intent::Add(mut req)
+            if req.priority.is_none() && TRAILING_BANGS.is_match(phrase.lower()) =>
+        {
+            req.priority = Some(Priority::High);
+            Intent::Add(req)
+        }
+        other => other,
+    }
+}
+
+static TRAILING_BANGS: LazyLock<Regex> = LazyLock::new(|| re(r"\s!{2,}\s*$"));
+
+fn detect_core(phrase: &Phrase, clock: &TurnClock) -> Intent {
     let lower = phrase.lower();
+    let bare = lower.trim_end_matches(['.', '!', '?', ' ']);
+    if is_undo(bare) {
+        return Intent::Undo;
+    }
+    if is_yes(bare) {
+        return Intent::Confirm(true);
+    }
+    if is_no(bare) {
+        return Intent::Confirm(false);
+    }
     let start = POLITE_START.find(lower).map_or(0, |m| m.end());
     let end = POLITE_END
         .find(&lower[start..])
@@ -380,14 +413,32 @@ pub fn detect(phrase: &Phrase, clock: &TurnClock) -> Intent {
     {
         return Intent::Choice(t);
     }
+    if let Some((target, done)) = number_state(s) {
+        let action = if done {
+            Action::Complete
+        } else {
+            Action::Reopen
+        };
+        return Intent::Act(action, target);
+    }
+    if let Some(c) = CLEAR_GROUP.captures(s)
+        && let Some(selection) = loose_group(&c["ref"])
+    {
+        return Intent::Act(Action::Delete, Target::All(selection));
+    }
     if let Some(intent) = detect_update(&core, clock) {
         return intent;
     }
+    let negated = is_negated(s);
     for (patterns, action) in [
         (&*REOPEN, Action::Reopen),
         (&*COMPLETE, Action::Complete),
         (&*DELETE, Action::Delete),
     ] {
+        // "I haven't finished the report" must never complete it.
+        if negated && action == Action::Complete {
+            continue;
+        }
         for p in patterns.iter() {
             if let Some(c) = p.captures(s)
                 && let Some(t) = ref_target(&c)
@@ -396,21 +447,57 @@ pub fn detect(phrase: &Phrase, clock: &TurnClock) -> Intent {
             }
         }
     }
-    if let Some(m) = ADD_LEAD.find(s) {
-        let mut req = parse_add(&core.sub(m.end()..s.len()), clock);
-        // "add an urgent task to ...": the priority sits in the lead words.
-        if req.priority.is_none() {
-            req.priority = extract_priority(m.as_str()).map(|(p, _)| p);
-        }
-        return Intent::Add(req);
+    if let Some(target) = done_statement(s) {
+        return Intent::Act(Action::Complete, target);
     }
-    if LIST_START.is_match(s) && LIST_CUE.is_match(s) {
+    if let Some(intent) = super::adding::detect_add(&core, clock) {
+        return intent;
+    }
+    if is_list_request(s) {
         return Intent::List(parse_list(&core, clock));
     }
     if s.starts_with("find ") || s.starts_with("search ") || s.starts_with("look for ") {
         return Intent::List(parse_list(&core, clock));
     }
-    Intent::Unknown
+    super::adding::suggest(&core)
+}
+
+fn is_list_request(s: &str) -> bool {
+    LIST_START.is_match(s) && LIST_CUE.is_match(s)
+}
+
+/// "clear my list", "clear completed", "empty the done ones", "wipe everything".
+static CLEAR_GROUP: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?:clear|clear out|clean out|clean up|empty|wipe|wipe out|reset|purge|delete|remove|get rid of|trash|erase)\s+(?P<ref>.+?)(?:\s+(?:from|off)\s+(?:my|the)\s+(?:todo\s+|to-do\s+|task\s+)?(?:list|tasks|todos))?$",
+    )
+});
+
+/// A group as the object of "clear": a bare status ("clear completed") or the
+/// list itself ("clear my list") counts too.
+fn loose_group(raw: &str) -> Option<Selection> {
+    if let Some(group) = parse_group(raw) {
+        return Some(group);
+    }
+    let words: Vec<&str> = raw
+        .split_whitespace()
+        .filter(|w| {
+            !matches!(
+                *w,
+                "my" | "the" | "out" | "up" | "ones" | "tasks" | "items" | "todos"
+            )
+        })
+        .collect();
+    match words.as_slice() {
+        ["list"] | ["todo", "list"] | ["to-do", "list"] | ["task", "list"] => {
+            Some(Selection::default())
+        }
+        ["completed"] | ["done"] | ["finished"] | ["checked"] => Some(Selection {
+            completed: Some(true),
+            tag: None,
+        }),
+        _ => None,
+    }
 }
 
 fn detect_update(core: &Phrase, clock: &TurnClock) -> Option<Intent> {
@@ -474,7 +561,7 @@ fn literal_value(v: &Phrase) -> String {
     }
 }
 
-fn literal_text(v: &Phrase) -> String {
+pub(super) fn literal_text(v: &Phrase) -> String {
     match quoted(v.original()) {
         Some(r) => v.original()[r.start + 1..r.end - 1].trim().to_string(),
         None => v.original().trim().to_string(),
@@ -487,107 +574,4 @@ fn whole_date(v: &Phrase, clock: &TurnClock) -> Option<DateTime<Utc>> {
     let rest = v.without(&when.spans);
     let leftover = rest.lower().trim_matches(|c: char| !c.is_alphanumeric());
     matches!(leftover, "" | "due" | "the" | "on" | "at" | "by").then_some(when.at)
-}
-
-fn parse_add(rest: &Phrase, clock: &TurnClock) -> AddRequest {
-    let mut req = AddRequest::default();
-    let mut phrase = rest.clone();
-    if let Some(c) = ADD_DESCRIPTION.captures(phrase.lower()) {
-        let d = c.name("d").expect("description group");
-        req.description = Some(literal_text(&phrase.sub(d.range())));
-        phrase = phrase.without(&[c.get(0).expect("match").range()]);
-    }
-    if let Some(r) = quoted(phrase.original()) {
-        let title = phrase.original()[r.start + 1..r.end - 1].trim().to_string();
-        let others = phrase.without(&[r]);
-        fill_attributes(&mut req, &others, clock);
-        req.title = (!title.is_empty()).then(|| super::text::capitalise(&title));
-        return req;
-    }
-    let spans: Vec<_> = LIST_SUFFIX
-        .find_iter(phrase.lower())
-        .map(|m| m.range())
-        .collect();
-    let phrase = phrase.without(&spans);
-    let remaining = fill_attributes(&mut req, &phrase, clock);
-    let title = tidy_title(remaining.original());
-    req.title = (!title.is_empty()).then_some(title);
-    req
-}
-
-/// Takes due date, priority and tags out of `phrase`; returns what is left.
-fn fill_attributes(req: &mut AddRequest, phrase: &Phrase, clock: &TurnClock) -> Phrase {
-    let mut spans = Vec::new();
-    if let Some(when) = extract_when(phrase.lower(), clock) {
-        req.due = Some(when.at);
-        spans.extend(when.spans);
-    }
-    if let Some((p, span)) = extract_priority(phrase.lower()) {
-        req.priority = Some(p);
-        spans.push(span);
-    }
-    let (tags, tag_spans) = extract_tags(phrase.lower());
-    req.tags = tags;
-    spans.extend(tag_spans);
-    phrase.without(&spans)
-}
-
-fn parse_list(core: &Phrase, clock: &TurnClock) -> ListRequest {
-    let s = core.lower();
-    let mut req = ListRequest::default();
-    let negated_done =
-        s.contains("not done") || s.contains("not finished") || s.contains("not completed");
-    if PENDING_CUE.is_match(s) || negated_done {
-        req.status = StatusArg::Pending;
-    } else if COMPLETED_CUE.is_match(s) {
-        req.status = StatusArg::Completed;
-    }
-    if let Some(c) = DUE_FILTER.captures(s) {
-        let today = clock.today();
-        let midnight = |days: i64| {
-            clock
-                .tz
-                .to_utc(today + Duration::days(days), chrono::NaiveTime::MIN)
-        };
-        req.due_before = Some(if c.name("overdue").is_some() {
-            clock.now
-        } else {
-            match c.name("when").map(|w| w.as_str()) {
-                Some("today") => midnight(1),
-                Some("tomorrow") => midnight(2),
-                Some("soon") => midnight(3),
-                Some("next week") => {
-                    midnight(14 - chrono::Datelike::weekday(&today).num_days_from_monday() as i64)
-                }
-                _ => midnight(7 - chrono::Datelike::weekday(&today).num_days_from_monday() as i64),
-            }
-        });
-        req.status = StatusArg::Pending;
-    }
-    if let Some((p, _)) = extract_priority(s) {
-        req.priority = Some(p);
-    } else if let Some(p) = [
-        ("high", Priority::High),
-        ("low", Priority::Low),
-        ("medium", Priority::Medium),
-    ]
-    .into_iter()
-    .find(|(w, _)| s.contains(&format!("{w} priority")) || s.contains(&format!("{w}-priority")))
-    .map(|(_, p)| p)
-    {
-        req.priority = Some(p);
-    }
-    let (tags, _) = extract_tags(s);
-    req.tag = tags.into_iter().next();
-    if let Some(c) = SEARCH.captures(s) {
-        let q = core.sub(c.name("q").expect("query group").range());
-        let q = q
-            .original()
-            .trim_matches(|c: char| c == '\'' || c == '"' || c == '?' || c == '.')
-            .trim();
-        if !q.is_empty() {
-            req.query = Some(q.to_string());
-        }
-    }
-    req
 }

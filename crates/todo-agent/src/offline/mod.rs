@@ -3,10 +3,15 @@
 //! extraction (dates, priorities, tags, references), intent detection, the
 //! conversation context and reply wording.
 
+mod adding;
+mod bulk;
 mod context;
 mod dates;
 mod entities;
 mod intent;
+mod listing;
+mod recurrence;
+mod statements;
 mod text;
 mod wording;
 
@@ -50,6 +55,20 @@ impl Planner for OfflinePlanner {
             Intent::Thanks => "You're welcome! Anything else I can do for your tasks?".to_string(),
             Intent::Help => wording::HELP.to_string(),
             Intent::Unknown => format!("Sorry, I didn't understand that. {}", wording::HELP),
+            Intent::Suggest(title) => format!(
+                "Should I add '{title}' as a task? Say \"add {}\" and I will.",
+                title.to_lowercase()
+            ),
+            Intent::Confirm(yes) => bulk::answer(yes, turn.history, tools).await,
+            Intent::Undo => bulk::undo(tools).await,
+            Intent::AddMany(reqs) => bulk::add_many(reqs, tools).await,
+            Intent::Act(action, Target::Ids(ids)) => bulk::act_on_ids(action, &ids, tools).await,
+            Intent::Act(action, Target::All(selection)) => {
+                bulk::act_on_group(action, &selection, tools).await
+            }
+            Intent::Act(_, Target::Done { object, verb }) => {
+                bulk::complete_stated(&object, &verb, tools, &clock).await
+            }
             Intent::Add(req) => add(req, tools, &clock).await,
             Intent::List(req) => list(req, tools, &clock).await,
             Intent::Act(action, target) => {
@@ -69,29 +88,16 @@ impl Planner for OfflinePlanner {
     }
 }
 
-fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 async fn add(req: AddRequest, tools: &mut ToolSession<'_>, clock: &TurnClock) -> String {
-    let Some(title) = req.title else {
+    let Some(title) = req.title.clone() else {
         return "What should the task say? For example: \"add buy milk tomorrow at 5pm\"."
             .to_string();
     };
-    let mut input = Map::new();
-    input.insert("title".into(), json!(title));
-    if let Some(d) = req.description {
-        input.insert("description".into(), json!(d));
-    }
-    if let Some(p) = req.priority {
-        input.insert("priority".into(), json!(p.as_str()));
-    }
-    if !req.tags.is_empty() {
-        input.insert("tags".into(), json!(req.tags));
-    }
-    if let Some(due) = req.due {
-        input.insert("due_at".into(), json!(rfc3339(due)));
-    }
+    let input = bulk::add_input(&req, &title);
     match tools.call("add_task", Value::Object(input)).await {
         Ok(ok) => match ok.tasks.first() {
             Some(task) => wording::added(task, clock),
@@ -111,9 +117,12 @@ fn status_str(s: StatusArg) -> &'static str {
 
 async fn list(req: ListRequest, tools: &mut ToolSession<'_>, clock: &TurnClock) -> String {
     let result = if req.is_plain() {
-        tools
-            .call("list_tasks", json!({"status": status_str(req.status)}))
-            .await
+        let mut input = Map::new();
+        input.insert("status".into(), json!(status_str(req.status)));
+        if let Some(due) = req.due {
+            input.insert("due".into(), json!(due.as_str()));
+        }
+        tools.call("list_tasks", Value::Object(input)).await
     } else {
         let mut input = Map::new();
         if req.status != StatusArg::All {
@@ -176,6 +185,9 @@ async fn resolve(
                 Resolved::Reply("Which task do you mean? Use its number, e.g. \"task 3\".".into())
             }
         },
+        Target::Ids(_) | Target::All(_) | Target::Done { .. } => {
+            Resolved::Reply("Which task do you mean? Use its number, e.g. \"task 3\".".into())
+        }
         Target::Words(words) => {
             // List first, then act on the one that matches: DESIGN's "delete the
             // meeting task" flow. The listing is recorded as a tool call, which is
@@ -208,7 +220,7 @@ async fn act(
     }
 }
 
-async fn execute(
+pub(crate) async fn execute(
     action: Action,
     id: i64,
     changes: &Changes,

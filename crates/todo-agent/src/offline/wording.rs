@@ -137,6 +137,16 @@ pub fn listing(request: &ListRequest, tasks: &[Task], clock: &TurnClock) -> Stri
     if let Some(q) = &request.query {
         filter.push(format!("matching '{q}'"));
     }
+    if let Some(due) = request.due {
+        filter.push(
+            match due {
+                super::intent::DueWindow::Today => "due today",
+                super::intent::DueWindow::ThisWeek => "due this week",
+                super::intent::DueWindow::Overdue => "overdue",
+            }
+            .to_string(),
+        );
+    }
     if let Some(before) = request.due_before {
         if before <= clock.now {
             filter.push("overdue".to_string());
@@ -144,13 +154,14 @@ pub fn listing(request: &ListRequest, tasks: &[Task], clock: &TurnClock) -> Stri
             filter.push(format!("due before {}", describe_time(before, clock)));
         }
     }
+    let plain = request.is_plain() && request.due.is_none();
     let filter = if filter.is_empty() {
         String::new()
     } else {
         format!(" ({})", filter.join(", "))
     };
     if tasks.is_empty() {
-        return match (request.status, request.is_plain()) {
+        return match (request.status, plain) {
             (StatusArg::All, true) => {
                 "You have no tasks yet. Try \"add buy groceries tomorrow\".".to_string()
             }
@@ -180,6 +191,101 @@ pub fn listing(request: &ListRequest, tasks: &[Task], clock: &TurnClock) -> Stri
         ));
     }
     out
+}
+
+/// The question before a bulk write: what would change, and how to say yes.
+pub fn confirm_question(tool: &str, output: &serde_json::Value) -> String {
+    let items = output
+        .get("tasks")
+        .and_then(serde_json::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let n = items.len();
+    let noun = if n == 1 { "task" } else { "tasks" };
+    let head = match tool {
+        "delete_tasks" => format!("This deletes {n} {noun}:"),
+        "complete_tasks" => format!("This marks {n} {noun} as complete:"),
+        _ => format!("This adds {n} {noun}:"),
+    };
+    let mut out = head;
+    for (i, t) in items.iter().enumerate().take(MAX_LISTED) {
+        let title = t
+            .get("title")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("");
+        match t.get("task_id").and_then(serde_json::Value::as_i64) {
+            Some(id) => out.push_str(&format!("\n{}. {title} (task {id})", i + 1)),
+            None => out.push_str(&format!("\n{}. {title}", i + 1)),
+        }
+    }
+    if n > MAX_LISTED {
+        out.push_str(&format!("\n…and {} more.", n - MAX_LISTED));
+    }
+    out.push_str("\nReply yes to go ahead, or no to leave everything as it is.");
+    out
+}
+
+/// What a confirmed bulk write or an undo did.
+pub fn bulk_done(output: &serde_json::Value) -> String {
+    let verb = match output.get("status").and_then(serde_json::Value::as_str) {
+        Some("deleted") => "Deleted",
+        Some("completed") => "Marked as complete",
+        Some("created") => "Added",
+        _ => "Done",
+    };
+    let items = output
+        .get("tasks")
+        .and_then(serde_json::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let names: Vec<String> = items
+        .iter()
+        .map(|t| {
+            format!(
+                "'{}' (task {})",
+                t.get("title")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or(""),
+                t.get("task_id")
+                    .and_then(serde_json::Value::as_i64)
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    format!(
+        "{verb} {} task{}: {}. Say \"undo\" to take it back.",
+        names.len(),
+        if names.len() == 1 { "" } else { "s" },
+        names.join(", ")
+    )
+}
+
+/// What an undo put back.
+pub fn undone(output: &serde_json::Value) -> String {
+    let items = output
+        .get("undone")
+        .and_then(serde_json::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let parts: Vec<String> = items
+        .iter()
+        .map(|t| {
+            let title = t
+                .get("title")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("");
+            let id = t
+                .get("task_id")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or_default();
+            match t.get("action").and_then(serde_json::Value::as_str) {
+                Some("removed") => format!("removed '{title}' (task {id})"),
+                Some("restored") => format!("brought back '{title}' (task {id})"),
+                _ => format!("put '{title}' (task {id}) back as it was"),
+            }
+        })
+        .collect();
+    format!("Undone: {}.", parts.join(", "))
 }
 
 pub fn ask_which(action: Action, words: &[String], candidates: &[Listed]) -> String {

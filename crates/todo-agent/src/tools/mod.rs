@@ -3,6 +3,7 @@
 //! `set_priority` and `reopen_task`. They always run as the user the caller
 //! authenticated; a `user_id` argument can only repeat that user, never change it.
 
+mod bulk;
 mod inputs;
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use todo_core::{
 };
 use tracing::instrument;
 
+pub use bulk::{AddTasksInput, MAX_BULK, TaskIdsInput};
 pub use inputs::{
     AddTaskInput, ListTasksInput, PriorityArg, SearchTasksInput, SetPriorityInput, StatusArg,
     TaskRefInput, UpdateTaskInput,
@@ -33,10 +35,15 @@ pub enum ToolName {
     SearchTasks,
     SetPriority,
     ReopenTask,
+    AddTasks,
+    CompleteTasks,
+    DeleteTasks,
+    /// Reverts the conversation's last write; only a chat session can run it.
+    Undo,
 }
 
 impl ToolName {
-    pub const ALL: [ToolName; 8] = [
+    pub const ALL: [ToolName; 12] = [
         ToolName::AddTask,
         ToolName::ListTasks,
         ToolName::CompleteTask,
@@ -45,6 +52,10 @@ impl ToolName {
         ToolName::SearchTasks,
         ToolName::SetPriority,
         ToolName::ReopenTask,
+        ToolName::AddTasks,
+        ToolName::CompleteTasks,
+        ToolName::DeleteTasks,
+        ToolName::Undo,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +68,10 @@ impl ToolName {
             ToolName::SearchTasks => "search_tasks",
             ToolName::SetPriority => "set_priority",
             ToolName::ReopenTask => "reopen_task",
+            ToolName::AddTasks => "add_tasks",
+            ToolName::CompleteTasks => "complete_tasks",
+            ToolName::DeleteTasks => "delete_tasks",
+            ToolName::Undo => "undo",
         }
     }
 
@@ -88,12 +103,37 @@ impl ToolName {
             ToolName::ReopenTask => {
                 "Mark a completed task as not done again. Returns {task_id, status: \"pending\", title}."
             }
+            ToolName::AddTasks => {
+                "Create several tasks at once. Two steps: first call without confirm (nothing is written; returns {status: \"needs_confirmation\", tasks}), show the user the list and ask; only after they say yes call again with the same tasks and confirm: true."
+            }
+            ToolName::CompleteTasks => {
+                "Mark several tasks as completed. Two steps: first call without confirm (nothing is written; returns {status: \"needs_confirmation\", tasks}), ask the user; only after they say yes call again with the same task_ids and confirm: true."
+            }
+            ToolName::DeleteTasks => {
+                "Delete several tasks, e.g. all completed ones (list them first to get their numbers). Two steps: first call without confirm (nothing is written; returns {status: \"needs_confirmation\", tasks}), ask the user; only after they say yes call again with the same task_ids and confirm: true."
+            }
+            ToolName::Undo => {
+                "Revert the last change made in this conversation (a deleted task comes back with its number). Use when the user says undo. Returns {status: \"undone\", undone: [...]}."
+            }
         }
     }
 
     /// Whether the tool only reads.
     pub fn is_read_only(self) -> bool {
         matches!(self, ToolName::ListTasks | ToolName::SearchTasks)
+    }
+
+    /// Whether the tool needs a chat conversation (its history) to run.
+    pub fn needs_conversation(self) -> bool {
+        matches!(self, ToolName::Undo)
+    }
+
+    /// Whether the tool writes only after a `confirm: true` second call.
+    pub fn is_confirmed_write(self) -> bool {
+        matches!(
+            self,
+            ToolName::AddTasks | ToolName::CompleteTasks | ToolName::DeleteTasks
+        )
     }
 
     /// The JSON schema of the tool's arguments.
@@ -107,6 +147,9 @@ impl ToolName {
             ToolName::UpdateTask => schema_of::<UpdateTaskInput>(),
             ToolName::SearchTasks => schema_of::<SearchTasksInput>(),
             ToolName::SetPriority => schema_of::<SetPriorityInput>(),
+            ToolName::AddTasks => schema_of::<AddTasksInput>(),
+            ToolName::CompleteTasks | ToolName::DeleteTasks => schema_of::<TaskIdsInput>(),
+            ToolName::Undo => schema_of::<UndoInput>(),
         }
     }
 }
@@ -121,10 +164,26 @@ pub struct ToolSpec {
     pub read_only: bool,
 }
 
-/// All tools with their schemas.
+/// The undo tool takes no arguments.
+#[derive(Debug, Clone, Default, serde::Deserialize, JsonSchema)]
+pub struct UndoInput {}
+
+/// All tools a chat planner can offer, with their schemas.
 pub fn tool_specs() -> Vec<ToolSpec> {
-    ToolName::ALL
-        .into_iter()
+    specs(ToolName::ALL.into_iter())
+}
+
+/// The tools that work without a conversation (what MCP publishes).
+pub fn standalone_tool_specs() -> Vec<ToolSpec> {
+    specs(
+        ToolName::ALL
+            .into_iter()
+            .filter(|t| !t.needs_conversation()),
+    )
+}
+
+fn specs(tools: impl Iterator<Item = ToolName>) -> Vec<ToolSpec> {
+    tools
         .map(|t| ToolSpec {
             name: t.as_str(),
             description: t.description(),
@@ -199,6 +258,10 @@ impl std::fmt::Display for ToolFailure {
 pub struct ToolSuccess {
     pub output: Value,
     pub tasks: Vec<Task>,
+    /// The tasks as they were before a write (one snapshot, or an array for
+    /// bulk writes): a chat session records it beside the output so undo can
+    /// put them back. Not part of the output MCP clients or models see.
+    pub before: Option<Value>,
 }
 
 /// The task tools over a store.
@@ -239,6 +302,18 @@ impl TaskTools {
             ToolName::UpdateTask => self.update_task(user, parse(args)?).await,
             ToolName::SearchTasks => self.search_tasks(user, parse(args)?).await,
             ToolName::SetPriority => self.set_priority(user, parse(args)?).await,
+            ToolName::AddTasks => self.add_tasks(user, parse(args)?).await,
+            ToolName::CompleteTasks => {
+                self.bulk_write(user, parse(args)?, bulk::BulkWrite::Complete)
+                    .await
+            }
+            ToolName::DeleteTasks => {
+                self.bulk_write(user, parse(args)?, bulk::BulkWrite::Delete)
+                    .await
+            }
+            ToolName::Undo => Err(ToolFailure::InvalidArguments(
+                "undo only works inside a chat conversation".into(),
+            )),
         }
     }
 
@@ -248,14 +323,7 @@ impl TaskTools {
         input: AddTaskInput,
     ) -> Result<ToolSuccess, ToolFailure> {
         check_user(user, input.user_id.as_deref())?;
-        let mut task = NewTask::titled(Title::parse(&input.title).map_err(invalid)?);
-        task.description = optional_description(input.description.as_deref())?;
-        task.priority = input.priority.map(Priority::from).unwrap_or_default();
-        task.tags = Tags::parse(&input.tags.unwrap_or_default()).map_err(invalid)?;
-        task.due_at = match input.due_at.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(raw) => Some(parse_due(raw)?),
-        };
+        let task = new_task(input)?;
         let created = self
             .store
             .create_task(user, task)
@@ -264,6 +332,7 @@ impl TaskTools {
         Ok(ToolSuccess {
             output: json!({"task_id": created.id.0, "status": "created", "title": created.title.as_str()}),
             tasks: vec![created],
+            before: None,
         })
     }
 
@@ -291,6 +360,7 @@ impl TaskTools {
         Ok(ToolSuccess {
             output: Value::Array(output),
             tasks,
+            before: None,
         })
     }
 
@@ -346,6 +416,7 @@ impl TaskTools {
         Ok(ToolSuccess {
             output: Value::Array(output),
             tasks,
+            before: None,
         })
     }
 
@@ -360,11 +431,12 @@ impl TaskTools {
             completed: Some(done),
             ..TaskPatch::default()
         };
-        let task = self.patch(user, input.task_id, &patch).await?;
+        let (before, task) = self.patch(user, input.task_id, &patch).await?;
         let status = if done { "completed" } else { "pending" };
         Ok(ToolSuccess {
             output: json!({"task_id": task.id.0, "status": status, "title": task.title.as_str()}),
             tasks: vec![task],
+            before: Some(snapshot(&before)),
         })
     }
 
@@ -381,6 +453,7 @@ impl TaskTools {
             .map_err(|e| not_found_or(e, input.task_id))?;
         Ok(ToolSuccess {
             output: json!({"task_id": task.id.0, "status": "deleted", "title": task.title.as_str()}),
+            before: Some(snapshot(&task)),
             tasks: vec![task],
         })
     }
@@ -437,10 +510,11 @@ impl TaskTools {
                     .into(),
             ));
         }
-        let task = self.patch(user, input.task_id, &patch).await?;
+        let (before, task) = self.patch(user, input.task_id, &patch).await?;
         Ok(ToolSuccess {
             output: json!({"task_id": task.id.0, "status": "updated", "title": task.title.as_str()}),
             tasks: vec![task],
+            before: Some(snapshot(&before)),
         })
     }
 
@@ -454,19 +528,56 @@ impl TaskTools {
             priority: Some(input.priority.into()),
             ..TaskPatch::default()
         };
-        let task = self.patch(user, input.task_id, &patch).await?;
+        let (before, task) = self.patch(user, input.task_id, &patch).await?;
         Ok(ToolSuccess {
             output: json!({"task_id": task.id.0, "status": "updated", "title": task.title.as_str(), "priority": task.priority.as_str()}),
             tasks: vec![task],
+            before: Some(snapshot(&before)),
         })
     }
 
-    async fn patch(&self, user: &UserId, id: i64, patch: &TaskPatch) -> Result<Task, ToolFailure> {
-        self.store
+    /// Applies a patch; answers the task as it was before (for undo) and after.
+    async fn patch(
+        &self,
+        user: &UserId,
+        id: i64,
+        patch: &TaskPatch,
+    ) -> Result<(Task, Task), ToolFailure> {
+        let before = self
+            .store
+            .task(user, TaskId(id))
+            .await
+            .map_err(|e| not_found_or(e, id))?;
+        let after = self
+            .store
             .update_task(user, TaskId(id), patch)
             .await
-            .map_err(|e| not_found_or(e, id))
+            .map_err(|e| not_found_or(e, id))?;
+        Ok((before, after))
     }
+}
+
+/// A validated task from `add_task`-shaped input.
+fn new_task(input: AddTaskInput) -> Result<NewTask, ToolFailure> {
+    let mut task = NewTask::titled(Title::parse(&input.title).map_err(invalid)?);
+    task.description = optional_description(input.description.as_deref())?;
+    task.priority = input.priority.map(Priority::from).unwrap_or_default();
+    task.tags = Tags::parse(&input.tags.unwrap_or_default()).map_err(invalid)?;
+    task.due_at = match input.due_at.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(parse_due(raw)?),
+    };
+    Ok(task)
+}
+
+/// The whole task as it was before a write: what undo puts back. The owner's
+/// id is left out (tool outputs may go to a model); undo runs as the caller.
+pub(crate) fn snapshot(task: &Task) -> Value {
+    let mut value = serde_json::to_value(task).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.remove("user_id");
+    }
+    value
 }
 
 /// The rich listing item of `search_tasks`.

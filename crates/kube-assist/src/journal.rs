@@ -1,0 +1,122 @@
+//! The undo journal: before each write, the object as it was is appended (one
+//! JSON line) to `undo.jsonl` beside the audit log, under the audit line's id.
+//! `kubectl-assist undo [ID|last]` plans its restoration like any other write.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::audit::AuditLog;
+use crate::error::{AssistError, Result};
+use crate::ops::Target;
+
+/// One journalled write.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// The id of the audit line of the write.
+    pub id: String,
+    pub time: String,
+    /// The object written (kind, name, namespace).
+    pub target: Target,
+    /// The object as it was; absent when the write created it.
+    pub before: Option<Value>,
+}
+
+/// The journal file.
+#[derive(Debug, Clone)]
+pub struct UndoJournal {
+    path: PathBuf,
+}
+
+impl UndoJournal {
+    /// `undo.jsonl` in the audit log's directory.
+    pub fn beside(audit: &AuditLog) -> Self {
+        Self {
+            path: audit.path().with_file_name("undo.jsonl"),
+        }
+    }
+
+    /// Append one entry, readable by the owner only (objects may hold
+    /// configuration people consider private).
+    pub fn append(&self, entry: &JournalEntry) -> Result<()> {
+        crate::audit::append_line(&self.path, entry)
+    }
+
+    /// Every entry, oldest first.
+    pub fn read(&self) -> Result<Vec<JournalEntry>> {
+        crate::audit::read_lines(&self.path, "a journal entry")
+    }
+
+    /// The entry of audit id `which`, or the newest for `last`.
+    pub fn find(&self, which: &str) -> Result<JournalEntry> {
+        let entries = self.read()?;
+        let found = if which == "last" {
+            entries.last().cloned()
+        } else {
+            entries.iter().find(|e| e.id == which).cloned()
+        };
+        found.ok_or_else(|| {
+            AssistError::NotFound(if entries.is_empty() {
+                "the undo journal is empty: no write has been made through kubectl-assist with this audit log".into()
+            } else {
+                format!(
+                    "no journalled write has id {which}; the ids are in `kubectl-assist audit` (newest: {})",
+                    entries.last().map(|e| e.id.as_str()).unwrap_or("")
+                )
+            })
+        })
+    }
+}
+
+/// The object as it should be sent to bring it back: server-owned fields removed
+/// (a deleted object is re-created with a new uid; a changed one is replaced at
+/// the live resourceVersion, which the caller sets).
+pub fn restorable(mut before: Value) -> Value {
+    if let Some(obj) = before.as_object_mut() {
+        obj.remove("status");
+        if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+            for k in [
+                "uid",
+                "resourceVersion",
+                "managedFields",
+                "creationTimestamp",
+                "generation",
+                "deletionTimestamp",
+                "selfLink",
+            ] {
+                meta.remove(k);
+            }
+        }
+    }
+    before
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn entries_are_found_by_id_or_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = UndoJournal::beside(&AuditLog::new(dir.path().join("a/audit.jsonl")));
+        assert!(j.find("last").unwrap_err().to_string().contains("empty"));
+        for id in ["1-0", "2-0"] {
+            j.append(&JournalEntry {
+                id: id.into(),
+                time: "t".into(),
+                target: Target::named(None, "web"),
+                before: Some(json!({"metadata": {"name": "web", "uid": "u", "resourceVersion": "3"}, "status": {}})),
+            })
+            .unwrap();
+        }
+        assert_eq!(j.find("last").unwrap().id, "2-0");
+        assert_eq!(j.find("1-0").unwrap().id, "1-0");
+        assert!(j.find("9").unwrap_err().to_string().contains("newest: 2-0"));
+        assert_eq!(
+            restorable(j.find("1-0").unwrap().before.unwrap()),
+            json!({"metadata": {"name": "web"}})
+        );
+    }
+}

@@ -1,0 +1,103 @@
+//! The object family: patch and delete. Each operation's arguments and its
+//! registry entry are declared here.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::registry::{Class, OpSpec, schema_of};
+use super::*;
+
+/// A JSON merge patch on an object (labels, annotations, spec fields).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PatchOp {
+    pub target: Target,
+    pub patch: serde_json::Value,
+}
+
+/// Delete one pod (its controller starts a new one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DeletePodOp {
+    pub target: Target,
+}
+
+/// Put an object back as the undo journal kept it: replaced at its live version
+/// when it exists, re-created (without uid, resourceVersion or status) when it
+/// was deleted. Planned by `kubectl-assist undo`, from the journal, never from words alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RestoreOp {
+    pub target: Target,
+    /// The object as it was.
+    pub object: serde_json::Value,
+    /// The audit id of the write being undone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal_id: Option<String>,
+}
+
+/// The object family's registry entries.
+pub(super) const SPECS: [OpSpec; 3] = [
+    OpSpec {
+        name: "patch",
+        class: Class::Write,
+        description: "Apply a JSON merge patch to an object (labels, annotations, spec fields).",
+        schema: schema_of::<PatchOp>,
+        example: || {
+            Operation::Patch(PatchOp {
+                target: Target {
+                    kind: Some(Kind::Service),
+                    name: Some("web".into()),
+                    namespace: Some("todo".into()),
+                },
+                patch: serde_json::json!({"metadata": {"labels": {"tier": "frontend"}}}),
+            })
+        },
+        words: &["patch", "label", "annotate", "selector", "unlabel"],
+        with_words: &[
+            "patch", "set", "change", "fix", "update", "add", "label", "annotate", "unlabel",
+            "remove",
+        ],
+    },
+    OpSpec {
+        name: "delete_pod",
+        class: Class::Write,
+        description: "Delete one pod so its controller replaces it.",
+        schema: schema_of::<DeletePodOp>,
+        example: || {
+            Operation::DeletePod(DeletePodOp {
+                target: Target {
+                    kind: Some(Kind::Pod),
+                    name: Some("web-1".into()),
+                    namespace: Some("todo".into()),
+                },
+            })
+        },
+        words: &[
+            "delete",
+            "kill",
+            "remove",
+            "destroy",
+            "wipe",
+            "terminate",
+            "evict",
+        ],
+        with_words: &["pod", "pods"],
+    },
+    OpSpec {
+        name: "restore",
+        class: Class::Write,
+        description: "Put an object back as it was before an earlier write (from the undo journal).",
+        schema: schema_of::<RestoreOp>,
+        example: || {
+            Operation::Restore(RestoreOp {
+                target: Target {
+                    kind: Some(Kind::Deployment),
+                    name: Some("web".into()),
+                    namespace: Some("todo".into()),
+                },
+                object: serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "todo"}}),
+                journal_id: Some("1764597600000-1".into()),
+            })
+        },
+        words: &["restore"],
+        with_words: &[],
+    },
+];

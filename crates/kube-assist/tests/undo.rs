@@ -1,0 +1,137 @@
+//! The undo journal through the binary: each write keeps the object as it was;
+//! `undo` plans its restoration (diff shown, confirmed like any write) and puts
+//! back exactly the prior object, including a deleted pod.
+
+mod common;
+
+use common::{FakeApi, todo_cluster};
+use serde_json::{Value, json};
+
+fn spec_without_bookkeeping(mut v: Value) -> Value {
+    let meta = v["metadata"].as_object_mut().unwrap();
+    for k in [
+        "resourceVersion",
+        "uid",
+        "managedFields",
+        "creationTimestamp",
+        "generation",
+    ] {
+        meta.remove(k);
+    }
+    v.as_object_mut().unwrap().remove("status");
+    v
+}
+
+#[tokio::test]
+async fn a_label_patch_is_undone_to_the_exact_prior_object() {
+    let api = FakeApi::start(todo_cluster(), &[]).await;
+    let before = api.object("Deployment", "todo", "todo-backend").unwrap();
+    let (code, out, err) = api
+        .run(&["label deployment todo-backend tier=api", "--yes"])
+        .await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("+    tier: api"),
+        "the diff shows the new label: {out}"
+    );
+    let changed = api.object("Deployment", "todo", "todo-backend").unwrap();
+    assert_eq!(changed["metadata"]["labels"]["tier"], "api");
+    let audit = api.audit();
+    let id = audit[0]["id"]
+        .as_str()
+        .expect("a write's audit line has an id")
+        .to_string();
+    assert!(
+        audit[0]["diff"]
+            .as_str()
+            .unwrap()
+            .contains("+    tier: api")
+    );
+
+    // Without --yes and a terminal, undo is refused like any write.
+    let (code, out, _) = api.run(&["undo", "last"]).await;
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("-    tier: api"),
+        "the undo's diff is shown: {out}"
+    );
+    let (code, out, err) = api.run(&["undo", &id, "--yes"]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(&format!("as it was before {id}")), "{out}");
+    let put = api
+        .writes()
+        .into_iter()
+        .find(|w| w.method == "PUT")
+        .expect("a replace");
+    assert_eq!(
+        put.path,
+        "/apis/apps/v1/namespaces/todo/deployments/todo-backend"
+    );
+    let restored = api.object("Deployment", "todo", "todo-backend").unwrap();
+    assert_eq!(
+        spec_without_bookkeeping(restored),
+        spec_without_bookkeeping(before.clone()),
+        "the journal restores the exact prior object"
+    );
+    assert_eq!(
+        put.body["metadata"]["resourceVersion"],
+        changed["metadata"]["resourceVersion"]
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_pod_is_re_created_without_server_fields() {
+    let api = FakeApi::start(todo_cluster(), &[]).await;
+    let pod = api.object("Pod", "todo", "todo-frontend-f1-aaaaa").unwrap();
+    let (code, out, err) = api
+        .run(&["delete pod todo-frontend-f1-aaaaa", "--yes"])
+        .await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("-kind: Pod"), "deletion diff: {out}");
+    assert!(
+        api.object("Pod", "todo", "todo-frontend-f1-aaaaa")
+            .is_none()
+    );
+    let (code, out, err) = api.run(&["undo", "--yes", "-o", "json"]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        report["changes"][0]["diff"]
+            .as_str()
+            .unwrap()
+            .contains("+kind: Pod"),
+        "{report}"
+    );
+    let post = api
+        .writes()
+        .into_iter()
+        .find(|w| w.method == "POST")
+        .expect("a create");
+    assert_eq!(post.path, "/api/v1/namespaces/todo/pods");
+    assert!(post.body["metadata"].get("uid").is_none() && post.body.get("status").is_none());
+    let back = api.object("Pod", "todo", "todo-frontend-f1-aaaaa").unwrap();
+    assert_eq!(back["spec"], pod["spec"]);
+    assert_eq!(back["metadata"]["labels"], pod["metadata"]["labels"]);
+}
+
+#[tokio::test]
+async fn undo_with_an_unknown_id_says_where_ids_are() {
+    let api = FakeApi::start(todo_cluster(), &[]).await;
+    let (code, _, err) = api.run(&["undo", "last"]).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("journal is empty"), "{err}");
+    api.run(&["scale the frontend to 2", "--yes"]).await;
+    let (code, _, err) = api.run(&["undo", "123-9"]).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("kubectl-assist audit"), "{err}");
+    // "undo the backend" is a rollback request, not the subcommand.
+    let (code, out, _) = api
+        .run(&["undo", "the", "backend", "rollout", "--dry-run"])
+        .await;
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("kubectl rollout undo deployment/todo-backend"),
+        "{out}"
+    );
+    let _ = json!(null);
+}
