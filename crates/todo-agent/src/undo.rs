@@ -191,11 +191,13 @@ async fn run(store: &dyn Store, user: &UserId, step: Step) -> Result<Value, Tool
                 priority: Some(old.priority),
                 tags: Some(old.tags.clone()),
                 due_at: Some(old.due_at),
+                recurrence: Some(old.recurrence.clone()),
             };
             let task = store
                 .update_task(user, TaskId(id), &patch)
                 .await
-                .map_err(|e| failure(e, id))?;
+                .map_err(|e| failure(e, id))?
+                .task;
             Ok(json!({"task_id": id, "title": task.title.as_str(), "action": "reverted"}))
         }
     }

@@ -32,7 +32,14 @@ use crate::{auth, error, health, metrics, tasks};
         metrics::metrics,
         openapi_json,
     ),
-    components(schemas(error::ErrorBody, tasks::TaskView, tasks::PriorityName)),
+    components(schemas(
+        error::ErrorBody,
+        tasks::TaskView,
+        tasks::ChangedTaskView,
+        tasks::PriorityName,
+        tasks::RecurrenceRule,
+        tasks::WeekdayName,
+    )),
     modifiers(&BearerScheme),
     tags(
         (name = "auth", description = "Sign-up and log-in; both return a bearer token"),

@@ -69,10 +69,24 @@ async fn matrix(app: TestApp) {
             json!({"title": "Ann's secret", "description": "private", "tags": ["secret"]}),
         )
         .await;
-    app.create_task(&ann, json!({"title": "Ann's other task"}))
+    let other = app
+        .create_task(&ann, json!({"title": "Ann's other task"}))
         .await;
     let bobs = app.create_task(&bob, json!({"title": "Bob's task"})).await;
     let ann_id = secret["id"].as_i64().unwrap();
+    // Numbers are per user: both first tasks are number 1, and the number says
+    // nothing about anyone else's list.
+    assert_eq!(
+        (ann_id, other["id"].as_i64(), bobs["id"].as_i64()),
+        (1, Some(2), Some(1))
+    );
+    let bob_one = app
+        .get(&format!("/api/{}/tasks/1", bob.id), &bob.token)
+        .await;
+    assert_eq!(
+        bob_one.body["title"], "Bob's task",
+        "number 1 on Bob's path is Bob's"
+    );
     let chat = app
         .call(
             Method::POST,
@@ -134,10 +148,12 @@ async fn matrix(app: TestApp) {
         );
     }
 
-    // Bob's token on Bob's path with Ann's task or conversation id: 404, exactly
-    // like an id that does not exist, so ids of others cannot even be probed.
+    // Bob's token on Bob's path with a number only Ann has, or Ann's
+    // conversation id: 404, exactly like an id that does not exist, so ids of
+    // others cannot even be probed.
     let missing_id: i64 = 987_654_321;
-    let rows = endpoints(ann_id, conversation)
+    let ann_only = other["id"].as_i64().unwrap();
+    let rows = endpoints(ann_only, conversation)
         .into_iter()
         .filter(|(_, rest, body)| names_a_row(rest, body));
     for (method, rest, body) in rows {
@@ -152,7 +168,10 @@ async fn matrix(app: TestApp) {
             reply.body
         );
         let absent_rest = rest
-            .replace(&ann_id.to_string(), &missing_id.to_string())
+            .replace(
+                &format!("/tasks/{ann_only}"),
+                &format!("/tasks/{missing_id}"),
+            )
             .replace(&conversation.to_string(), &missing_id.to_string());
         let absent_body = body.map(|mut b| {
             if b.get("conversation_id").is_some() {

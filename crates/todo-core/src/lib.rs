@@ -7,6 +7,7 @@
 
 mod conversation;
 mod error;
+mod recurrence;
 mod store;
 mod task;
 mod user;
@@ -14,10 +15,11 @@ mod validate;
 
 pub use conversation::{Conversation, ConversationId, Message, NewMessage, Role, ToolCall};
 pub use error::{StoreError, StoreResult, ValidationError};
+pub use recurrence::Recurrence;
 pub use store::Store;
 pub use task::{
-    NewTask, Priority, SortKey, SortOrder, StatusFilter, Task, TaskId, TaskPage, TaskPatch,
-    TaskQuery,
+    DueRange, DueWindow, NewTask, Priority, SortKey, SortOrder, StatusFilter, Task, TaskChange,
+    TaskId, TaskPage, TaskPatch, TaskQuery,
 };
 pub use user::{NewUser, User, UserId, UserRecord};
 pub use validate::{

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     Conversation, ConversationId, Email, Message, NewMessage, NewTask, NewUser, StoreResult, Task,
-    TaskId, TaskPage, TaskPatch, TaskQuery, User, UserId, UserRecord,
+    TaskChange, TaskId, TaskPage, TaskPatch, TaskQuery, User, UserId, UserRecord,
 };
 
 /// Persistence of users, tasks and conversations.
@@ -26,15 +26,29 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_email(&self, email: &Email) -> StoreResult<Option<UserRecord>>;
     async fn user(&self, id: &UserId) -> StoreResult<Option<User>>;
 
+    /// Creates a task with the user's next task number; concurrent creates by one
+    /// user never get the same number.
     async fn create_task(&self, user: &UserId, task: NewTask) -> StoreResult<Task>;
     async fn task(&self, user: &UserId, id: TaskId) -> StoreResult<Task>;
     async fn list_tasks(&self, user: &UserId, query: &TaskQuery) -> StoreResult<TaskPage>;
-    /// Applies a patch and bumps `updated_at`; an empty patch returns the task unchanged.
-    async fn update_task(&self, user: &UserId, id: TaskId, patch: &TaskPatch) -> StoreResult<Task>;
-    /// Flips `completed` atomically (no lost update under concurrency).
-    async fn toggle_task(&self, user: &UserId, id: TaskId) -> StoreResult<Task>;
+    /// Applies a patch and bumps `updated_at`; an empty patch returns the task
+    /// unchanged. A patch that completes a pending recurring task also creates its
+    /// next occurrence ([`Task::next_occurrence`]) in the same transaction.
+    async fn update_task(
+        &self,
+        user: &UserId,
+        id: TaskId,
+        patch: &TaskPatch,
+    ) -> StoreResult<TaskChange>;
+    /// Flips `completed` atomically (no lost update under concurrency); completing
+    /// a recurring task creates its next occurrence, like `update_task`.
+    async fn toggle_task(&self, user: &UserId, id: TaskId) -> StoreResult<TaskChange>;
     /// Deletes and returns the deleted task.
     async fn delete_task(&self, user: &UserId, id: TaskId) -> StoreResult<Task>;
+    /// Puts a deleted task back with its number and every field as they were
+    /// (completion, timestamps, recurrence), for undo. `Conflict` when the user has
+    /// a task with that number; `NotFound` when the user does not exist.
+    async fn restore_task(&self, user: &UserId, task: Task) -> StoreResult<Task>;
 
     async fn create_conversation(&self, user: &UserId) -> StoreResult<Conversation>;
     async fn conversation(&self, user: &UserId, id: ConversationId) -> StoreResult<Conversation>;

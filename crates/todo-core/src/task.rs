@@ -1,9 +1,11 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{Description, SearchText, Tag, Tags, Title, UserId, ValidationError};
+use crate::{Description, Recurrence, SearchText, Tag, Tags, Title, UserId, ValidationError};
 
-/// A task's id: one sequence across all users, so an id alone never says whose task it is.
+/// A task's number: each user's tasks are numbered 1, 2, 3 … in the order they
+/// were created, and a number is never handed out twice, even after a delete. It
+/// is unique only together with the user, so it says nothing about other users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct TaskId(pub i64);
@@ -79,8 +81,34 @@ pub struct Task {
     pub priority: Priority,
     pub tags: Tags,
     pub due_at: Option<DateTime<Utc>>,
+    /// How the task repeats; completing it then creates the next occurrence.
+    pub recurrence: Option<Recurrence>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Task {
+    /// The task that completing this one creates, if it recurs: same title,
+    /// description, priority, tags and rule, due on the rule's next day.
+    pub fn next_occurrence(&self, now: DateTime<Utc>) -> Option<NewTask> {
+        let rule = self.recurrence.clone()?;
+        Some(NewTask {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            priority: self.priority,
+            tags: self.tags.clone(),
+            due_at: Some(rule.next_due(self.due_at, now)),
+            recurrence: Some(rule),
+        })
+    }
+}
+
+/// What a change to a task did: the task as it is now, and, when the change
+/// completed a recurring task, the next occurrence it created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskChange {
+    pub task: Task,
+    pub next_occurrence: Option<Task>,
 }
 
 /// A validated task to create.
@@ -91,6 +119,7 @@ pub struct NewTask {
     pub priority: Priority,
     pub tags: Tags,
     pub due_at: Option<DateTime<Utc>>,
+    pub recurrence: Option<Recurrence>,
 }
 
 impl NewTask {
@@ -101,6 +130,7 @@ impl NewTask {
             priority: Priority::default(),
             tags: Tags::default(),
             due_at: None,
+            recurrence: None,
         }
     }
 }
@@ -115,6 +145,7 @@ pub struct TaskPatch {
     pub priority: Option<Priority>,
     pub tags: Option<Tags>,
     pub due_at: Option<Option<DateTime<Utc>>>,
+    pub recurrence: Option<Option<Recurrence>>,
 }
 
 impl TaskPatch {
@@ -142,6 +173,9 @@ impl TaskPatch {
         }
         if let Some(d) = self.due_at {
             task.due_at = d;
+        }
+        if let Some(r) = &self.recurrence {
+            task.recurrence = r.clone();
         }
     }
 }
@@ -232,6 +266,8 @@ pub struct TaskQuery {
     pub priority: Option<Priority>,
     pub tag: Option<Tag>,
     pub search: Option<SearchText>,
+    /// Only tasks due in this range.
+    pub due: Option<DueRange>,
     pub sort: SortKey,
     pub order: SortOrder,
     pub limit: u32,
@@ -260,11 +296,103 @@ impl Default for TaskQuery {
             priority: None,
             tag: None,
             search: None,
+            due: None,
             sort: SortKey::Created,
             order: SortOrder::Asc,
             limit: Self::DEFAULT_LIMIT,
             offset: 0,
         }
+    }
+}
+
+/// A due-date filter as people ask for it: what is due today, this week, or overdue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueWindow {
+    /// Due between the start of today and the start of tomorrow.
+    Today,
+    /// Due in the current week, Monday to Sunday.
+    ThisWeek,
+    /// Not completed and due before now.
+    Overdue,
+}
+
+impl DueWindow {
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        match raw
+            .trim()
+            .to_ascii_lowercase()
+            .replace([' ', '-'], "_")
+            .as_str()
+        {
+            "today" => Ok(Self::Today),
+            "this_week" | "week" => Ok(Self::ThisWeek),
+            "overdue" => Ok(Self::Overdue),
+            other => Err(ValidationError::new(
+                "due",
+                format!("{other:?} is not a due filter; use today, this_week or overdue"),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Today => "today",
+            Self::ThisWeek => "this_week",
+            Self::Overdue => "overdue",
+        }
+    }
+
+    /// The instants this window covers for a person whose calendar day `today`
+    /// is, where `start_of(d)` is the instant day `d` begins in their time zone.
+    pub fn range(
+        self,
+        now: DateTime<Utc>,
+        today: NaiveDate,
+        start_of: impl Fn(NaiveDate) -> DateTime<Utc>,
+    ) -> DueRange {
+        let day_after = |d: NaiveDate, n: u64| d.checked_add_days(Days::new(n)).unwrap_or(d);
+        match self {
+            Self::Today => DueRange {
+                from: Some(start_of(today)),
+                before: start_of(day_after(today, 1)),
+                pending_only: false,
+            },
+            Self::ThisWeek => {
+                let monday = today
+                    .checked_sub_days(Days::new(u64::from(today.weekday().num_days_from_monday())))
+                    .unwrap_or(today);
+                DueRange {
+                    from: Some(start_of(monday)),
+                    before: start_of(day_after(monday, 7)),
+                    pending_only: false,
+                }
+            }
+            Self::Overdue => DueRange {
+                from: None,
+                before: now,
+                pending_only: true,
+            },
+        }
+    }
+}
+
+/// Tasks due at or after `from` (unbounded when `None`) and before `before`;
+/// with `pending_only`, completed tasks are left out whatever the status filter.
+/// Tasks without a due date never match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueRange {
+    pub from: Option<DateTime<Utc>>,
+    pub before: DateTime<Utc>,
+    pub pending_only: bool,
+}
+
+impl DueRange {
+    /// Whether `task` is in the range (the reference the stores are tested against).
+    pub fn contains(&self, task: &Task) -> bool {
+        task.due_at
+            .is_some_and(|d| d < self.before && self.from.is_none_or(|f| d >= f))
+            && !(self.pending_only && task.completed)
     }
 }
 

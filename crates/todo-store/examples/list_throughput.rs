@@ -48,6 +48,7 @@ async fn run(duration: Duration, concurrency: usize) {
             priority: [Priority::Low, Priority::Medium, Priority::High][i % 3],
             tags: Tags::parse(&["work", "home"][..i % 3]).unwrap(),
             due_at: None,
+            recurrence: None,
         };
         store.create_task(&user.id, task).await.unwrap();
     }

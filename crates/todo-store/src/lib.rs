@@ -10,12 +10,13 @@
 //! ```
 //!
 //! Both stores behave identically, proven by one test suite run against both
-//! (`tests/`): per-user isolation (another user's row is `NotFound`), one global
-//! id sequence, timestamps in UTC at microsecond precision, case-insensitive
+//! (`tests/`): per-user isolation (another user's row is `NotFound`), per-user
+//! task numbers (1, 2, 3 … in creation order, never reused), timestamps in UTC at microsecond precision, case-insensitive
 //! substring search with literal `%`/`_`, exact tag filters, total ordering with
 //! ties broken by id, and atomic toggles.
 
 mod error;
+mod history;
 mod list;
 mod migrate;
 mod postgres;

@@ -5,6 +5,7 @@
 //! (filters present or not x sort key x order), so each connection's prepared
 //! statement cache holds them all.
 
+use chrono::{DateTime, Utc};
 use todo_core::{SortKey, SortOrder, StatusFilter, StoreResult, TaskQuery, UserId};
 
 use crate::row::{search_needle, task_columns};
@@ -20,6 +21,8 @@ pub(crate) enum Dialect {
 pub(crate) enum Bind {
     Text(String),
     Int(i64),
+    /// A timestamp: microseconds on SQLite, TIMESTAMPTZ on PostgreSQL.
+    Time(DateTime<Utc>),
 }
 
 /// The statements of one listing and their parameters.
@@ -73,6 +76,18 @@ pub(crate) fn listing_sql(
         });
     }
 
+    if let Some(due) = &query.due {
+        if let Some(from) = due.from {
+            filters.push(Bind::Time(from));
+            conditions.push(format!("due_at >= ${}", filters.len()));
+        }
+        filters.push(Bind::Time(due.before));
+        conditions.push(format!("due_at < ${}", filters.len()));
+        if due.pending_only && query.status != StatusFilter::Pending {
+            conditions.push("completed = FALSE".into());
+        }
+    }
+
     let direction = match query.order {
         SortOrder::Asc => "ASC",
         SortOrder::Desc => "DESC",
@@ -84,7 +99,8 @@ pub(crate) fn listing_sql(
         SortKey::Priority => format!("priority {direction}"),
     };
     let condition = conditions.join(" AND ");
-    let order_by = format!("{key}, id ASC");
+    // Ties break by the per-user number, which every sort index ends with.
+    let order_by = format!("{key}, number ASC");
     // SQLite gets LIMIT and OFFSET as literals (validated integers): since 3.46 a
     // bound LIMIT marks the statement for re-preparation at every new binding, so
     // a bound one would parse and plan the query on every call.
@@ -127,7 +143,11 @@ pub(crate) fn listing_sql(
 /// benchmark's) read their total from the counters the triggers of migration 2
 /// keep, instead of counting the user's rows on every page.
 fn sqlite_total(query: &TaskQuery) -> Option<String> {
-    if query.priority.is_some() || query.tag.is_some() || query.search.is_some() {
+    if query.priority.is_some()
+        || query.tag.is_some()
+        || query.search.is_some()
+        || query.due.is_some()
+    {
         return None;
     }
     let counter = match query.status {
@@ -154,6 +174,7 @@ mod tests {
             priority: Some(Priority::High),
             tag: Some(Tag::parse("work").unwrap()),
             search: Some(SearchText::parse("50% OFF'; DROP TABLE tasks; --").unwrap()),
+            due: None,
             sort: SortKey::Due,
             order: SortOrder::Desc,
             limit: 10,
@@ -170,8 +191,9 @@ mod tests {
                 sql.page
             );
             assert!(
-                sql.page
-                    .contains(&format!("ORDER BY due_at DESC NULLS LAST, id ASC {window}")),
+                sql.page.contains(&format!(
+                    "ORDER BY due_at DESC NULLS LAST, number ASC {window}"
+                )),
                 "{}",
                 sql.page
             );

@@ -32,6 +32,11 @@ const SQLITE: &[Embedded] = &[
         file: "0003_revoked_tokens.sql",
         sql: include_str!("../migrations/sqlite/0003_revoked_tokens.sql"),
     },
+    Embedded {
+        version: 4,
+        file: "0004_task_numbers.sql",
+        sql: include_str!("../migrations/sqlite/0004_task_numbers.sql"),
+    },
 ];
 
 const POSTGRES: &[Embedded] = &[
@@ -49,6 +54,11 @@ const POSTGRES: &[Embedded] = &[
         version: 3,
         file: "0003_revoked_tokens.sql",
         sql: include_str!("../migrations/postgres/0003_revoked_tokens.sql"),
+    },
+    Embedded {
+        version: 4,
+        file: "0004_task_numbers.sql",
+        sql: include_str!("../migrations/postgres/0004_task_numbers.sql"),
     },
 ];
 
@@ -187,6 +197,194 @@ mod tests {
                 "{status:?}"
             );
         }
+    }
+
+    /// Version-3 data as it would be: two users' tasks interleaved in one id
+    /// sequence, a deleted task, and a conversation whose tool calls name tasks by
+    /// those global ids. `$n` placeholders work on both dialects.
+    const LEGACY_TOOL_CALLS: &str = r#"[{"tool":"complete_task","input":{"task_id":3},"output":{"task_id":3,"status":"completed","title":"Ann 2"}},{"tool":"list_tasks","input":{},"output":[{"id":1,"title":"Ann 1","completed":false},{"id":3,"title":"Ann 2","completed":true},{"id":4,"title":"gone","completed":false}]}]"#;
+
+    /// After migration: Ann's rows 1 and 3 are her tasks 1 and 2, Bob's row 2 his
+    /// task 1; the deleted row 4 names nothing.
+    const RENUMBERED_TOOL_CALLS: &str = r#"[{"tool":"complete_task","input":{"task_id":2},"output":{"task_id":2,"status":"completed","title":"Ann 2"}},{"tool":"list_tasks","input":{},"output":[{"id":1,"title":"Ann 1","completed":false},{"id":2,"title":"Ann 2","completed":true},{"id":null,"title":"gone","completed":false}]}]"#;
+
+    async fn check_renumbered(
+        store: &dyn todo_core::Store,
+        ann: &todo_core::UserId,
+        bob: &todo_core::UserId,
+    ) {
+        use todo_core::{ConversationId, TaskId, TaskQuery};
+        let titles = |page: todo_core::TaskPage| {
+            page.tasks
+                .into_iter()
+                .map(|t| (t.id.0, t.title.into_inner()))
+                .collect::<Vec<_>>()
+        };
+        let anns = store.list_tasks(ann, &TaskQuery::default()).await.unwrap();
+        assert_eq!(titles(anns), vec![(1, "Ann 1".into()), (2, "Ann 2".into())]);
+        let bobs = store.list_tasks(bob, &TaskQuery::default()).await.unwrap();
+        assert_eq!(titles(bobs), vec![(1, "Bob 1".into())]);
+        // Numbering goes on after the highest, per user.
+        let next = store
+            .create_task(
+                ann,
+                todo_core::NewTask::titled(todo_core::Title::parse("Ann 3").unwrap()),
+            )
+            .await
+            .unwrap();
+        assert_eq!(next.id, TaskId(3));
+        let messages = store.messages(ann, ConversationId(1), 10).await.unwrap();
+        let calls = serde_json::to_value(&messages[0].tool_calls).unwrap();
+        let expected: serde_json::Value = serde_json::from_str(RENUMBERED_TOOL_CALLS).unwrap();
+        assert_eq!(
+            calls, expected,
+            "history names the same tasks by their new numbers"
+        );
+    }
+
+    /// A SQLite file at version 3 with legacy ids migrates to per-user numbers and
+    /// its stored tool calls are rewritten to match.
+    #[tokio::test]
+    async fn sqlite_legacy_ids_become_per_user_numbers() {
+        use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+        use todo_core::UserId;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v3.db");
+        let (ann, bob) = (UserId::random(), UserId::random());
+        {
+            let options = SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options)
+                .await
+                .unwrap();
+            sqlite().run_to(3, &pool).await.unwrap();
+            for (id, email) in [(&ann, "ann@example.com"), (&bob, "bob@example.com")] {
+                sqlx::query("INSERT INTO users VALUES ($1, $2, 'P', 'x', 0)")
+                    .bind(id.as_str())
+                    .bind(email)
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+            for (owner, title, created) in [
+                (&ann, "Ann 1", 10),
+                (&bob, "Bob 1", 20),
+                (&ann, "Ann 2", 30),
+                (&ann, "gone", 40),
+            ] {
+                sqlx::query(
+                    "INSERT INTO tasks (user_id, title, title_key, search_key, created_at, updated_at) \
+                     VALUES ($1, $2, lower($2), lower($2) || char(10), $3, $3)",
+                )
+                .bind(owner.as_str())
+                .bind(title)
+                .bind(created)
+                .execute(&pool)
+                .await
+                .unwrap();
+            }
+            sqlx::query("DELETE FROM tasks WHERE title = 'gone'")
+                .execute(&pool)
+                .await
+                .unwrap();
+            sqlx::query(
+                "INSERT INTO conversations (user_id, created_at, updated_at) VALUES ($1, 0, 0)",
+            )
+            .bind(ann.as_str())
+            .execute(&pool)
+            .await
+            .unwrap();
+            sqlx::query("INSERT INTO messages (conversation_id, user_id, role, content, tool_calls, created_at) VALUES (1, $1, 'assistant', 'Done.', $2, 0)")
+                .bind(ann.as_str())
+                .bind(LEGACY_TOOL_CALLS)
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+        let store = crate::SqliteStore::open(&path).await.unwrap();
+        check_renumbered(&store, &ann, &bob).await;
+        drop(store);
+        // Opening again rewrites nothing twice.
+        let store = crate::SqliteStore::open(&path).await.unwrap();
+        let messages = todo_core::Store::messages(&store, &ann, todo_core::ConversationId(1), 10)
+            .await
+            .unwrap();
+        let calls = serde_json::to_value(&messages[0].tool_calls).unwrap();
+        assert_eq!(
+            calls,
+            serde_json::from_str::<serde_json::Value>(RENUMBERED_TOOL_CALLS).unwrap()
+        );
+    }
+
+    /// The same on PostgreSQL, with two replicas connecting at once: each message
+    /// is rewritten exactly once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_legacy_ids_become_per_user_numbers() {
+        use todo_core::UserId;
+
+        let db = test_postgres::TestPostgres::start().expect("PostgreSQL for tests");
+        let (ann, bob) = (UserId::random(), UserId::random());
+        {
+            let pool = sqlx::PgPool::connect(db.url()).await.unwrap();
+            postgres().run_to(3, &pool).await.unwrap();
+            for (id, email) in [(&ann, "ann@example.com"), (&bob, "bob@example.com")] {
+                sqlx::query("INSERT INTO users VALUES ($1, $2, 'P', 'x', now())")
+                    .bind(id.as_str())
+                    .bind(email)
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+            for (owner, title, created) in [
+                (&ann, "Ann 1", 10),
+                (&bob, "Bob 1", 20),
+                (&ann, "Ann 2", 30),
+                (&ann, "gone", 40),
+            ] {
+                sqlx::query(
+                    "INSERT INTO tasks (user_id, title, title_key, search_key, created_at, updated_at) \
+                     VALUES ($1, $2, lower($2), lower($2) || chr(10), to_timestamp($3), to_timestamp($3))",
+                )
+                .bind(owner.as_str())
+                .bind(title)
+                .bind(f64::from(created))
+                .execute(&pool)
+                .await
+                .unwrap();
+            }
+            sqlx::query("DELETE FROM tasks WHERE title = 'gone'")
+                .execute(&pool)
+                .await
+                .unwrap();
+            sqlx::query("INSERT INTO conversations (user_id, created_at, updated_at) VALUES ($1, now(), now())")
+                .bind(ann.as_str())
+                .execute(&pool)
+                .await
+                .unwrap();
+            sqlx::query("INSERT INTO messages (conversation_id, user_id, role, content, tool_calls, created_at) VALUES (1, $1, 'assistant', 'Done.', $2::json, now())")
+                .bind(ann.as_str())
+                .bind(LEGACY_TOOL_CALLS)
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+        let replicas: Vec<_> = (0..2)
+            .map(|_| {
+                let url = db.url().to_string();
+                tokio::spawn(async move { crate::PgStore::connect(&url).await.unwrap() })
+            })
+            .collect();
+        let mut stores = Vec::new();
+        for r in replicas {
+            stores.push(r.await.unwrap());
+        }
+        check_renumbered(&stores[0], &ann, &bob).await;
     }
 
     #[test]

@@ -5,23 +5,25 @@
 //! URL's `sslmode` (rustls with the WebPKI roots, so `sslmode=require` works against
 //! hosted servers such as Neon).
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Arguments, AssertSqlSafe, Row};
+use sqlx::{Arguments, AssertSqlSafe, Postgres, Row, Transaction};
 use todo_core::{
-    Conversation, ConversationId, Email, Message, NewMessage, NewTask, NewUser, Store, StoreError,
-    StoreResult, Task, TaskId, TaskPage, TaskPatch, TaskQuery, User, UserId, UserRecord,
+    Conversation, ConversationId, Email, Message, NewMessage, NewTask, NewUser, Recurrence, Store,
+    StoreError, StoreResult, Task, TaskChange, TaskId, TaskPage, TaskPatch, TaskQuery, User,
+    UserId, UserRecord,
 };
 use tracing::instrument;
 
 use crate::list::{Bind, Dialect, listing_sql};
-use crate::row::{self, MessageRow, TaskRow, UserRow, backend, task_columns};
+use crate::row::{self, MessageRow, TaskInsert, TaskRow, UserRow, backend, task_columns};
 use crate::url::DatabaseUrl;
-use crate::{Error, Result, migrate};
+use crate::{Error, Result, history, migrate};
 
 /// Small on purpose: hosted plans cap connections, and two replicas share them.
 const MAX_CONNECTIONS: u32 = 10;
@@ -34,7 +36,7 @@ const STATEMENT_CACHE: usize = 512;
 const TASK_BY_ID: &str = concat!(
     "SELECT ",
     task_columns!(),
-    " FROM tasks WHERE id = $1 AND user_id = $2"
+    " FROM tasks WHERE number = $1 AND user_id = $2"
 );
 
 /// The PostgreSQL implementation of [`Store`].
@@ -74,6 +76,12 @@ impl PgStore {
                 target: target.clone(),
                 reason: e.to_string(),
             })?;
+        renumber_legacy_history(&pool)
+            .await
+            .map_err(|e| Error::Migrate {
+                target: target.clone(),
+                reason: format!("rewriting task ids in stored conversations: {e}"),
+            })?;
         tracing::debug!(database = %target, "PostgreSQL store connected");
         Ok(Self { pool })
     }
@@ -93,13 +101,14 @@ impl PgStore {
 fn task_row(row: &PgRow) -> StoreResult<TaskRow> {
     let decode = || -> std::result::Result<TaskRow, sqlx::Error> {
         Ok(TaskRow {
-            id: row.try_get("id")?,
+            id: row.try_get("number")?,
             title: row.try_get("title")?,
             description: row.try_get("description")?,
             completed: row.try_get("completed")?,
             priority: i64::from(row.try_get::<i16, _>("priority")?),
             tags: row.try_get("tags")?,
             due_at: row.try_get("due_at")?,
+            recurrence: row.try_get("recurrence")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
         })
@@ -217,37 +226,11 @@ impl Store for PgStore {
 
     #[instrument(skip_all)]
     async fn create_task(&self, user: &UserId, task: NewTask) -> StoreResult<Task> {
-        let now = row::now();
-        let due_at = row::due_at(task.due_at)?;
-        let description = row::normalise_description(task.description.as_ref()).cloned();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO tasks (user_id, title, title_key, description, search_key, completed, priority, tags, due_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, FALSE, $6, $7, $8, $9, $9) RETURNING id",
-        )
-        .bind(user.as_str())
-        .bind(task.title.as_str())
-        .bind(row::title_key(&task.title))
-        .bind(description.as_ref().map(|d| d.as_str()))
-        .bind(row::search_key(&task.title, description.as_ref()))
-        .bind(rank(task.priority))
-        .bind(task.tags.to_strings())
-        .bind(due_at)
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|e| if row::is_foreign_key_violation(&e) { StoreError::NotFound("user") } else { backend(e) })?;
-        Ok(Task {
-            id: TaskId(id),
-            user_id: user.clone(),
-            title: task.title,
-            description,
-            completed: false,
-            priority: task.priority,
-            tags: task.tags,
-            due_at,
-            created_at: now,
-            updated_at: now,
-        })
+        let insert = TaskInsert::new(user, task, row::now())?;
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let task = insert_task(&mut tx, user, insert).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(task)
     }
 
     #[instrument(skip_all, fields(task = id.0))]
@@ -287,9 +270,17 @@ impl Store for PgStore {
     }
 
     #[instrument(skip_all, fields(task = id.0))]
-    async fn update_task(&self, user: &UserId, id: TaskId, patch: &TaskPatch) -> StoreResult<Task> {
+    async fn update_task(
+        &self,
+        user: &UserId,
+        id: TaskId,
+        patch: &TaskPatch,
+    ) -> StoreResult<TaskChange> {
         if patch.is_empty() {
-            return self.fetch_task(user, id).await;
+            return Ok(TaskChange {
+                task: self.fetch_task(user, id).await?,
+                next_occurrence: None,
+            });
         }
         let due_patch = patch.due_at.map(row::due_at).transpose()?;
         let mut tx = self.pool.begin().await.map_err(backend)?;
@@ -301,6 +292,7 @@ impl Store for PgStore {
             .map_err(backend)?
             .ok_or(StoreError::NotFound("task"))?;
         let mut task = task_row(&current)?.into_task(user)?;
+        let was_completed = task.completed;
         patch.apply_to(&mut task);
         if let Some(due) = due_patch {
             task.due_at = due;
@@ -308,7 +300,7 @@ impl Store for PgStore {
         task.updated_at = row::bumped(task.updated_at);
         sqlx::query(
             "UPDATE tasks SET title = $1, title_key = $2, description = $3, search_key = $4, completed = $5, \
-             priority = $6, tags = $7, due_at = $8, updated_at = $9 WHERE id = $10 AND user_id = $11",
+             priority = $6, tags = $7, due_at = $8, recurrence = $9, updated_at = $10 WHERE number = $11 AND user_id = $12",
         )
         .bind(task.title.as_str())
         .bind(row::title_key(&task.title))
@@ -318,39 +310,51 @@ impl Store for PgStore {
         .bind(rank(task.priority))
         .bind(task.tags.to_strings())
         .bind(task.due_at)
+        .bind(task.recurrence.as_ref().map(Recurrence::to_json))
         .bind(task.updated_at)
         .bind(id.0)
         .bind(user.as_str())
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
+        let next_occurrence = next_occurrence(&mut tx, user, &task, was_completed).await?;
         tx.commit().await.map_err(backend)?;
-        Ok(task)
+        Ok(TaskChange {
+            task,
+            next_occurrence,
+        })
     }
 
     #[instrument(skip_all, fields(task = id.0))]
-    async fn toggle_task(&self, user: &UserId, id: TaskId) -> StoreResult<Task> {
+    async fn toggle_task(&self, user: &UserId, id: TaskId) -> StoreResult<TaskChange> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
         let row = sqlx::query(concat!(
             "UPDATE tasks SET completed = NOT completed, \
              updated_at = GREATEST($1, updated_at + interval '1 microsecond') \
-             WHERE id = $2 AND user_id = $3 \
+             WHERE number = $2 AND user_id = $3 \
              RETURNING ",
             task_columns!()
         ))
         .bind(row::now())
         .bind(id.0)
         .bind(user.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(backend)?
         .ok_or(StoreError::NotFound("task"))?;
-        task_row(&row)?.into_task(user)
+        let task = task_row(&row)?.into_task(user)?;
+        let next_occurrence = next_occurrence(&mut tx, user, &task, !task.completed).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(TaskChange {
+            task,
+            next_occurrence,
+        })
     }
 
     #[instrument(skip_all, fields(task = id.0))]
     async fn delete_task(&self, user: &UserId, id: TaskId) -> StoreResult<Task> {
         let row = sqlx::query(concat!(
-            "DELETE FROM tasks WHERE id = $1 AND user_id = $2 \
+            "DELETE FROM tasks WHERE number = $1 AND user_id = $2 \
              RETURNING ",
             task_columns!()
         ))
@@ -361,6 +365,15 @@ impl Store for PgStore {
         .map_err(backend)?
         .ok_or(StoreError::NotFound("task"))?;
         task_row(&row)?.into_task(user)
+    }
+
+    #[instrument(skip_all, fields(task = task.id.0))]
+    async fn restore_task(&self, user: &UserId, task: Task) -> StoreResult<Task> {
+        let insert = TaskInsert::restored(user, task)?;
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let task = insert_task(&mut tx, user, insert).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(task)
     }
 
     #[instrument(skip_all)]
@@ -540,12 +553,142 @@ impl Store for PgStore {
     }
 }
 
+/// Rewrites the conversations migration 4 queued (see `history.rs`), a batch per
+/// transaction. Replicas starting together each lock the rows they take and skip
+/// those locked by another, so every message is rewritten exactly once.
+async fn renumber_legacy_history(pool: &PgPool) -> std::result::Result<(), sqlx::Error> {
+    loop {
+        let mut tx = pool.begin().await?;
+        let batch: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT m.id, m.user_id, m.tool_calls::text FROM legacy_tool_calls AS l \
+             JOIN messages AS m ON m.id = l.message_id ORDER BY l.message_id LIMIT $1 \
+             FOR UPDATE OF l SKIP LOCKED",
+        )
+        .bind(history::BATCH)
+        .fetch_all(&mut *tx)
+        .await?;
+        if batch.is_empty() {
+            return tx.commit().await;
+        }
+        let mut numbers: HashMap<String, HashMap<i64, i64>> = HashMap::new();
+        for (message, user, calls) in batch {
+            if !numbers.contains_key(&user) {
+                let rows: Vec<(i64, i64)> =
+                    sqlx::query_as("SELECT id, number FROM tasks WHERE user_id = $1")
+                        .bind(&user)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                numbers.insert(user.clone(), rows.into_iter().collect());
+            }
+            match serde_json::from_str::<serde_json::Value>(&calls) {
+                Ok(mut calls) => {
+                    history::renumber_tool_calls(&mut calls, &numbers[&user]);
+                    sqlx::query("UPDATE messages SET tool_calls = $1::json WHERE id = $2")
+                        .bind(calls.to_string())
+                        .bind(message)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Err(e) => {
+                    tracing::warn!(message, error = %e, "unreadable tool calls left as they are")
+                }
+            }
+            sqlx::query("DELETE FROM legacy_tool_calls WHERE message_id = $1")
+                .bind(message)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+    }
+}
+
+/// Inserts a task row: with the user's next number, or with the number given (a
+/// restore; the counter then covers it). Bumping the counter locks the user's row
+/// until the transaction ends, so concurrent creates by one user queue there and
+/// never share a number.
+async fn insert_task(
+    tx: &mut Transaction<'static, Postgres>,
+    user: &UserId,
+    insert: TaskInsert,
+) -> StoreResult<Task> {
+    let counter = match insert.number {
+        None => sqlx::query_scalar::<_, i64>(
+            "UPDATE users SET last_task_number = last_task_number + 1 WHERE id = $1 RETURNING last_task_number",
+        )
+        .bind(user.as_str())
+        .fetch_optional(&mut **tx)
+        .await,
+        Some(n) => sqlx::query_scalar::<_, i64>(
+            "UPDATE users SET last_task_number = GREATEST(last_task_number, $2) WHERE id = $1 RETURNING $2::BIGINT",
+        )
+        .bind(user.as_str())
+        .bind(n)
+        .fetch_optional(&mut **tx)
+        .await,
+    };
+    let number = counter
+        .map_err(backend)?
+        .ok_or(StoreError::NotFound("user"))?;
+    let recurrence = insert.recurrence_json();
+    let mut task = insert.task;
+    sqlx::query(
+        "INSERT INTO tasks (user_id, number, title, title_key, description, search_key, completed, priority, tags, \
+         due_at, recurrence, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(user.as_str())
+    .bind(number)
+    .bind(task.title.as_str())
+    .bind(row::title_key(&task.title))
+    .bind(task.description.as_ref().map(|d| d.as_str()))
+    .bind(row::search_key(&task.title, task.description.as_ref()))
+    .bind(task.completed)
+    .bind(rank(task.priority))
+    .bind(task.tags.to_strings())
+    .bind(task.due_at)
+    .bind(recurrence)
+    .bind(task.created_at)
+    .bind(task.updated_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| {
+        if row::is_unique_violation(&e) {
+            row::number_taken(number)
+        } else {
+            backend(e)
+        }
+    })?;
+    task.id = TaskId(number);
+    Ok(task)
+}
+
+/// When `task` was just completed (it was not before) and recurs, creates its next
+/// occurrence in the same transaction.
+async fn next_occurrence(
+    tx: &mut Transaction<'static, Postgres>,
+    user: &UserId,
+    task: &Task,
+    was_completed: bool,
+) -> StoreResult<Option<Task>> {
+    if was_completed || !task.completed {
+        return Ok(None);
+    }
+    // One instant for the rule and the new row, so its due date is exactly the
+    // rule's answer for the moment it was created.
+    let now = row::now();
+    let Some(next) = task.next_occurrence(now) else {
+        return Ok(None);
+    };
+    let insert = TaskInsert::new(user, next, now)?;
+    insert_task(tx, user, insert).await.map(Some)
+}
+
 fn bind_all(binds: &[Bind]) -> StoreResult<PgArguments> {
     let mut args = PgArguments::default();
     for bind in binds {
         match bind {
             Bind::Text(s) => args.add(s.clone()),
             Bind::Int(i) => args.add(*i),
+            Bind::Time(t) => args.add(*t),
         }
         .map_err(|e| backend(sqlx::Error::Encode(e)))?;
     }

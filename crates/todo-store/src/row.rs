@@ -4,22 +4,25 @@
 
 use chrono::{DateTime, Datelike, SubsecRound, Utc};
 use todo_core::{
-    Conversation, ConversationId, Description, Email, Message, PersonName, Priority, Role,
-    SearchText, StoreError, StoreResult, Tags, Task, TaskId, Title, ToolCall, User, UserId,
-    ValidationError,
+    Conversation, ConversationId, Description, Email, Message, NewTask, PersonName, Priority,
+    Recurrence, Role, SearchText, StoreError, StoreResult, Tags, Task, TaskId, Title, ToolCall,
+    User, UserId, ValidationError,
 };
 
 /// The columns every task query selects, as a literal for `concat!`. No user_id:
-/// every task query is for one known user, who is the owner of every row.
+/// every task query is for one known user, who is the owner of every row. `number`
+/// is the per-user task number, the `TaskId` everyone sees; the internal row id is
+/// never selected.
 macro_rules! task_columns {
     () => {
-        "id, title, description, completed, priority, tags, due_at, created_at, updated_at"
+        "number, title, description, completed, priority, tags, due_at, recurrence, created_at, updated_at"
     };
 }
 pub(crate) use task_columns;
 
 /// A task as stored, before validation.
 pub(crate) struct TaskRow {
+    /// The per-user number.
     pub id: i64,
     pub title: String,
     pub description: Option<String>,
@@ -27,6 +30,8 @@ pub(crate) struct TaskRow {
     pub priority: i64,
     pub tags: Vec<String>,
     pub due_at: Option<DateTime<Utc>>,
+    /// JSON text of the rule.
+    pub recurrence: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -57,10 +62,77 @@ impl TaskRow {
             })?,
             tags: Tags::parse(&self.tags).map_err(|e| corrupt("tag list", e))?,
             due_at: self.due_at,
+            recurrence: self
+                .recurrence
+                .as_deref()
+                .map(Recurrence::parse_json)
+                .transpose()
+                .map_err(|e| corrupt("recurrence", e))?,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
     }
+}
+
+/// The columns of a task row to insert, shared by creating, restoring and the next
+/// occurrence of a recurring task.
+pub(crate) struct TaskInsert {
+    /// `None`: the user's next number. `Some`: exactly this one (a restore).
+    pub number: Option<i64>,
+    pub task: Task,
+}
+
+impl TaskInsert {
+    /// A new task as `create_task` stores it: pending, created `now`.
+    pub(crate) fn new(user: &UserId, task: NewTask, now: DateTime<Utc>) -> StoreResult<Self> {
+        let description = normalise_description(task.description.as_ref()).cloned();
+        Ok(Self {
+            number: None,
+            task: Task {
+                id: TaskId(0),
+                user_id: user.clone(),
+                title: task.title,
+                description,
+                completed: false,
+                priority: task.priority,
+                tags: task.tags,
+                due_at: due_at(task.due_at)?,
+                recurrence: task.recurrence,
+                created_at: now,
+                updated_at: now,
+            },
+        })
+    }
+
+    /// A deleted task put back as it was, at microsecond precision.
+    pub(crate) fn restored(user: &UserId, mut task: Task) -> StoreResult<Self> {
+        if task.id.0 < 1 {
+            return Err(ValidationError::new(
+                "id",
+                format!("task number {} is not a positive integer", task.id.0),
+            )
+            .into());
+        }
+        task.user_id = user.clone();
+        task.description = normalise_description(task.description.as_ref()).cloned();
+        task.due_at = due_at(task.due_at)?;
+        task.created_at = task.created_at.trunc_subsecs(6);
+        task.updated_at = task.updated_at.trunc_subsecs(6);
+        Ok(Self {
+            number: Some(task.id.0),
+            task,
+        })
+    }
+
+    pub(crate) fn recurrence_json(&self) -> Option<String> {
+        self.task.recurrence.as_ref().map(Recurrence::to_json)
+    }
+}
+
+pub(crate) fn number_taken(number: i64) -> StoreError {
+    StoreError::Conflict(format!(
+        "task {number} exists already; delete it first or restore under another number"
+    ))
 }
 
 /// A user as stored, before validation.

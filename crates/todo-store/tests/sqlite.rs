@@ -36,7 +36,7 @@ async fn reopening_the_file_finds_everything() {
             ..NewTask::titled(title("Survive restart"))
         };
         let task = store.create_task(&user.id, new).await.unwrap();
-        let task = store.toggle_task(&user.id, task.id).await.unwrap();
+        let task = store.toggle_task(&user.id, task.id).await.unwrap().task;
         let conversation = store.create_conversation(&user.id).await.unwrap();
         let message = NewMessage {
             role: Role::User,

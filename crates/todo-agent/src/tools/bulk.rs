@@ -138,7 +138,10 @@ impl TaskTools {
                         completed: Some(true),
                         ..TaskPatch::default()
                     };
-                    self.store.update_task(user, id, &patch).await
+                    self.store
+                        .update_task(user, id, &patch)
+                        .await
+                        .map(|change| change.task)
                 }
             };
             done.push(result.map_err(|e| not_found_or(e, id.0))?);

@@ -3,6 +3,7 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 
 /// A task's priority as tools accept it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -58,6 +59,68 @@ fn task_id<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     }
 }
 
+/// How a task repeats, as tools accept it. Only its schema is used: values are
+/// taken as raw JSON and checked by `todo_core::Recurrence`, whose errors say
+/// what is allowed.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum RecurrenceArg {
+    /// Every day.
+    Daily,
+    /// Monday to Friday.
+    Weekdays,
+    /// On the days listed, e.g. {"kind":"weekly","days":["mon","thu"]}.
+    Weekly { days: Vec<DayArg> },
+    /// On this day of the month (1-31; short months use their last day), e.g. {"kind":"monthly","day":1}.
+    Monthly {
+        #[schemars(range(min = 1, max = 31))]
+        day: u8,
+    },
+}
+
+/// A day of the week.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum DayArg {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+/// Which due dates a listing keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DueArg {
+    /// Due today.
+    Today,
+    /// Due this week, Monday to Sunday.
+    ThisWeek,
+    /// Not completed and due before now.
+    Overdue,
+}
+
+impl From<DueArg> for todo_core::DueWindow {
+    fn from(d: DueArg) -> Self {
+        match d {
+            DueArg::Today => todo_core::DueWindow::Today,
+            DueArg::ThisWeek => todo_core::DueWindow::ThisWeek,
+            DueArg::Overdue => todo_core::DueWindow::Overdue,
+        }
+    }
+}
+
+/// Keeps "given as null" apart from "left out": the field is `Some(Value::Null)`
+/// for an explicit null and `None` when absent.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct AddTaskInput {
     /// Optional; tools always act as the signed-in user. If given it must be that user's id.
@@ -76,6 +139,10 @@ pub struct AddTaskInput {
     /// Due date-time, RFC 3339 with offset, e.g. "2026-11-22T17:00:00+01:00".
     #[serde(default)]
     pub due_at: Option<String>,
+    /// Makes the task repeat; completing it then creates the next occurrence.
+    #[serde(default)]
+    #[schemars(with = "Option<RecurrenceArg>")]
+    pub recurrence: Option<Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -86,6 +153,12 @@ pub struct ListTasksInput {
     /// Which tasks: all (default), pending or completed.
     #[serde(default)]
     pub status: Option<StatusArg>,
+    /// Only tasks due today, this week, or overdue (pending and past due).
+    #[serde(default)]
+    pub due: Option<DueArg>,
+    /// The user's time zone for `due`: an IANA name like "Europe/Berlin" or an offset like "+02:00". Default UTC.
+    #[serde(default)]
+    pub timezone: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -125,6 +198,10 @@ pub struct UpdateTaskInput {
     /// New due date-time (RFC 3339); an empty string removes the due date.
     #[serde(default)]
     pub due_at: Option<String>,
+    /// New repetition rule; null stops the task repeating.
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Option<RecurrenceArg>")]
+    pub recurrence: Option<Value>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -8,20 +8,22 @@ mod inputs;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use todo_core::{
-    Description, NewTask, Priority, SortKey, SortOrder, StatusFilter, Store, StoreError, Tag, Tags,
-    Task, TaskId, TaskPatch, TaskQuery, Title, UserId,
+    Description, DueRange, DueWindow, NewTask, Priority, SortKey, SortOrder, StatusFilter, Store,
+    StoreError, Tag, Tags, Task, TaskChange, TaskId, TaskPatch, TaskQuery, Title, UserId,
 };
+
+use crate::clock::UserTz;
 use tracing::instrument;
 
 pub use bulk::{AddTasksInput, MAX_BULK, TaskIdsInput};
 pub use inputs::{
-    AddTaskInput, ListTasksInput, PriorityArg, SearchTasksInput, SetPriorityInput, StatusArg,
-    TaskRefInput, UpdateTaskInput,
+    AddTaskInput, DayArg, DueArg, ListTasksInput, PriorityArg, RecurrenceArg, SearchTasksInput,
+    SetPriorityInput, StatusArg, TaskRefInput, UpdateTaskInput,
 };
 
 /// The tools by name.
@@ -81,18 +83,20 @@ impl ToolName {
 
     pub fn description(self) -> &'static str {
         match self {
-            ToolName::AddTask => "Create a task. Returns {task_id, status: \"created\", title}.",
+            ToolName::AddTask => {
+                "Create a task, optionally repeating (recurrence). Returns {task_id, status: \"created\", title}."
+            }
             ToolName::ListTasks => {
-                "List tasks, optionally only pending or completed ones. Returns [{id, title, completed}]."
+                "List tasks, optionally only pending or completed ones, or only those due today, this week or overdue. Returns [{id, title, completed}]."
             }
             ToolName::CompleteTask => {
-                "Mark a task as completed. Returns {task_id, status: \"completed\", title}."
+                "Mark a task as completed; a repeating task then gets its next occurrence. Returns {task_id, status: \"completed\", title} plus {next_task_id, next_due_at} when a next occurrence was created."
             }
             ToolName::DeleteTask => {
                 "Delete a task for good. Returns {task_id, status: \"deleted\", title}."
             }
             ToolName::UpdateTask => {
-                "Change a task's title, description, priority, tags or due date. Returns {task_id, status: \"updated\", title}."
+                "Change a task's title, description, priority, tags, due date or recurrence. Returns {task_id, status: \"updated\", title}."
             }
             ToolName::SearchTasks => {
                 "Find tasks by words, status, priority, tag or due date. Returns [{id, title, completed, priority, tags, due_at}]."
@@ -342,8 +346,34 @@ impl TaskTools {
         input: ListTasksInput,
     ) -> Result<ToolSuccess, ToolFailure> {
         check_user(user, input.user_id.as_deref())?;
+        let due = match input.due {
+            None => None,
+            Some(window) => {
+                let tz = input
+                    .timezone
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(UserTz::parse)
+                    .transpose()
+                    .map_err(invalid)?
+                    .unwrap_or_default();
+                let now = Utc::now();
+                let window = DueWindow::from(window);
+                Some(window.range(now, tz.local(now).date(), |day| {
+                    tz.to_utc(day, NaiveTime::MIN)
+                }))
+            }
+        };
         let query = TaskQuery {
             status: input.status.unwrap_or_default().into(),
+            due,
+            // Soonest first when asking what is due.
+            sort: if due.is_some() {
+                SortKey::Due
+            } else {
+                SortKey::Created
+            },
             limit: TaskQuery::MAX_LIMIT,
             ..TaskQuery::default()
         };
@@ -377,6 +407,11 @@ impl TaskTools {
             .filter(|s| !s.is_empty())
             .map(parse_due)
             .transpose()?;
+        let due = due_before.map(|before| DueRange {
+            from: None,
+            before,
+            pending_only: false,
+        });
         let query = TaskQuery {
             status: input.status.map(StatusFilter::from).unwrap_or_default(),
             priority: input.priority.map(Priority::from),
@@ -394,7 +429,8 @@ impl TaskTools {
                 .map(todo_core::SearchText::parse)
                 .transpose()
                 .map_err(invalid)?,
-            sort: if due_before.is_some() {
+            due,
+            sort: if due.is_some() {
                 SortKey::Due
             } else {
                 SortKey::Created
@@ -403,15 +439,12 @@ impl TaskTools {
             limit: TaskQuery::MAX_LIMIT,
             offset: 0,
         };
-        let mut tasks = self
+        let tasks = self
             .store
             .list_tasks(user, &query)
             .await
             .map_err(store_failure)?
             .tasks;
-        if let Some(limit) = due_before {
-            tasks.retain(|t| t.due_at.is_some_and(|d| d < limit));
-        }
         let output = tasks.iter().map(task_summary).collect();
         Ok(ToolSuccess {
             output: Value::Array(output),
@@ -431,11 +464,25 @@ impl TaskTools {
             completed: Some(done),
             ..TaskPatch::default()
         };
-        let (before, task) = self.patch(user, input.task_id, &patch).await?;
+        let (
+            before,
+            TaskChange {
+                task,
+                next_occurrence,
+            },
+        ) = self.patch(user, input.task_id, &patch).await?;
         let status = if done { "completed" } else { "pending" };
+        let mut output =
+            json!({"task_id": task.id.0, "status": status, "title": task.title.as_str()});
+        let mut tasks = vec![task];
+        if let Some(next) = next_occurrence {
+            output["next_task_id"] = json!(next.id.0);
+            output["next_due_at"] = json!(next.due_at.map(|d| d.to_rfc3339()));
+            tasks.push(next);
+        }
         Ok(ToolSuccess {
-            output: json!({"task_id": task.id.0, "status": status, "title": task.title.as_str()}),
-            tasks: vec![task],
+            output,
+            tasks,
             before: Some(snapshot(&before)),
         })
     }
@@ -487,6 +534,11 @@ impl TaskTools {
                 Some("") => Some(None),
                 Some(raw) => Some(Some(parse_due(raw)?)),
             },
+            recurrence: match input.recurrence {
+                None => None,
+                Some(Value::Null) => Some(None),
+                Some(raw) => Some(Some(parse_recurrence(&raw)?)),
+            },
             completed: None,
         };
         if let Some(extra) = input.add_tags.filter(|t| !t.is_empty()) {
@@ -506,11 +558,11 @@ impl TaskTools {
         }
         if patch.is_empty() {
             return Err(ToolFailure::InvalidArguments(
-                "nothing to change: give title, description, priority, tags, add_tags or due_at"
+                "nothing to change: give title, description, priority, tags, add_tags, due_at or recurrence"
                     .into(),
             ));
         }
-        let (before, task) = self.patch(user, input.task_id, &patch).await?;
+        let (before, TaskChange { task, .. }) = self.patch(user, input.task_id, &patch).await?;
         Ok(ToolSuccess {
             output: json!({"task_id": task.id.0, "status": "updated", "title": task.title.as_str()}),
             tasks: vec![task],
@@ -528,7 +580,7 @@ impl TaskTools {
             priority: Some(input.priority.into()),
             ..TaskPatch::default()
         };
-        let (before, task) = self.patch(user, input.task_id, &patch).await?;
+        let (before, TaskChange { task, .. }) = self.patch(user, input.task_id, &patch).await?;
         Ok(ToolSuccess {
             output: json!({"task_id": task.id.0, "status": "updated", "title": task.title.as_str(), "priority": task.priority.as_str()}),
             tasks: vec![task],
@@ -542,7 +594,7 @@ impl TaskTools {
         user: &UserId,
         id: i64,
         patch: &TaskPatch,
-    ) -> Result<(Task, Task), ToolFailure> {
+    ) -> Result<(Task, TaskChange), ToolFailure> {
         let before = self
             .store
             .task(user, TaskId(id))
@@ -567,6 +619,10 @@ fn new_task(input: AddTaskInput) -> Result<NewTask, ToolFailure> {
         None | Some("") => None,
         Some(raw) => Some(parse_due(raw)?),
     };
+    task.recurrence = match input.recurrence {
+        None | Some(Value::Null) => None,
+        Some(raw) => Some(parse_recurrence(&raw)?),
+    };
     Ok(task)
 }
 
@@ -589,7 +645,13 @@ pub fn task_summary(t: &Task) -> Value {
         "priority": t.priority.as_str(),
         "tags": t.tags.to_strings(),
         "due_at": t.due_at.map(|d| d.to_rfc3339()),
+        "recurrence": t.recurrence,
     })
+}
+
+/// A recurrence argument: the JSON of `todo_core::Recurrence`.
+fn parse_recurrence(raw: &Value) -> Result<todo_core::Recurrence, ToolFailure> {
+    todo_core::Recurrence::parse_json(&raw.to_string()).map_err(invalid)
 }
 
 fn parse<T: DeserializeOwned>(args: Value) -> Result<T, ToolFailure> {

@@ -7,7 +7,9 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
-use todo_core::{Description, NewTask, Priority, Tags, TaskPatch, Title, ValidationError};
+use todo_core::{
+    Description, NewTask, Priority, Recurrence, Tags, TaskPatch, Title, ValidationError,
+};
 use utoipa::ToSchema;
 
 /// A new task. Only `title` is required.
@@ -27,6 +29,9 @@ pub struct CreateTaskRequest {
     /// RFC 3339 timestamp, e.g. `2030-01-31T17:00:00Z`.
     #[schema(value_type = Option<String>, format = DateTime)]
     pub due_at: Option<String>,
+    /// How the task repeats, e.g. `{"kind":"weekly","days":["mon"]}`.
+    #[schema(value_type = Option<super::view::RecurrenceRule>)]
+    pub recurrence: Option<serde_json::Value>,
 }
 
 impl CreateTaskRequest {
@@ -47,12 +52,13 @@ impl CreateTaskRequest {
                 .transpose()?
                 .unwrap_or_default(),
             due_at: self.due_at.as_deref().map(parse_due).transpose()?,
+            recurrence: self.recurrence.map(parse_recurrence).transpose()?,
         })
     }
 }
 
 /// A full replacement (PUT): fields left out take their defaults (no
-/// description, medium priority, no tags, no due date, not completed).
+/// description, medium priority, no tags, no due date, no recurrence, not completed).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplaceTaskRequest {
@@ -63,6 +69,8 @@ pub struct ReplaceTaskRequest {
     pub tags: Option<Vec<String>>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub due_at: Option<String>,
+    #[schema(value_type = Option<super::view::RecurrenceRule>)]
+    pub recurrence: Option<serde_json::Value>,
     pub completed: Option<bool>,
 }
 
@@ -87,6 +95,7 @@ impl ReplaceTaskRequest {
                     .unwrap_or_default(),
             ),
             due_at: Some(self.due_at.as_deref().map(parse_due).transpose()?),
+            recurrence: Some(self.recurrence.map(parse_recurrence).transpose()?),
         })
     }
 }
@@ -110,8 +119,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
 }
 
 /// A partial update (PATCH): only the fields present change. `null` clears
-/// `description`, `due_at` and `tags`; `title`, `priority` and `completed`
-/// cannot be null.
+/// `description`, `due_at`, `tags` and `recurrence`; `title`, `priority` and
+/// `completed` cannot be null.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchTaskRequest {
@@ -133,6 +142,9 @@ pub struct PatchTaskRequest {
     #[serde(default)]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub due_at: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<super::view::RecurrenceRule>)]
+    pub recurrence: Field<serde_json::Value>,
 }
 
 impl PatchTaskRequest {
@@ -160,6 +172,11 @@ impl PatchTaskRequest {
                 Field::Null => Some(None),
                 Field::Value(d) => Some(Some(parse_due(&d)?)),
             },
+            recurrence: match self.recurrence {
+                Field::Absent => None,
+                Field::Null => Some(None),
+                Field::Value(r) => Some(Some(parse_recurrence(r)?)),
+            },
         })
     }
 }
@@ -184,6 +201,12 @@ fn parse_description(raw: Option<&str>) -> Result<Option<Description>, Validatio
             Ok(if d.as_str().is_empty() { None } else { Some(d) })
         }
     }
+}
+
+/// Not deserialized straight into `Recurrence`, so that a bad rule is a 422 naming
+/// `recurrence` rather than a 400 about the whole body.
+fn parse_recurrence(raw: serde_json::Value) -> Result<Recurrence, ValidationError> {
+    Recurrence::parse_json(&raw.to_string())
 }
 
 fn parse_due(raw: &str) -> Result<DateTime<Utc>, ValidationError> {
@@ -233,6 +256,28 @@ mod tests {
             .validate()
             .unwrap_err();
         assert_eq!(err.field, "due_at");
+
+        let t = parse_json::<CreateTaskRequest>(
+            br#"{"title":"x","recurrence":{"kind":"weekly","days":["thu","mon"]}}"#,
+        )
+        .unwrap()
+        .validate()
+        .unwrap();
+        assert_eq!(
+            t.recurrence.unwrap().to_json(),
+            r#"{"kind":"weekly","days":["mon","thu"]}"#
+        );
+        for bad in [
+            br#"{"title":"x","recurrence":{"kind":"hourly"}}"#.as_slice(),
+            br#"{"title":"x","recurrence":{"kind":"monthly","day":40}}"#,
+            br#"{"title":"x","recurrence":"daily"}"#,
+        ] {
+            let err = parse_json::<CreateTaskRequest>(bad)
+                .unwrap()
+                .validate()
+                .unwrap_err();
+            assert_eq!(err.field, "recurrence");
+        }
     }
 
     #[test]
@@ -242,11 +287,13 @@ mod tests {
             .validate()
             .unwrap();
         assert!(p.is_empty());
-        let p =
-            parse_json::<PatchTaskRequest>(br#"{"description":null,"due_at":null,"tags":null}"#)
-                .unwrap()
-                .validate()
-                .unwrap();
+        let p = parse_json::<PatchTaskRequest>(
+            br#"{"description":null,"due_at":null,"tags":null,"recurrence":null}"#,
+        )
+        .unwrap()
+        .validate()
+        .unwrap();
+        assert_eq!(p.recurrence, Some(None));
         assert_eq!(p.description, Some(None));
         assert_eq!(p.due_at, Some(None));
         assert_eq!(p.tags, Some(Tags::default()));
@@ -275,6 +322,7 @@ mod tests {
         assert_eq!(p.priority, Some(Priority::Medium));
         assert_eq!(p.tags, Some(Tags::default()));
         assert_eq!(p.due_at, Some(None));
+        assert_eq!(p.recurrence, Some(None));
         assert!(parse_json::<ReplaceTaskRequest>(br#"{"description":"no title"}"#).is_err());
     }
 }

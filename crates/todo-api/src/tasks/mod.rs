@@ -12,10 +12,11 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch};
+use chrono::Utc;
 
 pub use body::{CreateTaskRequest, PatchTaskRequest, ReplaceTaskRequest};
 pub use query::ListParams;
-pub use view::{PriorityName, TaskView};
+pub use view::{ChangedTaskView, PriorityName, RecurrenceRule, TaskView, WeekdayName};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody, Result};
@@ -57,7 +58,7 @@ pub async fn list_tasks(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Response> {
-    let query = params.validate().map_err(ApiError::query)?;
+    let query = params.validate(Utc::now()).map_err(ApiError::query)?;
     let page = state.store.get()?.list_tasks(&user, &query).await?;
     let views: Vec<TaskView> = page.tasks.into_iter().map(TaskView::from).collect();
     // Sized for a typical task up front: a page of 50 would otherwise be copied
@@ -105,7 +106,7 @@ pub async fn create_task(
 
 /// One task.
 #[utoipa::path(get, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
-    params(("user_id" = String, Path, description = "The user's id"), ("id" = i64, Path, description = "Task id")),
+    params(("user_id" = String, Path, description = "The user's id"), ("id" = i64, Path, description = "The task's number (per user)")),
     responses(
         (status = 200, description = "The task", body = TaskView),
         (status = 400, description = "The id is not a positive integer", body = ErrorBody),
@@ -124,10 +125,10 @@ pub async fn get_task(
 
 /// Replaces a task: fields left out take their defaults.
 #[utoipa::path(put, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
-    params(("user_id" = String, Path, description = "The user's id"), ("id" = i64, Path, description = "Task id")),
+    params(("user_id" = String, Path, description = "The user's id"), ("id" = i64, Path, description = "The task's number (per user)")),
     request_body = ReplaceTaskRequest,
     responses(
-        (status = 200, description = "The updated task", body = TaskView),
+        (status = 200, description = "The updated task, and the next occurrence if the change completed a recurring task", body = ChangedTaskView),
         (status = 400, description = "Malformed JSON or id", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "The token is another user's", body = ErrorBody),
@@ -140,7 +141,7 @@ pub async fn replace_task(
     TaskIdParam(id): TaskIdParam,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ReplaceTaskRequest>,
-) -> Result<Json<TaskView>> {
+) -> Result<Json<ChangedTaskView>> {
     let patch = body.validate()?;
     Ok(Json(
         state
@@ -154,10 +155,10 @@ pub async fn replace_task(
 
 /// Changes only the fields present; `null` clears `description`, `due_at` and `tags`.
 #[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
-    params(("user_id" = String, Path, description = "The user's id"), ("id" = i64, Path, description = "Task id")),
+    params(("user_id" = String, Path, description = "The user's id"), ("id" = i64, Path, description = "The task's number (per user)")),
     request_body = PatchTaskRequest,
     responses(
-        (status = 200, description = "The updated task", body = TaskView),
+        (status = 200, description = "The updated task, and the next occurrence if the change completed a recurring task", body = ChangedTaskView),
         (status = 400, description = "Malformed JSON or id", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "The token is another user's", body = ErrorBody),
@@ -170,7 +171,7 @@ pub async fn patch_task(
     TaskIdParam(id): TaskIdParam,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<PatchTaskRequest>,
-) -> Result<Json<TaskView>> {
+) -> Result<Json<ChangedTaskView>> {
     let patch = body.validate()?;
     Ok(Json(
         state
@@ -184,7 +185,7 @@ pub async fn patch_task(
 
 /// Deletes a task.
 #[utoipa::path(delete, path = "/api/{user_id}/tasks/{id}", tag = "tasks", security(("bearer" = [])),
-    params(("user_id" = String, Path, description = "The user's id"), ("id" = i64, Path, description = "Task id")),
+    params(("user_id" = String, Path, description = "The user's id"), ("id" = i64, Path, description = "The task's number (per user)")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "The id is not a positive integer", body = ErrorBody),
@@ -204,9 +205,9 @@ pub async fn delete_task(
 
 /// Flips a task between pending and completed.
 #[utoipa::path(patch, path = "/api/{user_id}/tasks/{id}/complete", tag = "tasks", security(("bearer" = [])),
-    params(("user_id" = String, Path, description = "The user's id"), ("id" = i64, Path, description = "Task id")),
+    params(("user_id" = String, Path, description = "The user's id"), ("id" = i64, Path, description = "The task's number (per user)")),
     responses(
-        (status = 200, description = "The task with `completed` flipped", body = TaskView),
+        (status = 200, description = "The task with `completed` flipped, and the next occurrence if that completed a recurring task", body = ChangedTaskView),
         (status = 400, description = "The id is not a positive integer", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "The token is another user's", body = ErrorBody),
@@ -217,7 +218,7 @@ pub async fn toggle_task(
     AuthUser(user): AuthUser,
     TaskIdParam(id): TaskIdParam,
     State(state): State<AppState>,
-) -> Result<Json<TaskView>> {
+) -> Result<Json<ChangedTaskView>> {
     Ok(Json(
         state.store.get()?.toggle_task(&user, id).await?.into(),
     ))

@@ -1,8 +1,11 @@
 //! The query string of `GET /api/{user_id}/tasks`, validated into a [`TaskQuery`].
 
+use chrono::{DateTime, NaiveTime, Utc};
 use serde::Deserialize;
+use todo_agent::UserTz;
 use todo_core::{
-    Priority, SearchText, SortKey, SortOrder, StatusFilter, Tag, TaskQuery, ValidationError,
+    DueWindow, Priority, SearchText, SortKey, SortOrder, StatusFilter, Tag, TaskQuery,
+    ValidationError,
 };
 use utoipa::IntoParams;
 
@@ -20,6 +23,12 @@ pub struct ListParams {
     pub tag: Option<String>,
     /// Case-insensitive search in titles and descriptions.
     pub q: Option<String>,
+    /// `today`, `this_week` (Monday to Sunday) or `overdue` (not completed, due
+    /// before now); days are those of `tz`.
+    pub due: Option<String>,
+    /// The time zone of `due`: an IANA name (`Europe/Berlin`) or an offset
+    /// (`+02:00`). Default UTC.
+    pub tz: Option<String>,
     /// `created` (default), `title`, `due` or `priority`.
     pub sort: Option<String>,
     /// `asc` (default) or `desc`.
@@ -33,8 +42,21 @@ pub struct ListParams {
 }
 
 impl ListParams {
-    pub fn validate(&self) -> Result<TaskQuery, ValidationError> {
+    /// The query these parameters ask for, `now` being the time of the request.
+    pub fn validate(&self, now: DateTime<Utc>) -> Result<TaskQuery, ValidationError> {
         let mut query = TaskQuery::default();
+        let tz = self
+            .tz
+            .as_deref()
+            .map(UserTz::parse)
+            .transpose()
+            .map_err(|e| ValidationError::new("tz", e.message))?
+            .unwrap_or_default();
+        if let Some(d) = &self.due {
+            let window = DueWindow::parse(d)?;
+            let today = tz.local(now).date();
+            query.due = Some(window.range(now, today, |day| tz.to_utc(day, NaiveTime::MIN)));
+        }
         if let Some(s) = &self.status {
             query.status = StatusFilter::parse(s)?;
         }
@@ -83,7 +105,7 @@ mod tests {
     #[test]
     fn defaults_and_values() {
         assert_eq!(
-            ListParams::default().validate().unwrap(),
+            ListParams::default().validate(Utc::now()).unwrap(),
             TaskQuery::default()
         );
         let q = params(&[
@@ -96,7 +118,7 @@ mod tests {
             ("limit", "10"),
             ("offset", "20"),
         ])
-        .validate()
+        .validate(Utc::now())
         .unwrap();
         assert_eq!(q.status, StatusFilter::Pending);
         assert_eq!(q.priority, Some(Priority::High));
@@ -121,10 +143,54 @@ mod tests {
             ("limit", "501"),
             ("limit", "ten"),
             ("offset", "-1"),
+            ("due", "tomorrow"),
+            ("tz", "Mars/Olympus"),
         ] {
-            let err = params(&[(key, value)]).validate().unwrap_err();
+            let err = params(&[(key, value)]).validate(Utc::now()).unwrap_err();
             assert_eq!(err.field, key, "{key}={value}: {err}");
         }
         assert!(serde_urlencoded::from_str::<ListParams>("colour=red").is_err());
+    }
+
+    #[test]
+    fn due_windows_use_the_time_zone_given() {
+        use chrono::TimeZone;
+        // 23:30 UTC on Wednesday 2031-03-12 is already Thursday in Berlin (+01:00).
+        let now = Utc.with_ymd_and_hms(2031, 3, 12, 23, 30, 0).unwrap();
+        let q = params(&[("due", "today"), ("tz", "Europe/Berlin")])
+            .validate(now)
+            .unwrap();
+        let due = q.due.unwrap();
+        assert_eq!(
+            due.from,
+            Some(Utc.with_ymd_and_hms(2031, 3, 12, 23, 0, 0).unwrap())
+        );
+        assert_eq!(
+            due.before,
+            Utc.with_ymd_and_hms(2031, 3, 13, 23, 0, 0).unwrap()
+        );
+        assert!(!due.pending_only);
+        let week = params(&[("due", "this_week")])
+            .validate(now)
+            .unwrap()
+            .due
+            .unwrap();
+        assert_eq!(
+            week.from,
+            Some(Utc.with_ymd_and_hms(2031, 3, 10, 0, 0, 0).unwrap())
+        );
+        assert_eq!(
+            week.before,
+            Utc.with_ymd_and_hms(2031, 3, 17, 0, 0, 0).unwrap()
+        );
+        let overdue = params(&[("due", "overdue")])
+            .validate(now)
+            .unwrap()
+            .due
+            .unwrap();
+        assert_eq!(
+            (overdue.from, overdue.before, overdue.pending_only),
+            (None, now, true)
+        );
     }
 }

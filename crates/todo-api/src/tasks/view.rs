@@ -2,12 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use todo_core::{Priority, Task, UserId};
+use todo_core::{Priority, Recurrence, Task, TaskChange, UserId};
 use utoipa::ToSchema;
 
 /// A task as the API returns it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TaskView {
+    /// The task's number: each user's tasks are numbered 1, 2, 3 … in the order
+    /// created, never reused. It is the `{id}` of the task's paths.
     #[schema(example = 5)]
     pub id: i64,
     #[schema(value_type = String, example = "0b9c2f57-4c1e-4a43-9d4e-3f8f2b6d9a10")]
@@ -21,6 +23,9 @@ pub struct TaskView {
     pub tags: Vec<String>,
     #[serde(serialize_with = "crate::timestamp::serialize_option")]
     pub due_at: Option<DateTime<Utc>>,
+    /// How the task repeats; `null` when it does not.
+    #[schema(value_type = Option<RecurrenceRule>)]
+    pub recurrence: Option<Recurrence>,
     #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "crate::timestamp::serialize")]
@@ -49,8 +54,65 @@ impl From<Task> for TaskView {
             priority: task.priority,
             tags: task.tags.into(),
             due_at: task.due_at,
+            recurrence: task.recurrence,
             created_at: task.created_at,
             updated_at: task.updated_at,
         }
     }
+}
+
+/// A task after a change, and the next occurrence the change created when it
+/// completed a recurring task (`null` otherwise).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangedTaskView {
+    #[serde(flatten)]
+    pub task: TaskView,
+    pub next_occurrence: Option<TaskView>,
+}
+
+impl From<TaskChange> for ChangedTaskView {
+    fn from(change: TaskChange) -> Self {
+        Self {
+            task: change.task.into(),
+            next_occurrence: change.next_occurrence.map(TaskView::from),
+        }
+    }
+}
+
+/// How a task repeats. Completing a recurring task creates the next occurrence
+/// (same title, description, priority, tags and rule), due on the next day the
+/// rule names after the current due date (or now), at the same time of day, and
+/// never in the past. Days are UTC days.
+#[derive(Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+#[allow(dead_code)] // exists only to describe the JSON in the OpenAPI document
+pub enum RecurrenceRule {
+    /// Every day.
+    Daily,
+    /// Monday to Friday.
+    Weekdays,
+    /// On the days listed.
+    Weekly {
+        #[schema(min_items = 1)]
+        days: Vec<WeekdayName>,
+    },
+    /// On this day of the month; a month without it uses its last day.
+    Monthly {
+        #[schema(minimum = 1, maximum = 31, example = 1)]
+        day: u8,
+    },
+}
+
+/// A day of the week.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)] // exists only to describe the JSON in the OpenAPI document
+pub enum WeekdayName {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
 }

@@ -8,25 +8,27 @@
 
 mod read;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
+use sqlx::{Row, Sqlite, Transaction};
 use todo_core::{
-    Conversation, ConversationId, Email, Message, NewMessage, NewTask, NewUser, Store, StoreError,
-    StoreResult, Task, TaskId, TaskPage, TaskPatch, TaskQuery, User, UserId, UserRecord,
+    Conversation, ConversationId, Email, Message, NewMessage, NewTask, NewUser, Recurrence, Store,
+    StoreError, StoreResult, Task, TaskChange, TaskId, TaskPage, TaskPatch, TaskQuery, User,
+    UserId, UserRecord,
 };
 use tracing::instrument;
 
-use crate::row::{self, TaskRow, backend, from_micros, task_columns};
-use crate::{Error, Result, migrate};
+use crate::row::{self, TaskInsert, TaskRow, backend, from_micros, task_columns};
+use crate::{Error, Result, history, migrate};
 use read::{Readers, TASK_BY_ID};
 
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -99,6 +101,13 @@ impl SqliteStore {
                 reason: e.to_string(),
             })?;
 
+        renumber_legacy_history(&writer)
+            .await
+            .map_err(|e| Error::Migrate {
+                target: path.display().to_string(),
+                reason: format!("rewriting task ids in stored conversations: {e}"),
+            })?;
+
         let readers = Readers::open(&path).map_err(|e| Error::OpenSqlite {
             path: path.clone(),
             reason: e.to_string(),
@@ -139,7 +148,7 @@ fn task_row(row: &SqliteRow) -> StoreResult<TaskRow> {
     let decode = || -> std::result::Result<TaskRow, sqlx::Error> {
         let tags: String = row.try_get("tags")?;
         Ok(TaskRow {
-            id: row.try_get("id")?,
+            id: row.try_get("number")?,
             title: row.try_get("title")?,
             description: row.try_get("description")?,
             completed: row.try_get("completed")?,
@@ -150,11 +159,151 @@ fn task_row(row: &SqliteRow) -> StoreResult<TaskRow> {
                 .map(from_micros)
                 .transpose()
                 .map_err(to_decode)?,
+            recurrence: row.try_get("recurrence")?,
             created_at: from_micros(row.try_get("created_at")?).map_err(to_decode)?,
             updated_at: from_micros(row.try_get("updated_at")?).map_err(to_decode)?,
         })
     };
     decode().map_err(backend)
+}
+
+impl SqliteStore {
+    /// A write transaction holding SQLite's write lock from its first statement.
+    async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend)
+    }
+}
+
+/// Inserts a task row: with the user's next number (bumping the counter), or with
+/// the number given (a restore; the counter then covers it, so it is never handed
+/// out again).
+async fn insert_task(
+    tx: &mut Transaction<'static, Sqlite>,
+    user: &UserId,
+    insert: TaskInsert,
+) -> StoreResult<Task> {
+    let counter = match insert.number {
+        None => sqlx::query_scalar::<_, i64>(
+            "UPDATE users SET last_task_number = last_task_number + 1 WHERE id = $1 RETURNING last_task_number",
+        )
+        .bind(user.as_str())
+        .fetch_optional(&mut **tx)
+        .await,
+        Some(n) => sqlx::query_scalar::<_, i64>(
+            "UPDATE users SET last_task_number = max(last_task_number, $2) WHERE id = $1 RETURNING $2",
+        )
+        .bind(user.as_str())
+        .bind(n)
+        .fetch_optional(&mut **tx)
+        .await,
+    };
+    let number = counter
+        .map_err(backend)?
+        .ok_or(StoreError::NotFound("user"))?;
+    let recurrence = insert.recurrence_json();
+    let mut task = insert.task;
+    sqlx::query(
+        "INSERT INTO tasks (user_id, number, title, title_key, description, search_key, completed, priority, tags, \
+         due_at, recurrence, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(user.as_str())
+    .bind(number)
+    .bind(task.title.as_str())
+    .bind(row::title_key(&task.title))
+    .bind(task.description.as_ref().map(|d| d.as_str()))
+    .bind(row::search_key(&task.title, task.description.as_ref()))
+    .bind(task.completed)
+    .bind(task.priority.rank())
+    .bind(tags_json(&task.tags))
+    .bind(task.due_at.map(|d| d.timestamp_micros()))
+    .bind(recurrence)
+    .bind(task.created_at.timestamp_micros())
+    .bind(task.updated_at.timestamp_micros())
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| {
+        if row::is_unique_violation(&e) {
+            row::number_taken(number)
+        } else {
+            backend(e)
+        }
+    })?;
+    task.id = TaskId(number);
+    Ok(task)
+}
+
+/// When `task` was just completed (it was not before) and recurs, creates its next
+/// occurrence in the same transaction.
+async fn next_occurrence(
+    tx: &mut Transaction<'static, Sqlite>,
+    user: &UserId,
+    task: &Task,
+    was_completed: bool,
+) -> StoreResult<Option<Task>> {
+    if was_completed || !task.completed {
+        return Ok(None);
+    }
+    // One instant for the rule and the new row, so its due date is exactly the
+    // rule's answer for the moment it was created.
+    let now = row::now();
+    let Some(next) = task.next_occurrence(now) else {
+        return Ok(None);
+    };
+    let insert = TaskInsert::new(user, next, now)?;
+    insert_task(tx, user, insert).await.map(Some)
+}
+
+/// Rewrites the conversations migration 4 queued (see `history.rs`), a batch per
+/// transaction, so a crash halfway leaves every message either done or queued.
+async fn renumber_legacy_history(writer: &SqlitePool) -> std::result::Result<(), sqlx::Error> {
+    loop {
+        let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+        let batch: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT m.id, m.user_id, m.tool_calls FROM legacy_tool_calls AS l \
+             JOIN messages AS m ON m.id = l.message_id ORDER BY l.message_id LIMIT $1",
+        )
+        .bind(history::BATCH)
+        .fetch_all(&mut *tx)
+        .await?;
+        if batch.is_empty() {
+            sqlx::query("DELETE FROM legacy_tool_calls")
+                .execute(&mut *tx)
+                .await?;
+            return tx.commit().await;
+        }
+        let mut numbers: HashMap<String, HashMap<i64, i64>> = HashMap::new();
+        for (message, user, calls) in batch {
+            if !numbers.contains_key(&user) {
+                let rows: Vec<(i64, i64)> =
+                    sqlx::query_as("SELECT id, number FROM tasks WHERE user_id = $1")
+                        .bind(&user)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                numbers.insert(user.clone(), rows.into_iter().collect());
+            }
+            match serde_json::from_str::<serde_json::Value>(&calls) {
+                Ok(mut calls) => {
+                    history::renumber_tool_calls(&mut calls, &numbers[&user]);
+                    sqlx::query("UPDATE messages SET tool_calls = $1 WHERE id = $2")
+                        .bind(calls.to_string())
+                        .bind(message)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Err(e) => {
+                    tracing::warn!(message, error = %e, "unreadable tool calls left as they are")
+                }
+            }
+            sqlx::query("DELETE FROM legacy_tool_calls WHERE message_id = $1")
+                .bind(message)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+    }
 }
 
 fn to_decode(e: StoreError) -> sqlx::Error {
@@ -212,37 +361,11 @@ impl Store for SqliteStore {
 
     #[instrument(skip_all)]
     async fn create_task(&self, user: &UserId, task: NewTask) -> StoreResult<Task> {
-        let now = row::now();
-        let due_at = row::due_at(task.due_at)?;
-        let description = row::normalise_description(task.description.as_ref()).cloned();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO tasks (user_id, title, title_key, description, search_key, completed, priority, tags, due_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, FALSE, $6, $7, $8, $9, $9) RETURNING id",
-        )
-        .bind(user.as_str())
-        .bind(task.title.as_str())
-        .bind(row::title_key(&task.title))
-        .bind(description.as_ref().map(|d| d.as_str()))
-        .bind(row::search_key(&task.title, description.as_ref()))
-        .bind(task.priority.rank())
-        .bind(tags_json(&task.tags))
-        .bind(due_at.map(|d| d.timestamp_micros()))
-        .bind(now.timestamp_micros())
-        .fetch_one(&self.writer)
-        .await
-        .map_err(|e| if row::is_foreign_key_violation(&e) { StoreError::NotFound("user") } else { backend(e) })?;
-        Ok(Task {
-            id: TaskId(id),
-            user_id: user.clone(),
-            title: task.title,
-            description,
-            completed: false,
-            priority: task.priority,
-            tags: task.tags,
-            due_at,
-            created_at: now,
-            updated_at: now,
-        })
+        let insert = TaskInsert::new(user, task, row::now())?;
+        let mut tx = self.begin_write().await?;
+        let task = insert_task(&mut tx, user, insert).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(task)
     }
 
     #[instrument(skip_all, fields(task = id.0))]
@@ -256,17 +379,21 @@ impl Store for SqliteStore {
     }
 
     #[instrument(skip_all, fields(task = id.0))]
-    async fn update_task(&self, user: &UserId, id: TaskId, patch: &TaskPatch) -> StoreResult<Task> {
+    async fn update_task(
+        &self,
+        user: &UserId,
+        id: TaskId,
+        patch: &TaskPatch,
+    ) -> StoreResult<TaskChange> {
         if patch.is_empty() {
-            return self.readers.task(user, id);
+            return Ok(TaskChange {
+                task: self.readers.task(user, id)?,
+                next_occurrence: None,
+            });
         }
         let due_patch = patch.due_at.map(row::due_at).transpose()?;
         // IMMEDIATE takes the write lock up front, so the read below cannot go stale.
-        let mut tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(backend)?;
+        let mut tx = self.begin_write().await?;
         let current = sqlx::query(TASK_BY_ID)
             .bind(id.0)
             .bind(user.as_str())
@@ -275,6 +402,7 @@ impl Store for SqliteStore {
             .map_err(backend)?
             .ok_or(StoreError::NotFound("task"))?;
         let mut task = task_row(&current)?.into_task(user)?;
+        let was_completed = task.completed;
         patch.apply_to(&mut task);
         if let Some(due) = due_patch {
             task.due_at = due;
@@ -282,7 +410,7 @@ impl Store for SqliteStore {
         task.updated_at = row::bumped(task.updated_at);
         sqlx::query(
             "UPDATE tasks SET title = $1, title_key = $2, description = $3, search_key = $4, completed = $5, \
-             priority = $6, tags = $7, due_at = $8, updated_at = $9 WHERE id = $10 AND user_id = $11",
+             priority = $6, tags = $7, due_at = $8, recurrence = $9, updated_at = $10 WHERE number = $11 AND user_id = $12",
         )
         .bind(task.title.as_str())
         .bind(row::title_key(&task.title))
@@ -292,38 +420,50 @@ impl Store for SqliteStore {
         .bind(task.priority.rank())
         .bind(tags_json(&task.tags))
         .bind(task.due_at.map(|d| d.timestamp_micros()))
+        .bind(task.recurrence.as_ref().map(Recurrence::to_json))
         .bind(task.updated_at.timestamp_micros())
         .bind(id.0)
         .bind(user.as_str())
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
+        let next_occurrence = next_occurrence(&mut tx, user, &task, was_completed).await?;
         tx.commit().await.map_err(backend)?;
-        Ok(task)
+        Ok(TaskChange {
+            task,
+            next_occurrence,
+        })
     }
 
     #[instrument(skip_all, fields(task = id.0))]
-    async fn toggle_task(&self, user: &UserId, id: TaskId) -> StoreResult<Task> {
+    async fn toggle_task(&self, user: &UserId, id: TaskId) -> StoreResult<TaskChange> {
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(concat!(
             "UPDATE tasks SET completed = NOT completed, updated_at = max($1, updated_at + 1) \
-             WHERE id = $2 AND user_id = $3 \
+             WHERE number = $2 AND user_id = $3 \
              RETURNING ",
             task_columns!()
         ))
         .bind(row::now().timestamp_micros())
         .bind(id.0)
         .bind(user.as_str())
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(backend)?
         .ok_or(StoreError::NotFound("task"))?;
-        task_row(&row)?.into_task(user)
+        let task = task_row(&row)?.into_task(user)?;
+        let next_occurrence = next_occurrence(&mut tx, user, &task, !task.completed).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(TaskChange {
+            task,
+            next_occurrence,
+        })
     }
 
     #[instrument(skip_all, fields(task = id.0))]
     async fn delete_task(&self, user: &UserId, id: TaskId) -> StoreResult<Task> {
         let row = sqlx::query(concat!(
-            "DELETE FROM tasks WHERE id = $1 AND user_id = $2 \
+            "DELETE FROM tasks WHERE number = $1 AND user_id = $2 \
              RETURNING ",
             task_columns!()
         ))
@@ -334,6 +474,15 @@ impl Store for SqliteStore {
         .map_err(backend)?
         .ok_or(StoreError::NotFound("task"))?;
         task_row(&row)?.into_task(user)
+    }
+
+    #[instrument(skip_all, fields(task = task.id.0))]
+    async fn restore_task(&self, user: &UserId, task: Task) -> StoreResult<Task> {
+        let insert = TaskInsert::restored(user, task)?;
+        let mut tx = self.begin_write().await?;
+        let task = insert_task(&mut tx, user, insert).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(task)
     }
 
     #[instrument(skip_all)]

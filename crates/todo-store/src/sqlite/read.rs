@@ -35,7 +35,7 @@ const STATEMENT_CACHE: usize = 128;
 pub(crate) const TASK_BY_ID: &str = concat!(
     "SELECT ",
     task_columns!(),
-    " FROM tasks WHERE id = $1 AND user_id = $2"
+    " FROM tasks WHERE number = $1 AND user_id = $2"
 );
 
 /// Read-only connections to one database file.
@@ -311,6 +311,7 @@ impl ToSql for Bind {
         Ok(match self {
             Bind::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Bind::Int(i) => ToSqlOutput::from(*i),
+            Bind::Time(t) => ToSqlOutput::from(t.timestamp_micros()),
         })
     }
 }
@@ -335,8 +336,9 @@ fn task_row(row: &Row<'_>, first: usize) -> StoreResult<TaskRow> {
             .map_err(backend)?
             .map(from_micros)
             .transpose()?,
-        created_at: from_micros(row.get(col(7)).map_err(backend)?)?,
-        updated_at: from_micros(row.get(col(8)).map_err(backend)?)?,
+        recurrence: row.get(col(7)).map_err(backend)?,
+        created_at: from_micros(row.get(col(8)).map_err(backend)?)?,
+        updated_at: from_micros(row.get(col(9)).map_err(backend)?)?,
     })
 }
 
@@ -447,9 +449,10 @@ mod tests {
         let (dir, store, user, id) = store_with_task().await;
         let raw = Connection::open(dir.path().join("read.db")).unwrap();
         for damage in [
-            "UPDATE tasks SET tags = '{' WHERE id = ?1",
-            "UPDATE tasks SET tags = '[\"not a tag!\"]' WHERE id = ?1",
-            "UPDATE tasks SET title = '' WHERE id = ?1",
+            "UPDATE tasks SET tags = '{' WHERE number = ?1",
+            "UPDATE tasks SET tags = '[\"not a tag!\"]' WHERE number = ?1",
+            "UPDATE tasks SET title = '' WHERE number = ?1",
+            "UPDATE tasks SET recurrence = '{\"kind\":\"hourly\"}' WHERE number = ?1",
         ] {
             raw.execute(damage, [id.0]).unwrap();
             let listed = store.list_tasks(&user, &TaskQuery::default()).await;
@@ -463,7 +466,7 @@ mod tests {
                 "{damage}: {fetched:?}"
             );
             raw.execute(
-                "UPDATE tasks SET tags = '[]', title = 'Read me' WHERE id = ?1",
+                "UPDATE tasks SET tags = '[]', title = 'Read me', recurrence = NULL WHERE number = ?1",
                 [id.0],
             )
             .unwrap();

@@ -9,6 +9,7 @@
 pub mod model;
 pub mod suite_conversations;
 pub mod suite_listing;
+pub mod suite_numbers;
 pub mod suite_tasks;
 pub mod suite_tokens;
 
@@ -32,7 +33,11 @@ macro_rules! store_suite {
             suite_tasks::task_for_unknown_user_is_not_found,
             suite_tasks::invalid_inputs_are_rejected_the_same_way,
             suite_tasks::another_users_task_is_not_found_for_every_method,
-            suite_tasks::task_ids_are_one_global_sequence_never_reused,
+            suite_numbers::each_user_numbers_tasks_from_one_never_reusing,
+            suite_numbers::concurrent_creates_by_one_user_get_distinct_numbers,
+            suite_numbers::restore_puts_a_deleted_task_back_exactly,
+            suite_numbers::completing_a_recurring_task_creates_the_next,
+            suite_numbers::due_ranges_filter_and_overdue_means_pending,
             suite_listing::filters_by_status_priority_and_exact_tag,
             suite_listing::search_is_case_insensitive_with_literal_wildcards,
             suite_listing::every_sort_key_and_order_with_ties_and_missing_due_dates,
@@ -148,6 +153,7 @@ pub async fn task_with(
         priority,
         tags: tags(tag_list),
         due_at: due,
+        recurrence: None,
     };
     store.create_task(&user.id, new).await.unwrap()
 }

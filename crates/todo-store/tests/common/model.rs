@@ -5,24 +5,79 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
+use chrono::Weekday;
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use todo_core::{
-    Description, NewTask, Priority, SortKey, SortOrder, StatusFilter, StoreError, Task, TaskId,
-    TaskPage, TaskPatch, TaskQuery, Title, UserId,
+    Description, DueRange, NewTask, Priority, Recurrence, SortKey, SortOrder, StatusFilter,
+    StoreError, Task, TaskChange, TaskId, TaskPage, TaskPatch, TaskQuery, Title, UserId,
 };
 
 use super::*;
 
+/// Tasks by owner and number, and each owner's last number handed out.
 #[derive(Debug, Default)]
 pub struct Model {
-    tasks: BTreeMap<TaskId, Task>,
+    tasks: BTreeMap<(String, TaskId), Task>,
+    last_number: BTreeMap<String, i64>,
 }
 
 impl Model {
     fn owned(&self, user: &UserId, id: TaskId) -> Option<&Task> {
-        self.tasks.get(&id).filter(|t| t.user_id == *user)
+        self.tasks.get(&(user.as_str().to_string(), id))
+    }
+
+    fn insert(&mut self, task: Task) {
+        let last = self
+            .last_number
+            .entry(task.user_id.as_str().to_string())
+            .or_default();
+        *last = (*last).max(task.id.0);
+        self.tasks
+            .insert((task.user_id.as_str().to_string(), task.id), task);
+    }
+
+    fn next_number(&self, user: &UserId) -> TaskId {
+        TaskId(self.last_number.get(user.as_str()).copied().unwrap_or(0) + 1)
+    }
+
+    /// Checks what a completing change created: nothing unless the task was just
+    /// completed and recurs; then the next occurrence, numbered next.
+    fn expect_next(
+        &mut self,
+        before: &Task,
+        after: &Task,
+        next: Option<Task>,
+    ) -> Result<(), TestCaseError> {
+        let expected_kind = (!before.completed && after.completed)
+            .then(|| after.recurrence.clone())
+            .flatten();
+        match (expected_kind, next) {
+            (None, None) => Ok(()),
+            (Some(rule), Some(next)) => {
+                let now = next.created_at;
+                let expected = Task {
+                    id: self.next_number(&after.user_id),
+                    user_id: after.user_id.clone(),
+                    title: after.title.clone(),
+                    description: after.description.clone(),
+                    completed: false,
+                    priority: after.priority,
+                    tags: after.tags.clone(),
+                    due_at: Some(rule.next_due(after.due_at, now)),
+                    recurrence: Some(rule),
+                    created_at: now,
+                    updated_at: now,
+                };
+                prop_assert_eq!(&next, &expected, "next occurrence");
+                self.insert(next);
+                Ok(())
+            }
+            (want, got) => Err(TestCaseError::fail(format!(
+                "completing {before:?} into {after:?}: expected a next occurrence {want:?}, got {got:?}"
+            ))),
+        }
     }
 
     pub fn list(&self, user: &UserId, query: &TaskQuery) -> TaskPage {
@@ -31,6 +86,7 @@ impl Model {
             .tasks
             .values()
             .filter(|t| t.user_id == *user)
+            .filter(|t| query.due.is_none_or(|d| d.contains(t)))
             .filter(|t| match query.status {
                 StatusFilter::All => true,
                 StatusFilter::Pending => !t.completed,
@@ -105,6 +161,10 @@ pub enum Op {
         user: usize,
         target: usize,
     },
+    /// Puts back the `target`-th task deleted so far, as its owner.
+    Restore {
+        target: usize,
+    },
 }
 
 fn base_time() -> DateTime<Utc> {
@@ -143,6 +203,15 @@ fn due_strategy() -> impl Strategy<Value = Option<DateTime<Utc>>> {
     }))
 }
 
+fn recurrence_strategy() -> impl Strategy<Value = Option<Recurrence>> {
+    proptest::option::of(prop_oneof![
+        Just(Recurrence::Daily),
+        Just(Recurrence::Weekdays),
+        Just(Recurrence::weekly([Weekday::Mon, Weekday::Thu]).unwrap()),
+        Just(Recurrence::monthly(31).unwrap()),
+    ])
+}
+
 fn patch_strategy() -> impl Strategy<Value = TaskPatch> {
     (
         proptest::option::of(title_strategy()),
@@ -151,15 +220,17 @@ fn patch_strategy() -> impl Strategy<Value = TaskPatch> {
         proptest::option::of(priority_strategy()),
         proptest::option::of(tags_strategy()),
         proptest::option::of(due_strategy()),
+        proptest::option::of(recurrence_strategy()),
     )
         .prop_map(
-            |(title, description, completed, priority, tags, due_at)| TaskPatch {
+            |(title, description, completed, priority, tags, due_at, recurrence)| TaskPatch {
                 title,
                 description,
                 completed,
                 priority,
                 tags,
                 due_at,
+                recurrence,
             },
         )
 }
@@ -168,13 +239,14 @@ pub fn op_strategy() -> impl Strategy<Value = Op> {
     let user = 0usize..2;
     let target = 0usize..64;
     prop_oneof![
-        4 => (user.clone(), title_strategy(), description_strategy(), priority_strategy(), tags_strategy(), due_strategy())
-            .prop_map(|(user, title, description, priority, tags, due_at)| {
-                Op::Create { user, task: NewTask { title, description, priority, tags, due_at } }
+        4 => (user.clone(), title_strategy(), description_strategy(), priority_strategy(), tags_strategy(), due_strategy(), recurrence_strategy())
+            .prop_map(|(user, title, description, priority, tags, due_at, recurrence)| {
+                Op::Create { user, task: NewTask { title, description, priority, tags, due_at, recurrence } }
             }),
         3 => (user.clone(), target.clone(), patch_strategy()).prop_map(|(user, target, patch)| Op::Update { user, target, patch }),
         2 => (user.clone(), target.clone()).prop_map(|(user, target)| Op::Toggle { user, target }),
-        1 => (user, target).prop_map(|(user, target)| Op::Delete { user, target }),
+        1 => (user, target.clone()).prop_map(|(user, target)| Op::Delete { user, target }),
+        1 => target.prop_map(|target| Op::Restore { target }),
     ]
 }
 
@@ -197,22 +269,34 @@ pub fn query_strategy() -> impl Strategy<Value = TaskQuery> {
         prop_oneof![Just(SortOrder::Asc), Just(SortOrder::Desc)],
         prop_oneof![1u32..6, Just(TaskQuery::MAX_LIMIT)],
         0u32..8,
+        proptest::option::of((proptest::option::of(0i64..3), 0i64..4, any::<bool>())),
     )
         .prop_map(
-            |(status, priority, tag_name, search_text, sort, order, limit, offset)| TaskQuery {
-                status,
-                priority,
-                tag: tag_name.map(tag),
-                search: search_text.map(|s| search(&s)),
-                sort,
-                order,
-                limit,
-                offset,
+            |(status, priority, tag_name, search_text, sort, order, limit, offset, due)| {
+                TaskQuery {
+                    status,
+                    priority,
+                    tag: tag_name.map(tag),
+                    search: search_text.map(|s| search(&s)),
+                    // Day boundaries on the days the due dates fall on, so ranges split ties.
+                    due: due.map(|(from, before, pending_only)| DueRange {
+                        from: from.map(|d| base_time() + Duration::days(d)),
+                        before: base_time() + Duration::days(before),
+                        pending_only,
+                    }),
+                    sort,
+                    order,
+                    limit,
+                    offset,
+                }
             },
         )
 }
 
-fn expect_not_found(result: Result<Task, StoreError>, op: &Op) -> Result<(), TestCaseError> {
+fn expect_not_found<T: std::fmt::Debug>(
+    result: Result<T, StoreError>,
+    op: &Op,
+) -> Result<(), TestCaseError> {
     match result {
         Err(StoreError::NotFound("task")) => Ok(()),
         other => Err(TestCaseError::fail(format!(
@@ -230,14 +314,17 @@ pub async fn run_case(
 ) -> Result<(), TestCaseError> {
     let users = [user(store).await.id, user(store).await.id];
     let mut model = Model::default();
-    // Every id this case has seen, deleted ones too; targets index into it. An
-    // index past the end aims at an id that never existed.
+    // Every number this case has seen, of either user and deleted ones too;
+    // targets index into it, so a number often names a task of the other user
+    // as well. An index past the end aims at a number that never existed.
     let mut seen: Vec<TaskId> = Vec::new();
+    let mut deleted: Vec<Task> = Vec::new();
     let pick = |seen: &[TaskId], target: usize| {
         seen.get(target % (seen.len() + 1))
             .copied()
             .unwrap_or(TaskId(i64::MAX - 7))
     };
+    let fail = |op: &Op, e: StoreError| TestCaseError::fail(format!("{op:?}: {e}"));
 
     for op in ops {
         match op {
@@ -245,10 +332,9 @@ pub async fn run_case(
                 let got = store
                     .create_task(&users[*user], task.clone())
                     .await
-                    .map_err(|e| TestCaseError::fail(format!("{op:?}: {e}")))?;
-                prop_assert!(seen.iter().all(|id| *id < got.id), "ids only grow");
+                    .map_err(|e| fail(op, e))?;
                 let expected = Task {
-                    id: got.id,
+                    id: model.next_number(&users[*user]),
                     user_id: users[*user].clone(),
                     title: task.title.clone(),
                     description: task.description.clone().filter(|d| !d.as_str().is_empty()),
@@ -256,12 +342,13 @@ pub async fn run_case(
                     priority: task.priority,
                     tags: task.tags.clone(),
                     due_at: task.due_at.map(|d| d.trunc_subsecs(6)),
+                    recurrence: task.recurrence.clone(),
                     created_at: got.created_at,
                     updated_at: got.created_at,
                 };
-                prop_assert_eq!(&got, &expected);
+                prop_assert_eq!(&got, &expected, "numbered next for its user");
                 seen.push(got.id);
-                model.tasks.insert(got.id, got);
+                model.insert(got);
             }
             Op::Update {
                 user,
@@ -274,7 +361,10 @@ pub async fn run_case(
                     expect_not_found(result, op)?;
                     continue;
                 };
-                let got = result.map_err(|e| TestCaseError::fail(format!("{op:?}: {e}")))?;
+                let TaskChange {
+                    task: got,
+                    next_occurrence,
+                } = result.map_err(|e| fail(op, e))?;
                 let mut expected = before.clone();
                 patch.apply_to(&mut expected);
                 expected.due_at = expected.due_at.map(|d| d.trunc_subsecs(6));
@@ -286,7 +376,8 @@ pub async fn run_case(
                     expected.updated_at = got.updated_at;
                 }
                 prop_assert_eq!(&got, &expected);
-                model.tasks.insert(id, got);
+                model.insert(got.clone());
+                model.expect_next(&before, &got, next_occurrence)?;
             }
             Op::Toggle { user, target } => {
                 let id = pick(&seen, *target);
@@ -295,17 +386,21 @@ pub async fn run_case(
                     expect_not_found(result, op)?;
                     continue;
                 };
-                let got = result.map_err(|e| TestCaseError::fail(format!("{op:?}: {e}")))?;
+                let TaskChange {
+                    task: got,
+                    next_occurrence,
+                } = result.map_err(|e| fail(op, e))?;
                 prop_assert!(got.updated_at > before.updated_at);
                 prop_assert_eq!(
                     &got,
                     &Task {
                         completed: !before.completed,
                         updated_at: got.updated_at,
-                        ..before
+                        ..before.clone()
                     }
                 );
-                model.tasks.insert(id, got);
+                model.insert(got.clone());
+                model.expect_next(&before, &got, next_occurrence)?;
             }
             Op::Delete { user, target } => {
                 let id = pick(&seen, *target);
@@ -314,11 +409,29 @@ pub async fn run_case(
                     expect_not_found(result, op)?;
                     continue;
                 };
-                prop_assert_eq!(
-                    result.map_err(|e| TestCaseError::fail(format!("{op:?}: {e}")))?,
-                    before
-                );
-                model.tasks.remove(&id);
+                prop_assert_eq!(result.map_err(|e| fail(op, e))?, before.clone());
+                model
+                    .tasks
+                    .remove(&(before.user_id.as_str().to_string(), id));
+                deleted.push(before);
+            }
+            Op::Restore { target } => {
+                let Some(task) = deleted.get(target % (deleted.len() + 1)).cloned() else {
+                    continue;
+                };
+                let result = store.restore_task(&task.user_id, task.clone()).await;
+                if model.owned(&task.user_id, task.id).is_some() {
+                    prop_assert!(
+                        matches!(result, Err(StoreError::Conflict(_))),
+                        "{:?}: restoring over a live number: {:?}",
+                        op,
+                        result
+                    );
+                    continue;
+                }
+                let got = result.map_err(|e| fail(op, e))?;
+                prop_assert_eq!(&got, &task, "restored exactly");
+                model.insert(got);
             }
         }
     }

@@ -78,6 +78,7 @@ pub async fn created_task_round_trips_exactly(store: DynStore) {
         priority: Priority::High,
         tags: tags(&["#Home", "errands", "home"]),
         due_at: Some(due),
+        recurrence: None,
     };
     let created = store.create_task(&ann.id, new).await.unwrap();
     assert_eq!(created.title.as_str(), "Buy groceries");
@@ -225,25 +226,6 @@ pub async fn another_users_task_is_not_found_for_every_method(store: DynStore) {
     );
 }
 
-pub async fn task_ids_are_one_global_sequence_never_reused(store: DynStore) {
-    let ann = user(&store).await;
-    let bob = user(&store).await;
-    let mut last = 0;
-    for i in 0..6 {
-        let owner = if i % 2 == 0 { &ann } else { &bob };
-        let t = task(&store, owner, &format!("task {i}")).await;
-        assert!(
-            t.id.0 > last,
-            "ids increase across users: {} after {last}",
-            t.id.0
-        );
-        last = t.id.0;
-    }
-    store.delete_task(&bob.id, TaskId(last)).await.unwrap();
-    let next = task(&store, &ann, "after delete").await;
-    assert!(next.id.0 > last, "a deleted id is not handed out again");
-}
-
 pub async fn patch_sets_clears_and_bumps_updated_at(store: DynStore) {
     let ann = user(&store).await;
     let new = NewTask {
@@ -252,6 +234,7 @@ pub async fn patch_sets_clears_and_bumps_updated_at(store: DynStore) {
         priority: Priority::Low,
         tags: tags(&["work"]),
         due_at: Some(at(2030, 3, 1, 12)),
+        recurrence: None,
     };
     let original = store.create_task(&ann.id, new).await.unwrap();
 
@@ -265,7 +248,8 @@ pub async fn patch_sets_clears_and_bumps_updated_at(store: DynStore) {
     let updated = store
         .update_task(&ann.id, original.id, &patch)
         .await
-        .unwrap();
+        .unwrap()
+        .task;
     assert_eq!(updated.title.as_str(), "Final report");
     assert_eq!(
         (updated.priority, updated.completed),
@@ -328,7 +312,8 @@ pub async fn patch_sets_clears_and_bumps_updated_at(store: DynStore) {
     let cleared = store
         .update_task(&ann.id, original.id, &clear)
         .await
-        .unwrap();
+        .unwrap()
+        .task;
     assert_eq!((cleared.description.clone(), cleared.due_at), (None, None));
     assert!(cleared.updated_at > updated.updated_at);
     assert_eq!(
@@ -350,6 +335,7 @@ pub async fn patch_sets_clears_and_bumps_updated_at(store: DynStore) {
             .update_task(&ann.id, original.id, &set)
             .await
             .unwrap()
+            .task
             .description,
         Some(description("fresh"))
     );
@@ -360,7 +346,8 @@ pub async fn patch_sets_clears_and_bumps_updated_at(store: DynStore) {
     let blanked = store
         .update_task(&ann.id, original.id, &blank)
         .await
-        .unwrap();
+        .unwrap()
+        .task;
     assert_eq!(blanked.description, None, "an empty description clears it");
     assert_eq!(
         store.task(&ann.id, original.id).await.unwrap().description,
@@ -374,7 +361,11 @@ pub async fn patch_sets_clears_and_bumps_updated_at(store: DynStore) {
             priority: Some([Priority::Low, Priority::High][i % 2]),
             ..TaskPatch::default()
         };
-        let t = store.update_task(&ann.id, original.id, &p).await.unwrap();
+        let t = store
+            .update_task(&ann.id, original.id, &p)
+            .await
+            .unwrap()
+            .task;
         assert!(t.updated_at > previous);
         previous = t.updated_at;
     }
@@ -386,7 +377,8 @@ pub async fn empty_patch_changes_nothing(store: DynStore) {
     let same = store
         .update_task(&ann.id, t.id, &TaskPatch::default())
         .await
-        .unwrap();
+        .unwrap()
+        .task;
     assert_eq!(same, t, "no bump of updated_at either");
     assert_not_found(
         store
@@ -399,7 +391,7 @@ pub async fn empty_patch_changes_nothing(store: DynStore) {
 pub async fn toggle_flips_and_delete_returns_the_task(store: DynStore) {
     let ann = user(&store).await;
     let t = task(&store, &ann, "Flip me").await;
-    let done = store.toggle_task(&ann.id, t.id).await.unwrap();
+    let done = store.toggle_task(&ann.id, t.id).await.unwrap().task;
     assert!(done.completed);
     assert!(done.updated_at > t.updated_at);
     assert_eq!(
@@ -411,7 +403,7 @@ pub async fn toggle_flips_and_delete_returns_the_task(store: DynStore) {
         t,
         "only completion and time change"
     );
-    let undone = store.toggle_task(&ann.id, t.id).await.unwrap();
+    let undone = store.toggle_task(&ann.id, t.id).await.unwrap().task;
     assert!(!undone.completed && undone.updated_at > done.updated_at);
     assert_eq!(store.task(&ann.id, t.id).await.unwrap(), undone);
 
@@ -437,7 +429,7 @@ pub async fn concurrent_toggles_lose_no_update(store: DynStore) {
     let handles: Vec<_> = (0..TOGGLES)
         .map(|_| {
             let (store, ann) = (store.clone(), ann.clone());
-            tokio::spawn(async move { store.toggle_task(&ann.id, t.id).await.unwrap() })
+            tokio::spawn(async move { store.toggle_task(&ann.id, t.id).await.unwrap().task })
         })
         .collect();
     let mut results = Vec::new();
