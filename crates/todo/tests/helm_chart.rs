@@ -484,5 +484,9 @@ fn raw_manifests_do_not_drift_from_the_chart_defaults() {
         data.as_object_mut().unwrap().remove("DATABASE_URL");
         data
     };
-    assert_eq!(config(&chart_objects), config(&raw), "ConfigMap todo-config");
+    assert_eq!(
+        config(&chart_objects),
+        config(&raw),
+        "ConfigMap todo-config"
+    );
 }

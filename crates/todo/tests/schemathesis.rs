@@ -23,9 +23,7 @@ use common::{SECRET, Server, command, signup};
 fn schemathesis() -> PathBuf {
     let cache = std::env::var_os("TODO_CACHE_DIR")
         .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/todo-chatbot"))
-        })
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/todo-chatbot")))
         .expect("HOME or TODO_CACHE_DIR");
     let bin = cache.join("schemathesis-venv/bin/schemathesis");
     assert!(
@@ -56,7 +54,12 @@ fn run(server: &Server, user: &str, token: &str, extra: &[&str]) -> (bool, Strin
         .arg(&config)
         .arg("run")
         .arg(format!("http://127.0.0.1:{}/openapi.json", server.port))
-        .args(["--checks", "all", "--exclude-checks", "positive_data_acceptance"])
+        .args([
+            "--checks",
+            "all",
+            "--exclude-checks",
+            "positive_data_acceptance",
+        ])
         .args(["--no-color", "--seed", &seed])
         .args(["--max-examples", &examples])
         .args(["--report-dir"])
@@ -104,7 +107,11 @@ fn schemathesis_finds_no_server_error_and_no_schema_violation() {
         "every operation but log-out was tested: {tested} of {selected}"
     );
 
-    let (user, token) = signup(server.port, "fuzz-logout@example.com", "correct horse battery");
+    let (user, token) = signup(
+        server.port,
+        "fuzz-logout@example.com",
+        "correct horse battery",
+    );
     let (ok, output) = run(
         &server,
         &user,
@@ -112,7 +119,10 @@ fn schemathesis_finds_no_server_error_and_no_schema_violation() {
         &["--include-path", "/api/auth/logout"],
     );
     println!("{output}");
-    assert!(ok, "schemathesis found problems with log-out (output above)");
+    assert!(
+        ok,
+        "schemathesis found problems with log-out (output above)"
+    );
     assert!(
         !server.log().contains("panicked"),
         "the API panicked:\n{}",
