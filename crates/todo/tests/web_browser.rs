@@ -721,7 +721,9 @@ async fn bulk_delete_through_chat_asks_first_and_undo_brings_the_tasks_back() {
     assert!(done.starts_with("Deleted 2 tasks"), "{done}");
     browser
         .wait_text("#task-list", "the two completed tasks gone", |t| {
-            !t.contains("Walk the dog") && !t.contains("Read a book") && t.contains("Water the fern")
+            !t.contains("Walk the dog")
+                && !t.contains("Read a book")
+                && t.contains("Water the fern")
         })
         .await;
     browser.screenshot("06-bulk-deleted").await;
