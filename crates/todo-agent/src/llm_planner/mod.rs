@@ -77,18 +77,19 @@ impl ToolRunner for SessionRunner<'_, '_> {
         // The model never chooses the user: tools run as the caller.
         arguments.remove("user_id");
         let is_write = ToolName::parse(name).is_some_and(|t| !t.is_read_only());
-        if is_write && let Some(id) = arguments.get("task_id").and_then(task_id_of) {
-            if !self.known.contains(id) {
-                warn!(
-                    tool = name,
-                    task_id = id,
-                    "write on an id nobody produced; refused"
-                );
-                return json!({"error": format!(
-                    "task id {id} was not given by the user nor returned by a tool in this conversation; call list_tasks or search_tasks first and use an id from its result"
-                )})
-                .to_string();
-            }
+        if is_write
+            && let Some(id) = arguments.get("task_id").and_then(task_id_of)
+            && !self.known.contains(id)
+        {
+            warn!(
+                tool = name,
+                task_id = id,
+                "write on an id nobody produced; refused"
+            );
+            return json!({"error": format!(
+                "task id {id} was not given by the user nor returned by a tool in this conversation; call list_tasks or search_tasks first and use an id from its result"
+            )})
+            .to_string();
         }
         let output = match self.session.call(name, Value::Object(arguments)).await {
             Ok(ok) => ok.output,
