@@ -3,16 +3,16 @@
 # the preStop hook, nothing else. Runs as 65532:65532 with a read-only root filesystem;
 # writable paths are volumes (/data for SQLite, /tmp).
 #
-# Users (BuildKit, the default builder since Docker 23; it builds only the stages needed):
+# Users, with any builder (BuildKit, the legacy builder of Docker 20.10 or of a Docker >= 23
+# without the buildx plugin, Podman/Buildah):
 #   docker build -t todo-chatbot:0.1.0 .
 #   minikube:  eval "$(minikube docker-env)" && docker build -t todo-chatbot:0.1.0 .
+# The build needs about 2 GB of memory (fat LTO links in one process): give Minikube
+# `minikube start --memory 4g` or more.
 #
-# Offline (the e2e harness, where nothing can be pulled): a context directory holding a
-# prebuilt static `todo` and `sleep`, and a locally imported base image for the certificates:
-#   docker build --target prebuilt --build-arg CERTS_IMAGE=todo-e2e/base:latest \
-#                -f Dockerfile -t todo-chatbot:dev <dir with todo and sleep>
-# The stages are ordered so that even the legacy builder (which builds every stage up to
-# --target) never touches an image that is not present.
+# Every stage here is needed by the default (last) target, so the legacy builder, which
+# builds all stages up to the target, builds nothing extra. The e2e harness's offline image
+# from a prebuilt binary has its own Dockerfile: e2e/images/Dockerfile.
 #
 # No `# syntax=` line and no BuildKit-only flags: both would need something from a registry.
 
@@ -24,20 +24,6 @@ FROM ${CERTS_IMAGE} AS certs
 RUN mkdir -p /rootfs/etc/ssl/certs /rootfs/data /rootfs/tmp \
  && cp /etc/ssl/certs/ca-certificates.crt /rootfs/etc/ssl/certs/ca-certificates.crt \
  && chown 65532:65532 /rootfs/data && chmod 0750 /rootfs/data && chmod 1777 /rootfs/tmp
-
-# ---- offline target: prebuilt static binaries from the build context
-FROM scratch AS prebuilt
-COPY --from=certs /rootfs/ /
-COPY todo /usr/local/bin/todo
-COPY sleep /bin/sleep
-ENV HOST=0.0.0.0 \
-    HOME=/data \
-    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
-WORKDIR /data
-USER 65532:65532
-EXPOSE 8000 3000
-ENTRYPOINT ["/usr/local/bin/todo"]
-CMD ["serve"]
 
 # ---- build from source: a static (crt-static glibc) binary, so the final stage can be scratch;
 #      fat LTO and one codegen unit keep it near 21 MB (the workspace profile's thin LTO: 26 MB)

@@ -64,6 +64,8 @@ if [ "$run_e2e" = 1 ]; then
   tier "cluster: local Kubernetes up" e2e/cluster up
   tier "cluster: image, raw manifests, Helm chart" e2e/run
   tier "cluster: kubectl-assist" e2e/assist/run
+  tier "cluster: kubectl-assist writes, diffs, undo" \
+    env KUBECTL_ASSIST_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/kubectl-assist" e2e/assist/writes
 fi
 
 echo

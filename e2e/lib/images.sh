@@ -35,9 +35,9 @@ build_app_image() {
   rm -rf "$ctx" && mkdir -p "$ctx"
   cp "$bin" "$ctx/todo"
   gcc -Os -static -o "$ctx/sleep" "$repo/e2e/images/sleep.c" && strip "$ctx/sleep" || return 1
-  DOCKER_BUILDKIT=0 "$DOCKER_BIN" build -q --target prebuilt \
+  DOCKER_BUILDKIT=0 "$DOCKER_BIN" build -q \
     --build-arg CERTS_IMAGE="${TODO_E2E_BASE_IMAGE:-todo-e2e/base:latest}" \
-    -f "$repo/Dockerfile" -t "todo-chatbot:$tag" "$ctx" >&2 || return 1
+    -f "$repo/e2e/images/Dockerfile" -t "todo-chatbot:$tag" "$ctx" >&2 || return 1
   echo "todo-chatbot:$tag"
 }
 

@@ -10,14 +10,18 @@
 //! new database, so tests never see each other's rows. The server runs as an
 //! unprivileged user when the tests run as root (initdb refuses root), and it stops
 //! when the test process exits, also when the process is killed: see [`server`].
+//!
+//! Fault and TLS tests get a server of their own, [`DedicatedPostgres`]: durable
+//! commits, optionally TLS with the test's certificate, and it can be killed
+//! (SIGKILL to every process of it) and started again on the same port and data.
 
 mod server;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use server::Server;
+use server::{Server, Settings};
 
 /// Where the PostgreSQL 15 binaries live unless `TEST_POSTGRES_BIN_DIR` says otherwise.
 pub const DEFAULT_BIN_DIR: &str = "/usr/lib/postgresql/15/bin";
@@ -71,7 +75,7 @@ impl TestPostgres {
     /// Starts the server on first use, then creates a new database and returns it.
     pub fn start() -> Result<Self> {
         let server = SERVER
-            .get_or_init(|| Server::launch().map_err(|e| e.to_string()))
+            .get_or_init(|| Server::launch(Settings::default()).map_err(|e| e.to_string()))
             .as_ref()
             .map_err(|reason| Error::Unavailable(reason.clone()))?;
         let database = format!("test_{}", NEXT_DATABASE.fetch_add(1, Ordering::Relaxed));
@@ -90,5 +94,68 @@ impl TestPostgres {
 
     pub fn database(&self) -> &str {
         &self.database
+    }
+}
+
+/// A certificate (PEM, with its chain) and its unencrypted private key (PEM).
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub certificate: PathBuf,
+    pub private_key: PathBuf,
+}
+
+/// What a [`DedicatedPostgres`] is started with.
+#[derive(Debug, Clone, Default)]
+pub struct DedicatedOptions {
+    /// Serve TLS (`ssl=on`) with these files; plain connections still work.
+    pub tls: Option<TlsFiles>,
+}
+
+/// A PostgreSQL server of one test's own: commits are acknowledged only once
+/// written, so a [`kill`](Self::kill) loses no acknowledged write. Stopped and
+/// removed on drop.
+pub struct DedicatedPostgres {
+    server: Server,
+}
+
+impl DedicatedPostgres {
+    pub fn start(options: DedicatedOptions) -> Result<Self> {
+        let server = Server::launch(Settings {
+            durable: true,
+            tls: options.tls,
+        })?;
+        Ok(Self { server })
+    }
+
+    /// Creates database `name` and returns its URL (`sslmode=disable`).
+    pub fn create_database(&self, name: &str) -> Result<String> {
+        self.server.create_database(name)?;
+        Ok(self.server.url(name))
+    }
+
+    pub fn port(&self) -> u16 {
+        self.server.port()
+    }
+
+    /// The server's directory (its log is `postgres.log` there).
+    pub fn directory(&self) -> &Path {
+        self.server.root()
+    }
+
+    /// SIGKILL to the postmaster and every backend, as a crash would.
+    pub fn kill(&self) {
+        self.server.kill();
+    }
+
+    /// Starts the killed server again on the same port and data; PostgreSQL runs
+    /// crash recovery first. Returns once it accepts queries.
+    pub fn start_again(&self) -> Result<()> {
+        self.server.start_again()
+    }
+}
+
+impl Drop for DedicatedPostgres {
+    fn drop(&mut self) {
+        self.server.stop_and_remove();
     }
 }

@@ -8,7 +8,7 @@
 //!   removes the orphaned directory.
 
 use std::ffi::CString;
-use std::fs::{self, File};
+use std::fs;
 use std::io;
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
@@ -35,11 +35,24 @@ pub(crate) struct Server {
     bin_dir: PathBuf,
     root: PathBuf,
     port: u16,
+    run_as: Option<Ids>,
+    settings: Settings,
     postmaster: Mutex<Option<Child>>,
 }
 
+/// How a server is configured beyond the defaults.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Settings {
+    /// Acknowledge a commit only once its WAL is written (to the OS), so a killed
+    /// server loses no acknowledged write. `fsync` stays off: the tests kill
+    /// processes, not the machine.
+    pub(crate) durable: bool,
+    /// Serve TLS with this certificate and key (copied into the server's directory).
+    pub(crate) tls: Option<crate::TlsFiles>,
+}
+
 impl Server {
-    pub(crate) fn launch() -> Result<Self> {
+    pub(crate) fn launch(settings: Settings) -> Result<Self> {
         let bin_dir = std::env::var_os("TEST_POSTGRES_BIN_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(DEFAULT_BIN_DIR));
@@ -71,19 +84,31 @@ impl Server {
             });
         }
 
+        if let Some(tls) = &settings.tls
+            && let Err(e) = install_tls_files(tls, &root, run_as)
+        {
+            let _ = fs::remove_dir_all(&root);
+            return Err(e);
+        }
+
         let mut last_failure = String::new();
         for _ in 0..PORT_ATTEMPTS {
             let port = free_port().map_err(|source| Error::Spawn {
                 program: "a loopback port probe".into(),
                 source,
             })?;
-            let child = start_postmaster(&bin_dir, &root, port, run_as)?;
             let server = Server {
                 bin_dir: bin_dir.clone(),
                 root: root.clone(),
                 port,
-                postmaster: Mutex::new(Some(child)),
+                run_as,
+                settings: settings.clone(),
+                postmaster: Mutex::new(None),
             };
+            if let Err(e) = server.spawn_postmaster() {
+                let _ = fs::remove_dir_all(&root);
+                return Err(e);
+            }
             match server.wait_until_ready() {
                 Ok(()) => {
                     // SAFETY: registering a plain `extern "C" fn` with no captured state.
@@ -103,6 +128,73 @@ impl Server {
         }
         let _ = fs::remove_dir_all(&root);
         Err(Error::Startup(last_failure))
+    }
+
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn spawn_postmaster(&self) -> Result<()> {
+        let child = start_postmaster(
+            &self.bin_dir,
+            &self.root,
+            self.port,
+            self.run_as,
+            &self.settings,
+        )?;
+        *self.postmaster.lock().unwrap_or_else(|p| p.into_inner()) = Some(child);
+        Ok(())
+    }
+
+    /// SIGKILL to the postmaster and every backend (its process group): a crash,
+    /// with no shutdown checkpoint.
+    pub(crate) fn kill(&self) {
+        let mut guard = self.postmaster.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(mut child) = guard.take() else {
+            return;
+        };
+        let group = libc::pid_t::try_from(child.id()).ok();
+        if let Some(pid) = group {
+            // SAFETY: the postmaster leads its own process group (see start_postmaster).
+            unsafe { libc::kill(-pid, libc::SIGKILL) };
+        }
+        let _ = child.wait();
+        // The backends die with it; a new postmaster would refuse to start while one
+        // still holds the old shared memory. Signal 0 only asks whether any is left.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while let Some(pid) = group {
+            // SAFETY: as above; signal 0 sends nothing.
+            if unsafe { libc::kill(-pid, 0) } != 0 || Instant::now() > deadline {
+                break;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Starts the server again on the same port and data (crash recovery runs).
+    pub(crate) fn start_again(&self) -> Result<()> {
+        let mut last = String::new();
+        // A killed backend that is still exiting makes the first start fail with
+        // "shared memory block is still in use": try again briefly.
+        for _ in 0..5 {
+            self.spawn_postmaster()?;
+            match self.wait_until_ready() {
+                Ok(()) => return Ok(()),
+                Err(reason) => last = reason,
+            }
+            self.stop_postmaster();
+            thread::sleep(Duration::from_millis(200));
+        }
+        Err(Error::Startup(last))
+    }
+
+    pub(crate) fn stop_and_remove(&self) {
+        self.stop_postmaster();
+        let _ = fs::remove_dir_all(&self.root);
     }
 
     pub(crate) fn url(&self, database: &str) -> String {
@@ -217,11 +309,22 @@ extern "C" fn stop_at_exit() {
 
 /// Spawns `postgres` from a thread that lives as long as the process: the kernel's
 /// parent-death signal follows the thread that forked, not the process.
-fn start_postmaster(bin_dir: &Path, root: &Path, port: u16, run_as: Option<Ids>) -> Result<Child> {
-    let log = File::create(root.join("postgres.log")).map_err(|source| Error::Directory {
-        path: root.join("postgres.log"),
-        source,
-    })?;
+fn start_postmaster(
+    bin_dir: &Path,
+    root: &Path,
+    port: u16,
+    run_as: Option<Ids>,
+    settings: &Settings,
+) -> Result<Child> {
+    // Appended to, so a restarted server's log follows the crashed one's.
+    let log = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(root.join("postgres.log"))
+        .map_err(|source| Error::Directory {
+            path: root.join("postgres.log"),
+            source,
+        })?;
     let log_err = log.try_clone().map_err(|source| Error::Directory {
         path: root.join("postgres.log"),
         source,
@@ -238,7 +341,11 @@ fn start_postmaster(bin_dir: &Path, root: &Path, port: u16, run_as: Option<Ids>)
             "-c",
             "fsync=off",
             "-c",
-            "synchronous_commit=off",
+            if settings.durable {
+                "synchronous_commit=on"
+            } else {
+                "synchronous_commit=off"
+            },
             "-c",
             "full_page_writes=off",
             "-c",
@@ -250,7 +357,19 @@ fn start_postmaster(bin_dir: &Path, root: &Path, port: u16, run_as: Option<Ids>)
         ])
         .stdin(Stdio::null())
         .stdout(log)
-        .stderr(log_err);
+        .stderr(log_err)
+        // its own process group, so a simulated crash can kill every backend at once
+        .process_group(0);
+    if settings.tls.is_some() {
+        postgres.args([
+            "-c",
+            "ssl=on",
+            "-c",
+            "ssl_cert_file=tls/server.crt",
+            "-c",
+            "ssl_key_file=tls/server.key",
+        ]);
+    }
     prepare(&mut postgres, root, run_as);
     // SAFETY: prctl is async-signal-safe; it runs after the privilege drop that
     // `prepare` installed, since a credential change would clear the setting.
@@ -282,6 +401,34 @@ fn start_postmaster(bin_dir: &Path, root: &Path, port: u16, run_as: Option<Ids>)
             program: bin_dir.join("postgres").display().to_string(),
             source,
         })
+}
+
+/// Copies the certificate and key to `root/tls/` (the paths relative to the data
+/// directory would not do: initdb owns that), key mode 0600 owned by the server's
+/// user, as PostgreSQL demands.
+fn install_tls_files(tls: &crate::TlsFiles, root: &Path, run_as: Option<Ids>) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = root.join("data/tls");
+    let fail = |path: &Path, source| Error::Directory {
+        path: path.to_path_buf(),
+        source,
+    };
+    fs::create_dir_all(&dir).map_err(|e| fail(&dir, e))?;
+    for (from, name, mode) in [
+        (&tls.certificate, "server.crt", 0o644),
+        (&tls.private_key, "server.key", 0o600),
+    ] {
+        let to = dir.join(name);
+        fs::copy(from, &to).map_err(|e| fail(from, e))?;
+        fs::set_permissions(&to, fs::Permissions::from_mode(mode)).map_err(|e| fail(&to, e))?;
+        if let Some(Ids { uid, gid }) = run_as {
+            std::os::unix::fs::chown(&to, Some(uid), Some(gid)).map_err(|e| fail(&to, e))?;
+        }
+    }
+    if let Some(Ids { uid, gid }) = run_as {
+        std::os::unix::fs::chown(&dir, Some(uid), Some(gid)).map_err(|e| fail(&dir, e))?;
+    }
+    Ok(())
 }
 
 /// Runs the command in `root` with a C locale, as `run_as` when given.

@@ -22,7 +22,7 @@ impl From<StoreError> for AgentError {
             StoreError::NotFound(_) => AgentError::ConversationNotFound,
             StoreError::Invalid(v) => AgentError::Invalid(v),
             StoreError::Conflict(c) => AgentError::Storage(c),
-            StoreError::Backend(b) => AgentError::Storage(b),
+            StoreError::Backend(b) | StoreError::Unavailable(b) => AgentError::Storage(b),
         }
     }
 }

@@ -175,12 +175,11 @@ async fn run(store: &dyn Store, user: &UserId, step: Step) -> Result<Value, Tool
         }
         Step::Restore(task) => {
             let id = task.id.0;
-            // RESTORE-PENDING: Store::restore_task lands with the per-user numbers.
-            let _ = (store, user, failure);
-            Err(ToolFailure::InvalidArguments(format!(
-                "task {id} ('{}') cannot be restored yet",
-                task.title
-            )))
+            let task = store
+                .restore_task(user, *task)
+                .await
+                .map_err(|e| failure(e, id))?;
+            Ok(json!({"task_id": id, "title": task.title.as_str(), "action": "restored"}))
         }
         Step::Revert(old) => {
             let id = old.id.0;

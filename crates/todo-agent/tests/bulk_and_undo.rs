@@ -79,6 +79,45 @@ async fn bulk_delete_waits_for_yes_and_no_leaves_everything() {
         yes.response
     );
     assert_eq!(numbers(&store, &user).await, vec![1, 2, 3, 4, 6, 8, 9, 10]);
+
+    // Undo brings both back with their numbers, titles and completion.
+    let undo = say(&restarted, &user, Some(again.conversation_id), "undo that").await;
+    assert!(
+        undo.response.contains("'Pay bills' (task 5)"),
+        "{}",
+        undo.response
+    );
+    assert_eq!(numbers(&store, &user).await, (1..=10).collect::<Vec<i64>>());
+    for id in [5, 7] {
+        let task = store.task(&user, todo_core::TaskId(id)).await.unwrap();
+        assert!(task.completed, "task {id} comes back completed");
+    }
+    // A new task still gets a fresh number, never a reused one.
+    let r = say(
+        &restarted,
+        &user,
+        Some(again.conversation_id),
+        "add buy stamps",
+    )
+    .await;
+    assert!(r.response.contains("(task 11)"), "{}", r.response);
+}
+
+#[tokio::test]
+async fn undo_of_a_single_delete_restores_every_field() {
+    let (store, _guard) = common::fresh_store().await;
+    let user = common::user(&store, "one@example.com").await;
+    common::seed(&store, &user).await;
+    let agent = Agent::offline(store.clone());
+    let before = store.task(&user, todo_core::TaskId(3)).await.unwrap();
+    let r = say(&agent, &user, None, "delete task 3").await;
+    assert!(store.task(&user, todo_core::TaskId(3)).await.is_err());
+    say(&agent, &user, Some(r.conversation_id), "undo").await;
+    let after = store.task(&user, todo_core::TaskId(3)).await.unwrap();
+    assert_eq!(after.title, before.title);
+    assert_eq!(after.priority, before.priority);
+    assert_eq!(after.tags, before.tags);
+    assert_eq!(after.created_at, before.created_at);
 }
 
 #[tokio::test]

@@ -92,6 +92,7 @@ pub fn router_with(service: ChatService) -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct ChatRequest {
     /// Continue this conversation; omit to start a new one.
+    #[schema(minimum = 1)]
     pub conversation_id: Option<i64>,
     /// What the user said, 1 to 2000 characters.
     #[schema(example = "Add a task to buy groceries tomorrow at 5pm")]
@@ -190,28 +191,16 @@ pub struct ConversationDetail {
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// How many, 1 to 500 (default 50 conversations, 200 messages).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
     /// How many conversations to skip (default 0).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
     pub offset: Option<String>,
 }
 
 impl PageParams {
     fn limit(&self, default: u32) -> Result<u32> {
-        match &self.limit {
-            None => Ok(default),
-            Some(raw) => raw
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=500).contains(n))
-                .ok_or_else(|| {
-                    ApiError::BadRequest(format!(
-                        "query parameter limit: {raw:?} must be a whole number from 1 to 500"
-                    ))
-                }),
-        }
+        parse_limit(self.limit.as_deref(), default)
     }
 
     fn offset(&self) -> Result<u32> {
@@ -223,6 +212,33 @@ impl PageParams {
                 ))
             }),
         }
+    }
+}
+
+/// How much of a conversation's history: its latest `limit` messages (there is no
+/// offset, so one is refused rather than ignored).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryParams {
+    /// How many of the latest messages, 1 to 500 (default 200).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
+}
+
+fn parse_limit(raw: Option<&str>, default: u32) -> Result<u32> {
+    match raw {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=500).contains(n))
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "query parameter limit: {raw:?} must be a whole number from 1 to 500"
+                ))
+            }),
     }
 }
 
@@ -327,7 +343,7 @@ pub async fn list_conversations(
 /// One conversation with its messages (the last `limit`, oldest first).
 #[utoipa::path(get, path = "/api/{user_id}/conversations/{id}", tag = "chat", security(("bearer" = [])),
     params(("user_id" = String, Path, description = "The user's id"),
-           ("id" = i64, Path, description = "The conversation id"), PageParams),
+           ("id" = i64, Path, description = "The conversation id"), HistoryParams),
     responses(
         (status = 200, description = "The conversation and its messages", body = ConversationDetail),
         (status = 400, description = "A bad id or query parameter", body = ErrorBody),
@@ -340,9 +356,9 @@ pub async fn get_conversation(
     AuthUser(user): AuthUser,
     ConversationIdParam(id): ConversationIdParam,
     State(state): State<AppState>,
-    ApiQuery(page): ApiQuery<PageParams>,
+    ApiQuery(history): ApiQuery<HistoryParams>,
 ) -> Result<Json<ConversationDetail>> {
-    let limit = page.limit(200)?;
+    let limit = parse_limit(history.limit.as_deref(), 200)?;
     let store = state.store.get()?;
     let not_found = |e: todo_core::StoreError| match e {
         todo_core::StoreError::NotFound(_) => {

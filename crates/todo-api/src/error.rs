@@ -88,6 +88,12 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(message) => ApiError::Conflict(message),
             StoreError::Invalid(v) => v.into(),
             StoreError::Backend(detail) => ApiError::Internal(format!("store: {detail}")),
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "database unavailable");
+                ApiError::Unavailable(
+                    "the database is unreachable right now; nothing was changed, try again in a few seconds",
+                )
+            }
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod mcp;
 pub mod metrics;
 pub mod observe;
 pub mod openapi;
+mod openapi_rejections;
 pub mod state;
 pub mod tasks;
 mod timestamp;

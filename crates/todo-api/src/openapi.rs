@@ -67,7 +67,9 @@ impl Modify for BearerScheme {
 
 /// The whole document. Modules added later (chat, MCP) merge theirs in here.
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi().merge_from(crate::chat::ChatDoc::openapi())
+    let mut doc = ApiDoc::openapi().merge_from(crate::chat::ChatDoc::openapi());
+    crate::openapi_rejections::document_rejections(&mut doc);
+    doc
 }
 
 pub fn router() -> Router<AppState> {

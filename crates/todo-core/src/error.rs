@@ -32,6 +32,10 @@ pub enum StoreError {
     /// never for HTTP clients.
     #[error("database error: {0}")]
     Backend(String),
+    /// The database cannot be reached right now (connection refused or lost, no
+    /// free connection in time): worth retrying in a moment. The text is for logs.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -67,7 +67,7 @@ impl PgStore {
             .await
             .map_err(|e| Error::ConnectPostgres {
                 target: target.clone(),
-                reason: e.to_string(),
+                reason: explain_connect_failure(&e),
             })?;
         migrate::postgres()
             .run(&pool)
@@ -671,4 +671,19 @@ fn bind_all(binds: &[Bind]) -> StoreResult<PgArguments> {
         .map_err(|e| backend(sqlx::Error::Encode(e)))?;
     }
     Ok(args)
+}
+
+/// The driver's reason, with what to check when TLS verification failed (the
+/// driver only says which check failed).
+fn explain_connect_failure(e: &sqlx::Error) -> String {
+    let reason = e.to_string();
+    let tls = matches!(e, sqlx::Error::Tls(_)) || reason.to_lowercase().contains("certificate");
+    if tls {
+        format!(
+            "{reason} (TLS: the server's certificate was not accepted; sslrootcert must name the CA file that signed it, \
+             and with sslmode=verify-full the host in DATABASE_URL must be one the certificate names)"
+        )
+    } else {
+        reason
+    }
 }

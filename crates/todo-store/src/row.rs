@@ -276,8 +276,30 @@ pub(crate) fn bumped(previous: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// Any other database failure: the text goes to logs, never to HTTP clients.
+/// A failed database call: `Unavailable` when the connection is the problem
+/// (the server is down, restarting or unreachable), so clients get 503 and retry.
 pub(crate) fn backend(e: sqlx::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
+    if is_connection_failure(&e) {
+        StoreError::Unavailable(e.to_string())
+    } else {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+fn is_connection_failure(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // SQLSTATE class 08 (connection exception), 57P01-57P03 (the server is
+        // shutting down, crashed or starting up).
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
 }
 
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {

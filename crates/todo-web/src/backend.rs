@@ -2,7 +2,7 @@
 //! client, each with a time limit. The JWT travels only here, in the
 //! `Authorization` header, never to the browser.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -18,10 +18,15 @@ use todo_core::{Priority, Recurrence, StatusFilter, ToolCall, UserId};
 use tracing::instrument;
 
 use crate::config::{BackendUrl, WebConfig};
+use crate::retry::{Failure, Replay, RetryBudget};
 use crate::session::Account;
 
 /// Largest backend response body the frontend reads.
 const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+
+/// The header that makes a retried write happen once (the backend keeps the key
+/// with what it made and answers a repeat with that).
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// How a backend call failed.
 #[derive(Debug, Error)]
@@ -156,6 +161,7 @@ pub struct BackendClient {
     http: Client<HttpConnector, Full<Bytes>>,
     timeout: Duration,
     chat_timeout: Duration,
+    retry: RetryBudget,
 }
 
 impl BackendClient {
@@ -172,6 +178,7 @@ impl BackendClient {
             http,
             timeout: config.backend_timeout,
             chat_timeout: config.chat_timeout,
+            retry: RetryBudget::BACKEND,
         }
     }
 
@@ -183,41 +190,96 @@ impl BackendClient {
         body: Option<Vec<u8>>,
         limit: Duration,
     ) -> Result<(StatusCode, http::HeaderMap, Bytes), BackendError> {
-        let mut request = Request::builder()
-            .method(method)
-            .uri(self.base.join(path))
-            .header(header::ACCEPT, "application/json");
-        if let Some(token) = token {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        let body = match body {
-            Some(bytes) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                Full::new(Bytes::from(bytes))
+        self.send_keyed(method, path, token, body, None, limit)
+            .await
+    }
+
+    /// Sends a call, again on a broken connection when that is safe (see
+    /// [`crate::retry`]): every attempt opens or reuses a pooled connection, so
+    /// behind a Service a retry can reach another pod. `limit` bounds the whole.
+    async fn send_keyed(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+        idempotency_key: Option<&str>,
+        limit: Duration,
+    ) -> Result<(StatusCode, http::HeaderMap, Bytes), BackendError> {
+        let replay = if method == Method::GET || idempotency_key.is_some() {
+            Replay::Safe
+        } else {
+            Replay::UnsentOnly
+        };
+        let body = body.map(Bytes::from);
+        let uri = self.base.join(path);
+        let started = Instant::now();
+        let retries = async {
+            let mut attempt = 1;
+            loop {
+                let mut request = Request::builder()
+                    .method(method.clone())
+                    .uri(uri.as_str())
+                    .header(header::ACCEPT, "application/json");
+                if let Some(token) = token {
+                    request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+                }
+                if let Some(key) = idempotency_key {
+                    request = request.header(IDEMPOTENCY_KEY, key);
+                }
+                let payload = match &body {
+                    Some(bytes) => {
+                        request = request.header(header::CONTENT_TYPE, "application/json");
+                        Full::new(bytes.clone())
+                    }
+                    None => Full::new(Bytes::new()),
+                };
+                let request = request
+                    .body(payload)
+                    .map_err(|e| BackendError::Protocol(format!("bad request: {e}")))?;
+                let (failure, message) = match self.exchange(request).await {
+                    Ok(answer) => return Ok(answer),
+                    Err(failed) => failed,
+                };
+                attempt += 1;
+                match self
+                    .retry
+                    .pause_before(attempt, started.elapsed(), replay, failure)
+                {
+                    Some(pause) => {
+                        tracing::debug!(%method, attempt, ?failure, error = %message, "retrying the backend call");
+                        tokio::time::sleep(pause).await;
+                    }
+                    None => return Err(BackendError::Unavailable(message)),
+                }
             }
-            None => Full::new(Bytes::new()),
         };
-        let request = request
-            .body(body)
-            .map_err(|e| BackendError::Protocol(format!("bad request: {e}")))?;
-        let exchange = async {
-            let response = self
-                .http
-                .request(request)
-                .await
-                .map_err(|e| BackendError::Unavailable(e.to_string()))?;
-            let status = response.status();
-            let headers = response.headers().clone();
-            let bytes = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
-                .collect()
-                .await
-                .map_err(|e| BackendError::Unavailable(format!("reading the answer: {e}")))?
-                .to_bytes();
-            Ok((status, headers, bytes))
-        };
-        tokio::time::timeout(limit, exchange).await.map_err(|_| {
+        tokio::time::timeout(limit, retries).await.map_err(|_| {
             BackendError::Unavailable(format!("no answer within {} s", limit.as_secs()))
         })?
+    }
+
+    /// One attempt: the answer, or how the connection failed.
+    async fn exchange(
+        &self,
+        request: Request<Full<Bytes>>,
+    ) -> Result<(StatusCode, http::HeaderMap, Bytes), (Failure, String)> {
+        let response = self.http.request(request).await.map_err(|e| {
+            let failure = if e.is_connect() {
+                Failure::Connect
+            } else {
+                Failure::Transport
+            };
+            (failure, e.to_string())
+        })?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
+            .collect()
+            .await
+            .map_err(|e| (Failure::Transport, format!("reading the answer: {e}")))?
+            .to_bytes();
+        Ok((status, headers, bytes))
     }
 
     /// Sends a call and decodes a 2xx JSON answer; maps error statuses.
@@ -377,15 +439,21 @@ impl BackendClient {
         if let Some(map) = body.as_object_mut() {
             map.retain(|_, v| !(v.is_null() || v.as_str() == Some("")));
         }
-        self.call(
-            Method::POST,
-            &path,
-            Some(&account.token),
-            Some(json(&body)?),
-            "task",
-            self.timeout,
-        )
-        .await
+        // One key per create: however often a broken connection makes this call go
+        // out again, the backend makes one task.
+        let key = new_idempotency_key()?;
+        let (status, _, bytes) = self
+            .send_keyed(
+                Method::POST,
+                &path,
+                Some(&account.token),
+                Some(json(&body)?),
+                Some(&key),
+                self.timeout,
+            )
+            .await?;
+        check_status(status, &bytes, "task")?;
+        serde_json::from_slice(&bytes).map_err(|e| BackendError::Protocol(format!("task: {e}")))
     }
 
     #[instrument(skip_all, fields(user = %account.user_id, task = id))]
@@ -509,6 +577,14 @@ impl BackendClient {
     pub async fn is_up(&self) -> bool {
         matches!(self.send(Method::GET, "/health", None, None, self.timeout).await, Ok((s, _, _)) if s.is_success())
     }
+}
+
+/// 128 random bits, hex: unique per create without coordination between replicas.
+fn new_idempotency_key() -> Result<String, BackendError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| BackendError::Protocol(format!("no randomness for a request key: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn json<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, BackendError> {

@@ -16,6 +16,7 @@ mod forms;
 mod layers;
 mod pages;
 mod repeat;
+mod retry;
 pub mod session;
 mod views;
 

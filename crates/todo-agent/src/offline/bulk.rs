@@ -11,6 +11,7 @@ use super::entities::{Selection, title_matches};
 use super::intent::{Action, AddRequest};
 use super::statements::is_neutral;
 use super::wording;
+use crate::clock::TurnClock;
 use crate::planner::ToolSession;
 
 /// The preview the latest reply showed, waiting for a yes: `(tool, input)`.
@@ -23,8 +24,36 @@ pub fn pending_preview(history: &[Message]) -> Option<(String, Value)> {
         .map(|c| (c.tool.clone(), c.input.clone()))
 }
 
+/// The title the latest reply offered to add ("Should I add 'Milk'?"), from
+/// the user message it answered.
+fn offered_title(history: &[Message], clock: &TurnClock) -> Option<String> {
+    let last = history.iter().rposition(|m| m.role == Role::Assistant)?;
+    let asked = history[..last].last().filter(|m| m.role == Role::User)?;
+    match super::detect(&super::Phrase::new(&asked.content), clock) {
+        super::Intent::Suggest(title) => Some(title),
+        _ => None,
+    }
+}
+
 /// "yes" / "no" to the last reply.
-pub async fn answer(yes: bool, history: &[Message], tools: &mut ToolSession<'_>) -> String {
+pub async fn answer(
+    yes: bool,
+    history: &[Message],
+    tools: &mut ToolSession<'_>,
+    clock: &TurnClock,
+) -> String {
+    if yes
+        && pending_preview(history).is_none()
+        && let Some(title) = offered_title(history, clock)
+    {
+        return match tools.call("add_task", json!({"title": title})).await {
+            Ok(ok) => match ok.tasks.first() {
+                Some(task) => wording::added(task, clock),
+                None => format!("Added '{title}'."),
+            },
+            Err(e) => wording::failure(&e),
+        };
+    }
     match (pending_preview(history), yes) {
         (Some((tool, mut input)), true) => {
             if let Value::Object(map) = &mut input {
@@ -193,7 +222,7 @@ pub async fn complete_stated(
     object: &[String],
     verb: &str,
     tools: &mut ToolSession<'_>,
-    clock: &crate::clock::TurnClock,
+    clock: &TurnClock,
 ) -> String {
     let listed = match tools.call("list_tasks", json!({"status": "all"})).await {
         Ok(ok) => serde_json::from_value::<Vec<Listed>>(ok.output).unwrap_or_default(),

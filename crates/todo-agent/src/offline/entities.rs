@@ -316,10 +316,17 @@ pub fn parse_group(raw: &str) -> Option<Selection> {
         .trim()
         .trim_matches(|c: char| matches!(c, '.' | '!' | '?' | ','));
     let (tags, tag_spans) = extract_tags(s);
-    let mut rest = s.to_string();
-    for span in tag_spans.iter().rev() {
-        rest.replace_range(span.clone(), " ");
-    }
+    // Spans may overlap ("tag #work"): keep the bytes outside all of them.
+    let rest: String = s
+        .char_indices()
+        .map(|(i, c)| {
+            if tag_spans.iter().any(|span| span.contains(&i)) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
     let open = GROUP_OPEN.is_match(&rest);
     let done = !open && GROUP_DONE.is_match(&rest);
     let plural = rest.split_whitespace().any(|w| {

@@ -59,7 +59,7 @@ impl Planner for OfflinePlanner {
                 "Should I add '{title}' as a task? Say \"add {}\" and I will.",
                 title.to_lowercase()
             ),
-            Intent::Confirm(yes) => bulk::answer(yes, turn.history, tools).await,
+            Intent::Confirm(yes) => bulk::answer(yes, turn.history, tools, &clock).await,
             Intent::Undo => bulk::undo(tools).await,
             Intent::AddMany(reqs) => bulk::add_many(reqs, tools).await,
             Intent::Act(action, Target::Ids(ids)) => bulk::act_on_ids(action, &ids, tools).await,
@@ -121,6 +121,11 @@ async fn list(req: ListRequest, tools: &mut ToolSession<'_>, clock: &TurnClock) 
         input.insert("status".into(), json!(status_str(req.status)));
         if let Some(due) = req.due {
             input.insert("due".into(), json!(due.as_str()));
+            // "today" is the person's today.
+            let tz = clock.tz.name();
+            if tz != "UTC" {
+                input.insert("timezone".into(), json!(tz));
+            }
         }
         tools.call("list_tasks", Value::Object(input)).await
     } else {

@@ -15,8 +15,10 @@ fn re(pattern: &str) -> Regex {
 
 /// A yes to the question the last reply asked.
 static YES: LazyLock<Regex> = LazyLock::new(|| {
+    // "ok" or "fine" alone may just acknowledge; only an explicit yes runs a
+    // previewed write.
     re(
-        r"^(?:(?:yes|yeah|yep|yup|yea|ya|y|sure|ok|okay|k|confirm(?:ed)?|affirmative|absolutely|definitely|of course|correct|right|please do|do it|go ahead|go for it|proceed|yes please|sounds good|fine|alright|all right|that's right|that's fine|i'm sure|i am sure)(?:[,!.\s]+|$))+(?:(?:please|thanks|thank you|do it|go ahead|delete them|remove them|add them|complete them|mark them|proceed|all of them|them all)(?:[,!.\s]+|$))*$",
+        r"^(?:(?:ok|okay|k|alright|all right|fine|right|well)[,!.\s]+)?(?:(?:yes|yeah|yep|yup|yea|ya|y|sure|confirm(?:ed)?|affirmative|absolutely|definitely|of course|please do|do it|go ahead|go for it|proceed|yes please|that's right|i'm sure|i am sure)(?:[,!.\s]+|$))+(?:(?:please|thanks|thank you|do it|go ahead|delete them|remove them|add them|complete them|mark them|proceed|all of them|them all)(?:[,!.\s]+|$))*$",
     )
 });
 /// A no to the question the last reply asked.
@@ -242,8 +244,17 @@ mod tests {
 
     #[test]
     fn answers() {
-        for yes in ["yes", "yep go ahead", "ok", "sure, do it", "yes please"] {
+        for yes in [
+            "yes",
+            "yep go ahead",
+            "ok do it",
+            "sure, do it",
+            "yes please",
+        ] {
             assert!(is_yes(yes), "{yes}");
+        }
+        for maybe in ["ok", "ok thanks", "fine", "cool"] {
+            assert!(!is_yes(maybe), "{maybe}");
         }
         for no in ["no", "nope", "no thanks", "cancel", "don't"] {
             assert!(is_no(no), "{no}");

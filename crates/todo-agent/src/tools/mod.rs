@@ -709,7 +709,7 @@ fn store_failure(e: StoreError) -> ToolFailure {
         StoreError::Invalid(v) => invalid(v),
         StoreError::NotFound(what) => ToolFailure::InvalidArguments(format!("{what} not found")),
         StoreError::Conflict(c) => ToolFailure::InvalidArguments(c),
-        StoreError::Backend(detail) => {
+        StoreError::Backend(detail) | StoreError::Unavailable(detail) => {
             tracing::error!(error = %detail, "task store failed in a tool call");
             ToolFailure::Unavailable
         }

@@ -739,6 +739,20 @@ fn unsure(out: &mut Vec<Case>) {
     ] {
         out.push(case("gen-unsure", m.to_string(), Vec::new()));
     }
+    // "Should I add 'Milk' as a task?" — yes adds it.
+    for (m, title) in [
+        ("milk", "Milk"),
+        ("dog food", "Dog food"),
+        ("new batteries", "New batteries"),
+    ] {
+        let mut c = case(
+            "gen-unsure",
+            "yes".to_string(),
+            vec![call("add_task", json!({"title": title}))],
+        );
+        c.history = vec![m.to_string()];
+        out.push(c);
+    }
     // A bare "task" or "todo" is a request to see the list.
     for m in ["task", "todo", "tasks", "list"] {
         out.push(case(

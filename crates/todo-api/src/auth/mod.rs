@@ -30,20 +30,29 @@ pub fn router() -> Router<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
-    #[schema(example = "ann@example.com")]
+    /// An address like `name@example.com` (compared without case).
+    #[schema(
+        example = "ann@example.com",
+        max_length = 254,
+        pattern = r"^\S*[^@\s]@[^@\s.][^@\s]*\.[^@\s]*[^@\s.]\S*$"
+    )]
     pub email: String,
     /// 8 to 128 characters.
-    #[schema(example = "correct horse battery")]
+    #[schema(example = "correct horse battery", min_length = 8, max_length = 128)]
     pub password: String,
     /// Display name, 1 to 100 characters.
-    #[schema(example = "Ann")]
+    #[schema(example = "Ann", min_length = 1, max_length = 100)]
     pub name: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    #[schema(example = "ann@example.com")]
+    #[schema(
+        example = "ann@example.com",
+        max_length = 254,
+        pattern = r"^\S*[^@\s]@[^@\s.][^@\s]*\.[^@\s]*[^@\s.]\S*$"
+    )]
     pub email: String,
     #[schema(example = "correct horse battery")]
     pub password: String,

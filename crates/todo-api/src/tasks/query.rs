@@ -34,10 +34,10 @@ pub struct ListParams {
     /// `asc` (default) or `desc`.
     pub order: Option<String>,
     /// Page size, 1 to 500 (default 50).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
     /// Number of tasks to skip (default 0).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
     pub offset: Option<String>,
 }
 
