@@ -837,7 +837,7 @@ async fn overdue_and_due_today_tasks_stand_out() {
              return `${{d.getFullYear()}}-${{p(d.getMonth() + 1)}}-${{p(d.getDate())}}T${{p(d.getHours())}}:${{p(d.getMinutes())}}`;"
         )
     };
-    let mut add = |title: &'static str, due: Option<String>| {
+    let add = |title: &'static str, due: Option<String>| {
         let browser = &browser;
         async move {
             browser.fill("#new-title", title).await;
