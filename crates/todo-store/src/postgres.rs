@@ -281,7 +281,7 @@ impl Store for PgStore {
                 replayed: true,
             });
         }
-        let task = insert_task(&mut tx, user, insert).await?;
+        let task = insert_task(&mut *tx, user, insert).await?;
         sqlx::query("UPDATE idempotency_keys SET task_number = $3 WHERE user_id = $1 AND key = $2")
             .bind(user.as_str())
             .bind(key.as_str())
