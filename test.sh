@@ -3,6 +3,8 @@
 #   1. cargo tests (unit, in-process HTTP, real SQLite files, real PostgreSQL on loopback,
 #      the planners' corpora, MCP through the official Python SDK)
 #   2. browser tests (Debian's headless Chromium driven from Rust)  - part of cargo test
+#   2b. LLM on real servers: llama.cpp's llama-server and llama-cpp-python's server (built
+#      from PyPI's sdist) with Qwen2.5-Coder-0.5B-Instruct (from PyPI), both planners
 #   3. cluster tests: a real single-node Kubernetes built from Debian's sources (e2e/),
 #      the image, the raw manifests, the Helm chart, and kubectl-assist against it.
 # Installs are idempotent and cached under $TODO_CACHE_DIR, so a second run is fast.
@@ -59,6 +61,11 @@ cargo build --release --locked -p todo -p kube-assist
 
 tier "cargo tests (unit, HTTP, SQLite, PostgreSQL, corpora, MCP, browser)" \
   cargo test --workspace --locked --no-fail-fast
+
+# The real-server tier fails (never skips) when its servers or model are missing.
+tier "LLM: real OpenAI-compatible servers (llama-server, llama-cpp-python)" \
+  env TODO_LLM_SERVER_REQUIRED=1 cargo test --locked -p llm --features stub-server \
+  --test llm_real_server -- --ignored --nocapture --test-threads=1
 
 if [ "$run_e2e" = 1 ]; then
   tier "cluster: local Kubernetes up" e2e/cluster up

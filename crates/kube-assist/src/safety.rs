@@ -42,6 +42,8 @@ pub enum Decision {
     RefusedNonInteractive,
     /// The planner refused the request (Secret data, deleting namespaces, ...).
     RefusedByPolicy,
+    /// The RBAC preflight (SelfSubjectAccessReview) says this identity may not make a write.
+    RefusedForbidden,
 }
 
 impl Decision {
@@ -69,6 +71,9 @@ impl Decision {
                 "refused: this plan changes the cluster and there is no terminal to confirm it. Run it in a terminal, or add --yes to approve it in advance"
             }
             Decision::RefusedByPolicy => "refused",
+            Decision::RefusedForbidden => {
+                "refused: your Kubernetes identity lacks the permission for this change, nothing was changed"
+            }
         }
     }
 }

@@ -426,6 +426,30 @@ impl Runner {
         }
         let policy = self.settings.policy;
         self.current_changes.clear();
+        if !policy.read_only
+            && let Err(missing) = self.preflight(&steps).await
+        {
+            let text = match missing {
+                Ok(denied) => format!(
+                    "you cannot {}. Ask a cluster admin for that permission, or use an identity that has it",
+                    denied.join("; nor ")
+                ),
+                Err(e) => e.to_string(),
+            };
+            self.say(&format!("Refused: {text}"));
+            for op in steps.iter().filter(|o| o.is_write()) {
+                self.record(
+                    Some(op),
+                    "refused_forbidden",
+                    &format!("refused: {text}"),
+                    0,
+                );
+            }
+            report.decision = Some(Decision::RefusedForbidden);
+            report.message = Some(text);
+            report.outcome = Outcome::Refused;
+            return;
+        }
         if !policy.read_only {
             for op in steps.iter().filter(|o| o.is_write()) {
                 match self.exec.preview(op).await {
@@ -533,6 +557,32 @@ impl Runner {
         }
         if !fixes.is_empty() {
             self.offer_fixes(fixes, report).await;
+        }
+    }
+
+    /// Ask the API server whether each write is permitted; `Err(Ok(denied))` lists
+    /// the missing permissions, `Err(Err(e))` is a failed check.
+    async fn preflight(
+        &self,
+        steps: &[Operation],
+    ) -> std::result::Result<(), std::result::Result<Vec<String>, AssistError>> {
+        let mut denied = Vec::new();
+        for op in steps.iter().filter(|o| o.is_write()) {
+            let exists = match (op, op.target()) {
+                (Operation::Restore(_), Some(t)) => self.exec.exists(t).await.map_err(Err)?,
+                _ => true,
+            };
+            let Some(p) = crate::ops::preflight::permission(op, exists) else {
+                continue;
+            };
+            if !self.exec.may(&p).await.map_err(Err)? {
+                denied.push(p.describe());
+            }
+        }
+        if denied.is_empty() {
+            Ok(())
+        } else {
+            Err(Ok(denied))
         }
     }
 

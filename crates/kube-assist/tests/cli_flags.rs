@@ -116,3 +116,29 @@ async fn percent_scaling_reads_the_count_and_zero_is_marked_destructive() {
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn a_write_the_identity_may_not_make_is_refused_naming_the_permission() {
+    let api = FakeApi::start(todo_cluster(), &[]).await;
+    api.deny("patch deployments/scale");
+    let (code, out, _) = api.run(&["scale the frontend to 3", "--yes"]).await;
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("you cannot patch deployments/scale.apps in todo"),
+        "{out}"
+    );
+    assert!(api.writes().is_empty() && api.dry_runs().is_empty());
+    let review = api
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("selfsubjectaccessreviews"))
+        .unwrap();
+    assert_eq!(
+        review.body["spec"]["resourceAttributes"],
+        json!({"verb": "patch", "group": "apps", "resource": "deployments", "subresource": "scale", "namespace": "todo", "name": "todo-frontend"})
+    );
+    assert_eq!(api.audit()[0]["decision"], "refused_forbidden");
+    // Other writes are still allowed.
+    let (code, out, _) = api.run(&["restart the frontend", "--yes"]).await;
+    assert_eq!(code, 0, "{out}");
+}

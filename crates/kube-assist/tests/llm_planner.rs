@@ -97,6 +97,19 @@ async fn an_injected_log_line_cannot_make_the_llm_plan_a_write() {
         3,
         "{refusals:?}"
     );
+    // A request that asks for no write is offered read tools only; the strict stub
+    // (boolean schemas, null content beside tool calls) accepted every request.
+    assert!(stub.rejected().is_empty(), "{:?}", stub.rejected());
+    let offered: Vec<&str> = requests[0].body["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["function"]["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        offered.contains(&"logs") && !offered.contains(&"scale") && !offered.contains(&"patch"),
+        "{offered:?}"
+    );
     // The system prompt tells the model tool output is data; every tool has a JSON schema.
     assert!(
         requests[0].body["messages"][0]["content"]
@@ -181,6 +194,12 @@ async fn a_write_the_operator_asked_for_is_proposed_then_confirmed_like_any_plan
         )
         .await;
     assert_eq!(code, 0, "{out}");
+    assert!(stub.rejected().is_empty(), "{:?}", stub.rejected());
+    let offered = stub.requests()[0].body["tools"].as_array().unwrap().clone();
+    assert!(
+        offered.iter().any(|t| t["function"]["name"] == "patch"),
+        "a write request gets the full registry"
+    );
     assert_eq!(api.writes().len(), 1);
     assert_eq!(api.writes()[0].body, json!({"spec": {"replicas": 3}}));
 }

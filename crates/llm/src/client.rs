@@ -5,7 +5,11 @@ use serde_json::Value;
 use tracing::{debug, instrument, trace, warn};
 
 use crate::retry::parse_retry_after;
-use crate::{ChatRequest, ChatResponse, LlmConfig, LlmError, Result};
+use crate::sse::StreamFold;
+use crate::{
+    ChatRequest, ChatResponse, LlmConfig, LlmError, Result, ToolChoice, ToolChoiceMode,
+    sanitize_schema,
+};
 
 /// Anything that answers chat-completions requests. [`LlmClient`] is the real
 /// one; the trait lets callers hold `Arc<dyn ChatModel>`.
@@ -15,6 +19,10 @@ pub trait ChatModel: Send + Sync {
     fn model(&self) -> &str;
     /// One completion, with the implementation's retries and timeouts applied.
     async fn chat(&self, request: &ChatRequest) -> Result<ChatResponse>;
+    /// Budget of one whole chat turn (all round trips); planners bound their loop with it.
+    fn turn_timeout(&self) -> Duration {
+        LlmConfig::DEFAULT_TURN_TIMEOUT
+    }
 }
 
 /// An HTTP client for one OpenAI-compatible endpoint.
@@ -48,6 +56,29 @@ impl LlmClient {
         &self.config
     }
 
+    /// The request as it goes on the wire: generation settings from the config where
+    /// the caller left them unset, every tool schema sanitised for strict servers,
+    /// the configured tool-choice mode unless the caller named a tool.
+    pub fn wire_request(&self, request: &ChatRequest) -> ChatRequest {
+        let mut request = request.clone();
+        request.stream = self.config.stream;
+        request.max_tokens.get_or_insert(self.config.max_tokens);
+        request.temperature.get_or_insert(self.config.temperature);
+        for tool in &mut request.tools {
+            tool.function.parameters = sanitize_schema(&tool.function.parameters);
+        }
+        if request.tools.is_empty() {
+            request.tool_choice = None;
+        } else if request.tool_choice.is_none() {
+            request.tool_choice = match self.config.tool_choice {
+                ToolChoiceMode::Auto => Some(ToolChoice::Auto),
+                ToolChoiceMode::Omit => None,
+                ToolChoiceMode::Required => Some(ToolChoice::Required),
+            };
+        }
+        request
+    }
+
     async fn attempt(&self, body: &[u8]) -> (Result<ChatResponse>, Option<Duration>) {
         let mut req = self
             .http
@@ -67,11 +98,11 @@ impl LlmClient {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        let bytes = match response.bytes().await {
-            Ok(b) => b,
-            Err(e) => return (Err(self.transport_error(e)), retry_after),
-        };
         if !status.is_success() {
+            let bytes = match response.bytes().await {
+                Ok(b) => b,
+                Err(e) => return (Err(self.transport_error(e)), retry_after),
+            };
             let message = self.redact(&provider_error_message(&bytes));
             return (
                 Err(LlmError::Status {
@@ -81,17 +112,52 @@ impl LlmClient {
                 retry_after,
             );
         }
-        trace!(body = %String::from_utf8_lossy(&bytes), "chat completion response");
-        let parsed = serde_json::from_slice::<ChatResponse>(&bytes)
-            .map_err(|e| LlmError::Decode(format!("not a chat completion: {e}")))
-            .and_then(|r| {
-                if r.choices.is_empty() {
-                    Err(LlmError::Decode("the response has no choices".into()))
-                } else {
-                    Ok(r)
+        let streamed = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/event-stream"));
+        let parsed = if streamed {
+            self.read_stream(response).await
+        } else {
+            // A server may ignore `stream: true` and answer with one JSON document.
+            match response.bytes().await {
+                Ok(bytes) => {
+                    trace!(body = %String::from_utf8_lossy(&bytes), "chat completion response");
+                    serde_json::from_slice::<ChatResponse>(&bytes)
+                        .map_err(|e| LlmError::Decode(format!("not a chat completion: {e}")))
                 }
-            });
+                Err(e) => Err(self.transport_error(e)),
+            }
+        };
+        let parsed = parsed.and_then(|r| {
+            if r.choices.is_empty() {
+                Err(LlmError::Decode("the response has no choices".into()))
+            } else {
+                Ok(r)
+            }
+        });
         (parsed, None)
+    }
+
+    /// Reads server-sent events until `[DONE]` or the end of the body. Dropping this
+    /// future (timeout, cancelled turn) drops the connection mid-stream.
+    async fn read_stream(&self, mut response: reqwest::Response) -> Result<ChatResponse> {
+        let mut fold = StreamFold::default();
+        loop {
+            match response.chunk().await {
+                Ok(Some(bytes)) => {
+                    if fold.feed(&bytes)? {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => return Err(self.transport_error(e)),
+            }
+        }
+        let r = fold.finish()?;
+        trace!(response = ?r, "streamed chat completion");
+        Ok(r)
     }
 
     fn transport_error(&self, e: reqwest::Error) -> LlmError {
@@ -118,10 +184,13 @@ impl ChatModel for LlmClient {
         &self.config.model
     }
 
+    fn turn_timeout(&self) -> Duration {
+        self.config.turn_timeout
+    }
+
     #[instrument(level = "debug", skip_all, fields(provider = self.config.provider.as_str(), model = %request.model, messages = request.messages.len()))]
     async fn chat(&self, request: &ChatRequest) -> Result<ChatResponse> {
-        let mut request = request.clone();
-        request.stream = false;
+        let request = self.wire_request(request);
         let body = serde_json::to_vec(&request)
             .map_err(|e| LlmError::Decode(format!("cannot encode request: {e}")))?;
         trace!(body = %String::from_utf8_lossy(&body), "chat completion request");

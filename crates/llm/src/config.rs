@@ -98,6 +98,32 @@ impl std::fmt::Debug for ApiKey {
     }
 }
 
+/// How the client sets `tool_choice` on requests that offer tools and do not name one.
+/// Servers differ: llama-cpp-python's `chatml-function-calling` mishandles `"auto"`
+/// and answers `"required"` with HTTP 500; some gateways reject the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolChoiceMode {
+    /// Send `"auto"` (OpenAI's default; llama.cpp's server honours it).
+    Auto,
+    /// Leave the field out and let the server decide.
+    Omit,
+    /// Send `"required"`: every answer must be a tool call.
+    Required,
+}
+
+impl ToolChoiceMode {
+    pub fn parse(raw: &str) -> Result<Self> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(Self::Auto),
+            "omit" | "none" | "off" => Ok(Self::Omit),
+            "required" => Ok(Self::Required),
+            other => Err(LlmError::Config(format!(
+                "LLM_TOOL_CHOICE={other:?} is not known; use auto, omit or required"
+            ))),
+        }
+    }
+}
+
 /// Where and how to reach a chat-completions endpoint.
 #[derive(Debug, Clone)]
 pub struct LlmConfig {
@@ -107,14 +133,32 @@ pub struct LlmConfig {
     pub base_url: String,
     pub model: String,
     pub api_key: Option<ApiKey>,
-    /// Timeout of one HTTP attempt (connect + response).
+    /// Timeout of one HTTP attempt (connect + whole response).
     pub request_timeout: Duration,
+    /// Budget of one chat turn: every model round trip, retry and tool run of it.
+    /// Never shorter than `request_timeout`.
+    pub turn_timeout: Duration,
     pub retry: RetryPolicy,
+    /// `max_tokens` of every request: a runaway answer is cut here.
+    pub max_tokens: u32,
+    /// `temperature` of every request; low, because tool calls want the likeliest answer.
+    pub temperature: f32,
+    pub tool_choice: ToolChoiceMode,
+    /// Stream answers (SSE). A timed-out or cancelled request then closes the
+    /// connection while the server is still writing, so the server stops generating;
+    /// a non-streamed request keeps a server busy until its answer is complete.
+    pub stream: bool,
 }
 
 impl LlmConfig {
     /// Default timeout of one attempt; local models on a CPU can be slow.
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+    /// Default turn budget: two slow round trips, or one plus a retry.
+    pub const DEFAULT_TURN_TIMEOUT: Duration = Duration::from_secs(120);
+    /// Enough for a few tool calls or a short answer; a listing reply is composed
+    /// from tool results, not generated.
+    pub const DEFAULT_MAX_TOKENS: u32 = 512;
+    pub const DEFAULT_TEMPERATURE: f32 = 0.1;
 
     pub fn new(provider: Provider, base_url: impl Into<String>, model: impl Into<String>) -> Self {
         Self {
@@ -123,12 +167,19 @@ impl LlmConfig {
             model: model.into(),
             api_key: None,
             request_timeout: Self::DEFAULT_TIMEOUT,
+            turn_timeout: Self::DEFAULT_TURN_TIMEOUT,
             retry: RetryPolicy::default(),
+            max_tokens: Self::DEFAULT_MAX_TOKENS,
+            temperature: Self::DEFAULT_TEMPERATURE,
+            tool_choice: ToolChoiceMode::Auto,
+            stream: true,
         }
     }
 
     /// Reads `LLM_PROVIDER`, `LLM_BASE_URL`, `LLM_MODEL`, `LLM_API_KEY` (falling back
-    /// to `OPENAI_API_KEY`/`GEMINI_API_KEY` by provider) and `LLM_TIMEOUT_SECS`.
+    /// to `OPENAI_API_KEY`/`GEMINI_API_KEY` by provider), `LLM_TIMEOUT_SECS` (one
+    /// request), `LLM_TURN_TIMEOUT_SECS` (one chat turn), `LLM_MAX_TOKENS`,
+    /// `LLM_TEMPERATURE`, `LLM_TOOL_CHOICE` (auto|omit|required) and `LLM_STREAM` (true|false).
     /// `Ok(None)` when neither `LLM_PROVIDER` nor `LLM_BASE_URL` is set: no LLM is configured.
     pub fn from_env() -> Result<Option<Self>> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -184,13 +235,71 @@ impl LlmConfig {
         }
         let mut config = Self::new(provider, base_url, model);
         config.api_key = api_key;
-        if let Some(secs) = get("LLM_TIMEOUT_SECS") {
-            let secs: u64 = secs.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
-                LlmError::Config(format!(
-                    "LLM_TIMEOUT_SECS={secs:?} must be a positive whole number of seconds"
-                ))
-            })?;
-            config.request_timeout = Duration::from_secs(secs);
+        let seconds = |name: &str| -> Result<Option<Duration>> {
+            get(name)
+                .map(|raw| {
+                    raw.parse::<u64>()
+                        .ok()
+                        .filter(|s| *s > 0)
+                        .map(Duration::from_secs)
+                        .ok_or_else(|| {
+                            LlmError::Config(format!(
+                                "{name}={raw:?} must be a positive whole number of seconds"
+                            ))
+                        })
+                })
+                .transpose()
+        };
+        if let Some(t) = seconds("LLM_TIMEOUT_SECS")? {
+            config.request_timeout = t;
+        }
+        config.turn_timeout = match seconds("LLM_TURN_TIMEOUT_SECS")? {
+            Some(t) if t < config.request_timeout => {
+                return Err(LlmError::Config(format!(
+                    "LLM_TURN_TIMEOUT_SECS={} is shorter than one request may take (LLM_TIMEOUT_SECS={}); raise it or lower LLM_TIMEOUT_SECS",
+                    t.as_secs(),
+                    config.request_timeout.as_secs()
+                )));
+            }
+            Some(t) => t,
+            // Room for two full requests when only the request timeout was raised.
+            None => Self::DEFAULT_TURN_TIMEOUT.max(config.request_timeout * 2),
+        };
+        if let Some(raw) = get("LLM_MAX_TOKENS") {
+            config.max_tokens = raw
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (16..=131_072).contains(n))
+                .ok_or_else(|| {
+                    LlmError::Config(format!(
+                        "LLM_MAX_TOKENS={raw:?} must be a whole number from 16 to 131072"
+                    ))
+                })?;
+        }
+        if let Some(raw) = get("LLM_TEMPERATURE") {
+            config.temperature = raw
+                .parse::<f32>()
+                .ok()
+                .filter(|t| (0.0..=2.0).contains(t))
+                .ok_or_else(|| {
+                    LlmError::Config(format!(
+                        "LLM_TEMPERATURE={raw:?} must be a number from 0 to 2 (0 is the most predictable)"
+                    ))
+                })?;
+        }
+        if let Some(raw) = get("LLM_TOOL_CHOICE") {
+            config.tool_choice = ToolChoiceMode::parse(&raw)?;
+        }
+        if let Some(raw) = get("LLM_STREAM") {
+            config.stream = match raw.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" => false,
+                _ => {
+                    return Err(LlmError::Config(format!(
+                        "LLM_STREAM={raw:?} must be true or false"
+                    )));
+                }
+            };
         }
         Ok(Some(config))
     }
@@ -274,6 +383,42 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("LLM_TIMEOUT_SECS"), "{e}");
+    }
+
+    #[test]
+    fn generation_settings_have_defaults_and_checked_overrides() {
+        let c = from(&[("LLM_PROVIDER", "llamacpp")]).unwrap().unwrap();
+        assert_eq!(c.max_tokens, LlmConfig::DEFAULT_MAX_TOKENS);
+        assert_eq!(c.temperature, LlmConfig::DEFAULT_TEMPERATURE);
+        assert_eq!(c.tool_choice, ToolChoiceMode::Auto);
+        assert!(c.stream);
+        assert_eq!(c.turn_timeout, LlmConfig::DEFAULT_TURN_TIMEOUT);
+        let c = from(&[
+            ("LLM_PROVIDER", "llamacpp"),
+            ("LLM_MAX_TOKENS", "64"),
+            ("LLM_TEMPERATURE", "0"),
+            ("LLM_TOOL_CHOICE", "omit"),
+            ("LLM_STREAM", "false"),
+            ("LLM_TIMEOUT_SECS", "100"),
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!((c.max_tokens, c.temperature), (64, 0.0));
+        assert_eq!(c.tool_choice, ToolChoiceMode::Omit);
+        assert!(!c.stream);
+        assert_eq!(c.turn_timeout, Duration::from_secs(200), "two requests fit");
+        for (name, value) in [
+            ("LLM_MAX_TOKENS", "0"),
+            ("LLM_TEMPERATURE", "hot"),
+            ("LLM_TOOL_CHOICE", "maybe"),
+            ("LLM_STREAM", "perhaps"),
+            ("LLM_TURN_TIMEOUT_SECS", "5"),
+        ] {
+            let e = from(&[("LLM_PROVIDER", "llamacpp"), (name, value)])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(name), "{name}: {e}");
+        }
     }
 
     #[test]

@@ -12,12 +12,20 @@ mod client;
 mod config;
 mod error;
 mod retry;
+mod schema;
+mod sse;
+mod tool_loop;
 mod wire;
 
 pub use client::{ChatModel, LlmClient};
-pub use config::{ApiKey, LlmConfig, Provider};
+pub use config::{ApiKey, LlmConfig, Provider, ToolChoiceMode};
 pub use error::{LlmError, Result};
 pub use retry::RetryPolicy;
+pub use schema::{find_boolean_schema, sanitize_schema};
+pub use tool_loop::{
+    AnswerVerdict, ExecutedCall, LoopEnd, LoopReport, LoopSettings, ToolRunner, recover_tool_calls,
+    run_tool_loop, summarize_calls,
+};
 pub use wire::{
     AssistantMessage, ChatMessage, ChatRequest, ChatResponse, Choice, FunctionCall, FunctionSpec,
     ToolCallRequest, ToolChoice, ToolSpec, Usage,
@@ -25,3 +33,6 @@ pub use wire::{
 
 #[cfg(feature = "stub-server")]
 pub mod stub;
+
+#[cfg(feature = "stub-server")]
+pub mod local_server;

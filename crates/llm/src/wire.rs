@@ -1,5 +1,5 @@
-//! The chat-completions wire format (non-streaming), as OpenAI defines it and the
-//! compatible servers accept it.
+//! The chat-completions wire format, as OpenAI defines it and the strictest
+//! compatible servers (llama.cpp's `llama-server`, llama-cpp-python's server) accept it.
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -15,8 +15,10 @@ pub enum ChatMessage {
         content: String,
     },
     Assistant {
-        /// `null` on the wire when the model only called tools.
-        content: Option<String>,
+        /// Always a string on the wire, `""` beside tool calls: llama-cpp-python
+        /// answers HTTP 500 to `"content": null` (OpenAI's own shape).
+        #[serde(default, deserialize_with = "null_as_default")]
+        content: String,
         #[serde(
             default,
             skip_serializing_if = "Vec::is_empty",
@@ -45,7 +47,7 @@ impl ChatMessage {
 
     pub fn assistant(content: impl Into<String>) -> Self {
         ChatMessage::Assistant {
-            content: Some(content.into()),
+            content: content.into(),
             tool_calls: Vec::new(),
         }
     }
@@ -61,7 +63,7 @@ impl ChatMessage {
 impl From<AssistantMessage> for ChatMessage {
     fn from(m: AssistantMessage) -> Self {
         ChatMessage::Assistant {
-            content: m.content,
+            content: m.content.unwrap_or_default(),
             tool_calls: m.tool_calls,
         }
     }
@@ -146,16 +148,52 @@ impl ToolSpec {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// Which tool the model may or must call. `Function` names one tool, in OpenAI's
+/// `{"type": "function", "function": {"name": ...}}` shape; servers that constrain
+/// output with a grammar (llama.cpp) then can only answer with that call.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ToolChoice {
     Auto,
     None,
     Required,
+    Function(String),
 }
 
-/// A chat-completions request. `stream` is always false: this client reads one
-/// JSON answer.
+impl Serialize for ToolChoice {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ToolChoice::Auto => s.serialize_str("auto"),
+            ToolChoice::None => s.serialize_str("none"),
+            ToolChoice::Required => s.serialize_str("required"),
+            ToolChoice::Function(name) => {
+                serde_json::json!({"type": "function", "function": {"name": name}}).serialize(s)
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ToolChoice {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        match &v {
+            Value::String(s) if s == "auto" => Ok(ToolChoice::Auto),
+            Value::String(s) if s == "none" => Ok(ToolChoice::None),
+            Value::String(s) if s == "required" => Ok(ToolChoice::Required),
+            Value::Object(_) => v
+                .pointer("/function/name")
+                .and_then(Value::as_str)
+                .map(|n| ToolChoice::Function(n.to_string()))
+                .ok_or_else(|| {
+                    serde::de::Error::custom("tool_choice object without function.name")
+                }),
+            _ => Err(serde::de::Error::custom(format!("unknown tool_choice {v}"))),
+        }
+    }
+}
+
+/// A chat-completions request. Fields left `None` are filled from the client's
+/// [`crate::LlmConfig`] (`max_tokens`, `temperature`, `tool_choice`), so every
+/// request carries them; `stream` is set by the client too.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatRequest {
     pub model: String,
@@ -185,12 +223,8 @@ impl ChatRequest {
         }
     }
 
+    /// Offers `tools`; the tool choice is left to the client's configured mode.
     pub fn with_tools(mut self, tools: Vec<ToolSpec>) -> Self {
-        self.tool_choice = if tools.is_empty() {
-            None
-        } else {
-            Some(ToolChoice::Auto)
-        };
         self.tools = tools;
         self
     }
@@ -248,6 +282,14 @@ impl ChatResponse {
     }
 }
 
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
 fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -269,7 +311,7 @@ mod tests {
             ChatMessage::system("s"),
             ChatMessage::user("u"),
             ChatMessage::Assistant {
-                content: None,
+                content: String::new(),
                 tool_calls: vec![call],
             },
             ChatMessage::tool_result("call_1", "{\"ok\":true}"),
@@ -280,7 +322,7 @@ mod tests {
             json!([
                 {"role": "system", "content": "s"},
                 {"role": "user", "content": "u"},
-                {"role": "assistant", "content": null, "tool_calls": [
+                {"role": "assistant", "content": "", "tool_calls": [
                     {"id": "call_1", "type": "function", "function": {"name": "add_task", "arguments": "{\"title\":\"x\"}"}}
                 ]},
                 {"role": "tool", "tool_call_id": "call_1", "content": "{\"ok\":true}"}
@@ -297,6 +339,24 @@ mod tests {
         let r: ChatResponse = serde_json::from_value(raw).unwrap();
         assert!(r.first().unwrap().message.tool_calls.is_empty());
         assert!(r.usage.is_none());
+    }
+
+    #[test]
+    fn tool_choice_has_the_openai_shapes() {
+        let all = [
+            (ToolChoice::Auto, json!("auto")),
+            (ToolChoice::None, json!("none")),
+            (ToolChoice::Required, json!("required")),
+            (
+                ToolChoice::Function("list_tasks".into()),
+                json!({"type": "function", "function": {"name": "list_tasks"}}),
+            ),
+        ];
+        for (choice, wire) in all {
+            assert_eq!(serde_json::to_value(&choice).unwrap(), wire);
+            assert_eq!(serde_json::from_value::<ToolChoice>(wire).unwrap(), choice);
+        }
+        assert!(serde_json::from_value::<ToolChoice>(json!("any")).is_err());
     }
 
     #[test]

@@ -14,16 +14,16 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Arguments, AssertSqlSafe, Postgres, Row, Transaction};
 use todo_core::{
-    Conversation, ConversationId, Email, Message, NewMessage, NewTask, NewUser, Recurrence, Store,
-    StoreError, StoreResult, Task, TaskChange, TaskId, TaskPage, TaskPatch, TaskQuery, User,
-    UserId, UserRecord,
+    Conversation, ConversationId, CreatedOnce, Email, IdempotencyKey, Message, NewMessage, NewTask,
+    NewUser, Recurrence, Store, StoreError, StoreResult, Task, TaskChange, TaskId, TaskPage,
+    TaskPatch, TaskQuery, User, UserId, UserRecord,
 };
 use tracing::instrument;
 
 use crate::list::{Bind, Dialect, listing_sql};
 use crate::row::{self, MessageRow, TaskInsert, TaskRow, UserRow, backend, task_columns};
 use crate::url::DatabaseUrl;
-use crate::{Error, Result, history, migrate};
+use crate::{Error, Result, history, idempotency, migrate};
 
 /// Small on purpose: hosted plans cap connections, and two replicas share them.
 const MAX_CONNECTIONS: u32 = 10;
@@ -231,6 +231,72 @@ impl Store for PgStore {
         let task = insert_task(&mut tx, user, insert).await?;
         tx.commit().await.map_err(backend)?;
         Ok(task)
+    }
+
+    #[instrument(skip_all)]
+    async fn create_task_once(
+        &self,
+        user: &UserId,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        task: NewTask,
+    ) -> StoreResult<CreatedOnce> {
+        let now = row::now();
+        let insert = TaskInsert::new(user, task, now)?;
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        sqlx::query("DELETE FROM idempotency_keys WHERE user_id = $1 AND created_at < $2")
+            .bind(user.as_str())
+            .bind(idempotency::expired_before(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        // Claim the key first: a concurrent request with the same key waits here for
+        // this transaction, then finds the key taken.
+        let claimed = sqlx::query(
+            "INSERT INTO idempotency_keys (user_id, key, fingerprint, task_number, created_at) \
+             VALUES ($1, $2, $3, 0, $4) ON CONFLICT (user_id, key) DO NOTHING",
+        )
+        .bind(user.as_str())
+        .bind(key.as_str())
+        .bind(fingerprint)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        if claimed == 0 {
+            tx.rollback().await.map_err(backend)?;
+            let (stored, number): (String, i64) = sqlx::query_as(
+                "SELECT fingerprint, task_number FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+            )
+            .bind(user.as_str())
+            .bind(key.as_str())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+            idempotency::check_repeat(&stored, fingerprint)?;
+            let task = self
+                .fetch_task(user, TaskId(number))
+                .await
+                .map_err(idempotency::deleted_since)?;
+            return Ok(CreatedOnce {
+                task,
+                replayed: true,
+            });
+        }
+        let task = insert_task(&mut tx, user, insert).await?;
+        sqlx::query("UPDATE idempotency_keys SET task_number = $3 WHERE user_id = $1 AND key = $2")
+            .bind(user.as_str())
+            .bind(key.as_str())
+            .bind(task.id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(CreatedOnce {
+            task,
+            replayed: false,
+        })
     }
 
     #[instrument(skip_all, fields(task = id.0))]

@@ -348,6 +348,15 @@ impl Executor {
         .with_after(after))
     }
 
+    /// Whether the object exists (a 404 is "no", other errors are errors).
+    pub async fn exists(&self, t: &Target) -> Result<bool> {
+        match self.get_value(t).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub(super) async fn get_value(&self, t: &Target) -> Result<Value> {
         let (kind, ns, name) = parts(t)?;
         Ok(with_api!(&self.client, kind, ns, |api| {

@@ -9,6 +9,7 @@ mod exec;
 mod exec_writes;
 mod kubectl;
 mod object;
+pub mod preflight;
 mod read;
 pub mod registry;
 mod rollout;

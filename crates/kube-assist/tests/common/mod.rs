@@ -30,6 +30,8 @@ struct Inner {
     summaries: HashMap<String, Value>,
     metrics: Option<Value>,
     requests: Vec<Recorded>,
+    /// Permissions the identity lacks, as "verb resource[/subresource]".
+    denied: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -80,6 +82,11 @@ fn kind_of(plural: &str) -> Option<&'static str> {
         "secrets" => "Secret",
         _ => return None,
     })
+}
+
+/// A write of objects: not a read, not a permission question to the authorizer.
+fn is_write(r: &Recorded) -> bool {
+    !matches!(r.method.as_str(), "GET" | "HEAD") && !r.path.ends_with("/selfsubjectaccessreviews")
 }
 
 fn is_dry(r: &Recorded) -> bool {
@@ -215,6 +222,19 @@ async fn handle(
             Some(s) => axum::Json(s.clone()).into_response(),
             None => status(503, "ServiceUnavailable", "no kubelet"),
         };
+    }
+    // The authorizer: everything is allowed except what a test denied.
+    if let ["selfsubjectaccessreviews"] = rest {
+        let a = &body_json["spec"]["resourceAttributes"];
+        let mut res = a["resource"].as_str().unwrap_or_default().to_string();
+        if let Some(sub) = a["subresource"].as_str().filter(|s| !s.is_empty()) {
+            res = format!("{res}/{sub}");
+        }
+        let key = format!("{} {res}", a["verb"].as_str().unwrap_or_default());
+        let allowed = !inner.denied.contains(&key);
+        let mut answer = body_json.clone();
+        answer["status"] = json!({"allowed": allowed});
+        return (StatusCode::CREATED, axum::Json(answer)).into_response();
     }
     let (ns, rest) = match rest {
         ["namespaces", ns, more @ ..] if !more.is_empty() => (Some(ns.to_string()), more),
@@ -400,6 +420,16 @@ impl FakeApi {
         }
     }
 
+    /// Make the authorizer deny a permission, e.g. `deny("patch deployments/scale")`.
+    pub fn deny(&self, permission: &str) {
+        self.shared
+            .0
+            .lock()
+            .unwrap()
+            .denied
+            .push(permission.to_string());
+    }
+
     pub fn set_summary(&self, node: &str, summary: Value) {
         self.shared
             .0
@@ -418,9 +448,7 @@ impl FakeApi {
     pub fn writes(&self) -> Vec<Recorded> {
         self.requests()
             .into_iter()
-            .filter(|r| {
-                !matches!(r.method.as_str(), "GET" | "HEAD") && !r.query.contains("dryRun=All")
-            })
+            .filter(|r| is_write(r) && !is_dry(r))
             .collect()
     }
 
@@ -428,9 +456,7 @@ impl FakeApi {
     pub fn dry_runs(&self) -> Vec<Recorded> {
         self.requests()
             .into_iter()
-            .filter(|r| {
-                !matches!(r.method.as_str(), "GET" | "HEAD") && r.query.contains("dryRun=All")
-            })
+            .filter(|r| is_write(r) && is_dry(r))
             .collect()
     }
 

@@ -1,0 +1,146 @@
+//! RBAC preflight: before a write is offered for confirmation, ask the API server
+//! (SelfSubjectAccessReview) whether this identity may make it, so a refusal names
+//! the exact missing permission instead of surfacing as a 403 halfway through.
+
+use k8s_openapi::api::authorization::v1::{
+    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+};
+use kube::api::{Api, PostParams};
+
+use super::{Executor, Kind, Operation};
+use crate::error::{AssistError, Result};
+
+/// The permission one write needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permission {
+    pub verb: &'static str,
+    pub group: &'static str,
+    pub resource: &'static str,
+    pub subresource: Option<&'static str>,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
+impl Permission {
+    /// "patch deployments/scale in todo", the way RBAC rules are written.
+    pub fn describe(&self) -> String {
+        let res = match self.subresource {
+            Some(s) => format!("{}/{s}", self.resource),
+            None => self.resource.to_string(),
+        };
+        let res = if self.group.is_empty() {
+            res
+        } else {
+            format!("{res}.{}", self.group)
+        };
+        match &self.namespace {
+            Some(ns) => format!("{} {res} in {ns}", self.verb),
+            None => format!("{} {res} (cluster-wide)", self.verb),
+        }
+    }
+}
+
+/// The API group and plural resource of a kind.
+pub fn resource_of(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Pod => ("", "pods"),
+        Kind::Deployment => ("apps", "deployments"),
+        Kind::ReplicaSet => ("apps", "replicasets"),
+        Kind::StatefulSet => ("apps", "statefulsets"),
+        Kind::DaemonSet => ("apps", "daemonsets"),
+        Kind::Service => ("", "services"),
+        Kind::Node => ("", "nodes"),
+        Kind::Namespace => ("", "namespaces"),
+        Kind::Job => ("batch", "jobs"),
+        Kind::PersistentVolumeClaim => ("", "persistentvolumeclaims"),
+        Kind::ConfigMap => ("", "configmaps"),
+        Kind::Event => ("", "events"),
+    }
+}
+
+/// The permission a resolved write needs; `None` for reads. `exists` says whether
+/// a restore replaces (update) or re-creates (create) its object.
+pub fn permission(op: &Operation, exists: bool) -> Option<Permission> {
+    if !op.is_write() {
+        return None;
+    }
+    let t = op.target()?;
+    let kind = t.kind?;
+    let (group, resource) = resource_of(kind);
+    let (verb, subresource) = match op {
+        Operation::Scale(_) => ("patch", Some("scale")),
+        Operation::RolloutUndo(_) => ("update", None),
+        Operation::Restore(_) if exists => ("update", None),
+        Operation::Restore(_) => ("create", None),
+        Operation::DeletePod(_) => ("delete", None),
+        _ => ("patch", None),
+    };
+    Some(Permission {
+        verb,
+        group,
+        resource,
+        subresource,
+        namespace: if kind.is_cluster_scoped() {
+            None
+        } else {
+            t.namespace.clone()
+        },
+        name: if verb == "create" {
+            None
+        } else {
+            t.name.clone()
+        },
+    })
+}
+
+impl Executor {
+    /// Whether this identity holds `p`, as the API server's authorizer decides.
+    pub async fn may(&self, p: &Permission) -> Result<bool> {
+        let review = SelfSubjectAccessReview {
+            spec: SelfSubjectAccessReviewSpec {
+                resource_attributes: Some(ResourceAttributes {
+                    verb: Some(p.verb.into()),
+                    group: Some(p.group.into()),
+                    resource: Some(p.resource.into()),
+                    subresource: p.subresource.map(Into::into),
+                    namespace: p.namespace.clone(),
+                    name: p.name.clone(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let api: Api<SelfSubjectAccessReview> = Api::all(self.client.clone());
+        let answer = api
+            .create(&PostParams::default(), &review)
+            .await
+            .map_err(|e| match AssistError::from(e) {
+                AssistError::Api { code, message, .. } => AssistError::Transport(format!(
+                    "the permission check (SelfSubjectAccessReview) failed with {code}: {message}"
+                )),
+                other => other,
+            })?;
+        Ok(answer.status.is_some_and(|s| s.allowed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::{ReplicaChange, ScaleOp, Target};
+
+    #[test]
+    fn scale_needs_patch_on_the_scale_subresource() {
+        let op = Operation::Scale(ScaleOp {
+            target: Target {
+                kind: Some(Kind::Deployment),
+                name: Some("web".into()),
+                namespace: Some("todo".into()),
+            },
+            replicas: ReplicaChange::To(3),
+        });
+        let p = permission(&op, true).unwrap();
+        assert_eq!(p.describe(), "patch deployments/scale.apps in todo");
+    }
+}

@@ -1,0 +1,525 @@
+//! The one bounded tool loop both planners run: ask the model, run the tools it
+//! calls, feed the results back, until it answers in words or a bound is hit.
+//!
+//! Small local models rarely use the `tool_calls` field reliably, so the loop also
+//! recovers calls written into `content` (bare or fenced JSON, `<tool_call>` blocks,
+//! `{{…}}`, `functions.NAME:`), for offered tool names only and a capped number per
+//! message. A call identical to one already made in the turn is not run again. The
+//! caller reviews the final answer and may have the model asked again (e.g. with a
+//! named `tool_choice`) when the words claim something no tool did.
+
+use std::future::Future;
+
+use serde_json::{Map, Value, json};
+use tracing::{debug, warn};
+
+use crate::{
+    ChatMessage, ChatModel, ChatRequest, ChatResponse, LlmError, ToolCallRequest, ToolChoice,
+    ToolSpec,
+};
+
+/// Bounds of one loop run.
+#[derive(Debug, Clone)]
+pub struct LoopSettings {
+    /// Model round trips, re-asks included.
+    pub max_steps: usize,
+    /// Tool calls recovered from one message's text.
+    pub max_recovered_calls: usize,
+    /// Times the caller's review may have the model asked again.
+    pub max_reasks: usize,
+    /// Longest tool output sent back to the model.
+    pub max_tool_output_chars: usize,
+}
+
+impl Default for LoopSettings {
+    fn default() -> Self {
+        Self {
+            max_steps: 6,
+            max_recovered_calls: 4,
+            max_reasks: 1,
+            max_tool_output_chars: 6000,
+        }
+    }
+}
+
+/// A tool call the loop handled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutedCall {
+    pub name: String,
+    pub arguments: Value,
+    /// What went back to the model (before clipping).
+    pub output: String,
+    /// Recovered from the message text rather than `tool_calls`.
+    pub recovered: bool,
+    /// Identical to an earlier call of the turn: not run again, answered from that one.
+    pub duplicate: bool,
+}
+
+/// What the caller makes of a final answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnswerVerdict {
+    Accept,
+    /// Ask again: `note` goes to the model as a user message, with this tool choice.
+    Reask {
+        note: String,
+        tool_choice: Option<ToolChoice>,
+    },
+}
+
+/// How the loop ended.
+#[derive(Debug)]
+pub enum LoopEnd {
+    /// The model answered in words (possibly empty: then `answer` is a summary).
+    Answered,
+    /// `max_steps` round trips without a final answer.
+    StepLimit,
+    /// The provider failed; `executed` says what had already run.
+    Failed(LlmError),
+}
+
+/// The result of a loop run.
+#[derive(Debug)]
+pub struct LoopReport {
+    /// The final words: the model's, or a summary of what ran when it said nothing.
+    pub answer: String,
+    /// Whether `answer` came from the model (false: summarised or empty).
+    pub answer_from_model: bool,
+    pub executed: Vec<ExecutedCall>,
+    pub end: LoopEnd,
+    pub steps: usize,
+    /// `finish_reason` of the last response (`length` means cut by `max_tokens`).
+    pub finish_reason: Option<String>,
+}
+
+/// Runs the tools the model calls. Implemented by each planner.
+pub trait ToolRunner {
+    /// Runs one call; the text returned goes back to the model as the tool result
+    /// (errors included, as text the model can read).
+    fn run(&mut self, name: &str, arguments: Map<String, Value>) -> impl Future<Output = String>;
+
+    /// Reviews a final answer (no tool calls) given what ran so far.
+    fn review_answer(&mut self, _answer: &str, _executed: &[ExecutedCall]) -> AnswerVerdict {
+        AnswerVerdict::Accept
+    }
+
+    /// Sees every request and its response (tracing).
+    fn observe(&mut self, _request: &ChatRequest, _response: Option<&ChatResponse>) {}
+
+    /// Words for an empty final answer.
+    fn summarize(&self, executed: &[ExecutedCall]) -> String {
+        summarize_calls(executed)
+    }
+}
+
+/// "Ran: list_tasks → [...]; add_task → {...}." or "Nothing was run."
+pub fn summarize_calls(executed: &[ExecutedCall]) -> String {
+    let ran: Vec<String> = executed
+        .iter()
+        .filter(|c| !c.duplicate)
+        .map(|c| format!("{} → {}", c.name, clip(&c.output, 200)))
+        .collect();
+    if ran.is_empty() {
+        "Nothing was run.".to_string()
+    } else {
+        format!("Ran: {}.", ran.join("; "))
+    }
+}
+
+/// Runs the loop from `messages` (system prompt, history, the new request).
+pub async fn run_tool_loop<R: ToolRunner>(
+    model: &dyn ChatModel,
+    mut messages: Vec<ChatMessage>,
+    tools: &[ToolSpec],
+    settings: &LoopSettings,
+    runner: &mut R,
+) -> LoopReport {
+    let offered: Vec<&str> = tools.iter().map(|t| t.function.name.as_str()).collect();
+    let mut report = LoopReport {
+        answer: String::new(),
+        answer_from_model: false,
+        executed: Vec::new(),
+        end: LoopEnd::StepLimit,
+        steps: 0,
+        finish_reason: None,
+    };
+    // (tool, canonical arguments) of every call run in this turn, with its output.
+    let mut seen: Vec<((String, String), String)> = Vec::new();
+    let mut next_choice: Option<ToolChoice> = None;
+    let mut reasks = 0;
+    for step in 0..settings.max_steps {
+        report.steps = step + 1;
+        let mut request =
+            ChatRequest::new(model.model(), messages.clone()).with_tools(tools.to_vec());
+        request.tool_choice = next_choice.take();
+        let response = match model.chat(&request).await {
+            Ok(r) => r,
+            Err(e) => {
+                runner.observe(&request, None);
+                report.end = LoopEnd::Failed(e);
+                return report;
+            }
+        };
+        runner.observe(&request, Some(&response));
+        let Some(choice) = response.choices.into_iter().next() else {
+            report.end = LoopEnd::Failed(LlmError::Decode("the response has no choices".into()));
+            return report;
+        };
+        report.finish_reason = choice.finish_reason.clone();
+        let content = choice.message.content.unwrap_or_default();
+        let mut calls = choice.message.tool_calls;
+        let mut recovered = false;
+        if calls.is_empty() {
+            calls = recover_tool_calls(&content, &offered, settings.max_recovered_calls)
+                .into_iter()
+                .enumerate()
+                .map(|(i, (name, args))| {
+                    ToolCallRequest::new(format!("call_r{step}_{i}"), name, &Value::Object(args))
+                })
+                .collect();
+            recovered = !calls.is_empty();
+            if recovered {
+                debug!(
+                    calls = calls.len(),
+                    "tool calls recovered from the message text"
+                );
+            }
+        }
+        if calls.is_empty() {
+            let answer = content.trim().to_string();
+            if reasks < settings.max_reasks
+                && step + 1 < settings.max_steps
+                && let AnswerVerdict::Reask { note, tool_choice } =
+                    runner.review_answer(&answer, &report.executed)
+            {
+                reasks += 1;
+                debug!(?tool_choice, "answer refused by review; asking again");
+                if !answer.is_empty() {
+                    messages.push(ChatMessage::assistant(answer));
+                }
+                messages.push(ChatMessage::user(note));
+                next_choice = tool_choice;
+                continue;
+            }
+            report.answer_from_model = !answer.is_empty();
+            report.answer = if answer.is_empty() {
+                runner.summarize(&report.executed)
+            } else {
+                answer
+            };
+            report.end = LoopEnd::Answered;
+            return report;
+        }
+        // Recovered calls go back as real tool calls, so the model sees a clean transcript.
+        messages.push(ChatMessage::Assistant {
+            content: if recovered { String::new() } else { content },
+            tool_calls: calls.clone(),
+        });
+        for call in &calls {
+            let name = call.function.name.clone();
+            let (arguments, output, duplicate) = match call.parsed_arguments() {
+                Err(e) => (
+                    Value::String(call.function.arguments.clone()),
+                    json!({"error": e}).to_string(),
+                    false,
+                ),
+                Ok(args) => {
+                    let key = (name.clone(), canonical(&Value::Object(args.clone())));
+                    if let Some((_, prior)) = seen.iter().find(|(k, _)| *k == key) {
+                        let prior = prior.clone();
+                        warn!(tool = %name, "identical tool call repeated in one turn; not run again");
+                        (
+                            Value::Object(args),
+                            json!({"note": "this exact call already ran in this turn; its result is repeated here, do not call it again", "result": prior}).to_string(),
+                            true,
+                        )
+                    } else {
+                        let out = runner.run(&name, args.clone()).await;
+                        seen.push((key, out.clone()));
+                        (Value::Object(args), out, false)
+                    }
+                }
+            };
+            messages.push(ChatMessage::tool_result(
+                call.id.clone(),
+                clip(&output, settings.max_tool_output_chars),
+            ));
+            report.executed.push(ExecutedCall {
+                name,
+                arguments,
+                output,
+                recovered,
+                duplicate,
+            });
+        }
+        // A turn of nothing but repeats has nowhere to go: stop asking.
+        if calls.len()
+            == report
+                .executed
+                .iter()
+                .rev()
+                .take(calls.len())
+                .filter(|c| c.duplicate)
+                .count()
+        {
+            report.answer = runner.summarize(&report.executed);
+            report.end = LoopEnd::Answered;
+            return report;
+        }
+    }
+    report.end = LoopEnd::StepLimit;
+    report
+}
+
+/// JSON with object keys sorted, so equal arguments compare equal.
+fn canonical(v: &Value) -> String {
+    fn sorted(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                let mut out = Map::new();
+                for k in keys {
+                    out.insert(k.clone(), sorted(&m[k]));
+                }
+                Value::Object(out)
+            }
+            Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    let mut pairs = Vec::new();
+    if let Value::Object(m) = sorted(v) {
+        let mut keys: Vec<_> = m.iter().collect();
+        keys.sort_by(|a, b| a.0.cmp(b.0));
+        for (k, v) in keys {
+            pairs.push(format!("{k}={v}"));
+        }
+        pairs.join("&")
+    } else {
+        sorted(v).to_string()
+    }
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(max).collect();
+        format!("{cut}… [cut at {max} characters]")
+    }
+}
+
+/// Tool calls written in a message's text, in order, for `offered` names only, at
+/// most `cap`, without repeats. Forms: `<tool_call>{…}</tool_call>`, fenced JSON,
+/// bare JSON objects or arrays, `{{…}}`, and `functions.NAME:{…}` / `functions.NAME({…})`.
+/// A call object is `{"name", "arguments"|"parameters"|"args"}`, OpenAI's
+/// `{"type": "function", "function": {"name", "arguments"}}`, or `{"tool_calls": [...]}`.
+pub fn recover_tool_calls(
+    content: &str,
+    offered: &[&str],
+    cap: usize,
+) -> Vec<(String, Map<String, Value>)> {
+    let mut found: Vec<(String, Map<String, Value>)> = Vec::new();
+    let push =
+        |name: &str, args: Map<String, Value>, found: &mut Vec<(String, Map<String, Value>)>| {
+            if found.len() < cap
+                && offered.contains(&name)
+                && !found.iter().any(|(n, a)| n == name && *a == args)
+            {
+                found.push((name.to_string(), args));
+            }
+        };
+    // functions.NAME followed by its arguments object.
+    let mut rest = content;
+    while let Some(at) = rest.find("functions.") {
+        let after = &rest[at + "functions.".len()..];
+        let name: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        let tail = &after[name.len()..];
+        let tail_trim = tail.trim_start_matches([':', '(', ' ', '\n', '\t']);
+        let args = if tail_trim.starts_with('{') {
+            balanced_object(tail_trim).and_then(parse_object)
+        } else {
+            Some(Map::new())
+        };
+        if let Some(args) = args {
+            push(&name, args, &mut found);
+        }
+        rest = tail;
+    }
+    if !found.is_empty() {
+        return found;
+    }
+    // Every balanced JSON object or array in the text, outermost first.
+    let bytes = content.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() && found.len() < cap {
+        let c = bytes[i];
+        if (c == b'{' || c == b'[')
+            && let Some(raw) = balanced(&content[i..])
+        {
+            let mut handled = false;
+            for candidate in [raw, strip_double_braces(raw)] {
+                if let Ok(v) = serde_json::from_str::<Value>(candidate) {
+                    let before = found.len();
+                    collect_calls(&v, &mut |n, a| push(n, a, &mut found));
+                    handled = found.len() > before || v.is_object();
+                    if handled {
+                        break;
+                    }
+                }
+            }
+            if handled {
+                i += raw.len();
+                continue;
+            }
+        }
+        i += 1;
+    }
+    found
+}
+
+fn strip_double_braces(raw: &str) -> &str {
+    if raw.starts_with("{{") && raw.ends_with("}}") {
+        &raw[1..raw.len() - 1]
+    } else {
+        raw
+    }
+}
+
+fn collect_calls(v: &Value, push: &mut dyn FnMut(&str, Map<String, Value>)) {
+    match v {
+        Value::Array(items) => items.iter().for_each(|x| collect_calls(x, push)),
+        Value::Object(m) => {
+            if let Some(calls) = m.get("tool_calls") {
+                collect_calls(calls, push);
+                return;
+            }
+            if let Some(Value::Object(f)) = m.get("function") {
+                if let Some(name) = f.get("name").and_then(Value::as_str) {
+                    push(name, arguments_of(f));
+                }
+                return;
+            }
+            let name = ["name", "function", "tool", "tool_name"]
+                .iter()
+                .find_map(|k| m.get(*k).and_then(Value::as_str));
+            if let Some(name) = name {
+                push(name, arguments_of(m));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn arguments_of(m: &Map<String, Value>) -> Map<String, Value> {
+    for key in ["arguments", "parameters", "args", "input"] {
+        match m.get(key) {
+            Some(Value::Object(a)) => return a.clone(),
+            Some(Value::String(s)) => {
+                if let Some(a) = parse_object(s) {
+                    return a;
+                }
+            }
+            _ => {}
+        }
+    }
+    Map::new()
+}
+
+fn parse_object(raw: &str) -> Option<Map<String, Value>> {
+    for candidate in [raw, strip_double_braces(raw)] {
+        if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(candidate) {
+            return Some(m);
+        }
+    }
+    None
+}
+
+fn balanced_object(text: &str) -> Option<&str> {
+    text.starts_with('{').then(|| balanced(text)).flatten()
+}
+
+/// The balanced `{…}` or `[…]` at the start of `text`, strings respected.
+fn balanced(text: &str) -> Option<&str> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' | '[' => depth += 1,
+            '}' | ']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(&text[..i + c.len_utf8()]);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OFFERED: &[&str] = &["add_task", "list_tasks", "delete_task"];
+
+    fn names(text: &str) -> Vec<(String, Value)> {
+        recover_tool_calls(text, OFFERED, 4)
+            .into_iter()
+            .map(|(n, a)| (n, Value::Object(a)))
+            .collect()
+    }
+
+    #[test]
+    fn every_written_form_is_recovered() {
+        let want = vec![("add_task".to_string(), json!({"title": "Buy milk"}))];
+        for text in [
+            r#"{"name": "add_task", "arguments": {"title": "Buy milk"}}"#,
+            "Sure!\n```json\n{\"name\": \"add_task\", \"parameters\": {\"title\": \"Buy milk\"}}\n```",
+            "<tool_call>\n{\"name\": \"add_task\", \"arguments\": \"{\\\"title\\\": \\\"Buy milk\\\"}\"}\n</tool_call>",
+            r#"{{"name": "add_task", "arguments": {"title": "Buy milk"}}}"#,
+            r#"functions.add_task:{"title": "Buy milk"}"#,
+            r#"functions.add_task({"title": "Buy milk"})"#,
+            r#"[{"type": "function", "function": {"name": "add_task", "arguments": "{\"title\":\"Buy milk\"}"}}]"#,
+        ] {
+            assert_eq!(names(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn only_offered_names_and_at_most_the_cap() {
+        assert!(names(r#"{"name": "drop_database", "arguments": {}}"#).is_empty());
+        assert!(names("Added 'Buy milk' (task 1).").is_empty());
+        assert!(names(r#"The task {"id": 3} is done"#).is_empty());
+        let many: String = (0..10)
+            .map(|i| format!("<tool_call>{{\"name\": \"add_task\", \"arguments\": {{\"title\": \"t{i}\"}}}}</tool_call>"))
+            .collect();
+        assert_eq!(recover_tool_calls(&many, OFFERED, 4).len(), 4);
+        let twice =
+            r#"{"name": "list_tasks", "arguments": {}} {"name": "list_tasks", "arguments": {}}"#;
+        assert_eq!(names(twice).len(), 1);
+    }
+
+    #[test]
+    fn canonical_ignores_key_order() {
+        assert_eq!(
+            canonical(&json!({"a": 1, "b": {"y": 1, "x": 2}})),
+            canonical(&json!({"b": {"x": 2, "y": 1}, "a": 1}))
+        );
+    }
+}
