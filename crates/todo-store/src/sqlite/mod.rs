@@ -284,18 +284,12 @@ async fn renumber_legacy_history(writer: &SqlitePool) -> std::result::Result<(),
                         .await?;
                 numbers.insert(user.clone(), rows.into_iter().collect());
             }
-            match serde_json::from_str::<serde_json::Value>(&calls) {
-                Ok(mut calls) => {
-                    history::renumber_tool_calls(&mut calls, &numbers[&user]);
-                    sqlx::query("UPDATE messages SET tool_calls = $1 WHERE id = $2")
-                        .bind(calls.to_string())
-                        .bind(message)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                Err(e) => {
-                    tracing::warn!(message, error = %e, "unreadable tool calls left as they are")
-                }
+            if let Some(calls) = history::rewritten(message, &calls, &numbers[&user]) {
+                sqlx::query("UPDATE messages SET tool_calls = $1 WHERE id = $2")
+                    .bind(calls)
+                    .bind(message)
+                    .execute(&mut *tx)
+                    .await?;
             }
             sqlx::query("DELETE FROM legacy_tool_calls WHERE message_id = $1")
                 .bind(message)
