@@ -144,8 +144,13 @@ pub enum Command {
         #[arg(long)]
         tail: Option<usize>,
     },
-    /// Serve the read-only operations and analyzers over MCP (stdio).
-    Mcp,
+    /// Serve the operations and analyzers over MCP (stdio); read-only unless --allow-writes.
+    Mcp {
+        /// Also offer the write tools. There is no one to confirm a plan over MCP, so a
+        /// write a client calls runs at once (dry-run first, RBAC-checked, audited).
+        #[arg(long)]
+        allow_writes: bool,
+    },
     /// Put back what an earlier write changed, from the undo journal beside the
     /// audit log: shown as a diff and confirmed like any write.
     Undo {

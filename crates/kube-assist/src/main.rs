@@ -114,8 +114,21 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
     } else {
         g.namespace.clone()
     };
-    if let Some(Command::Mcp) = &cli.command {
-        kube_assist::mcp::serve_stdio(conn.client.clone(), namespace).await?;
+    if let Some(Command::Mcp { allow_writes }) = &cli.command {
+        let server = kube_assist::mcp::McpServer {
+            exec: Executor::new(
+                conn.client.clone(),
+                ExecOptions {
+                    dry_run: g.dry_run,
+                    progress: false,
+                },
+            ),
+            resolver: Resolver::new(conn.client.clone(), namespace),
+            allow_writes: *allow_writes && !g.read_only,
+            audit,
+            identity: conn.identity,
+        };
+        server.serve_stdio().await?;
         return Ok(Outcome::Done);
     }
     let prompt = Prompt::new();

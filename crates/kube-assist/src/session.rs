@@ -7,10 +7,12 @@ use std::time::Instant;
 use serde::Serialize;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines, Stdin};
 
-use crate::audit::{AuditLog, AuditRecord};
+use crate::audit::AuditLog;
+
+mod writes;
 use crate::connect::Identity;
 use crate::error::{AssistError, Result};
-use crate::journal::{JournalEntry, UndoJournal};
+use crate::journal::UndoJournal;
 use crate::ops::{Executor, ObjectChange, OpOutput, Operation, ReplicaChange};
 use crate::planner::llm::{LlmPlanner, ReadRunner};
 use crate::planner::{Plan, PlanContext, Planned, offline};
@@ -202,52 +204,6 @@ impl Runner {
         duration_ms: u64,
     ) {
         self.record_with_id(operation, decision, result, duration_ms, None);
-    }
-
-    /// The dry-run diff of a write of the current plan.
-    fn change_of(&self, op: &Operation) -> Option<&ObjectChange> {
-        let line = op.kubectl();
-        self.current_changes
-            .iter()
-            .find(|(k, _)| *k == line)
-            .map(|(_, c)| c)
-    }
-
-    fn record_with_id(
-        &self,
-        operation: Option<&Operation>,
-        decision: &str,
-        result: &str,
-        duration_ms: u64,
-        id: Option<String>,
-    ) {
-        let diff = operation
-            .filter(|o| o.is_write())
-            .and_then(|o| self.change_of(o))
-            .map(|c| c.diff.clone());
-        let rec = AuditRecord {
-            id,
-            diff,
-            time: k8s_openapi::jiff::Timestamp::now()
-                .round(k8s_openapi::jiff::Unit::Millisecond)
-                .unwrap_or_else(|_| k8s_openapi::jiff::Timestamp::now())
-                .to_string(),
-            user: self.identity.user.clone(),
-            context: self.identity.context.clone(),
-            request: self.current_request.clone(),
-            plan: self.current_plan.clone(),
-            operation: operation.map(Operation::kubectl),
-            // read, write or destructive, as the registry and the arguments say.
-            access: operation.map(|o| o.effective_class().as_str().to_string()),
-            decision: decision.to_string(),
-            result: result.to_string(),
-            duration_ms,
-            dry_run: self.settings.policy.dry_run && operation.is_some_and(Operation::is_write),
-        };
-        if let Err(e) = self.audit.append(&rec) {
-            // The operation already happened; failing to log it must be loud.
-            eprintln!("kubectl-assist: WARNING: {e}");
-        }
     }
 
     /// The undo journal beside the audit log.
@@ -558,51 +514,6 @@ impl Runner {
         if !fixes.is_empty() {
             self.offer_fixes(fixes, report).await;
         }
-    }
-
-    /// Ask the API server whether each write is permitted; `Err(Ok(denied))` lists
-    /// the missing permissions, `Err(Err(e))` is a failed check.
-    async fn preflight(
-        &self,
-        steps: &[Operation],
-    ) -> std::result::Result<(), std::result::Result<Vec<String>, AssistError>> {
-        let mut denied = Vec::new();
-        for op in steps.iter().filter(|o| o.is_write()) {
-            let exists = match (op, op.target()) {
-                (Operation::Restore(_), Some(t)) => self.exec.exists(t).await.map_err(Err)?,
-                _ => true,
-            };
-            let Some(p) = crate::ops::preflight::permission(op, exists) else {
-                continue;
-            };
-            if !self.exec.may(&p).await.map_err(Err)? {
-                denied.push(p.describe());
-            }
-        }
-        if denied.is_empty() {
-            Ok(())
-        } else {
-            Err(Ok(denied))
-        }
-    }
-
-    /// Keep the object as it was before a write, under a new audit id.
-    fn journal_before(&mut self, op: &Operation) -> Option<String> {
-        let change = self.change_of(op)?.clone();
-        self.next_id += 1;
-        let now = k8s_openapi::jiff::Timestamp::now();
-        let id = format!("{}-{}", now.as_millisecond(), self.next_id);
-        let entry = JournalEntry {
-            id: id.clone(),
-            time: now.to_string(),
-            target: change.target,
-            before: change.before,
-        };
-        if let Err(e) = self.journal.append(&entry) {
-            eprintln!("kubectl-assist: WARNING: this write cannot be undone: {e}");
-            return None;
-        }
-        Some(id)
     }
 
     async fn run_step(&mut self, op: &Operation, decision: &str) -> StepReport {

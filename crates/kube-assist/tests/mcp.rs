@@ -65,3 +65,56 @@ async fn mcp_offers_read_tools_runs_them_and_refuses_writes() {
     assert_eq!(replies[5]["error"]["code"], -32601);
     assert!(api.writes().is_empty());
 }
+
+#[tokio::test]
+async fn every_mcp_call_is_audited_and_writes_need_allow_writes() {
+    let api = FakeApi::start(todo_cluster(), &[]).await;
+    let call = |id: u32, name: &str, args: Value| json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": args}});
+    let scale = call(
+        2,
+        "scale",
+        json!({"target": {"name": "frontend"}, "replicas": {"percent": 100}}),
+    );
+    let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
+    let input = format!("{list}\n{scale}\n");
+    let (code, out, err) = api.run_stdin(&["mcp"], &input).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(api.writes().is_empty());
+    let audit = api.audit();
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(audit[0]["decision"], "refused_read_only");
+    assert_eq!(audit[0]["request"], "mcp tools/call scale");
+    let _ = out;
+
+    let (code, out, err) = api.run_stdin(&["mcp", "--allow-writes"], &input).await;
+    assert_eq!(code, 0, "{err}");
+    let replies: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let tools = replies[0]["result"]["tools"].as_array().unwrap();
+    let scale_tool = tools
+        .iter()
+        .find(|t| t["name"] == "scale")
+        .expect("writes offered");
+    assert_eq!(scale_tool["annotations"]["readOnlyHint"], false);
+    let list_tool = tools.iter().find(|t| t["name"] == "list").unwrap();
+    assert_eq!(list_tool["annotations"]["readOnlyHint"], true);
+    assert_eq!(replies[1]["result"]["isError"], false, "{}", replies[1]);
+    assert_eq!(api.writes()[0].body, json!({"spec": {"replicas": 2}}));
+    let audit = api.audit();
+    let last = audit.last().unwrap();
+    assert_eq!(last["decision"], "approved_by_flag");
+    assert_eq!(
+        last["operation"],
+        "kubectl scale deployment/todo-frontend --replicas=2 -n todo"
+    );
+    // A permission the identity lacks is refused by name.
+    api.deny("patch deployments/scale");
+    let (_, out, _) = api.run_stdin(&["mcp", "--allow-writes"], &input).await;
+    assert!(
+        out.contains("you cannot patch deployments/scale.apps in todo"),
+        "{out}"
+    );
+    assert_eq!(api.writes().len(), 1);
+}

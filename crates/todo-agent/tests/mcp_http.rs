@@ -214,3 +214,72 @@ async fn a_bad_token_never_reaches_the_tools() {
     );
     assert!(report.get("results").is_none(), "{report}");
 }
+
+/// A recurring task made, completed and listed through MCP: completing it creates
+/// the next occurrence and says which; the due filter finds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recurring_task_over_mcp_gets_its_next_occurrence() {
+    let (store, _guard) = common::fresh_store().await;
+    let ann = common::user(&store, "ann@example.com").await;
+    let tokens: Tokens = Arc::new(HashMap::from([("token-ann".to_string(), ann.clone())]));
+    let url = serve(store.clone(), tokens).await;
+    // Due yesterday, so it is overdue now and its next one is due tomorrow.
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    let calls = json!([
+        {"name": "add_task", "arguments": {"title": "Stand-up", "due_at": yesterday, "recurrence": {"kind": "weekdays"}}},
+        {"name": "list_tasks", "arguments": {"due": "overdue"}},
+        {"name": "complete_task", "arguments": {"task_id": 1}},
+        {"name": "list_tasks", "arguments": {"due": "overdue"}},
+        {"name": "search_tasks", "arguments": {"status": "pending"}},
+        {"name": "add_task", "arguments": {"title": "Bad", "recurrence": {"kind": "fortnightly"}}},
+        {"name": "update_task", "arguments": {"task_id": 2, "recurrence": null}},
+        {"name": "list_tasks", "arguments": {"due": "someday"}}
+    ]);
+    let report = tokio::task::spawn_blocking(move || client(&url, "token-ann", calls))
+        .await
+        .unwrap();
+    let r = report["results"].as_array().unwrap();
+    let text =
+        |i: usize| -> Value { serde_json::from_str(r[i]["text"].as_str().unwrap()).unwrap() };
+    assert_eq!(text(0)["task_id"], 1, "{}", r[0]);
+    assert_eq!(
+        text(1),
+        json!([{"id": 1, "title": "Stand-up", "completed": false}])
+    );
+    let done = text(2);
+    assert_eq!(
+        (done["status"].clone(), done["next_task_id"].clone()),
+        (json!("completed"), json!(2))
+    );
+    let next_due =
+        chrono::DateTime::parse_from_rfc3339(done["next_due_at"].as_str().unwrap()).unwrap();
+    assert!(next_due > chrono::Utc::now(), "{next_due}");
+    assert_eq!(text(3), json!([]), "nothing overdue once done");
+    let pending = text(4);
+    assert_eq!(pending[0]["id"], 2);
+    assert_eq!(pending[0]["recurrence"], json!({"kind": "weekdays"}));
+    assert_eq!(r[5]["is_error"], true);
+    assert!(
+        r[5]["text"].as_str().unwrap().contains("recurrence"),
+        "{}",
+        r[5]
+    );
+    assert_eq!(text(6)["status"], "updated");
+    assert_eq!(
+        store.task(&ann, TaskId(2)).await.unwrap().recurrence,
+        None,
+        "null stops it repeating"
+    );
+    assert_eq!(r[7]["is_error"], true, "{}", r[7]);
+    let schema = report["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "add_task")
+        .unwrap()["schema"]
+        .to_string();
+    assert!(
+        schema.contains("weekdays") && schema.contains("monthly"),
+        "{schema}"
+    );
+}

@@ -26,24 +26,77 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !has_json_content_type(req.headers()) {
-            return Err(ApiError::UnsupportedMediaType(
-                "Content-Type must be application/json".to_string(),
-            ));
-        }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge {
-                    limit: AppState::from_ref(state).config.body_limit,
-                }
-            } else {
-                ApiError::BadRequest(format!(
-                    "could not read the request body: {}",
-                    rejection.body_text()
-                ))
-            }
-        })?;
+        let bytes = json_body(req, state).await?;
         parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Like [`ApiJson`], with the fingerprint of the body as it came
+/// ([`todo_core::request_fingerprint`]), for creates that honour an
+/// `Idempotency-Key`.
+pub struct FingerprintedJson<T>(pub T, pub String);
+
+impl<S, T> FromRequest<S> for FingerprintedJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = json_body(req, state).await?;
+        let fingerprint = todo_core::request_fingerprint(&bytes);
+        parse_json(&bytes).map(|value| FingerprintedJson(value, fingerprint))
+    }
+}
+
+/// The body of a JSON request: 415 when it is not JSON, 413 when too large.
+async fn json_body<S>(req: Request, state: &S) -> Result<Bytes, ApiError>
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    if !has_json_content_type(req.headers()) {
+        return Err(ApiError::UnsupportedMediaType(
+            "Content-Type must be application/json".to_string(),
+        ));
+    }
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge {
+                limit: AppState::from_ref(state).config.body_limit,
+            }
+        } else {
+            ApiError::BadRequest(format!(
+                "could not read the request body: {}",
+                rejection.body_text()
+            ))
+        }
+    })
+}
+
+/// The optional `Idempotency-Key` header, validated (400 when malformed).
+pub struct IdempotencyKeyHeader(pub Option<todo_core::IdempotencyKey>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get("idempotency-key") else {
+            return Ok(IdempotencyKeyHeader(None));
+        };
+        let key = value
+            .to_str()
+            .map_err(|_| ())
+            .and_then(|raw| todo_core::IdempotencyKey::parse(raw).map_err(|_| ()))
+            .map_err(|()| {
+                ApiError::BadRequest(
+                    "header Idempotency-Key: must be 1 to 255 visible ASCII characters (no spaces), e.g. a random UUID"
+                        .into(),
+                )
+            })?;
+        Ok(IdempotencyKeyHeader(Some(key)))
     }
 }
 

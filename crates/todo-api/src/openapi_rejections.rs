@@ -29,7 +29,7 @@ fn document_operation(operation: &mut Operation) {
     let mut rejections: Vec<(&str, &str)> = Vec::new();
     if operation.request_body.is_some() {
         rejections.extend([
-            ("400", "Malformed JSON, or a field of the wrong type"),
+            ("400", "Malformed JSON"),
             ("413", "Body too large"),
             ("415", "Not JSON: Content-Type must be application/json"),
         ]);

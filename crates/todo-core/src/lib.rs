@@ -7,6 +7,7 @@
 
 mod conversation;
 mod error;
+mod idempotency;
 mod recurrence;
 mod store;
 mod task;
@@ -15,6 +16,7 @@ mod validate;
 
 pub use conversation::{Conversation, ConversationId, Message, NewMessage, Role, ToolCall};
 pub use error::{StoreError, StoreResult, ValidationError};
+pub use idempotency::{CreatedOnce, IdempotencyKey, request_fingerprint};
 pub use recurrence::Recurrence;
 pub use store::Store;
 pub use task::{

@@ -2,8 +2,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    Conversation, ConversationId, Email, Message, NewMessage, NewTask, NewUser, StoreResult, Task,
-    TaskChange, TaskId, TaskPage, TaskPatch, TaskQuery, User, UserId, UserRecord,
+    Conversation, ConversationId, CreatedOnce, Email, IdempotencyKey, Message, NewMessage, NewTask,
+    NewUser, StoreResult, Task, TaskChange, TaskId, TaskPage, TaskPatch, TaskQuery, User, UserId,
+    UserRecord,
 };
 
 /// Persistence of users, tasks and conversations.
@@ -29,6 +30,17 @@ pub trait Store: Send + Sync + 'static {
     /// Creates a task with the user's next task number; concurrent creates by one
     /// user never get the same number.
     async fn create_task(&self, user: &UserId, task: NewTask) -> StoreResult<Task>;
+    /// [`Self::create_task`] at most once per `key` of this user: a repeat with the
+    /// same `fingerprint` (of the request) returns the task the first call made,
+    /// `replayed`; with another fingerprint it is a `Conflict`, and `Conflict` too
+    /// when that task was deleted since. Keys are kept for a day.
+    async fn create_task_once(
+        &self,
+        user: &UserId,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        task: NewTask,
+    ) -> StoreResult<CreatedOnce>;
     async fn task(&self, user: &UserId, id: TaskId) -> StoreResult<Task>;
     async fn list_tasks(&self, user: &UserId, query: &TaskQuery) -> StoreResult<TaskPage>;
     /// Applies a patch and bumps `updated_at`; an empty patch returns the task

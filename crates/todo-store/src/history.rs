@@ -17,6 +17,21 @@ use serde_json::Value;
 /// Messages rewritten per transaction.
 pub(crate) const BATCH: i64 = 200;
 
+/// The stored tool calls of message `message` with task ids renumbered, or `None`
+/// when they are not JSON (left as they are, with a warning: nothing to rewrite).
+pub(crate) fn rewritten(message: i64, calls: &str, numbers: &HashMap<i64, i64>) -> Option<String> {
+    match serde_json::from_str::<Value>(calls) {
+        Ok(mut calls) => {
+            renumber_tool_calls(&mut calls, numbers);
+            Some(calls.to_string())
+        }
+        Err(e) => {
+            tracing::warn!(message, error = %e, "unreadable tool calls left as they are");
+            None
+        }
+    }
+}
+
 /// Rewrites the task ids in one message's tool calls from row ids to per-user
 /// numbers, `numbers` mapping the user's row ids to their numbers.
 pub(crate) fn renumber_tool_calls(calls: &mut Value, numbers: &HashMap<i64, i64>) {

@@ -17,6 +17,7 @@
 
 mod error;
 mod history;
+mod idempotency;
 mod list;
 mod migrate;
 mod postgres;

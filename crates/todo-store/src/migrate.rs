@@ -37,6 +37,11 @@ const SQLITE: &[Embedded] = &[
         file: "0004_task_numbers.sql",
         sql: include_str!("../migrations/sqlite/0004_task_numbers.sql"),
     },
+    Embedded {
+        version: 5,
+        file: "0005_idempotency_keys.sql",
+        sql: include_str!("../migrations/sqlite/0005_idempotency_keys.sql"),
+    },
 ];
 
 const POSTGRES: &[Embedded] = &[
@@ -59,6 +64,11 @@ const POSTGRES: &[Embedded] = &[
         version: 4,
         file: "0004_task_numbers.sql",
         sql: include_str!("../migrations/postgres/0004_task_numbers.sql"),
+    },
+    Embedded {
+        version: 5,
+        file: "0005_idempotency_keys.sql",
+        sql: include_str!("../migrations/postgres/0005_idempotency_keys.sql"),
     },
 ];
 

@@ -14,16 +14,16 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Arguments, AssertSqlSafe, Postgres, Row, Transaction};
 use todo_core::{
-    Conversation, ConversationId, Email, Message, NewMessage, NewTask, NewUser, Recurrence, Store,
-    StoreError, StoreResult, Task, TaskChange, TaskId, TaskPage, TaskPatch, TaskQuery, User,
-    UserId, UserRecord,
+    Conversation, ConversationId, CreatedOnce, Email, IdempotencyKey, Message, NewMessage, NewTask,
+    NewUser, Recurrence, Store, StoreError, StoreResult, Task, TaskChange, TaskId, TaskPage,
+    TaskPatch, TaskQuery, User, UserId, UserRecord,
 };
 use tracing::instrument;
 
 use crate::list::{Bind, Dialect, listing_sql};
 use crate::row::{self, MessageRow, TaskInsert, TaskRow, UserRow, backend, task_columns};
 use crate::url::DatabaseUrl;
-use crate::{Error, Result, history, migrate};
+use crate::{Error, Result, history, idempotency, migrate};
 
 /// Small on purpose: hosted plans cap connections, and two replicas share them.
 const MAX_CONNECTIONS: u32 = 10;
@@ -227,10 +227,73 @@ impl Store for PgStore {
     #[instrument(skip_all)]
     async fn create_task(&self, user: &UserId, task: NewTask) -> StoreResult<Task> {
         let insert = TaskInsert::new(user, task, row::now())?;
+        insert_task(&self.pool, user, insert).await
+    }
+
+    #[instrument(skip_all)]
+    async fn create_task_once(
+        &self,
+        user: &UserId,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        task: NewTask,
+    ) -> StoreResult<CreatedOnce> {
+        let now = row::now();
+        let insert = TaskInsert::new(user, task, now)?;
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        let task = insert_task(&mut tx, user, insert).await?;
+        sqlx::query("DELETE FROM idempotency_keys WHERE user_id = $1 AND created_at < $2")
+            .bind(user.as_str())
+            .bind(idempotency::expired_before(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        // Claim the key first: a concurrent request with the same key waits here for
+        // this transaction, then finds the key taken.
+        let claimed = sqlx::query(
+            "INSERT INTO idempotency_keys (user_id, key, fingerprint, task_number, created_at) \
+             VALUES ($1, $2, $3, 0, $4) ON CONFLICT (user_id, key) DO NOTHING",
+        )
+        .bind(user.as_str())
+        .bind(key.as_str())
+        .bind(fingerprint)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        if claimed == 0 {
+            tx.rollback().await.map_err(backend)?;
+            let (stored, number): (String, i64) = sqlx::query_as(
+                "SELECT fingerprint, task_number FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+            )
+            .bind(user.as_str())
+            .bind(key.as_str())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+            idempotency::check_repeat(&stored, fingerprint)?;
+            let task = self
+                .fetch_task(user, TaskId(number))
+                .await
+                .map_err(idempotency::deleted_since)?;
+            return Ok(CreatedOnce {
+                task,
+                replayed: true,
+            });
+        }
+        let task = insert_task(&mut *tx, user, insert).await?;
+        sqlx::query("UPDATE idempotency_keys SET task_number = $3 WHERE user_id = $1 AND key = $2")
+            .bind(user.as_str())
+            .bind(key.as_str())
+            .bind(task.id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
-        Ok(task)
+        Ok(CreatedOnce {
+            task,
+            replayed: false,
+        })
     }
 
     #[instrument(skip_all, fields(task = id.0))]
@@ -370,10 +433,7 @@ impl Store for PgStore {
     #[instrument(skip_all, fields(task = task.id.0))]
     async fn restore_task(&self, user: &UserId, task: Task) -> StoreResult<Task> {
         let insert = TaskInsert::restored(user, task)?;
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        let task = insert_task(&mut tx, user, insert).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(task)
+        insert_task(&self.pool, user, insert).await
     }
 
     #[instrument(skip_all)]
@@ -580,18 +640,12 @@ async fn renumber_legacy_history(pool: &PgPool) -> std::result::Result<(), sqlx:
                         .await?;
                 numbers.insert(user.clone(), rows.into_iter().collect());
             }
-            match serde_json::from_str::<serde_json::Value>(&calls) {
-                Ok(mut calls) => {
-                    history::renumber_tool_calls(&mut calls, &numbers[&user]);
-                    sqlx::query("UPDATE messages SET tool_calls = $1::json WHERE id = $2")
-                        .bind(calls.to_string())
-                        .bind(message)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                Err(e) => {
-                    tracing::warn!(message, error = %e, "unreadable tool calls left as they are")
-                }
+            if let Some(calls) = history::rewritten(message, &calls, &numbers[&user]) {
+                sqlx::query("UPDATE messages SET tool_calls = $1::json WHERE id = $2")
+                    .bind(calls)
+                    .bind(message)
+                    .execute(&mut *tx)
+                    .await?;
             }
             sqlx::query("DELETE FROM legacy_tool_calls WHERE message_id = $1")
                 .bind(message)
@@ -603,40 +657,30 @@ async fn renumber_legacy_history(pool: &PgPool) -> std::result::Result<(), sqlx:
 }
 
 /// Inserts a task row: with the user's next number, or with the number given (a
-/// restore; the counter then covers it). Bumping the counter locks the user's row
-/// until the transaction ends, so concurrent creates by one user queue there and
-/// never share a number.
-async fn insert_task(
-    tx: &mut Transaction<'static, Postgres>,
+/// restore; the counter then covers it). One statement, so it is atomic on its
+/// own: bumping the counter locks the user's row until the statement's
+/// transaction ends, so concurrent creates by one user queue there and never
+/// share a number, and a refused insert leaves the counter as it was.
+async fn insert_task<'c>(
+    db: impl sqlx::PgExecutor<'c>,
     user: &UserId,
     insert: TaskInsert,
 ) -> StoreResult<Task> {
-    let counter = match insert.number {
-        None => sqlx::query_scalar::<_, i64>(
-            "UPDATE users SET last_task_number = last_task_number + 1 WHERE id = $1 RETURNING last_task_number",
-        )
-        .bind(user.as_str())
-        .fetch_optional(&mut **tx)
-        .await,
-        Some(n) => sqlx::query_scalar::<_, i64>(
-            "UPDATE users SET last_task_number = GREATEST(last_task_number, $2) WHERE id = $1 RETURNING $2::BIGINT",
-        )
-        .bind(user.as_str())
-        .bind(n)
-        .fetch_optional(&mut **tx)
-        .await,
-    };
-    let number = counter
-        .map_err(backend)?
-        .ok_or(StoreError::NotFound("user"))?;
     let recurrence = insert.recurrence_json();
+    let wanted = insert.number;
     let mut task = insert.task;
-    sqlx::query(
-        "INSERT INTO tasks (user_id, number, title, title_key, description, search_key, completed, priority, tags, \
-         due_at, recurrence, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    let number: Option<i64> = sqlx::query_scalar(
+        "WITH counter AS ( \
+             UPDATE users SET last_task_number = CASE WHEN $2::BIGINT IS NULL THEN last_task_number + 1 \
+                                                      ELSE GREATEST(last_task_number, $2::BIGINT) END \
+             WHERE id = $1 RETURNING COALESCE($2::BIGINT, last_task_number) AS number) \
+         INSERT INTO tasks (user_id, number, title, title_key, description, search_key, completed, priority, tags, \
+             due_at, recurrence, created_at, updated_at) \
+         SELECT $1, counter.number, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM counter \
+         RETURNING number",
     )
     .bind(user.as_str())
-    .bind(number)
+    .bind(wanted)
     .bind(task.title.as_str())
     .bind(row::title_key(&task.title))
     .bind(task.description.as_ref().map(|d| d.as_str()))
@@ -648,16 +692,16 @@ async fn insert_task(
     .bind(recurrence)
     .bind(task.created_at)
     .bind(task.updated_at)
-    .execute(&mut **tx)
+    .fetch_optional(db)
     .await
     .map_err(|e| {
         if row::is_unique_violation(&e) {
-            row::number_taken(number)
+            row::number_taken(wanted.unwrap_or_default())
         } else {
             backend(e)
         }
     })?;
-    task.id = TaskId(number);
+    task.id = TaskId(number.ok_or(StoreError::NotFound("user"))?);
     Ok(task)
 }
 
@@ -679,7 +723,7 @@ async fn next_occurrence(
         return Ok(None);
     };
     let insert = TaskInsert::new(user, next, now)?;
-    insert_task(tx, user, insert).await.map(Some)
+    insert_task(&mut **tx, user, insert).await.map(Some)
 }
 
 fn bind_all(binds: &[Bind]) -> StoreResult<PgArguments> {

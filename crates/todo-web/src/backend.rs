@@ -14,7 +14,7 @@ use hyper_util::rt::TokioExecutor;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
-use todo_core::{Priority, StatusFilter, ToolCall, UserId};
+use todo_core::{Priority, Recurrence, StatusFilter, ToolCall, UserId};
 use tracing::instrument;
 
 use crate::config::{BackendUrl, WebConfig};
@@ -69,6 +69,8 @@ pub struct ApiTask {
     pub tags: Vec<String>,
     #[serde(default)]
     pub due_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub recurrence: Option<Recurrence>,
 }
 
 /// One page of tasks and how many match in all.
@@ -103,6 +105,8 @@ pub struct TaskFields {
     pub tags: Vec<String>,
     /// `None` serialises as `null`, which clears the due date on update.
     pub due_at: Option<DateTime<Utc>>,
+    /// `None` serialises as `null`, which stops a task repeating on update.
+    pub recurrence: Option<Recurrence>,
 }
 
 /// The backend's answer to one chat message.

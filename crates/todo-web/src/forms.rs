@@ -81,6 +81,9 @@ pub struct TaskForm {
     pub tags: String,
     #[serde(default)]
     pub due: String,
+    /// The Repeats select (see `repeat.rs`).
+    #[serde(default)]
+    pub repeat: String,
     #[serde(default)]
     pub back: String,
 }
@@ -104,12 +107,18 @@ impl TaskForm {
         let due_at = clock
             .parse_input(&self.due)
             .map_err(|e| format!("The {e}."))?;
+        let due_day = due_at
+            .unwrap_or_else(chrono::Utc::now)
+            .with_timezone(&clock.0)
+            .date_naive();
+        let recurrence = crate::repeat::parse(&self.repeat, due_day)?;
         Ok(TaskFields {
             title: title.into_inner(),
             description: description.into_inner(),
             priority,
             tags: tags.to_strings(),
             due_at,
+            recurrence,
         })
     }
 

@@ -15,6 +15,7 @@ mod error;
 mod forms;
 mod layers;
 mod pages;
+mod repeat;
 mod retry;
 pub mod session;
 mod views;

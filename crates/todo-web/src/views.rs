@@ -177,7 +177,10 @@ impl LocalClock {
 pub struct DueView {
     pub iso: String,
     pub label: String,
+    /// Not completed and past due.
     pub overdue: bool,
+    /// Due later today (the person's day), not overdue yet.
+    pub today: bool,
 }
 
 pub struct TaskRow {
@@ -189,14 +192,27 @@ pub struct TaskRow {
     pub priority_label: &'static str,
     pub tags: Vec<String>,
     pub due: Option<DueView>,
+    /// How it repeats, e.g. "weekly on Mon, Thu".
+    pub repeat: Option<String>,
 }
 
 impl TaskRow {
+    /// The row's state classes: overdue and due-today rows stand out in the list.
+    pub fn state_class(&self) -> &'static str {
+        match &self.due {
+            Some(due) if due.overdue => " overdue",
+            Some(due) if due.today && !self.completed => " due-today",
+            _ => "",
+        }
+    }
+
     pub fn new(task: ApiTask, clock: LocalClock, now: DateTime<Utc>) -> Self {
+        let local_day = |t: DateTime<Utc>| t.with_timezone(&clock.0).date_naive();
         let due = task.due_at.map(|at| DueView {
             iso: at.to_rfc3339(),
             label: clock.label(at, now),
             overdue: !task.completed && at < now,
+            today: at >= now && local_day(at) == local_day(now),
         });
         Self {
             id: task.id,
@@ -207,6 +223,7 @@ impl TaskRow {
             priority_label: priority_label(task.priority),
             tags: task.tags,
             due,
+            repeat: task.recurrence.map(|r| r.describe()),
         }
     }
 }
@@ -358,6 +375,7 @@ pub struct TaskFormView {
     pub priorities: Vec<ChoiceView>,
     pub tags: String,
     pub due: String,
+    pub repeats: Vec<crate::repeat::RepeatOption>,
     pub error: Option<String>,
     /// Whether the optional fields start unfolded (they hold something).
     pub expanded: bool,
@@ -373,6 +391,7 @@ impl TaskFormView {
             priorities: priority_choices(Priority::Medium),
             tags: String::new(),
             due: String::new(),
+            repeats: crate::repeat::options(""),
             error: None,
             expanded: false,
             back,
@@ -390,6 +409,7 @@ impl TaskFormView {
                 .due_at
                 .map(|d| clock.input_value(d))
                 .unwrap_or_default(),
+            repeats: crate::repeat::options(&crate::repeat::form_value(task.recurrence.as_ref())),
             error: None,
             expanded: false,
             back,
@@ -582,6 +602,7 @@ mod tests {
             priority: Priority::Medium,
             tags: vec![],
             due_at: None,
+            recurrence: None,
         };
         let state = ListState {
             page: 1,

@@ -117,6 +117,7 @@ fn fields() -> TaskFields {
         priority: Default::default(),
         tags: Vec::new(),
         due_at: None,
+        recurrence: None,
     }
 }
 

@@ -55,12 +55,40 @@ pub fn plan(text: &str, ctx: &PlanContext) -> Planned {
         raw: text.to_string(),
     };
     let mut planned = plan_tokens(&r, ctx);
+    // A question about what happened ("when did the backend last restart?") asks
+    // for facts, never for the write its verb names.
+    if let Planned::Plan(p) = &mut planned
+        && p.has_writes()
+        && is_question_about_the_past(&r)
+    {
+        let t = p.steps.iter().find_map(|o| o.target().cloned());
+        p.steps = vec![match t {
+            Some(target) => Operation::Describe(DescribeOp { target }),
+            None => Operation::Events(EventsOp {
+                target: None,
+                namespace: None,
+                warnings_only: false,
+            }),
+        }];
+    }
     if let Planned::Plan(p) = &mut planned {
         for op in &mut p.steps {
             set_namespace(op, namespace.as_deref());
         }
     }
     planned
+}
+
+/// "when did ...", "has it ...", "how often was ...": a question, not an order.
+/// ("can you restart it?" is a polite order and stays one.)
+fn is_question_about_the_past(r: &Request) -> bool {
+    let first = r.tokens.first().map(String::as_str);
+    matches!(
+        first,
+        Some("when" | "did" | "has" | "have" | "was" | "were" | "why")
+    ) || r.phrase(&["how", "often"])
+        || r.phrase(&["how", "many", "times"])
+        || r.phrase(&["last", "time"])
 }
 
 fn set_namespace(op: &mut Operation, ns: Option<&str>) {
@@ -453,7 +481,7 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
     }
     if r.any(&[
         "status", "state", "running", "replicas", "ready", "up", "show", "get", "how", "hows",
-        "is", "list", "display", "check",
+        "is", "list", "display", "check", "run", "image", "images",
     ]) {
         if let Some(t) = named.or_else(|| {
             (r.any(&PRONOUNS))

@@ -20,7 +20,7 @@ pub use view::{ChangedTaskView, PriorityName, RecurrenceRule, TaskView, WeekdayN
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody, Result};
-use crate::extract::{ApiJson, ApiQuery, TaskIdParam};
+use crate::extract::{ApiJson, ApiQuery, FingerprintedJson, IdempotencyKeyHeader, TaskIdParam};
 use crate::state::AppState;
 
 /// Total number of tasks matching a list query, across all pages.
@@ -78,11 +78,13 @@ pub async fn list_tasks(
 
 /// Creates a task.
 #[utoipa::path(post, path = "/api/{user_id}/tasks", tag = "tasks", security(("bearer" = [])),
-    params(("user_id" = String, Path, description = "The user's id")),
+    params(("user_id" = String, Path, description = "The user's id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes the create happen once: a repeat of this request with the same key (a retry after a broken connection) answers with the task the first made, marked `Idempotent-Replayed: true`. 1 to 255 visible ASCII characters, kept a day.")),
     request_body = CreateTaskRequest,
     responses(
-        (status = 201, description = "Created", body = TaskView),
-        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 201, description = "Created (or, for a repeated Idempotency-Key, the task that key made)", body = TaskView),
+        (status = 400, description = "Malformed JSON or Idempotency-Key", body = ErrorBody),
+        (status = 409, description = "The Idempotency-Key was used for a different request, or its task was deleted since", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "The token is another user's", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
@@ -93,11 +95,25 @@ pub async fn list_tasks(
 pub async fn create_task(
     AuthUser(user): AuthUser,
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<CreateTaskRequest>,
+    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+    FingerprintedJson(body, fingerprint): FingerprintedJson<CreateTaskRequest>,
 ) -> Result<(StatusCode, HeaderMap, Json<TaskView>)> {
     let new_task = body.validate()?;
-    let task = state.store.get()?.create_task(&user, new_task).await?;
-    let mut headers = HeaderMap::with_capacity(1);
+    let store = state.store.get()?;
+    let mut headers = HeaderMap::with_capacity(2);
+    let task = match key {
+        None => store.create_task(&user, new_task).await?,
+        Some(key) => {
+            let created = store
+                .create_task_once(&user, &key, &fingerprint, new_task)
+                .await?;
+            if created.replayed {
+                // The same answer as the first time, marked as a repeat.
+                headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+            }
+            created.task
+        }
+    };
     if let Ok(location) = HeaderValue::try_from(format!("/api/{user}/tasks/{}", task.id)) {
         headers.insert(header::LOCATION, location);
     }

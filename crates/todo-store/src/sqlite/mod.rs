@@ -21,14 +21,14 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, Sqlite, Transaction};
 use todo_core::{
-    Conversation, ConversationId, Email, Message, NewMessage, NewTask, NewUser, Recurrence, Store,
-    StoreError, StoreResult, Task, TaskChange, TaskId, TaskPage, TaskPatch, TaskQuery, User,
-    UserId, UserRecord,
+    Conversation, ConversationId, CreatedOnce, Email, IdempotencyKey, Message, NewMessage, NewTask,
+    NewUser, Recurrence, Store, StoreError, StoreResult, Task, TaskChange, TaskId, TaskPage,
+    TaskPatch, TaskQuery, User, UserId, UserRecord,
 };
 use tracing::instrument;
 
 use crate::row::{self, TaskInsert, TaskRow, backend, from_micros, task_columns};
-use crate::{Error, Result, history, migrate};
+use crate::{Error, Result, history, idempotency, migrate};
 use read::{Readers, TASK_BY_ID};
 
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -284,18 +284,12 @@ async fn renumber_legacy_history(writer: &SqlitePool) -> std::result::Result<(),
                         .await?;
                 numbers.insert(user.clone(), rows.into_iter().collect());
             }
-            match serde_json::from_str::<serde_json::Value>(&calls) {
-                Ok(mut calls) => {
-                    history::renumber_tool_calls(&mut calls, &numbers[&user]);
-                    sqlx::query("UPDATE messages SET tool_calls = $1 WHERE id = $2")
-                        .bind(calls.to_string())
-                        .bind(message)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                Err(e) => {
-                    tracing::warn!(message, error = %e, "unreadable tool calls left as they are")
-                }
+            if let Some(calls) = history::rewritten(message, &calls, &numbers[&user]) {
+                sqlx::query("UPDATE messages SET tool_calls = $1 WHERE id = $2")
+                    .bind(calls)
+                    .bind(message)
+                    .execute(&mut *tx)
+                    .await?;
             }
             sqlx::query("DELETE FROM legacy_tool_calls WHERE message_id = $1")
                 .bind(message)
@@ -366,6 +360,63 @@ impl Store for SqliteStore {
         let task = insert_task(&mut tx, user, insert).await?;
         tx.commit().await.map_err(backend)?;
         Ok(task)
+    }
+
+    #[instrument(skip_all)]
+    async fn create_task_once(
+        &self,
+        user: &UserId,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        task: NewTask,
+    ) -> StoreResult<CreatedOnce> {
+        let now = row::now();
+        let insert = TaskInsert::new(user, task, now)?;
+        // IMMEDIATE: the look-up and the insert below are one step for every writer.
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM idempotency_keys WHERE user_id = $1 AND created_at < $2")
+            .bind(user.as_str())
+            .bind(idempotency::expired_before(now).timestamp_micros())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let seen: Option<(String, i64)> = sqlx::query_as(
+            "SELECT fingerprint, task_number FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        )
+        .bind(user.as_str())
+        .bind(key.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if let Some((stored, number)) = seen {
+            tx.rollback().await.map_err(backend)?;
+            idempotency::check_repeat(&stored, fingerprint)?;
+            let task = self
+                .readers
+                .task(user, TaskId(number))
+                .map_err(idempotency::deleted_since)?;
+            return Ok(CreatedOnce {
+                task,
+                replayed: true,
+            });
+        }
+        let task = insert_task(&mut tx, user, insert).await?;
+        sqlx::query(
+            "INSERT INTO idempotency_keys (user_id, key, fingerprint, task_number, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(user.as_str())
+        .bind(key.as_str())
+        .bind(fingerprint)
+        .bind(task.id.0)
+        .bind(now.timestamp_micros())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(CreatedOnce {
+            task,
+            replayed: false,
+        })
     }
 
     #[instrument(skip_all, fields(task = id.0))]

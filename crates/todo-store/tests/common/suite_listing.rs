@@ -13,8 +13,8 @@ pub async fn filters_by_status_priority_and_exact_tag(store: DynStore) {
     let b = task_with(&store, &ann, "b", Priority::Low, &["homework"], None).await;
     let c = task_with(&store, &ann, "c", Priority::High, &["work-x", "home"], None).await;
     let d = task_with(&store, &ann, "d", Priority::Medium, &["work", "home"], None).await;
-    store.toggle_task(&ann.id, b.id).await.unwrap().task;
-    store.toggle_task(&ann.id, d.id).await.unwrap().task;
+    store.toggle_task(&ann.id, b.id).await.unwrap();
+    store.toggle_task(&ann.id, d.id).await.unwrap();
     let other = user(&store).await;
     task_with(&store, &other, "other's", Priority::High, &["work"], None).await;
 

@@ -251,6 +251,7 @@ fn refilled_form(form: &TaskForm, back: String, error: String) -> TaskFormView {
         priorities: crate::views::priority_choices(priority),
         tags: form.tags.clone(),
         due: form.due.clone(),
+        repeats: crate::repeat::options(&form.repeat),
         error: Some(error),
         expanded: true,
         back,
