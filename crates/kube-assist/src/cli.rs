@@ -151,6 +151,9 @@ pub enum Command {
         #[arg(long)]
         allow_writes: bool,
     },
+    /// Run the in-cluster agent: HTTP API, web console, approvals, scheduled
+    /// checks and /metrics (see `kubectl-assist serve --help`).
+    Serve(crate::serve::ServeArgs),
     /// Put back what an earlier write changed, from the undo journal beside the
     /// audit log: shown as a diff and confirmed like any write.
     Undo {
