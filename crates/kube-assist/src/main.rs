@@ -120,7 +120,20 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
     } else {
         g.namespace.clone()
     };
-    if let Some(Command::Mcp { allow_writes }) = &cli.command {
+    if let Some(Command::Mcp {
+        allow_writes,
+        http,
+        token_file,
+    }) = &cli.command
+    {
+        // Token and address are checked before anything is served.
+        let listen = match http {
+            Some(addr) => Some((
+                kube_assist::mcp::http::listen_addr(addr)?,
+                kube_assist::mcp::http::BearerToken::from_file_or_env(token_file.as_deref())?,
+            )),
+            None => None,
+        };
         let server = kube_assist::mcp::McpServer {
             exec: Executor::new(
                 conn.client.clone(),
@@ -134,7 +147,10 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
             audit,
             identity: conn.identity,
         };
-        server.serve_stdio().await?;
+        match listen {
+            Some((addr, token)) => kube_assist::mcp::http::serve(server, addr, token).await?,
+            None => server.serve_stdio().await?,
+        }
         return Ok(Outcome::Done);
     }
     let prompt = Prompt::new();
