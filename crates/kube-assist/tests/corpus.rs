@@ -116,8 +116,8 @@ fn corpus_score_is_at_least_97_percent_and_never_a_wrong_write() {
         s.wrong_writes
     );
     assert!(
-        s.total >= 120,
-        "the corpus must hold at least 120 requests, it has {}",
+        s.total >= 400,
+        "the corpus must hold at least 400 requests, it has {}",
         s.total
     );
     assert!(
@@ -132,20 +132,14 @@ fn corpus_score_is_at_least_97_percent_and_never_a_wrong_write() {
 const HELDOUT_MISSES: &[&str] = &[
     "are my resource requests right-sized?",
     "drop web to a single replica",
-    "give me three more api pods",
     "kick the worker",
-    "list all pods in kube-system",
-    "raise the memory request of api to 256Mi",
     "scale the deployment called cart to 0",
 ];
 
 /// As [`HELDOUT_MISSES`], for the second held-out split (written 2026-12-01).
 const HELDOUT2_MISSES: &[&str] = &[
     "any warnings for the gateway?",
-    "are any nodes under disk pressure?",
-    "are my limits sensible for the api",
     "autoscale search from 2 to 10 at 80% cpu",
-    "bump checkout by two",
     "can the cluster handle more replicas of search",
     "cordon node kind-worker2",
     "create a configmap settings with MODE=prod and DEBUG=false",
@@ -153,43 +147,28 @@ const HELDOUT2_MISSES: &[&str] = &[
     "create deployment api --image=api:3.1",
     "create namespace payments",
     "create secret generic db-pass --from-literal=password=hunter2",
-    "delete po gateway-5f6d-xk2lp",
     "delete service legacy-gw in namespace edge",
     "delete the deployment old-api",
     "describe po search-0",
-    "did the search deployment get rolled back?",
-    "don't restart the gateway",
     "drain node kind-worker",
     "expose deployment cart --port 80 --target-port 8080",
     "expose the gateway on port 8080",
     "fix the gateway",
     "get hpa",
     "get the orders deployment running again",
-    "how many pods are not ready in payments",
-    "k get po -n payments",
-    "k logs pod/search-0 --tail 20",
-    "let's have 6 api pods",
-    "list every deployment",
     "make a config map called flags with beta=on",
     "make a new namespace called qa",
     "new deployment cache using redis:7",
     "pause the rollout of search",
     "resume the cart rollout",
-    "sclae web to 3",
     "set env LOG_LEVEL=debug on the gateway",
-    "set image deployment/gateway gateway=envoyproxy/envoy:v1.31",
     "set up an hpa for cart with max 6 replicas",
     "show the rollout history of checkout",
-    "shrink the worker pool to 2",
-    "take search down to one replica",
     "uncordon kind-worker2",
     "was anything OOMKilled recently",
     "we need five workers",
-    "what happens if I restart the gateway",
     "what's eating all the memory",
-    "when was the gateway last restarted",
     "where is each image running",
-    "which pods use the most cpu",
     "which services exist in staging?",
 ];
 
