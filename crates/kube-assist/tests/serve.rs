@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{FakeApi, todo_cluster};
+use common::{FakeApi, run_mcp_client, todo_cluster};
 use serde_json::{Value, json};
 
 const VIEWER: &str = "viewer-token-vvvvvvvvvvvvvvvv";
@@ -586,4 +586,61 @@ async fn probes_openapi_and_sigterm() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(exit.success(), "{exit}");
+}
+
+#[tokio::test]
+async fn the_official_mcp_client_over_http_lists_tools_and_runs_health_with_a_serve_token() {
+    let api = FakeApi::start(todo_cluster(), &[]).await;
+    let s = serve(&api, &["--events=false"]).await;
+    let calls = json!([
+        {"name": "health", "arguments": {}},
+        {"name": "scale", "arguments": {"target": {"name": "frontend"}, "replicas": {"to": 3}}},
+    ])
+    .to_string();
+    let report = run_mcp_client(vec![
+        "--http".into(),
+        format!("{}/mcp", s.url),
+        "--token".into(),
+        VIEWER.into(),
+        "--calls".into(),
+        calls,
+    ])
+    .await;
+    let tools: Vec<&str> = report["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert!(
+        tools.contains(&"health") && tools.contains(&"logs"),
+        "{tools:?}"
+    );
+    assert!(
+        !tools.contains(&"scale"),
+        "no write is offered over MCP: {tools:?}"
+    );
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results[0]["is_error"], false, "{}", results[0]);
+    assert!(
+        results[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Checked 2 pods"),
+        "{}",
+        results[0]
+    );
+    assert_eq!(results[1]["is_error"], true, "{}", results[1]);
+    assert!(api.writes().is_empty());
+    // Without a token /mcp is refused like the API.
+    let resp = s
+        .http
+        .post(format!("{}/mcp", s.url))
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
 }
