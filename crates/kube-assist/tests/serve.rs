@@ -4,161 +4,14 @@
 //! writes that reach the API server (none before an approval).
 
 mod common;
+mod serving;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{FakeApi, run_mcp_client, todo_cluster};
 use serde_json::{Value, json};
-
-const VIEWER: &str = "viewer-token-vvvvvvvvvvvvvvvv";
-const OPERATOR: &str = "operator-token-oooooooooooooo";
-const APPROVER: &str = "approver-token-aaaaaaaaaaaaaa";
-
-/// The serve process, killed when the test ends.
-struct Served {
-    url: String,
-    child: Child,
-    stdout: Arc<Mutex<Vec<String>>>,
-    state: tempfile::TempDir,
-    http: reqwest::Client,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn serve(api: &FakeApi, extra: &[&str]) -> Served {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let state = tempfile::tempdir().unwrap();
-    let tokens = state.path().join("tokens");
-    std::fs::write(
-        &tokens,
-        format!("# name role token\nvera viewer {VIEWER}\nolga operator {OPERATOR}\nanna approver {APPROVER}\n"),
-    )
-    .unwrap();
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kubectl-assist"))
-        .arg("serve")
-        .arg("--kubeconfig")
-        .arg(&api.kubeconfig)
-        .arg("--port")
-        .arg(port.to_string())
-        .arg("--tokens-file")
-        .arg(&tokens)
-        .arg("--state-dir")
-        .arg(state.path().join("state"))
-        .args(extra)
-        .env_remove("KUBECONFIG")
-        .env_remove("LLM_BASE_URL")
-        .env_remove("LLM_PROVIDER")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start kubectl-assist serve");
-    let stdout = Arc::new(Mutex::new(Vec::new()));
-    let out = child.stdout.take().unwrap();
-    let lines = stdout.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            lines.lock().unwrap().push(line);
-        }
-    });
-    let url = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(r) = http.get(format!("{url}/healthz")).send().await
-            && r.status() == 200
-        {
-            break;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("serve exited before listening: {status}");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "serve did not listen within 20 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Served {
-        url,
-        child,
-        stdout,
-        state,
-        http,
-    }
-}
-
-impl Served {
-    async fn post(&self, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
-        let mut req = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .header("content-type", "application/json")
-            .body(body.to_string());
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or_else(|_| json!({"raw": text})),
-        )
-    }
-
-    async fn ask(&self, token: &str, request: &str) -> (u16, Value) {
-        self.post(
-            "/api/requests",
-            Some(token),
-            &json!({"request": request, "namespace": "todo"}).to_string(),
-        )
-        .await
-    }
-
-    async fn get(&self, path: &str, token: Option<&str>) -> (u16, String) {
-        let mut req = self.http.get(format!("{}{path}", self.url));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let resp = req.send().await.unwrap();
-        (resp.status().as_u16(), resp.text().await.unwrap())
-    }
-
-    fn audit_file(&self) -> Vec<Value> {
-        std::fs::read_to_string(self.state.path().join("state/audit.jsonl"))
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-
-    fn stdout_json(&self) -> Vec<Value> {
-        self.stdout
-            .lock()
-            .unwrap()
-            .iter()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
-    }
-}
+use serving::{APPROVER, OPERATOR, VIEWER, crashing_pod, serve};
 
 fn replicas(api: &FakeApi, name: &str) -> i64 {
     api.object("Deployment", "todo", name).unwrap()["spec"]["replicas"]
@@ -482,15 +335,6 @@ async fn a_read_only_server_refuses_every_write_plan() {
     assert_eq!(plan["state"], "refused");
     assert!(plan["message"].as_str().unwrap().contains("read-only"));
     assert!(api.writes().is_empty() && api.dry_runs().is_empty());
-}
-
-fn crashing_pod() -> Value {
-    json!({"apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": "broken-1", "namespace": "todo", "labels": {"app": "broken"}},
-        "spec": {"nodeName": "node-1", "containers": [{"name": "main", "image": "busybox"}]},
-        "status": {"phase": "Running", "containerStatuses": [{"name": "main", "ready": false, "restartCount": 7, "image": "busybox", "imageID": "",
-            "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off restarting failed container"}},
-            "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}}}]}})
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@ pub mod api;
 pub mod approvals;
 pub mod auth;
 pub mod console;
+pub mod console_pages;
 pub mod error;
 pub mod events;
 pub mod metrics;
