@@ -138,7 +138,9 @@ async fn kubectl_assist_llm_path_is_safe_with_a_small_local_model() {
             assert!(!out.trim().is_empty(), "{name}: {request}: empty answer");
             let right = match wanted {
                 Some(w) => out.contains(w),
-                None => !out.contains("[write]"),
+                // A look into something is right when something was read and nothing
+                // proposed.
+                None => !runs.is_empty() && !out.contains("[write]"),
             };
             good += usize::from(right);
             let sizes = trace_sizes(&trace);
