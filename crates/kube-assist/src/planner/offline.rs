@@ -475,8 +475,10 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
     {
         return ok(Operation::List(ListOp {
             kind,
+            resource: None,
             namespace: None,
             selector,
+            field_selector: None,
         }));
     }
     if r.any(&[
