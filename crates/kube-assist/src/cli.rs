@@ -144,12 +144,20 @@ pub enum Command {
         #[arg(long)]
         tail: Option<usize>,
     },
-    /// Serve the operations and analyzers over MCP (stdio); read-only unless --allow-writes.
+    /// Serve the operations and analyzers over MCP (stdio, or streamable HTTP with
+    /// --http); read-only unless --allow-writes.
     Mcp {
         /// Also offer the write tools. There is no one to confirm a plan over MCP, so a
         /// write a client calls runs at once (dry-run first, RBAC-checked, audited).
         #[arg(long)]
         allow_writes: bool,
+        /// Serve streamable HTTP at http://ADDR/mcp instead of stdio. ADDR is PORT
+        /// (on 127.0.0.1) or HOST:PORT. Needs a bearer token.
+        #[arg(long, value_name = "ADDR")]
+        http: Option<String>,
+        /// File holding the bearer token HTTP clients must send (env KUBECTL_ASSIST_MCP_TOKEN).
+        #[arg(long, value_name = "PATH")]
+        token_file: Option<std::path::PathBuf>,
     },
     /// kubectl-style: list a kind, or show one object (any kind the server serves:
     /// `get pods`, `get hpa web`, `get crontabs.stable.example.com -o yaml`). When
@@ -172,6 +180,9 @@ pub enum Command {
         resource: String,
         name: Option<String>,
     },
+    /// Run the in-cluster agent: HTTP API, web console, approvals, scheduled
+    /// checks and /metrics (see `kubectl-assist serve --help`).
+    Serve(crate::serve::ServeArgs),
     /// Put back what an earlier write changed, from the undo journal beside the
     /// audit log: shown as a diff and confirmed like any write.
     Undo {

@@ -18,9 +18,11 @@ use kube_assist::resolve::Resolver;
 use kube_assist::safety::Policy;
 use kube_assist::session::{Outcome, OutputFormat, Prompt, Report, Runner, Settings};
 
-fn init_tracing() {
+fn init_tracing(serving: bool) {
+    // The server logs its start and problems; the CLI only its warnings.
+    let default = if serving { "info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -136,13 +138,30 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
         let _ = std::io::stdout().lock().write_all(text.as_bytes());
         return Ok(Outcome::Done);
     }
+    if let Some(Command::Serve(args)) = &cli.command {
+        kube_assist::serve::run(args.clone(), &g).await?;
+        return Ok(Outcome::Done);
+    }
     let conn = connect(g.kubeconfig.clone(), g.context.clone()).await?;
     let namespace = if g.all_namespaces {
         None
     } else {
         g.namespace.clone()
     };
-    if let Some(Command::Mcp { allow_writes }) = &cli.command {
+    if let Some(Command::Mcp {
+        allow_writes,
+        http,
+        token_file,
+    }) = &cli.command
+    {
+        // Token and address are checked before anything is served.
+        let listen = match http {
+            Some(addr) => Some((
+                kube_assist::mcp::http::listen_addr(addr)?,
+                kube_assist::mcp::http::BearerToken::from_file_or_env(token_file.as_deref())?,
+            )),
+            None => None,
+        };
         let server = kube_assist::mcp::McpServer {
             exec: Executor::new(
                 conn.client.clone(),
@@ -157,7 +176,10 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
             audit,
             identity: conn.identity,
         };
-        server.serve_stdio().await?;
+        match listen {
+            Some((addr, token)) => kube_assist::mcp::http::serve(server, addr, token).await?,
+            None => server.serve_stdio().await?,
+        }
         return Ok(Outcome::Done);
     }
     let prompt = Prompt::new();
@@ -339,7 +361,7 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse_anywhere();
-    init_tracing();
+    init_tracing(matches!(cli.command, Some(Command::Serve(_))));
     // Two worker threads: the CLI waits on the network, and a small runtime starts fast.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

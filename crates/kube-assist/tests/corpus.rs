@@ -1,68 +1,208 @@
 //! The offline planner against corpora of operator requests with the plan a person
 //! means. `corpus.jsonl` is the tuning corpus (the bar is 97% exactly right);
-//! `corpus_heldout.jsonl` was written before the planner changes it measures and
-//! is never tuned on: its score is printed beside the other, so generalisation is
-//! visible rather than assumed.
+//! `corpus_heldout.jsonl` and `corpus_heldout2.jsonl` were each written before the
+//! planner changes they measure and are never tuned on: their scores are printed
+//! beside the other, so generalisation is visible rather than assumed.
+//!
+//! A case is `{"request", "expect", "context"?, "never_write"?}`. `expect` is the
+//! list of operations, or "refused" / "unplannable" (the planner asks what is
+//! meant). `never_write: true` marks a request that must yield a question or a
+//! read: planning a write for it is never acceptable, whatever the score.
+//!
+//! A held-out case may expect an operation the registry does not have yet (its
+//! family is still being built); it counts as a miss, and is listed as pending.
+
+use std::collections::BTreeSet;
 
 use kube_assist::ops::{Operation, Target};
 use kube_assist::planner::{PlanContext, Planned, offline};
 use serde_json::Value;
 
-/// (right, total, misses) of one corpus.
-fn score(text: &str) -> (usize, usize, Vec<String>) {
-    let mut total = 0;
-    let mut right = 0;
-    let mut misses = Vec::new();
+/// How one corpus fared.
+#[derive(Default)]
+struct Score {
+    right: usize,
+    total: usize,
+    /// Requests planned otherwise than expected, with both plans.
+    misses: Vec<(String, String)>,
+    /// Requests whose expected operation is not in the registry yet.
+    pending: Vec<String>,
+    /// `never_write` requests that were planned as a write.
+    wrong_writes: Vec<String>,
+}
+
+impl Score {
+    fn percent(&self) -> f64 {
+        self.right as f64 * 100.0 / self.total.max(1) as f64
+    }
+
+    fn missed(&self) -> BTreeSet<&str> {
+        self.misses.iter().map(|(r, _)| r.as_str()).collect()
+    }
+}
+
+fn score(text: &str) -> Score {
+    let mut s = Score::default();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let case: Value = serde_json::from_str(line).expect("corpus line is JSON");
-        let request = case["request"].as_str().expect("request");
+        let request = case["request"].as_str().expect("request").to_string();
         let ctx = PlanContext {
             last_target: case
                 .get("context")
                 .map(|c| serde_json::from_value::<Target>(c.clone()).expect("context is a target")),
         };
-        let got = match offline::plan(request, &ctx) {
+        let planned = offline::plan(&request, &ctx);
+        if case["never_write"] == true && matches!(&planned, Planned::Plan(p) if p.has_writes()) {
+            s.wrong_writes.push(request.clone());
+        }
+        let got = match planned {
             Planned::Plan(p) => serde_json::to_value(&p.steps).expect("plan serialises"),
             Planned::Refused(_) => Value::String("refused".into()),
             Planned::Unplannable(_) => Value::String("unplannable".into()),
         };
-        // Expected plans must themselves be valid operations.
-        if let Value::Array(steps) = &case["expect"] {
-            for s in steps {
-                serde_json::from_value::<Operation>(s.clone())
-                    .unwrap_or_else(|e| panic!("bad expected op in {request:?}: {e}"));
+        let expect = &case["expect"];
+        match expect {
+            Value::Array(steps) => {
+                if steps
+                    .iter()
+                    .any(|st| serde_json::from_value::<Operation>(st.clone()).is_err())
+                {
+                    s.pending.push(request.clone());
+                }
             }
+            Value::String(w) => assert!(
+                w == "refused" || w == "unplannable",
+                "{request:?}: expect must be a plan, \"refused\" or \"unplannable\""
+            ),
+            other => panic!("{request:?}: bad expect {other}"),
         }
-        total += 1;
-        if got == case["expect"] {
-            right += 1;
+        s.total += 1;
+        if got == *expect {
+            s.right += 1;
         } else {
-            misses.push(format!(
-                "  {request:?}\n    expected {}\n    got      {got}",
-                case["expect"]
-            ));
+            s.misses
+                .push((request, format!("expected {expect}\n    got      {got}")));
         }
     }
-    (right, total, misses)
+    s
+}
+
+fn print_score(name: &str, s: &Score) {
+    println!(
+        "corpus ({name}): {}/{} exactly right ({:.1}%), {} pending operation(s), {} write(s) where only a question or a read is right",
+        s.right,
+        s.total,
+        s.percent(),
+        s.pending.len(),
+        s.wrong_writes.len()
+    );
 }
 
 #[test]
-fn corpus_score_is_at_least_97_percent_and_the_held_out_score_is_printed() {
-    let (right, total, misses) = score(include_str!("corpus.jsonl"));
-    let pct = right as f64 * 100.0 / total as f64;
-    println!("corpus (tuning): {right}/{total} exactly right ({pct:.1}%)");
-    for m in &misses {
-        println!("{m}");
+fn corpus_score_is_at_least_97_percent_and_never_a_wrong_write() {
+    let s = score(include_str!("corpus.jsonl"));
+    print_score("tuning", &s);
+    for (request, diff) in &s.misses {
+        println!("  {request:?}\n    {diff}");
     }
-    let (h_right, h_total, _) = score(include_str!("corpus_heldout.jsonl"));
-    // Held-out misses are deliberately not printed: reading them would be tuning on them.
-    println!(
-        "corpus (held-out, never tuned on): {h_right}/{h_total} exactly right ({:.1}%)",
-        h_right as f64 * 100.0 / h_total as f64
+    assert!(
+        s.pending.is_empty(),
+        "the tuning corpus plans only registered operations: {:?}",
+        s.pending
     );
     assert!(
-        total >= 120,
-        "the corpus must hold at least 120 requests, it has {total}"
+        s.wrong_writes.is_empty(),
+        "writes planned where only a question or a read is right: {:?}",
+        s.wrong_writes
     );
-    assert!(pct >= 97.0, "corpus score {pct:.1}% is below 97%");
+    assert!(
+        s.total >= 400,
+        "the corpus must hold at least 400 requests, it has {}",
+        s.total
+    );
+    assert!(
+        s.percent() >= 97.0,
+        "corpus score {:.1}% is below 97%",
+        s.percent()
+    );
+}
+
+/// The held-out requests the planner gets wrong today, by name. Pinned so that a
+/// new miss and a new pass both show; the rules are never changed to fix them.
+const HELDOUT_MISSES: &[&str] = &[
+    "are my resource requests right-sized?",
+    "drop web to a single replica",
+    "kick the worker",
+    "scale the deployment called cart to 0",
+];
+
+/// As [`HELDOUT_MISSES`], for the second held-out split (written 2026-12-01).
+const HELDOUT2_MISSES: &[&str] = &[
+    "any warnings for the gateway?",
+    "autoscale search from 2 to 10 at 80% cpu",
+    "can the cluster handle more replicas of search",
+    "cordon node kind-worker2",
+    "create a configmap settings with MODE=prod and DEBUG=false",
+    "create a deployment called shop with image shop:1.0 and 2 replicas",
+    "create deployment api --image=api:3.1",
+    "create namespace payments",
+    "create secret generic db-pass --from-literal=password=hunter2",
+    "delete service legacy-gw in namespace edge",
+    "delete the deployment old-api",
+    "describe po search-0",
+    "drain node kind-worker",
+    "expose deployment cart --port 80 --target-port 8080",
+    "expose the gateway on port 8080",
+    "fix the gateway",
+    "get hpa",
+    "get the orders deployment running again",
+    "make a config map called flags with beta=on",
+    "make a new namespace called qa",
+    "new deployment cache using redis:7",
+    "pause the rollout of search",
+    "resume the cart rollout",
+    "set env LOG_LEVEL=debug on the gateway",
+    "set up an hpa for cart with max 6 replicas",
+    "show the rollout history of checkout",
+    "uncordon kind-worker2",
+    "was anything OOMKilled recently",
+    "we need five workers",
+    "what's eating all the memory",
+    "where is each image running",
+    "which services exist in staging?",
+];
+
+/// The difference between a held-out split's misses and its pinned list, if any.
+fn pinned_drift(name: &str, s: &Score, pinned: &[&str]) -> Option<String> {
+    print_score(name, s);
+    let pinned: BTreeSet<&str> = pinned.iter().copied().collect();
+    let missed = s.missed();
+    let new_misses: Vec<_> = missed.difference(&pinned).collect();
+    let new_passes: Vec<_> = pinned.difference(&missed).collect();
+    (!new_misses.is_empty() || !new_passes.is_empty())
+        .then(|| format!("{name}: new misses {new_misses:#?}, new passes {new_passes:#?}"))
+}
+
+#[test]
+fn held_out_scores_are_printed_and_their_misses_pinned() {
+    let drift: Vec<String> = [
+        pinned_drift(
+            "held-out 1, never tuned on",
+            &score(include_str!("corpus_heldout.jsonl")),
+            HELDOUT_MISSES,
+        ),
+        pinned_drift(
+            "held-out 2, never tuned on",
+            &score(include_str!("corpus_heldout2.jsonl")),
+            HELDOUT2_MISSES,
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    assert!(
+        drift.is_empty(),
+        "update the pinned lists (never the rules for them):\n{}",
+        drift.join("\n")
+    );
 }

@@ -1,9 +1,25 @@
-//! `kubectl-assist mcp`: JSON-RPC over stdio against the fake API server.
+//! `kubectl-assist mcp`: raw JSON-RPC over stdio against the fake API server
+//! (the wire as it is); tests/mcp_client.rs drives it with the official client.
 
 mod common;
 
 use common::{FakeApi, todo_cluster};
 use serde_json::{Value, json};
+
+const INITIALIZE: &str = r#"{"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+{"jsonrpc": "2.0", "method": "notifications/initialized"}
+"#;
+
+/// The replies on stdout, one JSON-RPC message per line, sorted by id (the
+/// server answers calls concurrently, so their order is not the order asked).
+fn replies_by_id(out: &str) -> Vec<Value> {
+    let mut replies: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON-RPC message per line"))
+        .collect();
+    replies.sort_by_key(|r| r["id"].as_i64());
+    replies
+}
 
 #[tokio::test]
 async fn mcp_offers_read_tools_runs_them_and_refuses_writes() {
@@ -20,10 +36,7 @@ async fn mcp_offers_read_tools_runs_them_and_refuses_writes() {
     let input: String = msgs.iter().map(|m| format!("{m}\n")).collect();
     let (code, out, err) = api.run_stdin(&["mcp"], &input).await;
     assert_eq!(code, 0, "{err}");
-    let replies: Vec<Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON-RPC message per line"))
-        .collect();
+    let replies = replies_by_id(&out);
     assert_eq!(replies.len(), 6, "no reply to the notification: {out}");
     assert_eq!(replies[0]["result"]["serverInfo"]["name"], "kubectl-assist");
     let tools: Vec<&str> = replies[1]["result"]["tools"]
@@ -76,7 +89,7 @@ async fn every_mcp_call_is_audited_and_writes_need_allow_writes() {
         json!({"target": {"name": "frontend"}, "replicas": {"percent": 100}}),
     );
     let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
-    let input = format!("{list}\n{scale}\n");
+    let input = format!("{INITIALIZE}{list}\n{scale}\n");
     let (code, out, err) = api.run_stdin(&["mcp"], &input).await;
     assert_eq!(code, 0, "{err}");
     assert!(api.writes().is_empty());
@@ -88,10 +101,8 @@ async fn every_mcp_call_is_audited_and_writes_need_allow_writes() {
 
     let (code, out, err) = api.run_stdin(&["mcp", "--allow-writes"], &input).await;
     assert_eq!(code, 0, "{err}");
-    let replies: Vec<Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let replies = replies_by_id(&out);
+    let replies = &replies[1..];
     let tools = replies[0]["result"]["tools"].as_array().unwrap();
     let scale_tool = tools
         .iter()

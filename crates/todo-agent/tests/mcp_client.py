@@ -35,7 +35,12 @@ async def drive(session, calls):
     return {
         "server": init.server_info.name,
         "tools": [
-            {"name": t.name, "schema": t.input_schema, "read_only": bool(t.annotations and t.annotations.read_only_hint)}
+            {
+                "name": t.name,
+                "schema": t.input_schema,
+                "read_only": bool(t.annotations and t.annotations.read_only_hint),
+                "annotations": t.annotations.model_dump(by_alias=True, exclude_none=True) if t.annotations else None,
+            }
             for t in tools.tools
         ],
         "results": results,

@@ -81,7 +81,7 @@ pub(super) const SPECS: [OpSpec; 3] = [
             "terminate",
             "evict",
         ],
-        with_words: &["pod", "pods"],
+        with_words: &["pod", "pods", "po"],
     },
     OpSpec {
         name: "restore",

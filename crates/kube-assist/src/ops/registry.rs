@@ -60,6 +60,21 @@ impl OpSpec {
     }
 }
 
+/// Writes that have no further effect when repeated with the same arguments
+/// (they set a value rather than change it by a step). MCP offers this as
+/// idempotentHint; a test checks each name is a registered write.
+/// `rollout_restart`/`rollout_undo` move to a new revision each time, and
+/// `delete_pod` makes the controller start another pod, so they are not here.
+const IDEMPOTENT_WRITES: &[&str] = &["set_image", "set_resources", "patch", "restore"];
+
+impl OpSpec {
+    /// Repeating the call changes nothing more: every read, and the writes of
+    /// [`IDEMPOTENT_WRITES`]. `scale` is not, since "by 2" or "by 50%" steps.
+    pub fn idempotent(&self) -> bool {
+        self.class == Class::Read || IDEMPOTENT_WRITES.contains(&self.name)
+    }
+}
+
 /// The JSON schema of an argument type, without the envelope fields tools do not take.
 pub fn schema_of<T: JsonSchema>() -> Value {
     let mut v = serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default();
@@ -166,6 +181,14 @@ mod tests {
                     panic!("\"{w}\" asks for both {other} and {}", spec.name);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn idempotent_writes_are_registered_writes() {
+        for name in IDEMPOTENT_WRITES {
+            let spec = find(name).unwrap_or_else(|| panic!("{name} is not registered"));
+            assert_ne!(spec.class, Class::Read, "{name} is a read");
         }
     }
 

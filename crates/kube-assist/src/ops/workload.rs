@@ -152,6 +152,8 @@ pub(super) const SPECS: [OpSpec; 6] = [
             "quadruple",
             "halve",
             "twice",
+            "bump",
+            "shrink",
         ],
         with_words: &[],
     },

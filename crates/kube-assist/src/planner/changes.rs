@@ -7,6 +7,42 @@ use super::{PlanContext, Planned};
 use crate::ops::registry::words;
 use crate::ops::*;
 
+/// Verbs that change a count when a count or a direction goes with them.
+const CHANGE_VERBS: &[&str] = &[
+    "increase", "decrease", "reduce", "grow", "shrink", "cut", "raise", "lower", "bump", "bring",
+    "take", "drop", "trim",
+];
+
+/// Verbs that state how many are needed: "we need 3", "keep 2 running".
+const NEED_VERBS: &[&str] = &[
+    "need", "needs", "want", "wants", "have", "keep", "run", "let", "lets", "should",
+];
+
+/// Words that count replicas: "3 replicas", "two copies", "5 pods".
+fn is_unit(w: &str) -> bool {
+    matches!(
+        w,
+        "replica" | "replicas" | "instance" | "instances" | "copies" | "copy" | "pods" | "pod"
+    )
+}
+
+/// "3 replicas", "3 web pods": a count before a unit, one name between at most.
+fn counted_unit(toks: &[String]) -> Option<u32> {
+    toks.iter().enumerate().find_map(|(i, t)| {
+        let n = number(t)?;
+        let unit_at = |j: usize| toks.get(j).is_some_and(|w| is_unit(w));
+        (unit_at(i + 1) || (unit_at(i + 2) && !is_stopword(&toks[i + 1]))).then_some(n)
+    })
+}
+
+/// "3 frontends": a count before a plural word that is no stopword (a name).
+fn counted_name(toks: &[String]) -> Option<u32> {
+    toks.windows(2).find_map(|w| {
+        let n = number(&w[0])?;
+        (w[1].len() > 3 && w[1].ends_with('s') && !is_stopword(&w[1])).then_some(n)
+    })
+}
+
 fn direction(r: &Request) -> i32 {
     let down = r.any(&[
         "scaledown",
@@ -27,6 +63,8 @@ pub(super) fn replica_change(r: &Request) -> Result<Option<ReplicaChange>, Plann
     let relative_words = r.any(&["double", "triple", "quadruple", "halve", "twice"])
         || r.phrase(&["by", "half"])
         || r.phrase(&["in", "half"])
+        || r.phrase(&["half", "as", "many"])
+        || r.phrase(&["twice", "as", "many"])
         || r.phrase(&["one", "more"])
         || r.phrase(&["one", "less"])
         || r.phrase(&["one", "fewer"]);
@@ -56,9 +94,39 @@ pub(super) fn replica_change(r: &Request) -> Result<Option<ReplicaChange>, Plann
     let counted_change = r.any(&["increase", "decrease", "reduce", "add", "remove"])
         && r.starts_with_any(&["replica", "instance", "cop"]);
     let percent_change = percent_at.is_some() && (scale_words || change_words);
-    if !(scale_words || relative_words || stop || counted_change || percent_change) {
+    let toks = &r.tokens;
+    let has_count = toks.iter().any(|t| number(t).is_some());
+    // Verbs of change with a count or a direction: "bump the frontend to 4",
+    // "shrink the backend to 1", "bring the api down to one". Bare "bump" and
+    // "shrink" are one step.
+    let change_verb =
+        r.any(CHANGE_VERBS) && (has_count || r.any(&["up", "down"])) || r.any(&["bump", "shrink"]);
+    // A count of replicas, said as what is needed: "we need 3 frontends",
+    // "keep 3 web pods running", "have 2 replicas of web".
+    let need = r.any(NEED_VERBS) && (counted_unit(toks).is_some() || counted_name(toks).is_some());
+    // "two more frontends", "add 3 more api pods".
+    let n_more = toks
+        .windows(2)
+        .any(|w| number(&w[0]).is_some() && matches!(w[1].as_str(), "more" | "fewer" | "less"));
+    // "web down to 2".
+    let down_to = toks
+        .windows(3)
+        .any(|w| matches!(w[0].as_str(), "down" | "up") && w[1] == "to" && number(&w[2]).is_some());
+    let about_lines = r.any(&["line", "lines", "log", "logs"]);
+    if about_lines
+        || !(scale_words
+            || relative_words
+            || stop
+            || counted_change
+            || percent_change
+            || change_verb
+            || need
+            || n_more
+            || down_to)
+    {
         return Ok(None);
     }
+    let counting = scale_words || change_verb || need || down_to;
     if let Some(i) = percent_at.filter(|_| percent_change) {
         let n = number(&r.tokens[i]).unwrap_or(0) as i32;
         let sign = match r.tokens.get(i + 2).map(String::as_str) {
@@ -96,7 +164,6 @@ pub(super) fn replica_change(r: &Request) -> Result<Option<ReplicaChange>, Plann
                 .map_err(|_| Planned::Unplannable(format!("\"{v}\" is not a replica count")));
         }
     }
-    let toks = &r.tokens;
     // "by N" is relative; "N more" / "N fewer" too.
     for (i, t) in toks.iter().enumerate() {
         if t == "by"
@@ -138,28 +205,30 @@ pub(super) fn replica_change(r: &Request) -> Result<Option<ReplicaChange>, Plann
             .then(|| toks.get(i + 1).and_then(|w| number(w)))
             .flatten()
     });
-    let before_unit = toks.windows(2).find_map(|w| {
-        (matches!(
-            w[1].as_str(),
-            "replica" | "replicas" | "instance" | "instances" | "copies" | "copy" | "pods" | "pod"
-        ))
-        .then(|| number(&w[0]))
-        .flatten()
-    });
     if let Some(n) = after_to
-        .or(before_unit)
-        .or_else(|| toks.iter().find_map(|t| number(t)).filter(|_| scale_words))
+        .or_else(|| counted_unit(toks))
+        .or_else(|| counted_name(toks).filter(|_| need))
+        .or_else(|| toks.iter().find_map(|t| number(t)).filter(|_| counting))
     {
         return Ok(Some(ReplicaChange::To(n)));
     }
     if stop {
         return Ok(Some(ReplicaChange::To(0)));
     }
-    if r.any(&["scaleup", "increase", "more"]) {
-        return Ok(Some(ReplicaChange::By(1)));
-    }
-    if r.any(&["scaledown", "decrease", "reduce", "fewer", "less"]) {
+    let down_words = [
+        "scaledown",
+        "decrease",
+        "reduce",
+        "fewer",
+        "less",
+        "shrink",
+        "down",
+    ];
+    if r.any(&down_words) {
         return Ok(Some(ReplicaChange::By(-1)));
+    }
+    if r.any(&["scaleup", "increase", "more", "bump", "grow", "up"]) {
+        return Ok(Some(ReplicaChange::By(1)));
     }
     if r.has("scale") {
         return Err(Planned::Unplannable("To how many replicas? e.g. \"scale the frontend to 3 replicas\" or \"double the frontend\".".into()));

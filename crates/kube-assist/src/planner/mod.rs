@@ -7,6 +7,8 @@ mod changes;
 pub mod llm;
 mod metadata;
 pub mod offline;
+mod questions;
+mod typos;
 mod words;
 
 /// The tokenizer, shared with the safety rules so both read requests alike.

@@ -4,6 +4,8 @@
 
 use super::changes::{replica_change, resources};
 use super::metadata::{label_selector, labels_or_annotations};
+use super::questions;
+use super::typos::correct_typos;
 use super::words::{is_image, is_stopword, kind_word, number, quantity, tokenize};
 use super::{CAPABILITIES, Plan, PlanContext, Planned};
 use crate::ops::registry::words;
@@ -49,17 +51,31 @@ pub fn plan(text: &str, ctx: &PlanContext) -> Planned {
     if tokens.is_empty() {
         return Planned::Unplannable(format!("Tell me what to do. {CAPABILITIES}"));
     }
+    // "kubectl get pods", "k logs web": the command's name is no word of the request.
+    if matches!(tokens.first().map(String::as_str), Some("kubectl" | "k")) {
+        tokens.remove(0);
+    }
+    correct_typos(&mut tokens);
     let namespace = take_namespace(&mut tokens);
     let r = Request {
         tokens,
         raw: text.to_string(),
     };
     let mut planned = plan_tokens(&r, ctx);
+    if let Planned::Plan(p) = &planned
+        && p.has_writes()
+        && (questions::asks_for_advice(&r) || questions::forbids(&r))
+    {
+        return Planned::Unplannable(format!(
+            "That asks about a change rather than for one, so nothing is changed. Asked as an order it would be: {}",
+            p.steps.first().map(Operation::kubectl).unwrap_or_default()
+        ));
+    }
     // A question about what happened ("when did the backend last restart?") asks
     // for facts, never for the write its verb names.
     if let Planned::Plan(p) = &mut planned
         && p.has_writes()
-        && is_question_about_the_past(&r)
+        && questions::is_question_about_the_past(&r)
     {
         let t = p.steps.iter().find_map(|o| o.target().cloned());
         p.steps = vec![match t {
@@ -79,18 +95,6 @@ pub fn plan(text: &str, ctx: &PlanContext) -> Planned {
     planned
 }
 
-/// "when did ...", "has it ...", "how often was ...": a question, not an order.
-/// ("can you restart it?" is a polite order and stays one.)
-fn is_question_about_the_past(r: &Request) -> bool {
-    let first = r.tokens.first().map(String::as_str);
-    matches!(
-        first,
-        Some("when" | "did" | "has" | "have" | "was" | "were" | "why")
-    ) || r.phrase(&["how", "often"])
-        || r.phrase(&["how", "many", "times"])
-        || r.phrase(&["last", "time"])
-}
-
 fn set_namespace(op: &mut Operation, ns: Option<&str>) {
     let Some(ns) = ns else { return };
     match op {
@@ -107,8 +111,31 @@ fn set_namespace(op: &mut Operation, ns: Option<&str>) {
     }
 }
 
-/// Remove "in namespace X" / "in the X namespace" / "-n X" and return X.
+/// Remove "in namespace X" / "in the X namespace" / "-n X" and return X. A
+/// request about objects of a kind that ends "in X" ("what pods are running in
+/// todo") names a namespace too: kinds live in namespaces, not in other objects.
 fn take_namespace(tokens: &mut Vec<String>) -> Option<String> {
+    let named = take_named_namespace(tokens);
+    if named.is_some() {
+        return named;
+    }
+    let n = tokens.len();
+    if n >= 3
+        && tokens[n - 2] == "in"
+        && !is_stopword(&tokens[n - 1])
+        && kind_word(&tokens[n - 1]).is_none()
+        && tokens[..n - 2]
+            .iter()
+            .any(|t| t == "images" || kind_word(t).is_some_and(|(_, plural)| plural))
+    {
+        let ns = tokens[n - 1].clone();
+        tokens.truncate(n - 2);
+        return Some(ns);
+    }
+    None
+}
+
+fn take_named_namespace(tokens: &mut Vec<String>) -> Option<String> {
     let n = tokens.len();
     for i in 0..n {
         let t = tokens[i].as_str();
@@ -198,13 +225,35 @@ pub(super) fn target(r: &Request, ctx: &PlanContext, skip: &[&str]) -> Option<Ta
             }
         }
     }
-    if let Some(name) = toks.iter().find(|t| candidate(t)) {
-        return Some(Target::named(None, name.as_str()));
+    if let Some(i) = toks.iter().position(|t| candidate(t)) {
+        return Some(Target::named(None, counted_singular(toks, i)));
     }
     if r.any(&PRONOUNS) || ctx.last_target.is_some() {
         return ctx.last_target.clone();
     }
     None
+}
+
+/// A name counted like a noun ("3 frontends", "two more workers") is the plural
+/// of the workload's name: the count is of its replicas.
+fn counted_singular(toks: &[String], i: usize) -> &str {
+    let name = toks[i].as_str();
+    let counted = match i {
+        0 => false,
+        _ if number(&toks[i - 1]).is_some() => true,
+        _ => {
+            i >= 2
+                && matches!(
+                    toks[i - 1].as_str(),
+                    "more" | "fewer" | "less" | "extra" | "additional"
+                )
+                && number(&toks[i - 2]).is_some()
+        }
+    };
+    match name.strip_suffix('s') {
+        Some(stem) if counted && stem.len() >= 3 && !stem.ends_with('s') => stem,
+        _ => name,
+    }
 }
 
 fn need_target(r: &Request, ctx: &PlanContext, what: &str) -> Result<Target, Planned> {
@@ -237,6 +286,18 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         ));
     }
 
+    // "who restarted the backend", "when was the api deployed": its history.
+    if questions::asks_about_a_past_change(r) {
+        return ok(match target(r, ctx, &[]) {
+            Some(target) => Operation::Describe(DescribeOp { target }),
+            None => Operation::Events(EventsOp {
+                target: None,
+                namespace: None,
+                warnings_only: false,
+            }),
+        });
+    }
+
     if let Some(op) = labels_or_annotations(r, ctx)? {
         return ok(op);
     }
@@ -244,7 +305,9 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
     // "remove" alone may be a scale ("remove two replicas").
     let wants_delete = r.any(words("delete_pod")) && !(r.has("remove") && r.any(words("scale")));
     if wants_delete {
-        let pod_named = r.any(&["pod", "pods"]) || r.tokens.iter().any(|t| t.starts_with("pod/"));
+        let pod_named = r.tokens.iter().any(|t| {
+            kind_word(t.split('/').next().unwrap_or(t)).is_some_and(|(k, _)| k == Kind::Pod)
+        });
         let other_kind = r
             .tokens
             .iter()
@@ -324,20 +387,27 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
             "rollout", "move",
         ]))
     {
-        let container = r
-            .pos("container")
-            .and_then(|i| {
-                let next = r
-                    .tokens
-                    .get(i + 1)
-                    .filter(|w| !is_stopword(w) && !is_image(w));
-                next.or_else(|| {
-                    i.checked_sub(1)
-                        .and_then(|j| r.tokens.get(j))
-                        .filter(|w| !is_stopword(w))
+        // kubectl's `set image deploy/web CONTAINER=IMAGE`.
+        let assigned = r.raw.split_whitespace().find_map(|w| {
+            let (c, i) = w.split_once('=')?;
+            (is_image(&i.to_lowercase()) && !c.is_empty() && !c.starts_with('-'))
+                .then(|| c.to_lowercase())
+        });
+        let container = assigned.or_else(|| {
+            r.pos("container")
+                .and_then(|i| {
+                    let next = r
+                        .tokens
+                        .get(i + 1)
+                        .filter(|w| !is_stopword(w) && !is_image(w));
+                    next.or_else(|| {
+                        i.checked_sub(1)
+                            .and_then(|j| r.tokens.get(j))
+                            .filter(|w| !is_stopword(w))
+                    })
                 })
-            })
-            .cloned();
+                .cloned()
+        });
         let skip: Vec<&str> = container.iter().map(String::as_str).collect();
         let t = target(r, ctx, &skip).ok_or_else(|| Planned::Unplannable("Which workload should get the new image? e.g. \"set the backend image to todo:v2\"".into()))?;
         return ok(Operation::SetImage(SetImageOp {
@@ -345,6 +415,16 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
             container,
             image,
         }));
+    }
+
+    // "set the image of web" names no image: ask, never guess one.
+    if r.any(&["image", "images"])
+        && r.any(&["set", "update", "change", "switch", "upgrade", "downgrade"])
+        && !questions::is_question_about_the_past(r)
+    {
+        return Err(Planned::Unplannable(
+            "Which image? Give it with its tag, e.g. \"set the backend image to todo:v2\".".into(),
+        ));
     }
 
     if let Some(op) = resources(r, ctx)? {
@@ -356,6 +436,24 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         return ok(Operation::Scale(ScaleOp {
             target: t,
             replicas: change,
+        }));
+    }
+
+    if questions::asks_about_usage(r) {
+        let t = target(r, ctx, &[]).filter(|t| !is_ctx_only(r, t, ctx));
+        return ok(Operation::Optimize(OptimizeOp {
+            target: t,
+            namespace: None,
+        }));
+    }
+
+    if questions::asks_about_images(r) && target(r, ctx, &[]).is_none() {
+        return ok(Operation::List(ListOp {
+            kind: Kind::Pod,
+            resource: None,
+            namespace: None,
+            selector: None,
+            field_selector: None,
         }));
     }
 
@@ -386,7 +484,14 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
                 _ => None,
             })
             .or_else(|| {
-                r.pos("tail")
+                r.tokens
+                    .iter()
+                    .find_map(|t| t.strip_prefix("--tail=").and_then(number))
+            })
+            .or_else(|| {
+                r.tokens
+                    .iter()
+                    .position(|t| t == "tail" || t == "--tail")
                     .and_then(|i| r.tokens.get(i + 1))
                     .and_then(|w| number(w))
             })
@@ -437,8 +542,10 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
     }
 
     let health_words = r.any(words("health")) || r.phrase(&["how", "is", "the", "cluster"]);
-    let failure_words =
-        r.any(words("diagnose")) || r.phrase(&["not", "working"]) || r.phrase(&["not", "ready"]);
+    let failure_words = r.any(words("diagnose")) || r.phrase(&["not", "working"]) || r.phrase(&["not", "ready"])
+        // "are all pods ready?", "is every pod ready": a question whose answer
+        // is the pods that are not.
+        || (r.has("ready") && r.any(&["all", "every", "any", "which"]));
     if health_words || failure_words {
         let t = target(r, ctx, &[]).filter(|t| !is_ctx_only(r, t, ctx));
         if let Some(t) = t {
@@ -470,6 +577,12 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
     let (selector, pair_words) = label_selector(r);
     let skip: Vec<&str> = pair_words.iter().map(String::as_str).collect();
     let named = target(r, ctx, &skip).filter(|t| !is_ctx_only(r, t, ctx));
+    // kubectl's `get svc` (a kind and no name) lists, as `get services` does.
+    let plural_kind = plural_kind.or_else(|| {
+        (named.is_none() && r.any(&["get", "list", "show"]))
+            .then(|| r.tokens.iter().find_map(|t| kind_word(t).map(|(k, _)| k)))
+            .flatten()
+    });
     if let Some(kind) = plural_kind
         && (named.is_none() || kind == Kind::Node || kind == Kind::Namespace)
     {

@@ -292,7 +292,19 @@ async fn handle(
                         .unwrap_or(usize::MAX);
                     let lines: Vec<&str> = text.lines().collect();
                     let keep = lines.len().saturating_sub(tail);
-                    (StatusCode::OK, lines[keep..].join("\n") + "\n").into_response()
+                    let mut body = lines[keep..].join("\n") + "\n";
+                    // limitBytes cuts the answer like the kubelet does, mid-line if need be.
+                    if let Some(limit) =
+                        query_param(&query, "limitBytes").and_then(|b| b.parse::<usize>().ok())
+                        && body.len() > limit
+                    {
+                        let mut cut = limit;
+                        while !body.is_char_boundary(cut) {
+                            cut -= 1;
+                        }
+                        body.truncate(cut);
+                    }
+                    (StatusCode::OK, body).into_response()
                 }
                 None => status(400, "BadRequest", "container has no logs"),
             }
@@ -602,4 +614,65 @@ pub fn todo_cluster() -> Vec<Value> {
         eps("backend", "172.17.0.6"),
         json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1"}, "status": {"conditions": [{"type": "Ready", "status": "True"}], "nodeInfo": {"kubeletVersion": "v1.20.2"}}}),
     ]
+}
+
+/// The venv Python with the official MCP SDK, installed by scripts/install.d/mcp.sh.
+/// Missing is a loud failure, never a skip.
+pub fn mcp_python() -> std::path::PathBuf {
+    let cache = std::env::var_os("TODO_CACHE_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var("HOME").expect("HOME"))
+                .join(".cache/todo-chatbot")
+        });
+    let python = cache.join("venv/bin/python");
+    let ok = std::process::Command::new(&python)
+        .args(["-c", "import mcp.client.stdio, mcp.client.streamable_http"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "the Python MCP SDK is missing at {}: run scripts/install.d/mcp.sh",
+        python.display()
+    );
+    python
+}
+
+/// Runs the shared official-client driver (crates/todo-agent/tests/mcp_client.py)
+/// with `args` and returns its JSON report.
+pub async fn run_mcp_client(args: Vec<String>) -> Value {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../todo-agent/tests/mcp_client.py");
+    let mut cmd = tokio::process::Command::new(mcp_python());
+    cmd.arg(script).args(args);
+    for key in CLEARED_ENV {
+        cmd.env_remove(key);
+    }
+    let out = cmd.output().await.expect("start the MCP client");
+    assert!(
+        out.status.success(),
+        "MCP client failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "MCP client printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+impl FakeApi {
+    /// The kubectl-assist command line (binary first) that talks to this server.
+    pub fn argv(&self, args: &[&str]) -> Vec<String> {
+        let mut argv = vec![
+            env!("CARGO_BIN_EXE_kubectl-assist").to_string(),
+            "--kubeconfig".into(),
+            self.kubeconfig.display().to_string(),
+            "--audit-log".into(),
+            self.audit_log.display().to_string(),
+        ];
+        argv.extend(args.iter().map(|a| a.to_string()));
+        argv
+    }
 }
