@@ -1,7 +1,8 @@
 //! Parsing how a request changes things: replica counts ("double", "one more",
 //! "to 3") and resource quantities ("memory limit 512Mi").
 
-use super::offline::{Request, target};
+use super::names::target;
+use super::offline::Request;
 use super::words::{is_stopword, number, quantity};
 use super::{PlanContext, Planned};
 use crate::ops::registry::words;
