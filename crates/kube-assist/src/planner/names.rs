@@ -35,9 +35,10 @@ pub(super) fn take_namespace(tokens: &mut Vec<String>) -> Option<String> {
         && tokens[n - 2] == "in"
         && !is_stopword(&tokens[n - 1])
         && kind_word(&tokens[n - 1]).is_none()
-        && tokens[..n - 2]
+        && (tokens[..n - 2]
             .iter()
             .any(|t| t == "images" || kind_word(t).is_some_and(|(_, plural)| plural))
+            || tokens[n - 3] == "running")
     {
         let ns = tokens[n - 1].clone();
         tokens.truncate(n - 2);

@@ -304,8 +304,8 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
             "warnings",
             "warning",
         ]);
-        let previous =
-            r.any(&["previous", "crashed", "prior", "before"]) || r.phrase(&["last", "crash"]);
+        let previous = r.any(&["previous", "--previous", "crashed", "prior", "before"])
+            || r.phrase(&["last", "crash"]);
         let tail = r
             .tokens
             .windows(2)
@@ -413,6 +413,21 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
             .then(|| r.tokens.iter().find_map(|t| kind_word(t).map(|(k, _)| k)))
             .flatten()
     });
+    // "pods of the backend", "the api pods": one workload's state.
+    if plural_kind.is_some_and(|k| k == Kind::Pod)
+        && let Some(t) = &named
+        && t.kind.is_none()
+    {
+        return ok(Operation::Get(GetOp { target: t.clone() }));
+    }
+    // "what's running?": what runs is pods.
+    if named.is_none() && r.has("running") && r.any(&["what", "whats"]) {
+        return ok(Operation::List(ListOp {
+            kind: Kind::Pod,
+            namespace: None,
+            selector,
+        }));
+    }
     if let Some(kind) = plural_kind
         && (named.is_none() || kind == Kind::Node || kind == Kind::Namespace)
     {
@@ -424,7 +439,8 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
     }
     if r.any(&[
         "status", "state", "running", "replicas", "ready", "up", "show", "get", "how", "hows",
-        "is", "list", "display", "check", "run", "image", "images",
+        "is", "list", "display", "check", "run", "image", "images", "what", "whats", "which",
+        "where", "does", "port", "ports", "version",
     ]) {
         if let Some(t) = named.or_else(|| {
             (r.any(&PRONOUNS))

@@ -111,6 +111,7 @@ pub(super) fn asks_about_usage(r: &Request) -> bool {
     let consuming = r.any(&[
         "using",
         "uses",
+        "usage",
         "use",
         "consuming",
         "consumes",
