@@ -63,9 +63,14 @@ pub fn plan(text: &str, ctx: &PlanContext) -> Planned {
         raw: text.to_string(),
     };
     let mut planned = plan_tokens(&r, ctx);
+    if questions::forbids(&r) {
+        return Planned::Unplannable(
+            "You asked me not to do something, so I do nothing. Tell me what to do instead.".into(),
+        );
+    }
     if let Planned::Plan(p) = &planned
         && p.has_writes()
-        && (questions::asks_for_advice(&r) || questions::forbids(&r))
+        && questions::asks_for_advice(&r)
     {
         return Planned::Unplannable(format!(
             "That asks about a change rather than for one, so nothing is changed. Asked as an order it would be: {}",
@@ -439,9 +444,9 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
     }
     if r.any(&[
         "status", "state", "running", "replicas", "ready", "up", "show", "get", "how", "hows",
-        "is", "list", "display", "check", "run", "image", "images", "what", "whats", "which",
-        "where", "does", "port", "ports", "version",
-    ]) {
+        "is", "list", "display", "check", "run", "image", "images", "port", "ports", "version",
+    ]) || questions::opens_a_question(r)
+    {
         if let Some(t) = named.or_else(|| {
             (r.any(&PRONOUNS))
                 .then(|| ctx.last_target.clone())
