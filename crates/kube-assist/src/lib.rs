@@ -24,4 +24,5 @@ pub mod planner;
 pub mod progress;
 pub mod render;
 pub mod safety;
+pub mod serve;
 pub mod session;

@@ -1,5 +1,6 @@
 //! Reading a [`Snapshot`] from the API server: every list at once, then the log
-//! tails of crashing containers (bounded in count and size).
+//! tails of crashing containers and the recent logs of running containers worth
+//! a look, all bounded in count, lines and bytes so health over many pods stays fast.
 
 use std::collections::BTreeMap;
 
@@ -12,10 +13,19 @@ use tracing::instrument;
 
 use super::Snapshot;
 use crate::error::Result;
+use crate::ops::Kind;
+use crate::resolve::ObjectRef;
 
 const MAX_LOG_TAILS: usize = 10;
 const LOG_TAIL_LINES: i64 = 20;
 const LOG_TAIL_BYTES: i64 = 8 * 1024;
+/// Running containers whose recent log is read for error lines, at most.
+const MAX_LOG_SCANS: usize = 10;
+/// How much of a running container's log is read: its last lines, within the last
+/// hour, and never more than this many bytes.
+const RECENT_LOG_LINES: i64 = 200;
+const RECENT_LOG_BYTES: i64 = 64 * 1024;
+const RECENT_LOG_SECONDS: i64 = 3600;
 
 async fn list<K>(client: &Client, namespace: Option<&str>) -> Result<Vec<K>>
 where
@@ -32,8 +42,22 @@ where
 }
 
 /// Read everything the analyzers need, in one namespace or the whole cluster.
-#[instrument(skip(client))]
+/// Recent logs are read only for suspicious running containers (see [`collect_for`]).
 pub async fn collect(client: &Client, namespace: Option<&str>) -> Result<Snapshot> {
+    collect_for(client, namespace, None).await
+}
+
+/// As [`collect`]. With a `focus` (diagnosing one object), the recent logs read are
+/// those of the running containers of its pods; without one (health, diagnosing a
+/// namespace), only of running containers already suspicious: restarted, or not
+/// ready. Either way at most [`MAX_LOG_SCANS`], so the cost does not grow with the
+/// number of pods.
+#[instrument(skip(client))]
+pub async fn collect_for(
+    client: &Client,
+    namespace: Option<&str>,
+    focus: Option<&ObjectRef>,
+) -> Result<Snapshot> {
     let nodes_api: Api<Node> = Api::all(client.clone());
     let (
         pods,
@@ -74,9 +98,85 @@ pub async fn collect(client: &Client, namespace: Option<&str>) -> Result<Snapsho
         jobs,
         events,
         logs: BTreeMap::new(),
+        recent_logs: BTreeMap::new(),
     };
-    snapshot.logs = crash_log_tails(client, &snapshot.pods).await;
+    let scans = log_scans(&snapshot, focus);
+    let (crash, recent) = tokio::join!(
+        crash_log_tails(client, &snapshot.pods),
+        read_logs(client, scans)
+    );
+    snapshot.logs = crash;
+    snapshot.recent_logs = recent;
     Ok(snapshot)
+}
+
+/// Which log one read asks for: (namespace, pod, container).
+struct LogRead {
+    namespace: String,
+    pod: String,
+    container: String,
+    params: LogParams,
+}
+
+/// The running containers whose recent logs are read: of the focus's pods, or the
+/// suspicious ones.
+fn log_scans(s: &Snapshot, focus: Option<&ObjectRef>) -> Vec<LogRead> {
+    let focus_pods: Option<Vec<ObjectRef>> = focus.map(|f| {
+        super::related_objects(s, f)
+            .into_iter()
+            .filter(|r| r.kind == Kind::Pod)
+            .collect()
+    });
+    let mut out = Vec::new();
+    for p in &s.pods {
+        let me = super::object_ref(Kind::Pod, &p.metadata);
+        if focus_pods.as_ref().is_some_and(|pods| !pods.contains(&me)) {
+            continue;
+        }
+        for cs in p
+            .status
+            .iter()
+            .flat_map(|st| st.container_statuses.iter().flatten())
+        {
+            let running = cs.state.as_ref().is_some_and(|st| st.running.is_some());
+            let suspicious = cs.restart_count > 0 || !cs.ready;
+            if running && (focus_pods.is_some() || suspicious) && out.len() < MAX_LOG_SCANS {
+                out.push(LogRead {
+                    namespace: me.namespace.clone().unwrap_or_default(),
+                    pod: me.name.clone(),
+                    container: cs.name.clone(),
+                    params: LogParams {
+                        container: Some(cs.name.clone()),
+                        tail_lines: Some(RECENT_LOG_LINES),
+                        limit_bytes: Some(RECENT_LOG_BYTES),
+                        since_seconds: Some(RECENT_LOG_SECONDS),
+                        ..Default::default()
+                    },
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Read the logs at once, keyed "namespace/pod/container"; a log that cannot be
+/// read is left out (the pod may be gone), not an error.
+async fn read_logs(client: &Client, reads: Vec<LogRead>) -> BTreeMap<String, String> {
+    let mut set = tokio::task::JoinSet::new();
+    for r in reads {
+        let api: Api<Pod> = Api::namespaced(client.clone(), &r.namespace);
+        set.spawn(async move {
+            let text = api.logs(&r.pod, &r.params).await.ok();
+            (format!("{}/{}/{}", r.namespace, r.pod, r.container), text)
+        });
+    }
+    let mut out = BTreeMap::new();
+    while let Some(joined) = set.join_next().await {
+        if let Ok((key, Some(text))) = joined {
+            out.insert(key, text);
+        }
+    }
+    out
 }
 
 /// Previous-instance logs of containers in CrashLoopBackOff: the evidence a person
@@ -113,26 +213,20 @@ async fn crash_log_tails(client: &Client, pods: &[Pod]) -> BTreeMap<String, Stri
             }
         }
     }
-    let mut set = tokio::task::JoinSet::new();
-    for (previous, ns, pod, container) in wanted {
-        let api: Api<Pod> = Api::namespaced(client.clone(), &ns);
-        set.spawn(async move {
-            let lp = LogParams {
+    let reads = wanted
+        .into_iter()
+        .map(|(previous, namespace, pod, container)| LogRead {
+            namespace,
+            pod,
+            params: LogParams {
                 container: Some(container.clone()),
                 previous,
                 tail_lines: Some(LOG_TAIL_LINES),
                 limit_bytes: Some(LOG_TAIL_BYTES),
                 ..Default::default()
-            };
-            let text = api.logs(&pod, &lp).await.ok();
-            (format!("{ns}/{pod}/{container}"), text)
-        });
-    }
-    let mut out = BTreeMap::new();
-    while let Some(joined) = set.join_next().await {
-        if let Ok((key, Some(text))) = joined {
-            out.insert(key, text);
-        }
-    }
-    out
+            },
+            container,
+        })
+        .collect();
+    read_logs(client, reads).await
 }

@@ -9,11 +9,12 @@
 
 mod cluster;
 mod collect;
+pub mod logs;
 mod pods;
 mod services;
 mod workloads;
 
-pub use collect::collect;
+pub use collect::{collect, collect_for};
 
 use std::collections::BTreeMap;
 
@@ -46,6 +47,8 @@ pub struct Snapshot {
     pub events: Vec<Event>,
     /// Tails of the previous logs of crashing containers, keyed "namespace/pod/container".
     pub logs: BTreeMap<String, String>,
+    /// Recent logs of running containers worth a look (see [`collect_for`]), same keys.
+    pub recent_logs: BTreeMap<String, String>,
 }
 
 /// How bad a finding is; findings are listed worst first.
@@ -128,6 +131,7 @@ pub fn analyze(snapshot: &Snapshot, scope: Scope) -> Vec<Finding> {
     findings.extend(cluster::nodes(snapshot));
     findings.extend(cluster::pvcs(snapshot));
     findings.extend(cluster::jobs(snapshot));
+    findings.extend(logs::analyze(snapshot));
     let covered: Vec<ObjectRef> = findings.iter().map(|f| f.object.clone()).collect();
     findings.extend(cluster::warning_events(snapshot, &covered));
     if scope == Scope::All {
@@ -154,7 +158,7 @@ pub fn related_to(snapshot: &Snapshot, target: &ObjectRef, findings: Vec<Finding
         .collect()
 }
 
-fn related_objects(s: &Snapshot, target: &ObjectRef) -> Vec<ObjectRef> {
+pub(crate) fn related_objects(s: &Snapshot, target: &ObjectRef) -> Vec<ObjectRef> {
     let mut out = vec![target.clone()];
     let ns = target.namespace.as_deref();
     let pods_of = |labels: Option<&BTreeMap<String, String>>| -> Vec<ObjectRef> {

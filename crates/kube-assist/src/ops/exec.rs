@@ -575,7 +575,7 @@ impl Executor {
             .as_ref()
             .and_then(|r| r.namespace.as_deref())
             .or(ns);
-        let snapshot = analyze::collect(&self.client, scope_ns).await?;
+        let snapshot = analyze::collect_for(&self.client, scope_ns, target_ref.as_ref()).await?;
         let mut findings = analyze::analyze(&snapshot, Scope::Failures);
         let headline = match &target_ref {
             Some(r) => {

@@ -289,7 +289,19 @@ async fn handle(
                         .unwrap_or(usize::MAX);
                     let lines: Vec<&str> = text.lines().collect();
                     let keep = lines.len().saturating_sub(tail);
-                    (StatusCode::OK, lines[keep..].join("\n") + "\n").into_response()
+                    let mut body = lines[keep..].join("\n") + "\n";
+                    // limitBytes cuts the answer like the kubelet does, mid-line if need be.
+                    if let Some(limit) =
+                        query_param(&query, "limitBytes").and_then(|b| b.parse::<usize>().ok())
+                        && body.len() > limit
+                    {
+                        let mut cut = limit;
+                        while !body.is_char_boundary(cut) {
+                            cut -= 1;
+                        }
+                        body.truncate(cut);
+                    }
+                    (StatusCode::OK, body).into_response()
                 }
                 None => status(400, "BadRequest", "container has no logs"),
             }
