@@ -287,8 +287,10 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
     if questions::asks_about_images(r) && target(r, ctx, &[]).is_none() {
         return ok(Operation::List(ListOp {
             kind: Kind::Pod,
+            resource: None,
             namespace: None,
             selector: None,
+            field_selector: None,
         }));
     }
 
@@ -438,8 +440,10 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
     {
         return ok(Operation::List(ListOp {
             kind,
+            resource: None,
             namespace: None,
             selector,
+            field_selector: None,
         }));
     }
     if r.any(&[
