@@ -432,6 +432,8 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         return ok(Operation::List(ListOp {
             kind: Kind::Pod,
             namespace: None,
+            resource: None,
+            field_selector: None,
             selector,
         }));
     }
