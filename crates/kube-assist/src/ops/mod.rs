@@ -135,6 +135,7 @@ pub enum Operation {
     Health(HealthOp),
     Diagnose(DiagnoseOp),
     Optimize(OptimizeOp),
+    Fix(crate::fix::FixOp),
 }
 
 /// Whether an operation can change the cluster.
@@ -166,6 +167,7 @@ impl Operation {
             Operation::Health(_) => "health",
             Operation::Diagnose(_) => "diagnose",
             Operation::Optimize(_) => "optimize",
+            Operation::Fix(_) => "fix",
         }
     }
 
@@ -227,6 +229,7 @@ impl Operation {
             Operation::Restore(o) => Some(&o.target),
             Operation::Diagnose(o) => o.target.as_ref(),
             Operation::Optimize(o) => o.target.as_ref(),
+            Operation::Fix(o) => o.target.as_ref(),
             Operation::List(_) | Operation::Health(_) => None,
         }
     }
@@ -248,6 +251,7 @@ impl Operation {
             Operation::Restore(o) => Some(&mut o.target),
             Operation::Diagnose(o) => o.target.as_mut(),
             Operation::Optimize(o) => o.target.as_mut(),
+            Operation::Fix(o) => o.target.as_mut(),
             Operation::List(_) | Operation::Health(_) => None,
         }
     }

@@ -102,6 +102,7 @@ fn set_namespace(op: &mut Operation, ns: Option<&str>) {
         Operation::Health(o) => o.namespace = Some(ns.into()),
         Operation::Events(o) if o.target.is_none() => o.namespace = Some(ns.into()),
         Operation::Diagnose(o) if o.target.is_none() => o.namespace = Some(ns.into()),
+        Operation::Fix(o) if o.target.is_none() => o.namespace = Some(ns.into()),
         Operation::Optimize(o) if o.target.is_none() => o.namespace = Some(ns.into()),
         other => {
             if let Some(t) = other.target_mut() {
@@ -284,6 +285,31 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         return Err(Planned::Refused(
             "Secret data never leaves the cluster through kubectl-assist, so I will not read or show Secrets. Use kubectl with your own credentials if you really need to.".into(),
         ));
+    }
+
+    // "fix the backend", "make web work", "get the api running again": diagnose and
+    // plan the fixes the evidence supports (src/fix). Questions about fixing
+    // ("how do I fix X?") stay questions.
+    if asks_for_a_fix(r) {
+        // Words of the command itself, and "whatever/everything is broken" (no object).
+        let mut skip = vec![
+            "make",
+            "get",
+            "work",
+            "working",
+            "running",
+            "again",
+            "whatever",
+            "everything",
+            "anything",
+            "broken",
+        ];
+        skip.extend_from_slice(words("fix"));
+        let t = target(r, ctx, &skip).filter(|t| !is_ctx_only(r, t, ctx));
+        return ok(Operation::Fix(crate::fix::FixOp {
+            target: t,
+            namespace: None,
+        }));
     }
 
     // "who restarted the backend", "when was the api deployed": its history.
@@ -611,6 +637,36 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
 }
 
 /// True when the target came only from the session memory, not from the words.
+/// "fix X" (a registry word of `fix`), or "make X work" / "get X running|working
+/// [again]" said as a command, not asked as a question.
+fn asks_for_a_fix(r: &Request) -> bool {
+    let t = &r.tokens;
+    let Some(first) = t.first().map(String::as_str) else {
+        return false;
+    };
+    if [
+        "how", "can", "could", "why", "what", "should", "who", "when",
+    ]
+    .contains(&first)
+    {
+        return false;
+    }
+    if r.any(words("fix")) {
+        return true;
+    }
+    let last = t
+        .iter()
+        .rev()
+        .map(String::as_str)
+        .find(|w| *w != "again" && *w != "please");
+    t.len() >= 3
+        && match first {
+            "make" => matches!(last, Some("work" | "working")),
+            "get" => matches!(last, Some("running" | "working")),
+            _ => false,
+        }
+}
+
 fn is_ctx_only(r: &Request, t: &Target, ctx: &PlanContext) -> bool {
     ctx.last_target.as_ref() == Some(t)
         && !r.any(&PRONOUNS)
