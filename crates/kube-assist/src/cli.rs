@@ -159,6 +159,9 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         token_file: Option<std::path::PathBuf>,
     },
+    /// Run the in-cluster agent: HTTP API, web console, approvals, scheduled
+    /// checks and /metrics (see `kubectl-assist serve --help`).
+    Serve(crate::serve::ServeArgs),
     /// Put back what an earlier write changed, from the undo journal beside the
     /// audit log: shown as a diff and confirmed like any write.
     Undo {

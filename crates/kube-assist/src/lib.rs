@@ -25,4 +25,5 @@ pub mod planner;
 pub mod progress;
 pub mod render;
 pub mod safety;
+pub mod serve;
 pub mod session;

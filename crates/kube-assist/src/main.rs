@@ -16,9 +16,11 @@ use kube_assist::resolve::Resolver;
 use kube_assist::safety::Policy;
 use kube_assist::session::{Outcome, OutputFormat, Prompt, Report, Runner, Settings};
 
-fn init_tracing() {
+fn init_tracing(serving: bool) {
+    // The server logs its start and problems; the CLI only its warnings.
+    let default = if serving { "info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -106,6 +108,10 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
         };
         // A closed pipe (`| head`) is not worth a panic.
         let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        return Ok(Outcome::Done);
+    }
+    if let Some(Command::Serve(args)) = &cli.command {
+        kube_assist::serve::run(args.clone(), &g).await?;
         return Ok(Outcome::Done);
     }
     let conn = connect(g.kubeconfig.clone(), g.context.clone()).await?;
@@ -264,7 +270,7 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse_anywhere();
-    init_tracing();
+    init_tracing(matches!(cli.command, Some(Command::Serve(_))));
     // Two worker threads: the CLI waits on the network, and a small runtime starts fast.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

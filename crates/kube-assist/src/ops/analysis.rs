@@ -87,6 +87,7 @@ pub(super) const SPECS: [OpSpec; 3] = [
             "crashes",
             "crashed",
             "crashloop",
+            "crashlooping",
             "crashloopbackoff",
             "problem",
             "problems",

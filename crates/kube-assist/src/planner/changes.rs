@@ -1,7 +1,8 @@
 //! Parsing how a request changes things: replica counts ("double", "one more",
 //! "to 3") and resource quantities ("memory limit 512Mi").
 
-use super::offline::{Request, target};
+use super::names::target;
+use super::offline::Request;
 use super::words::{is_stopword, number, quantity};
 use super::{PlanContext, Planned};
 use crate::ops::registry::words;
@@ -99,8 +100,11 @@ pub(super) fn replica_change(r: &Request) -> Result<Option<ReplicaChange>, Plann
     // Verbs of change with a count or a direction: "bump the frontend to 4",
     // "shrink the backend to 1", "bring the api down to one". Bare "bump" and
     // "shrink" are one step.
-    let change_verb =
-        r.any(CHANGE_VERBS) && (has_count || r.any(&["up", "down"])) || r.any(&["bump", "shrink"]);
+    let change_verb = r.any(CHANGE_VERBS)
+        && (has_count
+            || r.any(&["up", "down", "number", "count"])
+            || toks.iter().any(|t| is_unit(t)))
+        || r.any(&["bump", "shrink"]);
     // A count of replicas, said as what is needed: "we need 3 frontends",
     // "keep 3 web pods running", "have 2 replicas of web".
     let need = r.any(NEED_VERBS) && (counted_unit(toks).is_some() || counted_name(toks).is_some());

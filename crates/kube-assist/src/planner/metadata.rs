@@ -5,7 +5,8 @@
 
 use serde_json::{Map, Value};
 
-use super::offline::{Request, target};
+use super::names::target;
+use super::offline::Request;
 use super::{PlanContext, Planned};
 use crate::ops::{Operation, PatchOp};
 

@@ -6,6 +6,7 @@
 mod changes;
 pub mod llm;
 mod metadata;
+mod names;
 pub mod offline;
 mod questions;
 mod typos;

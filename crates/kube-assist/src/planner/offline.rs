@@ -4,9 +4,10 @@
 
 use super::changes::{replica_change, resources};
 use super::metadata::{label_selector, labels_or_annotations};
+use super::names::{PRONOUNS, is_ctx_only, need_target, set_namespace, take_namespace, target};
 use super::questions;
 use super::typos::correct_typos;
-use super::words::{is_image, is_stopword, kind_word, number, quantity, tokenize};
+use super::words::{is_image, is_stopword, kind_word, number, tokenize};
 use super::{CAPABILITIES, Plan, PlanContext, Planned};
 use crate::ops::registry::words;
 use crate::ops::*;
@@ -62,9 +63,14 @@ pub fn plan(text: &str, ctx: &PlanContext) -> Planned {
         raw: text.to_string(),
     };
     let mut planned = plan_tokens(&r, ctx);
+    if questions::forbids(&r) {
+        return Planned::Unplannable(
+            "You asked me not to do something, so I do nothing. Tell me what to do instead.".into(),
+        );
+    }
     if let Planned::Plan(p) = &planned
         && p.has_writes()
-        && (questions::asks_for_advice(&r) || questions::forbids(&r))
+        && questions::asks_for_advice(&r)
     {
         return Planned::Unplannable(format!(
             "That asks about a change rather than for one, so nothing is changed. Asked as an order it would be: {}",
@@ -93,176 +99,6 @@ pub fn plan(text: &str, ctx: &PlanContext) -> Planned {
         }
     }
     planned
-}
-
-fn set_namespace(op: &mut Operation, ns: Option<&str>) {
-    let Some(ns) = ns else { return };
-    match op {
-        Operation::List(o) => o.namespace = Some(ns.into()),
-        Operation::Health(o) => o.namespace = Some(ns.into()),
-        Operation::Events(o) if o.target.is_none() => o.namespace = Some(ns.into()),
-        Operation::Diagnose(o) if o.target.is_none() => o.namespace = Some(ns.into()),
-        Operation::Fix(o) if o.target.is_none() => o.namespace = Some(ns.into()),
-        Operation::Optimize(o) if o.target.is_none() => o.namespace = Some(ns.into()),
-        other => {
-            if let Some(t) = other.target_mut() {
-                t.namespace = Some(ns.into());
-            }
-        }
-    }
-}
-
-/// Remove "in namespace X" / "in the X namespace" / "-n X" and return X. A
-/// request about objects of a kind that ends "in X" ("what pods are running in
-/// todo") names a namespace too: kinds live in namespaces, not in other objects.
-fn take_namespace(tokens: &mut Vec<String>) -> Option<String> {
-    let named = take_named_namespace(tokens);
-    if named.is_some() {
-        return named;
-    }
-    let n = tokens.len();
-    if n >= 3
-        && tokens[n - 2] == "in"
-        && !is_stopword(&tokens[n - 1])
-        && kind_word(&tokens[n - 1]).is_none()
-        && tokens[..n - 2]
-            .iter()
-            .any(|t| t == "images" || kind_word(t).is_some_and(|(_, plural)| plural))
-    {
-        let ns = tokens[n - 1].clone();
-        tokens.truncate(n - 2);
-        return Some(ns);
-    }
-    None
-}
-
-fn take_named_namespace(tokens: &mut Vec<String>) -> Option<String> {
-    let n = tokens.len();
-    for i in 0..n {
-        let t = tokens[i].as_str();
-        if (t == "namespace" || t == "ns" || t == "-n" || t == "--namespace")
-            && i + 1 < n
-            && !is_stopword(&tokens[i + 1])
-        {
-            let ns = tokens[i + 1].clone();
-            let start = if i > 0
-                && matches!(
-                    tokens[i - 1].as_str(),
-                    "in" | "from" | "of" | "within" | "inside"
-                ) {
-                i - 1
-            } else {
-                i
-            };
-            tokens.drain(start..=i + 1);
-            return Some(ns);
-        }
-        if (t == "namespace" || t == "ns") && i > 0 && !is_stopword(&tokens[i - 1]) {
-            let ns = tokens[i - 1].clone();
-            let mut start = i - 1;
-            if start > 0 && tokens[start - 1] == "the" {
-                start -= 1;
-            }
-            if start > 0
-                && matches!(
-                    tokens[start - 1].as_str(),
-                    "in" | "from" | "of" | "within" | "inside"
-                )
-            {
-                start -= 1;
-            }
-            tokens.drain(start..=i);
-            return Some(ns);
-        }
-    }
-    None
-}
-
-const PRONOUNS: [&str; 5] = ["it", "them", "that", "this", "same"];
-
-/// The object a request is about, as named.
-pub(super) fn target(r: &Request, ctx: &PlanContext, skip: &[&str]) -> Option<Target> {
-    let toks = &r.tokens;
-    // kind/name, as kubectl writes it.
-    for t in toks {
-        if let Some((k, n)) = t.split_once('/')
-            && let Some((kind, _)) = kind_word(k)
-            && !n.is_empty()
-        {
-            return Some(Target::named(Some(kind), n));
-        }
-    }
-    let candidate = |w: &str| -> bool {
-        !is_stopword(w)
-            && kind_word(w).is_none()
-            && number(w).is_none()
-            && quantity(w).is_none()
-            && !is_image(w)
-            && !skip.contains(&w)
-            && !w.starts_with('-')
-            && w.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-            && w.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
-    };
-    for (i, t) in toks.iter().enumerate() {
-        if let Some((kind, plural)) = kind_word(t) {
-            // "pod backend-1" / "deployment frontend"
-            if let Some(next) = toks.get(i + 1)
-                && candidate(next)
-            {
-                return Some(Target::named(
-                    if plural { None } else { Some(kind) },
-                    next.as_str(),
-                ));
-            }
-            // "the backend pods" / "the frontend deployment"
-            if i > 0 && candidate(&toks[i - 1]) {
-                let kind = if plural || kind == Kind::Pod {
-                    None
-                } else {
-                    Some(kind)
-                };
-                return Some(Target::named(kind, toks[i - 1].as_str()));
-            }
-        }
-    }
-    if let Some(i) = toks.iter().position(|t| candidate(t)) {
-        return Some(Target::named(None, counted_singular(toks, i)));
-    }
-    if r.any(&PRONOUNS) || ctx.last_target.is_some() {
-        return ctx.last_target.clone();
-    }
-    None
-}
-
-/// A name counted like a noun ("3 frontends", "two more workers") is the plural
-/// of the workload's name: the count is of its replicas.
-fn counted_singular(toks: &[String], i: usize) -> &str {
-    let name = toks[i].as_str();
-    let counted = match i {
-        0 => false,
-        _ if number(&toks[i - 1]).is_some() => true,
-        _ => {
-            i >= 2
-                && matches!(
-                    toks[i - 1].as_str(),
-                    "more" | "fewer" | "less" | "extra" | "additional"
-                )
-                && number(&toks[i - 2]).is_some()
-        }
-    };
-    match name.strip_suffix('s') {
-        Some(stem) if counted && stem.len() >= 3 && !stem.ends_with('s') => stem,
-        _ => name,
-    }
-}
-
-fn need_target(r: &Request, ctx: &PlanContext, what: &str) -> Result<Target, Planned> {
-    target(r, ctx, &[]).ok_or_else(|| {
-        Planned::Unplannable(format!(
-            "Which workload should I {what}? Name it, e.g. \"{what} the frontend\"."
-        ))
-    })
 }
 
 fn plan_tokens(r: &Request, ctx: &PlanContext) -> Planned {
@@ -498,8 +334,8 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
             "warnings",
             "warning",
         ]);
-        let previous =
-            r.any(&["previous", "crashed", "prior", "before"]) || r.phrase(&["last", "crash"]);
+        let previous = r.any(&["previous", "--previous", "crashed", "prior", "before"])
+            || r.phrase(&["last", "crash"]);
         let tail = r
             .tokens
             .windows(2)
@@ -607,6 +443,21 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
             .then(|| r.tokens.iter().find_map(|t| kind_word(t).map(|(k, _)| k)))
             .flatten()
     });
+    // "pods of the backend", "the api pods": one workload's state.
+    if plural_kind.is_some_and(|k| k == Kind::Pod)
+        && let Some(t) = &named
+        && t.kind.is_none()
+    {
+        return ok(Operation::Get(GetOp { target: t.clone() }));
+    }
+    // "what's running?": what runs is pods.
+    if named.is_none() && r.has("running") && r.any(&["what", "whats"]) {
+        return ok(Operation::List(ListOp {
+            kind: Kind::Pod,
+            namespace: None,
+            selector,
+        }));
+    }
     if let Some(kind) = plural_kind
         && (named.is_none() || kind == Kind::Node || kind == Kind::Namespace)
     {
@@ -618,8 +469,9 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
     }
     if r.any(&[
         "status", "state", "running", "replicas", "ready", "up", "show", "get", "how", "hows",
-        "is", "list", "display", "check", "run", "image", "images",
-    ]) {
+        "is", "list", "display", "check", "run", "image", "images", "port", "ports", "version",
+    ]) || questions::opens_a_question(r)
+    {
         if let Some(t) = named.or_else(|| {
             (r.any(&PRONOUNS))
                 .then(|| ctx.last_target.clone())
@@ -636,7 +488,6 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
     )))
 }
 
-/// True when the target came only from the session memory, not from the words.
 /// "fix X" (a registry word of `fix`), or "make X work" / "get X running|working
 /// [again]" said as a command, not asked as a question.
 fn asks_for_a_fix(r: &Request) -> bool {
@@ -665,10 +516,4 @@ fn asks_for_a_fix(r: &Request) -> bool {
             "get" => matches!(last, Some("running" | "working")),
             _ => false,
         }
-}
-
-fn is_ctx_only(r: &Request, t: &Target, ctx: &PlanContext) -> bool {
-    ctx.last_target.as_ref() == Some(t)
-        && !r.any(&PRONOUNS)
-        && !t.name.as_ref().is_some_and(|n| r.has(n))
 }

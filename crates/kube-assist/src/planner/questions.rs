@@ -98,6 +98,15 @@ pub(super) fn asks_for_advice(r: &Request) -> bool {
         || r.phrase(&["good", "idea"])
 }
 
+/// "what port does web listen on", "which node is web-1 on": a question about
+/// one object (only as the request's opening; "tell me what it needs" is vaguer).
+pub(super) fn opens_a_question(r: &Request) -> bool {
+    matches!(
+        opening(r).first().map(String::as_str),
+        Some("what" | "whats" | "which" | "where" | "does")
+    )
+}
+
 /// "don't restart the api", "never scale web", "do not delete pod x".
 pub(super) fn forbids(r: &Request) -> bool {
     opens_with(r, &["dont"]) || opens_with(r, &["never"]) || opens_with(r, &["do", "not"])
@@ -111,6 +120,7 @@ pub(super) fn asks_about_usage(r: &Request) -> bool {
     let consuming = r.any(&[
         "using",
         "uses",
+        "usage",
         "use",
         "consuming",
         "consumes",

@@ -1,0 +1,508 @@
+//! The agent behind the API and the console: plans a request, runs reads at once,
+//! prepares writes (RBAC preflight, server dry run, diff) for approval, and runs
+//! approved plans with the undo journal and the audit trail.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use kube::Client;
+use tokio::sync::watch;
+
+use super::approvals::{Decided, PlanRecord, PlanState, PlanStore};
+use super::auth::{Caller, Role};
+use super::error::{ServeError, ServeResult};
+use super::trail::{Trail, TrailLine};
+use crate::audit::AuditRecord;
+use crate::connect::Identity;
+use crate::journal::{JournalEntry, UndoJournal};
+use crate::ops::{ExecOptions, Executor, Operation, ReplicaChange};
+use crate::planner::{PlanContext, Planned, offline};
+use crate::resolve::Resolver;
+
+/// How the agent behaves.
+#[derive(Debug, Clone)]
+pub struct AgentSettings {
+    /// Refuse every write plan.
+    pub read_only: bool,
+    /// How long a write plan waits for approval.
+    pub plan_ttl: Duration,
+    /// The namespace names are looked up in when a request gives none (`None`: all).
+    pub namespace: Option<String>,
+}
+
+/// The shared state of the server.
+pub struct Agent {
+    pub client: Client,
+    pub exec: Executor,
+    pub identity: Identity,
+    pub settings: AgentSettings,
+    pub trail: Trail,
+    journal: Option<UndoJournal>,
+    pub plans: Mutex<PlanStore>,
+    /// Bumped on every change of any plan, so event streams wake up.
+    changed: watch::Sender<u64>,
+    /// Set once SIGTERM arrived: no new approvals start.
+    draining: AtomicBool,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+impl Agent {
+    pub fn new(client: Client, identity: Identity, settings: AgentSettings, trail: Trail) -> Self {
+        let journal = trail.file().map(UndoJournal::beside);
+        Self {
+            exec: Executor::new(
+                client.clone(),
+                ExecOptions {
+                    dry_run: false,
+                    progress: false,
+                },
+            ),
+            client,
+            identity,
+            settings,
+            trail,
+            journal,
+            plans: Mutex::new(PlanStore::default()),
+            changed: watch::channel(0).0,
+            draining: AtomicBool::new(false),
+            next_id: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    fn notify(&self) {
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+        self.notify();
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+
+    fn store(&self) -> std::sync::MutexGuard<'_, PlanStore> {
+        // A panic while holding the lock cannot leave a plan half-written that
+        // matters more than serving the rest: keep going with the data.
+        self.plans.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn plan(&self, id: &str) -> ServeResult<PlanRecord> {
+        self.expire();
+        self.store().get(id).cloned()
+    }
+
+    pub fn plans(&self, limit: usize) -> Vec<PlanRecord> {
+        self.expire();
+        self.store().list(limit).into_iter().cloned().collect()
+    }
+
+    /// Expire pending plans past their deadline, with an audit line each.
+    pub fn expire(&self) {
+        let expired = self.store().expire(Instant::now());
+        for plan in &expired {
+            for step in plan.steps.iter().filter(|s| s.operation.is_write()) {
+                self.record(plan, Some(&step.operation), "expired", "not run", 0, None);
+            }
+        }
+        if !expired.is_empty() {
+            self.notify();
+        }
+    }
+
+    /// One audit line about `plan`.
+    fn record(
+        &self,
+        plan: &PlanRecord,
+        op: Option<&Operation>,
+        decision: &str,
+        result: &str,
+        duration_ms: u64,
+        id: Option<String>,
+    ) {
+        let diff = op
+            .filter(|o| o.is_write())
+            .and_then(|o| change_for(plan, o))
+            .map(|c| c.diff.clone());
+        let time = k8s_openapi::jiff::Timestamp::now();
+        self.trail.append(TrailLine {
+            record: AuditRecord {
+                id,
+                time: time
+                    .round(k8s_openapi::jiff::Unit::Millisecond)
+                    .unwrap_or(time)
+                    .to_string(),
+                user: plan.requested_by.clone(),
+                context: self.identity.context.clone(),
+                request: plan.request.clone(),
+                plan: plan.steps.iter().map(|s| s.kubectl.clone()).collect(),
+                operation: op.map(Operation::kubectl),
+                access: op.map(|o| o.effective_class().as_str().to_string()),
+                decision: decision.to_string(),
+                result: result.to_string(),
+                duration_ms,
+                dry_run: false,
+                diff,
+            },
+            plan_id: Some(plan.id.clone()),
+            decided_by: plan.decided_by.clone(),
+        });
+    }
+
+    /// Complete names, and turn relative scales into counts, so the plan shown is
+    /// exactly what will run.
+    async fn resolve(&self, resolver: &Resolver, op: &Operation) -> crate::Result<Operation> {
+        let mut op = resolver.resolve_operation(op).await?;
+        if let Operation::Scale(s) = &mut op
+            && !matches!(s.replicas, ReplicaChange::To(_))
+        {
+            let current = self.exec.replicas(&s.target).await?;
+            s.replicas = ReplicaChange::To(s.replicas.apply(current));
+        }
+        Ok(op)
+    }
+
+    /// Plan a request in plain words. Reads run at once; a write plan is prepared
+    /// and kept for an approver.
+    pub async fn submit(
+        &self,
+        caller: &Caller,
+        request: &str,
+        namespace: Option<String>,
+    ) -> ServeResult<PlanRecord> {
+        let request = request.trim();
+        if request.is_empty() {
+            return Err(ServeError::BadRequest(
+                "the request is empty: say what to do, e.g. {\"request\": \"scale the frontend to 2 replicas\"}".into(),
+            ));
+        }
+        let namespace = namespace
+            .filter(|n| !n.is_empty())
+            .or_else(|| self.settings.namespace.clone());
+        let ttl = self.settings.plan_ttl;
+        let steps = match offline::plan(request, &PlanContext::default()) {
+            Planned::Plan(p) => p.steps,
+            Planned::Refused(msg) => {
+                let mut plan = PlanRecord::new(request, namespace, &caller.name, Vec::new(), ttl);
+                plan.finish(PlanState::Refused, msg.clone());
+                self.record(
+                    &plan,
+                    None,
+                    "refused_by_policy",
+                    &format!("refused: {msg}"),
+                    0,
+                    None,
+                );
+                self.store().insert(plan.clone());
+                return Ok(plan);
+            }
+            Planned::Unplannable(msg) => {
+                return Err(ServeError::Assist(crate::AssistError::Invalid(format!(
+                    "not understood: {msg}"
+                ))));
+            }
+        };
+        let resolver = Resolver::new(self.client.clone(), namespace.clone());
+        let mut resolved = Vec::new();
+        for op in &steps {
+            resolved.push(self.resolve(&resolver, op).await?);
+        }
+        let mut plan = PlanRecord::new(request, namespace, &caller.name, resolved, ttl);
+        if !plan.has_writes() {
+            plan.push("planned", "read-only plan: running it now", None);
+            self.run_steps(&mut plan, "read_only_plan").await;
+            self.store().insert(plan.clone());
+            return Ok(plan);
+        }
+        caller.require(Role::Operator, "requesting a change to the cluster")?;
+        if let Err(decision) = self.prepare_writes(&mut plan).await {
+            for step in plan.steps.clone().iter().filter(|s| s.operation.is_write()) {
+                let msg = plan.message.clone().unwrap_or_default();
+                self.record(
+                    &plan,
+                    Some(&step.operation),
+                    decision,
+                    &format!("not run: {msg}"),
+                    0,
+                    None,
+                );
+            }
+            self.store().insert(plan.clone());
+            self.notify();
+            return Ok(plan);
+        }
+        plan.state = PlanState::PendingApproval;
+        plan.push(
+            "planned",
+            format!(
+                "waiting for an approver until {} ({} write(s))",
+                plan.expires,
+                plan.changes.len()
+            ),
+            None,
+        );
+        for step in plan.steps.iter().filter(|s| s.operation.is_write()) {
+            self.record(
+                &plan,
+                Some(&step.operation),
+                "awaiting_approval",
+                "not run yet",
+                0,
+                None,
+            );
+        }
+        self.store().insert(plan.clone());
+        self.notify();
+        Ok(plan)
+    }
+
+    /// RBAC preflight and server dry run of each write; on failure the plan is
+    /// finished (refused or failed) and the audit decision is returned.
+    async fn prepare_writes(&self, plan: &mut PlanRecord) -> Result<(), &'static str> {
+        if self.settings.read_only {
+            plan.finish(
+                PlanState::Refused,
+                "this server runs read-only (--read-only): it makes no changes. Ask whoever runs it, or use kubectl",
+            );
+            return Err("refused_read_only");
+        }
+        let writes: Vec<Operation> = plan
+            .steps
+            .iter()
+            .map(|s| s.operation.clone())
+            .filter(Operation::is_write)
+            .collect();
+        let mut denied = Vec::new();
+        for op in &writes {
+            let exists = match (op, op.target()) {
+                (Operation::Restore(_), Some(t)) => match self.exec.exists(t).await {
+                    Ok(e) => e,
+                    Err(e) => {
+                        plan.finish(PlanState::Failed, e.to_string());
+                        return Err("not_run");
+                    }
+                },
+                _ => true,
+            };
+            let Some(p) = crate::ops::preflight::permission(op, exists) else {
+                continue;
+            };
+            match self.exec.may(&p).await {
+                Ok(true) => {}
+                Ok(false) => denied.push(p.describe()),
+                Err(e) => {
+                    plan.finish(PlanState::Failed, e.to_string());
+                    return Err("not_run");
+                }
+            }
+        }
+        if !denied.is_empty() {
+            plan.finish(
+                PlanState::Refused,
+                format!(
+                    "the agent's service account cannot {}; nothing was changed. Grant it with the chart's rbac.write.namespaces (or rbac.clusterWrite)",
+                    denied.join("; nor ")
+                ),
+            );
+            return Err("refused_forbidden");
+        }
+        for op in &writes {
+            match self.exec.preview(op).await {
+                Ok(change) => plan.changes.push(change),
+                Err(e) => {
+                    plan.finish(
+                        PlanState::Failed,
+                        format!("the API server rejected {} in a dry run: {e}", op.kubectl()),
+                    );
+                    return Err("not_run");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Approve (`approve`) or reject a pending plan; an approved plan runs now
+    /// and this returns when it finished.
+    pub async fn decide(
+        &self,
+        caller: &Caller,
+        id: &str,
+        approve: bool,
+    ) -> ServeResult<PlanRecord> {
+        caller.require(
+            Role::Approver,
+            if approve {
+                "approving a plan"
+            } else {
+                "rejecting a plan"
+            },
+        )?;
+        if approve && self.is_draining() {
+            return Err(ServeError::Unavailable(
+                "the server is shutting down and starts no more writes; the plan is still pending: approve it once the server is back".into(),
+            ));
+        }
+        self.expire();
+        let decided = self.store().decide(id, &caller.name, approve);
+        let decided = match decided {
+            Ok(d) => d,
+            Err(e) => {
+                self.notify();
+                return Err(e);
+            }
+        };
+        self.notify();
+        match decided {
+            Decided::Rejected(plan) => {
+                for step in plan.steps.iter().filter(|s| s.operation.is_write()) {
+                    self.record(&plan, Some(&step.operation), "rejected", "not run", 0, None);
+                }
+                Ok(plan)
+            }
+            Decided::Approved(mut plan) => {
+                if let Err(text) = self.still_as_approved(&plan).await {
+                    plan.finish(PlanState::Failed, text.clone());
+                    for step in plan.steps.iter().filter(|s| s.operation.is_write()) {
+                        self.record(
+                            &plan,
+                            Some(&step.operation),
+                            "approved",
+                            &format!("not run: {text}"),
+                            0,
+                            None,
+                        );
+                    }
+                } else {
+                    self.run_steps(&mut plan, "approved").await;
+                }
+                self.replace(plan.clone());
+                Ok(plan)
+            }
+        }
+    }
+
+    /// The objects must still look as they did when the plan was approved: a diff
+    /// that changed since (someone else wrote the object) is not what was approved.
+    async fn still_as_approved(&self, plan: &PlanRecord) -> Result<(), String> {
+        for step in plan.steps.iter().filter(|s| s.operation.is_write()) {
+            let Some(approved) = change_for(plan, &step.operation) else {
+                continue;
+            };
+            let now = self.exec.preview(&step.operation).await.map_err(|e| {
+                format!("the API server rejected {} in a dry run: {e}", step.kubectl)
+            })?;
+            if now.diff != approved.diff {
+                return Err(format!(
+                    "{} changed since the plan was made, so its diff is no longer the one approved; nothing was run. Send the request again",
+                    approved.object
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn replace(&self, plan: PlanRecord) {
+        if let Ok(p) = self.store().get_mut(&plan.id) {
+            *p = plan;
+        }
+        self.notify();
+    }
+
+    /// Run every step in order, stopping at the first failure.
+    async fn run_steps(&self, plan: &mut PlanRecord, decision: &str) {
+        let mut failed = None;
+        for i in 0..plan.steps.len() {
+            let op = plan.steps[i].operation.clone();
+            if failed.is_some() {
+                self.record(
+                    plan,
+                    Some(&op),
+                    decision,
+                    "not run: an earlier step failed",
+                    0,
+                    None,
+                );
+                continue;
+            }
+            plan.push(
+                "step_started",
+                format!("Running: {}", op.kubectl()),
+                Some(i),
+            );
+            self.replace_if_stored(plan);
+            let id = if op.is_write() {
+                self.journal_before(plan, &op)
+            } else {
+                None
+            };
+            let started = Instant::now();
+            let result = self.exec.run(&op).await;
+            let ms = started.elapsed().as_millis() as u64;
+            let step = &mut plan.steps[i];
+            step.audit_id = id.clone();
+            match result {
+                Ok(out) => {
+                    step.ok = Some(true);
+                    step.output = Some(out);
+                    self.record(plan, Some(&op), decision, "ok", ms, id);
+                    plan.push("step_finished", format!("ok: {}", op.kubectl()), Some(i));
+                }
+                Err(e) => {
+                    let text = e.to_string();
+                    step.ok = Some(false);
+                    step.error = Some(text.clone());
+                    self.record(plan, Some(&op), decision, &format!("error: {text}"), ms, id);
+                    plan.push("step_finished", format!("error: {text}"), Some(i));
+                    failed = Some(text);
+                }
+            }
+            self.replace_if_stored(plan);
+        }
+        match failed {
+            Some(text) => plan.finish(PlanState::Failed, text),
+            None => plan.finish(PlanState::Done, "every step ran"),
+        }
+    }
+
+    fn replace_if_stored(&self, plan: &PlanRecord) {
+        let mut store = self.store();
+        if let Ok(p) = store.get_mut(&plan.id) {
+            *p = plan.clone();
+            drop(store);
+            self.notify();
+        }
+    }
+
+    /// Keep the object as it was before a write, under a new audit id; `None`
+    /// (and a warning) when there is no volume for the journal.
+    fn journal_before(&self, plan: &PlanRecord, op: &Operation) -> Option<String> {
+        let change = change_for(plan, op)?;
+        let journal = self.journal.as_ref()?;
+        let n = self.next_id.fetch_add(1, Ordering::SeqCst) + 1;
+        let now = k8s_openapi::jiff::Timestamp::now();
+        let id = format!("{}-{n}", now.as_millisecond());
+        let entry = JournalEntry {
+            id: id.clone(),
+            time: now.to_string(),
+            target: change.target.clone(),
+            before: change.before.clone(),
+        };
+        if let Err(e) = journal.append(&entry) {
+            tracing::error!("this write cannot be undone: {e}");
+            return None;
+        }
+        Some(id)
+    }
+}
+
+/// The dry-run change of one write of a plan.
+fn change_for<'a>(plan: &'a PlanRecord, op: &Operation) -> Option<&'a crate::ops::ObjectChange> {
+    let target = op.target()?;
+    plan.changes.iter().find(|c| &c.target == target)
+}
