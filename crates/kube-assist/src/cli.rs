@@ -159,6 +159,27 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         token_file: Option<std::path::PathBuf>,
     },
+    /// kubectl-style: list a kind, or show one object (any kind the server serves:
+    /// `get pods`, `get hpa web`, `get crontabs.stable.example.com -o yaml`). When
+    /// the first word is not a kind, the words are planned as a request.
+    Get {
+        /// A kind as kubectl names it (plural, singular, short name, `kind.group`), or `KIND/NAME`.
+        resource: String,
+        /// One object's name.
+        name: Option<String>,
+        /// Label selector.
+        #[arg(short = 'l', long = "selector")]
+        selector: Option<String>,
+        /// Field selector, e.g. status.phase=Running.
+        #[arg(long = "field-selector")]
+        field_selector: Option<String>,
+    },
+    /// kubectl-style: one object of any kind in detail, with its events.
+    Describe {
+        /// A kind as kubectl names it, or `KIND/NAME`.
+        resource: String,
+        name: Option<String>,
+    },
     /// Run the in-cluster agent: HTTP API, web console, approvals, scheduled
     /// checks and /metrics (see `kubectl-assist serve --help`).
     Serve(crate::serve::ServeArgs),

@@ -7,8 +7,10 @@ use std::sync::Arc;
 use kube_assist::audit::{self, AuditLog};
 use kube_assist::cli::{Cli, Command};
 use kube_assist::connect::connect;
+use kube_assist::ops::discovery::typed_kind;
 use kube_assist::ops::{
-    DiagnoseOp, ExecOptions, Executor, HealthOp, Kind, Operation, OptimizeOp, RestoreOp, Target,
+    DescribeOp, DiagnoseOp, ExecOptions, Executor, GetOp, HealthOp, Kind, ListOp, Operation,
+    OptimizeOp, RestoreOp, Target,
 };
 use kube_assist::planner::PlanContext;
 use kube_assist::planner::llm::{LlmPlanner, LlmSettings};
@@ -47,6 +49,32 @@ fn parse_target(raw: &str) -> Target {
         return Target::named(kind, n);
     }
     Target::named(None, raw)
+}
+
+/// The operation of a kubectl-style command (`get hpa web`), when its first word
+/// is a kind (typed, or one discovery knows); `None` when it is not.
+async fn kubectl_style(
+    runner: &Runner,
+    resource: &str,
+    name: Option<&str>,
+    op: impl FnOnce(Target) -> Operation,
+) -> Option<Operation> {
+    let (word, name) = match resource.split_once('/') {
+        Some((k, n)) => (k, Some(n)),
+        None => (resource, name),
+    };
+    let known = match typed_kind(word) {
+        Some(_) => true,
+        None => runner.resolver.resource_info(word).await.is_ok(),
+    };
+    known.then(|| {
+        op(Target {
+            kind: None,
+            name: name.map(str::to_string),
+            namespace: None,
+            resource: Some(word.to_string()),
+        })
+    })
 }
 
 fn llm_planner(cli: &Cli) -> Option<LlmPlanner> {
@@ -104,7 +132,7 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
         }
         let text = match g.output {
             OutputFormat::Json => serde_json::to_string_pretty(&records).unwrap_or_default() + "\n",
-            OutputFormat::Text => audit::render_table(&records),
+            _ => audit::render_table(&records),
         };
         // A closed pipe (`| head`) is not worth a panic.
         let _ = std::io::stdout().lock().write_all(text.as_bytes());
@@ -140,6 +168,7 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
                 ExecOptions {
                     dry_run: g.dry_run,
                     progress: false,
+                    listing: g.output.listing(),
                 },
             ),
             resolver: Resolver::new(conn.client.clone(), namespace),
@@ -160,6 +189,7 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
         ExecOptions {
             dry_run: g.dry_run,
             progress: !g.quiet && g.output == OutputFormat::Text,
+            listing: g.output.listing(),
         },
     );
     let resolver = Resolver::new(conn.client.clone(), namespace.clone());
@@ -226,6 +256,67 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
         )),
         _ => None,
     };
+    let direct = match (direct, &cli.command) {
+        (Some(d), _) => Some(d),
+        (
+            None,
+            Some(Command::Get {
+                resource,
+                name,
+                selector,
+                field_selector,
+            }),
+        ) => kubectl_style(&runner, resource, name.as_deref(), |target| {
+            match target.name {
+                Some(_) => Operation::Get(GetOp { target }),
+                None => Operation::List(ListOp {
+                    kind: target.kind.unwrap_or(Kind::Pod),
+                    resource: target.resource,
+                    namespace: namespace.clone(),
+                    selector: selector.clone(),
+                    field_selector: field_selector.clone(),
+                }),
+            }
+        })
+        .await
+        .map(|op| {
+            (
+                format!("get {resource} {}", name.as_deref().unwrap_or(""))
+                    .trim()
+                    .to_string(),
+                op,
+            )
+        }),
+        (None, Some(Command::Describe { resource, name })) => {
+            kubectl_style(&runner, resource, name.as_deref(), |target| {
+                Operation::Describe(DescribeOp { target })
+            })
+            .await
+            .map(|op| {
+                (
+                    format!("describe {resource} {}", name.as_deref().unwrap_or(""))
+                        .trim()
+                        .to_string(),
+                    op,
+                )
+            })
+        }
+        _ => None,
+    };
+    if direct.is_none()
+        && let Some(Command::Get { resource, name, .. } | Command::Describe { resource, name }) =
+            &cli.command
+    {
+        // Not a kind: the words are a request ("describe backend").
+        let verb = if matches!(cli.command, Some(Command::Get { .. })) {
+            "get"
+        } else {
+            "describe"
+        };
+        let request = format!("{verb} {resource} {}", name.as_deref().unwrap_or(""));
+        let report = runner.handle(request.trim(), &mut ctx).await;
+        return Ok(finish(&report, g.output));
+    }
     if let Some((label, op)) = direct {
         let report = runner.handle_operations(&label, vec![op], &mut ctx).await;
         return Ok(finish(&report, g.output));

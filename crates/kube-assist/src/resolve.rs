@@ -8,10 +8,11 @@ use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node, PersistentVolumeClaim, Pod, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Client;
-use kube::api::{Api, ListParams};
+use kube::api::{Api, DynamicObject, ListParams};
 use tracing::instrument;
 
 use crate::error::{AssistError, Result};
+use crate::ops::discovery::{CatalogCache, QualifiedResource, ResourceInfo, typed_kind};
 use crate::ops::{DiagnoseOp, Kind, Operation, Target};
 
 /// Labels that name a workload's role, in the order people rely on them.
@@ -46,6 +47,7 @@ impl ObjectRef {
             kind: Some(self.kind),
             name: Some(self.name.clone()),
             namespace: self.namespace.clone(),
+            resource: None,
         }
     }
 }
@@ -94,8 +96,8 @@ fn match_rank(meta: &ObjectMeta, hint: &str) -> Option<u8> {
     None
 }
 
-/// Pick the best matches of a hint among objects of one kind.
-pub fn best_matches(kind: Kind, metas: &[ObjectMeta], hint: &str) -> Vec<ObjectRef> {
+/// The objects that match a hint best (exact name, then label, then name words).
+fn ranked_best<'a>(metas: &'a [ObjectMeta], hint: &str) -> Vec<&'a ObjectMeta> {
     let ranked: Vec<(u8, &ObjectMeta)> = metas
         .iter()
         .filter_map(|m| match_rank(m, hint).map(|r| (r, m)))
@@ -103,10 +105,18 @@ pub fn best_matches(kind: Kind, metas: &[ObjectMeta], hint: &str) -> Vec<ObjectR
     let Some(best) = ranked.iter().map(|(r, _)| *r).min() else {
         return Vec::new();
     };
-    let mut out: Vec<ObjectRef> = ranked
+    ranked
         .into_iter()
         .filter(|(r, _)| *r == best)
-        .map(|(_, m)| {
+        .map(|(_, m)| m)
+        .collect()
+}
+
+/// Pick the best matches of a hint among objects of one kind.
+pub fn best_matches(kind: Kind, metas: &[ObjectMeta], hint: &str) -> Vec<ObjectRef> {
+    let mut out: Vec<ObjectRef> = ranked_best(metas, hint)
+        .into_iter()
+        .map(|m| {
             ObjectRef::new(
                 kind,
                 m.namespace.as_deref(),
@@ -134,11 +144,108 @@ pub enum Purpose {
 pub struct Resolver {
     client: Client,
     namespace: Option<String>,
+    /// Discovery, read once per process and only for kinds without a typed path.
+    catalog: CatalogCache,
 }
 
 impl Resolver {
     pub fn new(client: Client, namespace: Option<String>) -> Self {
-        Self { client, namespace }
+        Self {
+            client,
+            namespace,
+            catalog: CatalogCache::default(),
+        }
+    }
+
+    /// What discovery says a kubectl resource word names.
+    pub async fn resource_info(&self, word: &str) -> Result<ResourceInfo> {
+        Ok(self.catalog.get(&self.client).await?.find(word)?.clone())
+    }
+
+    /// A target naming its kind by a word (`hpa`, `crontabs.stable.example.com`):
+    /// a typed kind when one fits (`deploy`), else the discovered resource with
+    /// its object found by name.
+    async fn resolve_target(&self, target: &Target, purpose: Purpose) -> Result<Target> {
+        let Some(word) = target.resource.as_deref().filter(|_| target.kind.is_none()) else {
+            return Ok(self.resolve(target, purpose).await?.to_target());
+        };
+        if let Some(kind) = typed_kind(word) {
+            let typed = Target {
+                kind: Some(kind),
+                resource: None,
+                ..target.clone()
+            };
+            return Ok(self.resolve(&typed, purpose).await?.to_target());
+        }
+        let info = self.resource_info(word).await?;
+        let q = QualifiedResource::parse(&info.qualified())?;
+        if q.is_secret() {
+            return Err(AssistError::Refused(
+                "Secrets are never read or changed through kubectl-assist (their values must not reach output, audit or an LLM); only their names are listed".into(),
+            ));
+        }
+        if purpose == Purpose::Workload {
+            return Err(AssistError::Invalid(format!(
+                "a {} is not a workload; this operation works on Deployments, StatefulSets and DaemonSets",
+                info.kind
+            )));
+        }
+        let Some(hint) = target.name.as_deref().filter(|n| !n.trim().is_empty()) else {
+            return Err(AssistError::Invalid(format!(
+                "which {} do you mean? Name it, e.g. \"{} NAME\"",
+                info.kind, info.singular
+            )));
+        };
+        let namespace = target
+            .namespace
+            .as_deref()
+            .or(self.namespace.as_deref())
+            .filter(|_| info.namespaced);
+        let ar = info.api_resource();
+        let api: Api<DynamicObject> = match namespace {
+            Some(ns) => Api::namespaced_with(self.client.clone(), ns, &ar),
+            None => Api::all_with(self.client.clone(), &ar),
+        };
+        let metas: Vec<ObjectMeta> = api
+            .list_metadata(&ListParams::default())
+            .await?
+            .items
+            .into_iter()
+            .map(|m| m.metadata)
+            .collect();
+        let mut found: Vec<Target> = ranked_best(&metas, hint)
+            .into_iter()
+            .map(|m| Target {
+                kind: None,
+                resource: Some(info.qualified()),
+                name: m.name.clone(),
+                namespace: m.namespace.clone().filter(|_| info.namespaced),
+            })
+            .collect();
+        found.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        found.dedup();
+        match found.len() {
+            1 => Ok(found.remove(0)),
+            0 => Err(AssistError::NotFound(format!(
+                "no {} named \"{hint}\" in {}. List them with: kubectl-assist get {}",
+                info.kind,
+                namespace
+                    .map(|n| format!("namespace {n}"))
+                    .unwrap_or_else(|| "any namespace".into()),
+                info.plural
+            ))),
+            _ => Err(AssistError::Ambiguous {
+                hint: hint.to_string(),
+                candidates: found
+                    .iter()
+                    .map(|t| match &t.namespace {
+                        Some(ns) => format!("{} in namespace {ns}", t.display()),
+                        None => t.display(),
+                    })
+                    .collect(),
+                targets: found,
+            }),
+        }
     }
 
     /// List metadata of one kind in a namespace, or everywhere.
@@ -293,6 +400,21 @@ impl Resolver {
                 if l.namespace.is_none() {
                     l.namespace = default_ns;
                 }
+                if let Some(word) = l.resource.clone() {
+                    match typed_kind(&word) {
+                        Some(kind) => {
+                            l.kind = kind;
+                            l.resource = None;
+                        }
+                        None => {
+                            let info = self.resource_info(&word).await?;
+                            if !info.namespaced {
+                                l.namespace = None;
+                            }
+                            l.resource = Some(info.qualified());
+                        }
+                    }
+                }
             }
             Operation::Health(h) => {
                 if h.namespace.is_none() {
@@ -322,8 +444,7 @@ impl Resolver {
             }
             _ => {
                 if let Some(t) = op.target_mut() {
-                    let found = self.resolve(t, purpose).await?;
-                    *t = found.to_target();
+                    *t = self.resolve_target(t, purpose).await?;
                 }
             }
         }

@@ -19,12 +19,26 @@ use crate::planner::{Plan, PlanContext, Planned, offline};
 use crate::resolve::Resolver;
 use crate::safety::{Decision, Policy, decide};
 
-/// `-o text|json`.
+/// `-o text|json|yaml|wide`: `json` is the whole report; `yaml` and `wide` are
+/// text where reads show whole objects or the server's extra columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum OutputFormat {
     #[default]
     Text,
     Json,
+    Yaml,
+    Wide,
+}
+
+impl OutputFormat {
+    /// How reads show objects under this format.
+    pub fn listing(self) -> crate::ops::Listing {
+        match self {
+            OutputFormat::Yaml => crate::ops::Listing::Yaml,
+            OutputFormat::Wide => crate::ops::Listing::Wide,
+            OutputFormat::Text | OutputFormat::Json => crate::ops::Listing::Table,
+        }
+    }
 }
 
 /// How a request ended, as the process exit code.
@@ -191,8 +205,8 @@ impl Runner {
         let text = text.strip_suffix('\n').unwrap_or(text);
         // A closed pipe (`| head`) is not an error worth a panic.
         let _ = match self.settings.format {
-            OutputFormat::Text => writeln!(std::io::stdout().lock(), "{text}"),
             OutputFormat::Json => writeln!(std::io::stderr().lock(), "{text}"),
+            _ => writeln!(std::io::stdout().lock(), "{text}"),
         };
     }
 

@@ -26,6 +26,8 @@ pub struct ExecOptions {
     pub dry_run: bool,
     /// Show a spinner while waiting (only ever drawn on a terminal).
     pub progress: bool,
+    /// How reads show objects (`-o wide`, `-o yaml`).
+    pub listing: super::Listing,
 }
 
 /// What an operation produced: text for a person, data for `-o json` and the LLM,
@@ -187,10 +189,33 @@ impl Executor {
     pub async fn run(&self, op: &Operation) -> Result<OpOutput> {
         match op {
             Operation::List(o) => {
-                self.list(o.kind, o.namespace.as_deref(), o.selector.as_deref())
+                let generic = o.resource.is_some()
+                    || o.field_selector.is_some()
+                    || self.options.listing != super::Listing::Table;
+                if generic {
+                    let q = match &o.resource {
+                        Some(r) => super::discovery::QualifiedResource::parse(r)?,
+                        None => super::dynamic::qualified_of(o.kind),
+                    };
+                    self.list_any(
+                        &q,
+                        o.namespace.as_deref(),
+                        o.selector.as_deref(),
+                        o.field_selector.as_deref(),
+                    )
                     .await
+                } else {
+                    self.list(o.kind, o.namespace.as_deref(), o.selector.as_deref())
+                        .await
+                }
+            }
+            Operation::Get(o)
+                if o.target.is_dynamic() || self.options.listing != super::Listing::Table =>
+            {
+                self.get_any(&o.target).await
             }
             Operation::Get(o) => self.get(&o.target).await,
+            Operation::Describe(o) if o.target.is_dynamic() => self.describe_any(&o.target).await,
             Operation::Describe(o) => self.describe(&o.target).await,
             Operation::Events(o) => {
                 let ns = o
@@ -359,6 +384,9 @@ impl Executor {
     }
 
     pub(super) async fn get_value(&self, t: &Target) -> Result<Value> {
+        if t.is_dynamic() {
+            return self.get_dynamic(t).await;
+        }
         let (kind, ns, name) = parts(t)?;
         Ok(with_api!(&self.client, kind, ns, |api| {
             serde_json::to_value(api.get(name).await?).unwrap_or_default()
@@ -401,7 +429,7 @@ impl Executor {
         ))
     }
 
-    async fn events(
+    pub(super) async fn events(
         &self,
         name: Option<&str>,
         ns: Option<&str>,

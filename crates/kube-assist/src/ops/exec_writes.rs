@@ -128,15 +128,19 @@ impl Executor {
     }
 
     pub(super) async fn merge_patch(&self, t: &Target, patch: &Value) -> Result<OpOutput> {
-        let (kind, ns, name) = parts(t)?;
         if !patch.is_object() {
             return Err(AssistError::Invalid(
                 "a patch must be a JSON object (a merge patch)".into(),
             ));
         }
-        let after = self.patch_any(kind, ns, name, &Patch::Merge(patch)).await?;
+        let after = if t.is_dynamic() {
+            self.patch_dynamic(t, &Patch::Merge(patch)).await?
+        } else {
+            let (kind, ns, name) = parts(t)?;
+            self.patch_any(kind, ns, name, &Patch::Merge(patch)).await?
+        };
         Ok(OpOutput::text(
-            format!("{}/{name} patched{}", kind.kubectl_name(), self.dry()),
+            format!("{} patched{}", t.display(), self.dry()),
             json!({"patch": patch}),
         )
         .with_after(after))
@@ -189,6 +193,7 @@ impl Executor {
             options: super::ExecOptions {
                 dry_run: true,
                 progress: false,
+                ..Default::default()
             },
         };
         let out = dry.run(op).await?;

@@ -11,7 +11,14 @@ fn ns_flag(namespace: Option<&str>) -> String {
 }
 
 fn object(t: &Target) -> String {
-    let kind = t.kind.map(|k| k.kubectl_name()).unwrap_or("deployment");
+    let kind = if t.kind.is_none() && t.resource.is_some() {
+        t.kind_name()
+    } else {
+        t.kind
+            .map(|k| k.kubectl_name())
+            .unwrap_or("deployment")
+            .to_string()
+    };
     match &t.name {
         Some(n) => format!("{kind}/{n}"),
         None => kind.to_string(),
@@ -47,17 +54,33 @@ const ANALYZED: &str = "pods,deployments,replicasets,services,endpoints,nodes,pv
 pub(super) fn render(op: &Operation) -> String {
     match op {
         Operation::List(o) => {
-            let sel = o
+            let mut sel = o
                 .selector
                 .as_ref()
                 .map(|s| format!(" -l {s}"))
                 .unwrap_or_default();
-            let ns = if o.kind.is_cluster_scoped() {
+            if let Some(f) = &o.field_selector {
+                sel.push_str(&format!(" --field-selector {f}"));
+            }
+            let (kind, cluster_scoped) = match &o.resource {
+                // Resolution clears the namespace of a cluster-scoped kind.
+                Some(r) => (
+                    super::discovery::QualifiedResource::parse(r)
+                        .map(|q| q.kubectl_name())
+                        .unwrap_or_else(|_| r.clone()),
+                    false,
+                ),
+                None => (
+                    o.kind.kubectl_name().to_string(),
+                    o.kind.is_cluster_scoped(),
+                ),
+            };
+            let ns = if cluster_scoped {
                 String::new()
             } else {
                 ns_flag(o.namespace.as_deref())
             };
-            format!("kubectl get {}{sel}{ns}", o.kind.kubectl_name())
+            format!("kubectl get {kind}{sel}{ns}")
         }
         Operation::Get(o) => format!("kubectl get {}{}", object(&o.target), scoped(&o.target)),
         Operation::Describe(o) => format!(
@@ -218,6 +241,7 @@ mod tests {
             kind: Some(kind),
             name: Some(name.into()),
             namespace: Some(ns.into()),
+            resource: None,
         }
     }
 
@@ -244,6 +268,8 @@ mod tests {
         );
         let list = Operation::List(ListOp {
             kind: Kind::Pod,
+            resource: None,
+            field_selector: None,
             namespace: None,
             selector: Some("app=x".into()),
         });

@@ -5,6 +5,8 @@
 //! equivalent is printed before it runs and written to the audit log.
 
 mod analysis;
+pub mod discovery;
+mod dynamic;
 mod exec;
 mod exec_writes;
 mod kubectl;
@@ -17,6 +19,7 @@ mod view;
 mod workload;
 
 pub use analysis::*;
+pub use dynamic::Listing;
 pub use exec::{ExecOptions, Executor, OpOutput};
 pub use exec_writes::ObjectChange;
 pub use object::*;
@@ -93,6 +96,11 @@ pub struct Target {
     /// Namespace; absent means the `-n` flag, else every namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// Any other kind the server serves, as kubectl names it (`hpa`, `ingress`,
+    /// `crontabs.stable.example.com`), when `kind` is absent; found by discovery.
+    /// Once resolved it reads `plural.version.group` (`plural.v1` for the core group).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 impl Target {
@@ -101,12 +109,29 @@ impl Target {
             kind,
             name: Some(name.into()),
             namespace: None,
+            resource: None,
         }
+    }
+
+    /// The kind word kubectl takes: `deployment`, `hpa`, `crontabs.stable.example.com`.
+    pub fn kind_name(&self) -> String {
+        match (self.kind, &self.resource) {
+            (Some(k), _) => k.kubectl_name().to_string(),
+            (None, Some(r)) => discovery::QualifiedResource::parse(r)
+                .map(|q| q.kubectl_name())
+                .unwrap_or_else(|_| r.clone()),
+            (None, None) => "workload".to_string(),
+        }
+    }
+
+    /// Whether the target is addressed through discovery rather than a typed kind.
+    pub fn is_dynamic(&self) -> bool {
+        self.kind.is_none() && self.resource.is_some()
     }
 
     /// `deployment/frontend` (kind and name as kubectl writes them).
     pub fn display(&self) -> String {
-        let kind = self.kind.map(Kind::kubectl_name).unwrap_or("workload");
+        let kind = self.kind_name();
         match &self.name {
             Some(n) => format!("{kind}/{n}"),
             None => format!("{kind}s"),

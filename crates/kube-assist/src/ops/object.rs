@@ -46,6 +46,7 @@ pub(super) const SPECS: [OpSpec; 3] = [
                     kind: Some(Kind::Service),
                     name: Some("web".into()),
                     namespace: Some("todo".into()),
+                    resource: None,
                 },
                 patch: serde_json::json!({"metadata": {"labels": {"tier": "frontend"}}}),
             })
@@ -67,6 +68,7 @@ pub(super) const SPECS: [OpSpec; 3] = [
                     kind: Some(Kind::Pod),
                     name: Some("web-1".into()),
                     namespace: Some("todo".into()),
+                    resource: None,
                 },
             })
         },
@@ -92,6 +94,7 @@ pub(super) const SPECS: [OpSpec; 3] = [
                     kind: Some(Kind::Deployment),
                     name: Some("web".into()),
                     namespace: Some("todo".into()),
+                    resource: None,
                 },
                 object: serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "todo"}}),
                 journal_id: Some("1764597600000-1".into()),

@@ -137,6 +137,7 @@ mod tests {
                 kind: Some(Kind::Deployment),
                 name: Some("web".into()),
                 namespace: Some("todo".into()),
+                resource: None,
             },
             replicas: ReplicaChange::To(3),
         });

@@ -15,15 +15,28 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+fn default_list_kind() -> Kind {
+    Kind::Pod
+}
+
 /// List objects of a kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ListOp {
+    /// One of the common kinds; for any other kind give `resource` instead.
+    #[serde(default = "default_list_kind")]
     pub kind: Kind,
+    /// Any kind the server serves, by its kubectl name (`hpa`, `ingresses`,
+    /// `crontabs.stable.example.com`); takes the place of `kind`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Label selector, e.g. `app=backend`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selector: Option<String>,
+    /// Field selector, e.g. `status.phase=Running`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_selector: Option<String>,
 }
 
 /// One object: its state in a line or two.
@@ -72,6 +85,7 @@ fn t(kind: Kind, name: &str) -> Target {
         kind: Some(kind),
         name: Some(name.into()),
         namespace: Some("todo".into()),
+        resource: None,
     }
 }
 
@@ -85,8 +99,10 @@ pub(super) const SPECS: [OpSpec; 5] = [
         example: || {
             Operation::List(ListOp {
                 kind: Kind::Pod,
+                resource: None,
                 namespace: Some("todo".into()),
                 selector: Some("app=web".into()),
+                field_selector: Some("status.phase=Running".into()),
             })
         },
         // Lists are asked for by a plural kind ("the pods"), not by a verb.

@@ -120,6 +120,7 @@ fn web() -> Target {
         kind: Some(Kind::Deployment),
         name: Some("web".into()),
         namespace: Some("todo".into()),
+        resource: None,
     }
 }
 

@@ -312,8 +312,10 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
     if questions::asks_about_images(r) && target(r, ctx, &[]).is_none() {
         return ok(Operation::List(ListOp {
             kind: Kind::Pod,
+            resource: None,
             namespace: None,
             selector: None,
+            field_selector: None,
         }));
     }
 
@@ -455,6 +457,8 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         return ok(Operation::List(ListOp {
             kind: Kind::Pod,
             namespace: None,
+            resource: None,
+            field_selector: None,
             selector,
         }));
     }
@@ -463,8 +467,10 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
     {
         return ok(Operation::List(ListOp {
             kind,
+            resource: None,
             namespace: None,
             selector,
+            field_selector: None,
         }));
     }
     if r.any(&[

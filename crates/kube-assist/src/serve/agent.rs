@@ -56,6 +56,7 @@ impl Agent {
                 ExecOptions {
                     dry_run: false,
                     progress: false,
+                    ..Default::default()
                 },
             ),
             client,

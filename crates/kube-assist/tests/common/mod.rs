@@ -5,6 +5,8 @@
 //! and records every request. Tests check the exact HTTP calls kubectl-assist makes.
 #![allow(dead_code)]
 
+pub mod discovery;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -64,27 +66,6 @@ impl Drop for FakeApi {
     fn drop(&mut self) {
         self.task.abort();
     }
-}
-
-fn kind_of(plural: &str) -> Option<&'static str> {
-    Some(match plural {
-        "pods" => "Pod",
-        "deployments" => "Deployment",
-        "replicasets" => "ReplicaSet",
-        "statefulsets" => "StatefulSet",
-        "daemonsets" => "DaemonSet",
-        "services" => "Service",
-        "endpoints" => "Endpoints",
-        "nodes" => "Node",
-        "namespaces" => "Namespace",
-        "jobs" => "Job",
-        "persistentvolumeclaims" => "PersistentVolumeClaim",
-        "configmaps" => "ConfigMap",
-        "events" => "Event",
-        "secrets" => "Secret",
-        "storageclasses" => "StorageClass",
-        _ => return None,
-    })
 }
 
 /// A write of objects: not a read, not a permission question to the authorizer.
@@ -220,10 +201,20 @@ async fn handle(
             ),
         };
     }
+    let served = discovery::served(&inner.objects);
+    if method == Method::GET
+        && let Some(answer) = discovery::answer(&path, &served)
+    {
+        return axum::Json(answer).into_response();
+    }
+    let as_table = headers
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("as=Table"));
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let rest: &[&str] = match segs.as_slice() {
-        ["api", "v1", rest @ ..] => rest,
-        ["apis", _group, _version, rest @ ..] => rest,
+    let (group, rest): (&str, &[&str]) = match segs.as_slice() {
+        ["api", "v1", rest @ ..] => ("", rest),
+        ["apis", group, _version, rest @ ..] => (group, rest),
         _ => return status(404, "NotFound", "unknown path"),
     };
     if let ["nodes", node, "proxy", "stats", "summary"] = rest {
@@ -269,7 +260,7 @@ async fn handle(
         [p, n, s] => (*p, Some(n.to_string()), Some(*s)),
         _ => return status(404, "NotFound", "unknown path"),
     };
-    let Some(kind) = kind_of(plural) else {
+    let Some(kind) = discovery::kind_of(&served, group, plural) else {
         return status(404, "NotFound", "unknown resource");
     };
     let find = |objs: &Vec<Value>, name: &str| {
@@ -293,9 +284,20 @@ async fn handle(
                 .filter(|o| labels_match(o, &ls) && fields_match(o, &fs))
                 .cloned()
                 .collect();
+            if as_table {
+                return axum::Json(discovery::table(&served, group, plural, &items))
+                    .into_response();
+            }
             axum::Json(json!({"apiVersion": "v1", "kind": format!("{kind}List"), "metadata": {"resourceVersion": "100"}, "items": items})).into_response()
         }
         ("GET", Some(n), None) => match find(&inner.objects, &n) {
+            Some(i) if as_table => axum::Json(discovery::table(
+                &served,
+                group,
+                plural,
+                std::slice::from_ref(&inner.objects[i]),
+            ))
+            .into_response(),
             Some(i) => axum::Json(inner.objects[i].clone()).into_response(),
             None => status(404, "NotFound", &format!("{plural} \"{n}\" not found")),
         },
