@@ -7,7 +7,7 @@ use super::metadata::{label_selector, labels_or_annotations};
 use super::names::{PRONOUNS, is_ctx_only, need_target, set_namespace, take_namespace, target};
 use super::questions;
 use super::typos::correct_typos;
-use super::words::{is_image, is_stopword, kind_word, number, tokenize};
+use super::words::{is_image, is_stopword, kind_word, number, resource_word, tokenize};
 use super::{CAPABILITIES, Plan, PlanContext, Planned};
 use crate::ops::registry::words;
 use crate::ops::*;
@@ -458,6 +458,23 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
             kind: Kind::Pod,
             namespace: None,
             resource: None,
+            field_selector: None,
+            selector,
+        }));
+    }
+    // "list the ingresses", "get hpa": a kind discovery resolves.
+    if plural_kind.is_none()
+        && named.is_none()
+        && let Some(resource) = r.tokens.iter().find_map(|t| {
+            resource_word(t)
+                .filter(|(_, plural)| *plural || r.any(&["get", "list", "show"]))
+                .map(|(name, _)| name)
+        })
+    {
+        return ok(Operation::List(ListOp {
+            kind: Kind::Pod,
+            namespace: None,
+            resource: Some(resource.to_string()),
             field_selector: None,
             selector,
         }));
