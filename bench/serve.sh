@@ -51,12 +51,13 @@ RSS_AFTER="$(rss VmRSS)"
 
 : >"$WORK/times"
 for _ in $(seq 1 "$RUNS"); do read_once "list pods in kube-system" >>"$WORK/times"; done
-python3 - "$WORK/times" "$RSS_IDLE" "$RSS_PEAK" "$RSS_AFTER" "$OUT_JSON" "$RUNS" <<'EOF'
+python3 - "$WORK/times" "$RSS_IDLE" "$RSS_PEAK" "$RSS_AFTER" "$OUT_JSON" "$RUNS" "$BIN" "$(file -b "$BIN" | cut -c1-120)" <<'EOF'
 import json, statistics, sys
 times = sorted(float(t) * 1000 for t in open(sys.argv[1]) if t.strip())
 q = lambda p: times[min(len(times) - 1, int(round(p * (len(times) - 1))))]
 out = {
-  "what": "kubectl-assist serve on loopback against the local cluster (static release binary)",
+  "what": "kubectl-assist serve on loopback against the local cluster",
+  "binary": sys.argv[7], "binary_file": sys.argv[8],
   "rss_idle_kib": int(sys.argv[2]), "rss_peak_kib_after_20_concurrent_reads": int(sys.argv[3]),
   "rss_after_load_kib": int(sys.argv[4]), "rss_goal_kib": 32 * 1024,
   "read_runs": int(sys.argv[6]), "read_p50_ms": round(q(0.5), 1), "read_p90_ms": round(q(0.9), 1),
