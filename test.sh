@@ -56,15 +56,22 @@ for script in scripts/install.d/*.sh; do
   bash "$script"
 done
 
+# The release kubectl-assist the cluster tiers run. Not `todo`: the tiers never run a release
+# `todo` (the cluster image is its own static fat-LTO build, e2e/lib/images.sh, which also
+# proves the release build), and building it here cost its crates and a link for nothing.
 step "building release binaries"
-cargo build --release --locked -p todo -p kube-assist
+cargo build --release --locked -p kube-assist
 
 tier "cargo tests (unit, HTTP, SQLite, PostgreSQL, corpora, MCP, browser)" \
   cargo test --workspace --locked --no-fail-fast
 
-# The real-server tier fails (never skips) when its servers or model are missing.
-tier "LLM: real OpenAI-compatible servers (llama-server, llama-cpp-python)" \
-  env TODO_LLM_SERVER_REQUIRED=1 cargo test --locked -p llm --features stub-server \
+# The real-server tier fails (never skips) when its servers or model are missing: the
+# client's conformance (llm), then each planner's conformance and scripted conversation
+# (todo-agent, kube-assist), every test on both server modes. `--workspace` selects the
+# `llm_real_server` test of each of those crates and keeps the feature set of the tier
+# above, so nothing is recompiled.
+tier "LLM: real OpenAI-compatible servers (llama-server, llama-cpp-python), both planners" \
+  env TODO_LLM_SERVER_REQUIRED=1 cargo test --workspace --locked \
   --test llm_real_server -- --ignored --nocapture --test-threads=1
 
 if [ "$run_e2e" = 1 ]; then
@@ -73,6 +80,7 @@ if [ "$run_e2e" = 1 ]; then
   tier "cluster: kubectl-assist" e2e/assist/run
   tier "cluster: kubectl-assist writes, diffs, undo" \
     env KUBECTL_ASSIST_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/kubectl-assist" e2e/assist/writes
+  tier "cluster: kubectl-assist serve (image, chart, approvals, RBAC, checks)" e2e/assist/serve
 fi
 
 echo

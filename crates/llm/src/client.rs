@@ -7,8 +7,8 @@ use tracing::{debug, instrument, trace, warn};
 use crate::retry::parse_retry_after;
 use crate::sse::StreamFold;
 use crate::{
-    ChatRequest, ChatResponse, LlmConfig, LlmError, Result, ToolChoice, ToolChoiceMode,
-    sanitize_schema,
+    ChatRequest, ChatResponse, LlmConfig, LlmError, Result, StreamOptions, ToolChoice,
+    ToolChoiceMode, sanitize_schema,
 };
 
 /// Anything that answers chat-completions requests. [`LlmClient`] is the real
@@ -62,6 +62,9 @@ impl LlmClient {
     pub fn wire_request(&self, request: &ChatRequest) -> ChatRequest {
         let mut request = request.clone();
         request.stream = self.config.stream;
+        request.stream_options = request.stream.then_some(StreamOptions {
+            include_usage: true,
+        });
         request.max_tokens.get_or_insert(self.config.max_tokens);
         request.temperature.get_or_insert(self.config.temperature);
         for tool in &mut request.tools {

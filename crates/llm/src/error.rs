@@ -25,15 +25,21 @@ pub enum LlmError {
 }
 
 impl LlmError {
-    /// Whether a fresh attempt may succeed: rate limits, server errors, timeouts
-    /// and connection failures are; bad requests and auth failures are not.
+    /// Whether the client sends the request again: after rate limits, server errors
+    /// and connection failures, yes; after bad requests and auth failures, no. After a
+    /// timeout, no: the server may well have been generating all along (a slow local
+    /// model), so a resend doubles its work and times out the same way; the caller's
+    /// turn budget decides what happens next.
     pub fn is_retryable(&self) -> bool {
         match self {
             LlmError::Status { status, .. } => {
                 *status == 429 || *status == 408 || (500..600).contains(status)
             }
-            LlmError::Timeout(_) | LlmError::Connect(_) => true,
-            LlmError::Config(_) | LlmError::Decode(_) | LlmError::RetriesExhausted { .. } => false,
+            LlmError::Connect(_) => true,
+            LlmError::Timeout(_)
+            | LlmError::Config(_)
+            | LlmError::Decode(_)
+            | LlmError::RetriesExhausted { .. } => false,
         }
     }
 }

@@ -28,7 +28,7 @@ pub use tool_loop::{
 };
 pub use wire::{
     AssistantMessage, ChatMessage, ChatRequest, ChatResponse, Choice, FunctionCall, FunctionSpec,
-    ToolCallRequest, ToolChoice, ToolSpec, Usage,
+    StreamOptions, ToolCallRequest, ToolChoice, ToolSpec, Usage,
 };
 
 #[cfg(feature = "stub-server")]

@@ -37,6 +37,31 @@ impl ServerMode {
 /// follow-up fits in 8k tokens (see the README for the measured prompt sizes).
 pub const CONTEXT_TOKENS: u32 = 8192;
 
+/// Threads the servers compute with: half the cores (at least one), or
+/// `TODO_LLM_SERVER_THREADS`. llama.cpp's threads wait for each other at every step, so
+/// when one of them loses its core to another process all of them stall: measured on the
+/// shared 2-core build machine at load 11, two threads generated 1.0 token/s and one
+/// thread 13.5 (prefill 7 and 26 tokens/s).
+pub fn server_threads() -> usize {
+    std::env::var("TODO_LLM_SERVER_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)))
+}
+
+/// `max_tokens` of the tier's requests: a tool call takes 20-60 tokens, a short answer
+/// fits, and a slow machine never spends minutes on one reply.
+pub const TEST_MAX_TOKENS: u32 = 160;
+
+/// One request of the tier: a first prefill of kubectl-assist's full registry (~5,200
+/// tokens) at the loaded machine's worst measured 7 tokens/s is about 750 s.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// One chat turn of the tier: up to the planner's step limit of round trips, each
+/// mostly cached prefix (both servers reuse the common prefix of consecutive requests).
+pub const TURN_TIMEOUT: Duration = Duration::from_secs(1200);
+
 /// Where the install script put things.
 pub struct Assets {
     pub llama_server: PathBuf,
@@ -104,9 +129,7 @@ impl LocalServer {
         let log = std::env::temp_dir().join(format!("llm-{}-{port}.log", mode.name()));
         let out = std::fs::File::create(&log).map_err(|e| e.to_string())?;
         let err = out.try_clone().map_err(|e| e.to_string())?;
-        let threads = std::thread::available_parallelism()
-            .map_or(2, |n| n.get())
-            .to_string();
+        let threads = server_threads().to_string();
         let ctx = CONTEXT_TOKENS.to_string();
         let port_s = port.to_string();
         let model = assets.model.to_string_lossy().into_owned();
@@ -114,14 +137,16 @@ impl LocalServer {
             ServerMode::LlamaServer => {
                 let mut c = Command::new(&assets.llama_server);
                 c.args(["-m", &model, "--host", "127.0.0.1", "--port", &port_s])
-                    .args(["-c", &ctx, "-np", "1", "-t", &threads, "--jinja"]);
+                    .args(["-c", &ctx, "-np", "1", "-t", &threads, "-tb", &threads])
+                    .arg("--jinja");
                 c
             }
             ServerMode::LlamaCppPython => {
                 let mut c = Command::new(&assets.python);
                 c.args(["-m", "llama_cpp.server", "--model", &model])
                     .args(["--host", "127.0.0.1", "--port", &port_s])
-                    .args(["--n_ctx", &ctx, "--n_threads", &threads]);
+                    .args(["--n_ctx", &ctx, "--n_threads", &threads])
+                    .args(["--n_threads_batch", &threads]);
                 c
             }
         };
@@ -170,15 +195,31 @@ impl LocalServer {
         lines[lines.len().saturating_sub(25)..].join("\n")
     }
 
-    /// A client config for this server: temperature 0, no retries (a real server's
-    /// answer is the answer), generous timeouts for a shared 2-core machine.
+    /// A client config for this server: temperature 0, small `max_tokens`
+    /// ([`TEST_MAX_TOKENS`]), no retries (a real server's answer is the answer), and
+    /// timeouts generous enough for a shared, loaded 2-core machine
+    /// ([`REQUEST_TIMEOUT`], [`TURN_TIMEOUT`]).
     pub fn config(&self) -> LlmConfig {
         let mut c = LlmConfig::new(Provider::LlamaCpp, self.base_url.clone(), "default");
         c.temperature = 0.0;
+        c.max_tokens = TEST_MAX_TOKENS;
         c.retry = RetryPolicy::none();
-        c.request_timeout = Duration::from_secs(300);
-        c.turn_timeout = Duration::from_secs(900);
+        c.request_timeout = REQUEST_TIMEOUT;
+        c.turn_timeout = TURN_TIMEOUT;
         c
+    }
+
+    /// The settings of [`LocalServer::config`] as the environment of a binary that reads
+    /// its LLM settings from `LLM_*` variables (kubectl-assist).
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("LLM_BASE_URL", self.base_url.clone()),
+            ("LLM_MODEL", "default".into()),
+            ("LLM_TEMPERATURE", "0".into()),
+            ("LLM_MAX_TOKENS", TEST_MAX_TOKENS.to_string()),
+            ("LLM_TIMEOUT_SECS", REQUEST_TIMEOUT.as_secs().to_string()),
+            ("LLM_TURN_TIMEOUT_SECS", TURN_TIMEOUT.as_secs().to_string()),
+        ]
     }
 }
 

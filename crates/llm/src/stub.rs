@@ -199,7 +199,11 @@ async fn handle(
                 tokio::time::sleep(wait).await;
                 reply = *next;
             }
-            StubReply::Completion(v) if stream => return sse_response(completion_events(&v), None),
+            StubReply::Completion(v) if stream => {
+                let include_usage =
+                    body.pointer("/stream_options/include_usage") == Some(&Value::Bool(true));
+                return sse_response(completion_events(&v, include_usage), None);
+            }
             StubReply::Completion(v) => return Json(v).into_response(),
             StubReply::Endless(token) if stream => {
                 return sse_response(Vec::new(), Some((token, state.disconnects.clone())));
@@ -358,6 +362,23 @@ fn validate_request(body: &Value) -> Result<(), String> {
             }
         },
     }
+    // OpenAI: "The 'stream_options' parameter is only allowed when 'stream' is enabled."
+    if let Some(options) = obj.get("stream_options") {
+        if obj.get("stream") != Some(&Value::Bool(true)) {
+            return Err(
+                "The 'stream_options' parameter is only allowed when 'stream' is enabled.".into(),
+            );
+        }
+        let known = options.as_object().is_some_and(|o| {
+            o.iter()
+                .all(|(k, v)| k == "include_usage" && v.is_boolean())
+        });
+        if !known {
+            return Err(format!(
+                "stream_options {options}: only include_usage (a boolean) is known"
+            ));
+        }
+    }
     if let Some(t) = obj.get("temperature")
         && !t.as_f64().is_some_and(|t| (0.0..=2.0).contains(&t))
     {
@@ -372,8 +393,10 @@ fn validate_request(body: &Value) -> Result<(), String> {
 }
 
 /// The SSE events of a completion: role, then content and tool-call deltas (arguments
-/// in two pieces, as servers stream them), then the finish reason and `[DONE]`.
-fn completion_events(v: &Value) -> Vec<String> {
+/// in two pieces, as servers stream them), then the finish reason and `[DONE]`. The
+/// usage comes only when asked for (`stream_options.include_usage`), as OpenAI sends
+/// it: in one more chunk with no choices.
+fn completion_events(v: &Value, include_usage: bool) -> Vec<String> {
     let choice = &v["choices"][0];
     let message = &choice["message"];
     let chunk = |delta: Value, finish: Value| {
@@ -412,11 +435,14 @@ fn completion_events(v: &Value) -> Vec<String> {
             ));
         }
     }
-    let mut last: Value = serde_json::from_str(&chunk(json!({}), choice["finish_reason"].clone()))
-        .expect("chunk is JSON");
-    // llama.cpp's server reports usage on the last chunk.
-    last["usage"] = v["usage"].clone();
-    events.push(last.to_string());
+    events.push(chunk(json!({}), choice["finish_reason"].clone()));
+    if include_usage {
+        events.push(
+            json!({"id": v["id"], "object": "chat.completion.chunk", "created": v["created"],
+                   "model": v["model"], "choices": [], "usage": v["usage"]})
+            .to_string(),
+        );
+    }
     events
 }
 

@@ -208,6 +208,17 @@ pub struct ChatRequest {
     pub max_tokens: Option<u32>,
     #[serde(default)]
     pub stream: bool,
+    /// Set by the client on streamed requests: without it OpenAI-style servers send no
+    /// token usage in a stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_options: Option<StreamOptions>,
+}
+
+/// `stream_options` of a streamed request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamOptions {
+    /// Asks for a last chunk (with no choices) that carries the request's [`Usage`].
+    pub include_usage: bool,
 }
 
 impl ChatRequest {
@@ -220,6 +231,7 @@ impl ChatRequest {
             temperature: None,
             max_tokens: None,
             stream: false,
+            stream_options: None,
         }
     }
 

@@ -72,6 +72,11 @@ async fn tool_calls_round_trip_streamed_with_auth_and_generation_settings() {
         Some(format!("Bearer {KEY}").as_str())
     );
     assert_eq!(seen[0].body["stream"], true);
+    // The usage above exists only because the client asked for it in the stream.
+    assert_eq!(
+        seen[0].body["stream_options"],
+        json!({"include_usage": true})
+    );
     assert_eq!(seen[0].body["tool_choice"], "auto");
     assert_eq!(seen[0].body["max_tokens"], LlmConfig::DEFAULT_MAX_TOKENS);
     assert!(seen[0].body["temperature"].as_f64().unwrap() < 0.2);
@@ -165,6 +170,27 @@ async fn slow_answers_time_out() {
         .unwrap_err();
     assert!(matches!(err, LlmError::Timeout(_)), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn a_timed_out_request_is_not_sent_again() {
+    // Retries allowed, but a timeout is not one of their reasons: the server may still
+    // be generating the first answer, and a second copy would double its work.
+    let stub = StubServer::scripted(vec![
+        StubReply::Delayed(Duration::from_secs(5), Box::new(StubReply::text("late"))),
+        StubReply::text("second copy"),
+    ])
+    .await;
+    let err = client(&stub, 3, Duration::from_millis(300))
+        .chat(&request())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, LlmError::Timeout(_)), "{err:?}");
+    assert_eq!(
+        stub.requests().len(),
+        1,
+        "the timed-out request was re-sent"
+    );
 }
 
 #[tokio::test]
@@ -263,6 +289,7 @@ async fn the_follow_up_shape_strict_servers_accept() {
         json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "frobnicate": 1}),
         json!({"model": "m", "messages": [{"role": "user", "content": "x", "extra": 1}]}),
         json!({"model": "m", "messages": [{"role": "tool", "tool_call_id": "zz", "content": "x"}]}),
+        json!({"model": "m", "messages": [{"role": "user", "content": "x"}], "stream_options": {"include_usage": true}}),
     ] {
         let r = reqwest::Client::new()
             .post(format!("{}/chat/completions", stub.base_url))
@@ -272,7 +299,7 @@ async fn the_follow_up_shape_strict_servers_accept() {
             .unwrap();
         assert_eq!(r.status(), 400, "{bad}");
     }
-    assert_eq!(stub.rejected().len(), 5, "{:?}", stub.rejected());
+    assert_eq!(stub.rejected().len(), 6, "{:?}", stub.rejected());
     assert!(
         stub.rejected()[1].contains("#/properties/p"),
         "{:?}",
@@ -305,6 +332,11 @@ async fn tool_choice_mode_and_settings_come_from_the_config() {
     assert_eq!(seen[0].body["max_tokens"], 64);
     assert_eq!(seen[0].body["temperature"], 0.0);
     assert_eq!(seen[0].body["stream"], false);
+    assert!(
+        seen[0].body.get("stream_options").is_none(),
+        "{}",
+        seen[0].body
+    );
     assert_eq!(seen[1].body["tool_choice"], "required");
     // A caller's own values win over the config.
     let mut req = request();

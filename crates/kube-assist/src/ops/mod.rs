@@ -187,6 +187,7 @@ pub enum Operation {
     Health(HealthOp),
     Diagnose(DiagnoseOp),
     Optimize(OptimizeOp),
+    Fix(crate::fix::FixOp),
 }
 
 /// Whether an operation can change the cluster.
@@ -226,6 +227,7 @@ impl Operation {
             Operation::Health(_) => "health",
             Operation::Diagnose(_) => "diagnose",
             Operation::Optimize(_) => "optimize",
+            Operation::Fix(_) => "fix",
         }
     }
 
@@ -291,6 +293,7 @@ impl Operation {
             Operation::Restore(o) => Some(&o.target),
             Operation::Diagnose(o) => o.target.as_ref(),
             Operation::Optimize(o) => o.target.as_ref(),
+            Operation::Fix(o) => o.target.as_ref(),
             Operation::List(_)
             | Operation::Health(_)
             | Operation::Apply(_)
@@ -321,6 +324,7 @@ impl Operation {
             Operation::Restore(o) => Some(&mut o.target),
             Operation::Diagnose(o) => o.target.as_mut(),
             Operation::Optimize(o) => o.target.as_mut(),
+            Operation::Fix(o) => o.target.as_mut(),
             Operation::List(_)
             | Operation::Health(_)
             | Operation::Apply(_)

@@ -93,6 +93,7 @@ pub fn all() -> impl Iterator<Item = &'static OpSpec> {
         .chain(super::workload::SPECS.iter())
         .chain(super::object::SPECS.iter())
         .chain(super::manifest::SPECS.iter())
+        .chain(crate::fix::SPECS.iter())
 }
 
 /// The declaration of the operation called `name`.
