@@ -4,161 +4,14 @@
 //! writes that reach the API server (none before an approval).
 
 mod common;
+mod serving;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{FakeApi, todo_cluster};
+use common::{FakeApi, run_mcp_client, todo_cluster};
 use serde_json::{Value, json};
-
-const VIEWER: &str = "viewer-token-vvvvvvvvvvvvvvvv";
-const OPERATOR: &str = "operator-token-oooooooooooooo";
-const APPROVER: &str = "approver-token-aaaaaaaaaaaaaa";
-
-/// The serve process, killed when the test ends.
-struct Served {
-    url: String,
-    child: Child,
-    stdout: Arc<Mutex<Vec<String>>>,
-    state: tempfile::TempDir,
-    http: reqwest::Client,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn serve(api: &FakeApi, extra: &[&str]) -> Served {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let state = tempfile::tempdir().unwrap();
-    let tokens = state.path().join("tokens");
-    std::fs::write(
-        &tokens,
-        format!("# name role token\nvera viewer {VIEWER}\nolga operator {OPERATOR}\nanna approver {APPROVER}\n"),
-    )
-    .unwrap();
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kubectl-assist"))
-        .arg("serve")
-        .arg("--kubeconfig")
-        .arg(&api.kubeconfig)
-        .arg("--port")
-        .arg(port.to_string())
-        .arg("--tokens-file")
-        .arg(&tokens)
-        .arg("--state-dir")
-        .arg(state.path().join("state"))
-        .args(extra)
-        .env_remove("KUBECONFIG")
-        .env_remove("LLM_BASE_URL")
-        .env_remove("LLM_PROVIDER")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start kubectl-assist serve");
-    let stdout = Arc::new(Mutex::new(Vec::new()));
-    let out = child.stdout.take().unwrap();
-    let lines = stdout.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            lines.lock().unwrap().push(line);
-        }
-    });
-    let url = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(r) = http.get(format!("{url}/healthz")).send().await
-            && r.status() == 200
-        {
-            break;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("serve exited before listening: {status}");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "serve did not listen within 20 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Served {
-        url,
-        child,
-        stdout,
-        state,
-        http,
-    }
-}
-
-impl Served {
-    async fn post(&self, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
-        let mut req = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .header("content-type", "application/json")
-            .body(body.to_string());
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or_else(|_| json!({"raw": text})),
-        )
-    }
-
-    async fn ask(&self, token: &str, request: &str) -> (u16, Value) {
-        self.post(
-            "/api/requests",
-            Some(token),
-            &json!({"request": request, "namespace": "todo"}).to_string(),
-        )
-        .await
-    }
-
-    async fn get(&self, path: &str, token: Option<&str>) -> (u16, String) {
-        let mut req = self.http.get(format!("{}{path}", self.url));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let resp = req.send().await.unwrap();
-        (resp.status().as_u16(), resp.text().await.unwrap())
-    }
-
-    fn audit_file(&self) -> Vec<Value> {
-        std::fs::read_to_string(self.state.path().join("state/audit.jsonl"))
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-
-    fn stdout_json(&self) -> Vec<Value> {
-        self.stdout
-            .lock()
-            .unwrap()
-            .iter()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
-    }
-}
+use serving::{APPROVER, OPERATOR, VIEWER, crashing_pod, serve};
 
 fn replicas(api: &FakeApi, name: &str) -> i64 {
     api.object("Deployment", "todo", name).unwrap()["spec"]["replicas"]
@@ -484,15 +337,6 @@ async fn a_read_only_server_refuses_every_write_plan() {
     assert!(api.writes().is_empty() && api.dry_runs().is_empty());
 }
 
-fn crashing_pod() -> Value {
-    json!({"apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": "broken-1", "namespace": "todo", "labels": {"app": "broken"}},
-        "spec": {"nodeName": "node-1", "containers": [{"name": "main", "image": "busybox"}]},
-        "status": {"phase": "Running", "containerStatuses": [{"name": "main", "ready": false, "restartCount": 7, "image": "busybox", "imageID": "",
-            "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off restarting failed container"}},
-            "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}}}]}})
-}
-
 #[tokio::test]
 async fn scheduled_checks_export_metrics_and_record_each_problem_once_as_an_event() {
     let mut objects = todo_cluster();
@@ -586,4 +430,61 @@ async fn probes_openapi_and_sigterm() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(exit.success(), "{exit}");
+}
+
+#[tokio::test]
+async fn the_official_mcp_client_over_http_lists_tools_and_runs_health_with_a_serve_token() {
+    let api = FakeApi::start(todo_cluster(), &[]).await;
+    let s = serve(&api, &["--events=false"]).await;
+    let calls = json!([
+        {"name": "health", "arguments": {}},
+        {"name": "scale", "arguments": {"target": {"name": "frontend"}, "replicas": {"to": 3}}},
+    ])
+    .to_string();
+    let report = run_mcp_client(vec![
+        "--http".into(),
+        format!("{}/mcp", s.url),
+        "--token".into(),
+        VIEWER.into(),
+        "--calls".into(),
+        calls,
+    ])
+    .await;
+    let tools: Vec<&str> = report["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert!(
+        tools.contains(&"health") && tools.contains(&"logs"),
+        "{tools:?}"
+    );
+    assert!(
+        !tools.contains(&"scale"),
+        "no write is offered over MCP: {tools:?}"
+    );
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results[0]["is_error"], false, "{}", results[0]);
+    assert!(
+        results[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Checked 2 pods"),
+        "{}",
+        results[0]
+    );
+    assert_eq!(results[1]["is_error"], true, "{}", results[1]);
+    assert!(api.writes().is_empty());
+    // Without a token /mcp is refused like the API.
+    let resp = s
+        .http
+        .post(format!("{}/mcp", s.url))
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
 }

@@ -2,7 +2,7 @@
 //! a pronoun for the session's last object) and the namespace it says.
 
 use super::offline::Request;
-use super::words::{is_image, is_stopword, kind_word, number, quantity};
+use super::words::{is_image, is_stopword, kind_word, number, quantity, resource_word};
 use super::{PlanContext, Planned};
 use crate::ops::*;
 
@@ -13,6 +13,7 @@ pub(super) fn set_namespace(op: &mut Operation, ns: Option<&str>) {
         Operation::Health(o) => o.namespace = Some(ns.into()),
         Operation::Events(o) if o.target.is_none() => o.namespace = Some(ns.into()),
         Operation::Diagnose(o) if o.target.is_none() => o.namespace = Some(ns.into()),
+        Operation::Fix(o) if o.target.is_none() => o.namespace = Some(ns.into()),
         Operation::Optimize(o) if o.target.is_none() => o.namespace = Some(ns.into()),
         other => {
             if let Some(t) = other.target_mut() {
@@ -35,10 +36,11 @@ pub(super) fn take_namespace(tokens: &mut Vec<String>) -> Option<String> {
         && tokens[n - 2] == "in"
         && !is_stopword(&tokens[n - 1])
         && kind_word(&tokens[n - 1]).is_none()
-        && (tokens[..n - 2]
-            .iter()
-            .any(|t| t == "images" || kind_word(t).is_some_and(|(_, plural)| plural))
-            || tokens[n - 3] == "running")
+        && (tokens[..n - 2].iter().any(|t| {
+            t == "images"
+                || kind_word(t).is_some_and(|(_, plural)| plural)
+                || resource_word(t).is_some_and(|(_, plural)| plural)
+        }) || tokens[n - 3] == "running")
     {
         let ns = tokens[n - 1].clone();
         tokens.truncate(n - 2);
@@ -102,10 +104,17 @@ pub(super) fn target(r: &Request, ctx: &PlanContext, skip: &[&str]) -> Option<Ta
         {
             return Some(Target::named(Some(kind), n));
         }
+        if let Some((k, n)) = t.split_once('/')
+            && let Some((resource, _)) = resource_word(k)
+            && !n.is_empty()
+        {
+            return Some(of_resource(resource, n));
+        }
     }
     let candidate = |w: &str| -> bool {
         !is_stopword(w)
             && kind_word(w).is_none()
+            && resource_word(w).is_none()
             && number(w).is_none()
             && quantity(w).is_none()
             && !is_image(w)
@@ -137,6 +146,19 @@ pub(super) fn target(r: &Request, ctx: &PlanContext, skip: &[&str]) -> Option<Ta
             }
         }
     }
+    // "ingress web", "the web ingress", "hpa web": kinds found by discovery.
+    for (i, t) in toks.iter().enumerate() {
+        if let Some((resource, _)) = resource_word(t) {
+            if let Some(next) = toks.get(i + 1)
+                && candidate(next)
+            {
+                return Some(of_resource(resource, next));
+            }
+            if i > 0 && candidate(&toks[i - 1]) {
+                return Some(of_resource(resource, &toks[i - 1]));
+            }
+        }
+    }
     if let Some(i) = toks.iter().position(|t| candidate(t)) {
         return Some(Target::named(None, counted_singular(toks, i)));
     }
@@ -144,6 +166,14 @@ pub(super) fn target(r: &Request, ctx: &PlanContext, skip: &[&str]) -> Option<Ta
         return ctx.last_target.clone();
     }
     None
+}
+
+/// An object of a kind discovery resolves.
+fn of_resource(resource: &str, name: &str) -> Target {
+    Target {
+        resource: Some(resource.to_string()),
+        ..Target::named(None, name)
+    }
 }
 
 /// A name counted like a noun ("3 frontends", "two more workers") is the plural

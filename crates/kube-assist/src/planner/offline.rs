@@ -7,7 +7,7 @@ use super::metadata::{label_selector, labels_or_annotations};
 use super::names::{PRONOUNS, is_ctx_only, need_target, set_namespace, take_namespace, target};
 use super::questions;
 use super::typos::correct_typos;
-use super::words::{is_image, is_stopword, kind_word, number, tokenize};
+use super::words::{is_image, is_stopword, kind_word, number, resource_word, tokenize};
 use super::{CAPABILITIES, Plan, PlanContext, Planned};
 use crate::ops::registry::words;
 use crate::ops::*;
@@ -121,6 +121,31 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         return Err(Planned::Refused(
             "Secret data never leaves the cluster through kubectl-assist, so I will not read or show Secrets. Use kubectl with your own credentials if you really need to.".into(),
         ));
+    }
+
+    // "fix the backend", "make web work", "get the api running again": diagnose and
+    // plan the fixes the evidence supports (src/fix). Questions about fixing
+    // ("how do I fix X?") stay questions.
+    if asks_for_a_fix(r) {
+        // Words of the command itself, and "whatever/everything is broken" (no object).
+        let mut skip = vec![
+            "make",
+            "get",
+            "work",
+            "working",
+            "running",
+            "again",
+            "whatever",
+            "everything",
+            "anything",
+            "broken",
+        ];
+        skip.extend_from_slice(words("fix"));
+        let t = target(r, ctx, &skip).filter(|t| !is_ctx_only(r, t, ctx));
+        return ok(Operation::Fix(crate::fix::FixOp {
+            target: t,
+            namespace: None,
+        }));
     }
 
     // "who restarted the backend", "when was the api deployed": its history.
@@ -437,6 +462,23 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
             selector,
         }));
     }
+    // "list the ingresses", "get hpa": a kind discovery resolves.
+    if plural_kind.is_none()
+        && named.is_none()
+        && let Some(resource) = r.tokens.iter().find_map(|t| {
+            resource_word(t)
+                .filter(|(_, plural)| *plural || r.any(&["get", "list", "show"]))
+                .map(|(name, _)| name)
+        })
+    {
+        return ok(Operation::List(ListOp {
+            kind: Kind::Pod,
+            namespace: None,
+            resource: Some(resource.to_string()),
+            field_selector: None,
+            selector,
+        }));
+    }
     if let Some(kind) = plural_kind
         && (named.is_none() || kind == Kind::Node || kind == Kind::Namespace)
     {
@@ -467,4 +509,34 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
     Err(Planned::Unplannable(format!(
         "I could not turn that into Kubernetes operations. {CAPABILITIES}"
     )))
+}
+
+/// "fix X" (a registry word of `fix`), or "make X work" / "get X running|working
+/// [again]" said as a command, not asked as a question.
+fn asks_for_a_fix(r: &Request) -> bool {
+    let t = &r.tokens;
+    let Some(first) = t.first().map(String::as_str) else {
+        return false;
+    };
+    if [
+        "how", "can", "could", "why", "what", "should", "who", "when",
+    ]
+    .contains(&first)
+    {
+        return false;
+    }
+    if r.any(words("fix")) {
+        return true;
+    }
+    let last = t
+        .iter()
+        .rev()
+        .map(String::as_str)
+        .find(|w| *w != "again" && *w != "please");
+    t.len() >= 3
+        && match first {
+            "make" => matches!(last, Some("work" | "working")),
+            "get" => matches!(last, Some("running" | "working")),
+            _ => false,
+        }
 }

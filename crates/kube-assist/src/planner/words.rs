@@ -141,6 +141,76 @@ pub fn kind_word(w: &str) -> Option<(Kind, bool)> {
     })
 }
 
+/// A kind the planner has no typed [`Kind`] for, as a kubectl resource name that
+/// discovery resolves (`ingresses`, `horizontalpodautoscalers`), and whether the
+/// word was plural. kubectl's short names count (`hpa`, `ing`, `pv`, `sa`, ...).
+/// Secrets are not here: they are never read.
+pub fn resource_word(w: &str) -> Option<(&'static str, bool)> {
+    const RESOURCES: &[(&str, &[&str], &[&str])] = &[
+        (
+            "horizontalpodautoscalers",
+            &["hpa", "horizontalpodautoscaler", "autoscaler"],
+            &["hpas", "horizontalpodautoscalers", "autoscalers"],
+        ),
+        ("ingresses", &["ing", "ingress"], &["ingresses"]),
+        (
+            "persistentvolumes",
+            &["pv", "persistentvolume"],
+            &["pvs", "persistentvolumes"],
+        ),
+        (
+            "serviceaccounts",
+            &["sa", "serviceaccount"],
+            &["serviceaccounts"],
+        ),
+        ("cronjobs", &["cj", "cronjob"], &["cronjobs"]),
+        (
+            "networkpolicies",
+            &["netpol", "networkpolicy"],
+            &["netpols", "networkpolicies"],
+        ),
+        (
+            "storageclasses",
+            &["sc", "storageclass"],
+            &["storageclasses"],
+        ),
+        (
+            "customresourcedefinitions",
+            &["crd", "customresourcedefinition"],
+            &["crds", "customresourcedefinitions"],
+        ),
+        (
+            "poddisruptionbudgets",
+            &["pdb", "poddisruptionbudget"],
+            &["pdbs", "poddisruptionbudgets"],
+        ),
+        ("roles", &["role"], &["roles"]),
+        ("rolebindings", &["rolebinding"], &["rolebindings"]),
+        ("clusterroles", &["clusterrole"], &["clusterroles"]),
+        (
+            "clusterrolebindings",
+            &["clusterrolebinding"],
+            &["clusterrolebindings"],
+        ),
+        ("endpoints", &["ep"], &["endpoints"]),
+        (
+            "resourcequotas",
+            &["quota", "resourcequota"],
+            &["quotas", "resourcequotas"],
+        ),
+        ("limitranges", &["limitrange"], &["limitranges"]),
+    ];
+    RESOURCES.iter().find_map(|(name, singular, plural)| {
+        if singular.contains(&w) {
+            Some((*name, false))
+        } else if plural.contains(&w) {
+            Some((*name, true))
+        } else {
+            None
+        }
+    })
+}
+
 /// Small numbers as words or digits.
 pub fn number(w: &str) -> Option<u32> {
     const WORDS: [&str; 21] = [

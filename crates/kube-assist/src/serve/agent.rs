@@ -209,6 +209,19 @@ impl Agent {
                 ))));
             }
         };
+        self.submit_steps(caller, request, namespace, steps).await
+    }
+
+    /// Plan operations chosen by code (a finding's fix): resolved, RBAC-checked,
+    /// dry-run and kept for an approver exactly like a request's.
+    pub async fn submit_steps(
+        &self,
+        caller: &Caller,
+        request: &str,
+        namespace: Option<String>,
+        steps: Vec<Operation>,
+    ) -> ServeResult<PlanRecord> {
+        let ttl = self.settings.plan_ttl;
         let resolver = Resolver::new(self.client.clone(), namespace.clone());
         let mut resolved = Vec::new();
         for op in &steps {

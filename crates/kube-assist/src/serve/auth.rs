@@ -168,6 +168,15 @@ impl Tokens {
     }
 }
 
+/// MCP at `/mcp` accepts the same tokens, every role (its tools are read-only here).
+impl crate::mcp::http::McpAuth for Tokens {
+    fn authenticate(&self, headers: &HeaderMap) -> Result<(), String> {
+        Tokens::authenticate(self, headers)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ pub mod api;
 pub mod approvals;
 pub mod auth;
 pub mod console;
+pub mod console_pages;
 pub mod error;
 pub mod events;
 pub mod metrics;
@@ -94,7 +95,7 @@ pub fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
 /// What every handler shares.
 pub struct ServeState {
     pub agent: Arc<Agent>,
-    pub tokens: Tokens,
+    pub tokens: Arc<Tokens>,
     pub checks: Arc<Checks>,
     pub console: console::ConsoleState,
 }
@@ -151,10 +152,28 @@ pub async fn run(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
         },
         trail,
     ));
+    let tokens = Arc::new(tokens);
+    // MCP is read-only here: an MCP client cannot approve its own writes, and the
+    // approval flow for them is the console's, not yet wired to MCP.
+    let mcp = crate::mcp::McpServer {
+        exec: agent.exec.clone(),
+        resolver: crate::resolve::Resolver::new(
+            agent.client.clone(),
+            agent.settings.namespace.clone(),
+        ),
+        allow_writes: false,
+        audit: AuditLog::new(
+            args.state_dir
+                .as_ref()
+                .map(|d| d.join("audit.jsonl"))
+                .unwrap_or_else(|| PathBuf::from("/dev/stdout")),
+        ),
+        identity: agent.identity.clone(),
+    };
     let checks = Arc::new(Checks::default());
     let state = Arc::new(ServeState {
         agent: agent.clone(),
-        tokens,
+        tokens: tokens.clone(),
         checks: checks.clone(),
         console: console::ConsoleState::default(),
     });
@@ -173,7 +192,12 @@ pub async fn run(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
         .map_err(|e| AssistError::Invalid(format!("cannot listen on {addr}: {e}")))?;
     tracing::info!(%addr, "kubectl-assist serve listening");
     let draining = agent.clone();
-    axum::serve(listener, router(state))
+    let app = router(state).merge(crate::mcp::http::router(
+        mcp,
+        tokens,
+        crate::mcp::http::HostCheck::Any,
+    ));
+    axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
             tracing::info!("shutting down: running requests finish, no new writes start");

@@ -74,7 +74,7 @@ pub fn spawn(
 }
 
 /// The Event key of a finding: the object and the reason.
-fn key(f: &Finding) -> String {
+pub fn key(f: &Finding) -> String {
     format!(
         "{}/{}/{}/{}",
         f.object.kind.kubectl_name(),

@@ -1,0 +1,170 @@
+//! The `kubectl-assist serve` process for tests: the real binary on a free
+//! loopback port against a fake API server, with a tokens file (vera the viewer,
+//! olga the operator, anna the approver) and a state directory.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::common::FakeApi;
+
+pub const VIEWER: &str = "viewer-token-vvvvvvvvvvvvvvvv";
+pub const OPERATOR: &str = "operator-token-oooooooooooooo";
+pub const APPROVER: &str = "approver-token-aaaaaaaaaaaaaa";
+
+/// The serve process, killed when the test ends.
+pub struct Served {
+    pub url: String,
+    pub child: Child,
+    pub stdout: Arc<Mutex<Vec<String>>>,
+    pub state: tempfile::TempDir,
+    pub http: reqwest::Client,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub async fn serve(api: &FakeApi, extra: &[&str]) -> Served {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let state = tempfile::tempdir().unwrap();
+    let tokens = state.path().join("tokens");
+    std::fs::write(
+        &tokens,
+        format!("# name role token\nvera viewer {VIEWER}\nolga operator {OPERATOR}\nanna approver {APPROVER}\n"),
+    )
+    .unwrap();
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kubectl-assist"))
+        .arg("serve")
+        .arg("--kubeconfig")
+        .arg(&api.kubeconfig)
+        .arg("--port")
+        .arg(port.to_string())
+        .arg("--tokens-file")
+        .arg(&tokens)
+        .arg("--state-dir")
+        .arg(state.path().join("state"))
+        .args(extra)
+        .env_remove("KUBECONFIG")
+        .env_remove("LLM_BASE_URL")
+        .env_remove("LLM_PROVIDER")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start kubectl-assist serve");
+    let stdout = Arc::new(Mutex::new(Vec::new()));
+    let out = child.stdout.take().unwrap();
+    let lines = stdout.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            lines.lock().unwrap().push(line);
+        }
+    });
+    let url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(r) = http.get(format!("{url}/healthz")).send().await
+            && r.status() == 200
+        {
+            break;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("serve exited before listening: {status}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "serve did not listen within 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Served {
+        url,
+        child,
+        stdout,
+        state,
+        http,
+    }
+}
+
+impl Served {
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or_else(|_| json!({"raw": text})),
+        )
+    }
+
+    pub async fn ask(&self, token: &str, request: &str) -> (u16, Value) {
+        self.post(
+            "/api/requests",
+            Some(token),
+            &json!({"request": request, "namespace": "todo"}).to_string(),
+        )
+        .await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, String) {
+        let mut req = self.http.get(format!("{}{path}", self.url));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    }
+
+    pub fn audit_file(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.state.path().join("state/audit.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    pub fn stdout_json(&self) -> Vec<Value> {
+        self.stdout
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+}
+
+/// A pod whose container keeps crashing, in namespace todo.
+pub fn crashing_pod() -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "broken-1", "namespace": "todo", "labels": {"app": "broken"}},
+        "spec": {"nodeName": "node-1", "containers": [{"name": "main", "image": "busybox"}]},
+        "status": {"phase": "Running", "containerStatuses": [{"name": "main", "ready": false, "restartCount": 7, "image": "busybox", "imageID": "",
+            "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off restarting failed container"}},
+            "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}}}]}})
+}
