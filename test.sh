@@ -80,6 +80,7 @@ if [ "$run_e2e" = 1 ]; then
   tier "cluster: kubectl-assist" e2e/assist/run
   tier "cluster: kubectl-assist writes, diffs, undo" \
     env KUBECTL_ASSIST_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/kubectl-assist" e2e/assist/writes
+  tier "cluster: kubectl-assist serve (image, chart, approvals, RBAC, checks)" e2e/assist/serve
 fi
 
 echo

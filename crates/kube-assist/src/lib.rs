@@ -8,6 +8,7 @@
 
 pub mod analyze;
 pub mod error;
+pub mod fix;
 pub mod ops;
 pub mod quantity;
 pub mod resolve;

@@ -33,6 +33,11 @@ pub fn findings_report(findings: &[Finding], headline: &str) -> String {
         for op in &f.fix {
             out.push_str(&format!("         fix: {}\n", op.kubectl()));
         }
+        match (&f.fix_note, f.fix.is_empty()) {
+            (Some(why), false) => out.push_str(&format!("         because: {why}\n")),
+            (Some(why), true) => out.push_str(&format!("         no safe fix: {why}\n")),
+            (None, _) => {}
+        }
     }
     out
 }

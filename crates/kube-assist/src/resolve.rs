@@ -13,7 +13,7 @@ use tracing::instrument;
 
 use crate::error::{AssistError, Result};
 use crate::ops::discovery::{CatalogCache, QualifiedResource, ResourceInfo, typed_kind};
-use crate::ops::{Kind, Operation, Target};
+use crate::ops::{DiagnoseOp, Kind, Operation, Target};
 
 /// Labels that name a workload's role, in the order people rely on them.
 pub const NAME_LABELS: [&str; 6] = [
@@ -427,10 +427,13 @@ impl Resolver {
                     e.namespace = default_ns;
                 }
             }
-            Operation::Diagnose(d) if d.target.as_ref().and_then(|t| t.name.as_ref()).is_none() => {
-                d.target = None;
-                if d.namespace.is_none() {
-                    d.namespace = default_ns;
+            Operation::Diagnose(DiagnoseOp { target, namespace })
+            | Operation::Fix(crate::fix::FixOp { target, namespace })
+                if target.as_ref().and_then(|t| t.name.as_ref()).is_none() =>
+            {
+                *target = None;
+                if namespace.is_none() {
+                    *namespace = default_ns;
                 }
             }
             Operation::Optimize(o) if o.target.as_ref().and_then(|t| t.name.as_ref()).is_none() => {

@@ -389,6 +389,8 @@ impl Runner {
     }
 
     async fn run_plan(&mut self, steps: Vec<Operation>, report: &mut Report) {
+        // "fix X" asks for the fixes themselves: they are planned as writes at once.
+        let asked_to_fix = steps.iter().any(|s| matches!(s, Operation::Fix(_)));
         self.current_plan = steps.iter().map(Operation::kubectl).collect();
         report.plan = self.current_plan.clone();
         if steps.iter().any(Operation::is_write) {
@@ -526,7 +528,7 @@ impl Runner {
             return;
         }
         if !fixes.is_empty() {
-            self.offer_fixes(fixes, report).await;
+            self.offer_fixes(fixes, report, asked_to_fix).await;
         }
     }
 
@@ -572,13 +574,13 @@ impl Runner {
         }
     }
 
-    /// Fixes proposed by analyses run only when the operator asks (`--fix`, or a
-    /// yes at the prompt), and then like any plan: shown, confirmed, audited.
-    async fn offer_fixes(&mut self, fixes: Vec<Operation>, report: &mut Report) {
-        let interactive_offer = !self.settings.apply_fixes
-            && self.prompt.interactive
-            && !self.settings.policy.read_only;
-        if !self.settings.apply_fixes && !interactive_offer {
+    /// Fixes proposed by analyses run only when the operator asks (`--fix`, "fix
+    /// X", or a yes at the prompt), and then like any plan: shown, confirmed, audited.
+    async fn offer_fixes(&mut self, fixes: Vec<Operation>, report: &mut Report, asked: bool) {
+        let apply = self.settings.apply_fixes || asked;
+        let interactive_offer =
+            !apply && self.prompt.interactive && !self.settings.policy.read_only;
+        if !apply && !interactive_offer {
             self.say(&format!(
                 "{} suggested change(s); apply them with --fix (they are shown and confirmed first):\n{}",
                 fixes.len(),

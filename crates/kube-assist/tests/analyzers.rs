@@ -193,6 +193,15 @@ fn synthetic() -> Snapshot {
             "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "api"}}, "template": {"metadata": {"labels": {"app": "api"}}, "spec": {"containers": [{"name": "api", "image": "api:4"}]}}},
             "status": {"replicas": 3, "availableReplicas": 1, "updatedReplicas": 1, "conditions": [
                 {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded", "message": "ReplicaSet \"api-7\" has timed out progressing."}]}}],
+        // The stuck revision 4 and revision 3, whose pods still serve.
+        "replicasets": [
+            {"metadata": {"name": "api-7", "namespace": "db", "annotations": {"deployment.kubernetes.io/revision": "4"},
+                          "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "api", "uid": "u", "controller": true}]},
+             "spec": {"selector": {"matchLabels": {"app": "api"}}}, "status": {"replicas": 1, "readyReplicas": 0}},
+            {"metadata": {"name": "api-6", "namespace": "db", "annotations": {"deployment.kubernetes.io/revision": "3"},
+                          "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "api", "uid": "u", "controller": true}]},
+             "spec": {"selector": {"matchLabels": {"app": "api"}}}, "status": {"replicas": 1, "readyReplicas": 1, "availableReplicas": 1}}],
+        "storage_classes": [{"metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}}, "provisioner": "k8s.io/minikube-hostpath"}],
         "events": [
             {"metadata": {"name": "e1", "namespace": "db"}, "involvedObject": {"kind": "PersistentVolumeClaim", "name": "data", "namespace": "db"},
              "type": "Warning", "reason": "ProvisioningFailed", "message": "storageclass.storage.k8s.io \"fast\" not found", "lastTimestamp": "2026-01-01T11:59:00Z", "count": 3},
@@ -227,11 +236,29 @@ fn nodes_claims_jobs_and_stuck_rollouts() {
             .cause
             .contains("BackoffLimitExceeded")
     );
+    // The fix goes back to the revision that still runs, and says why.
     let stuck = one(&f, Kind::Deployment, "api", "RolloutStuck");
     assert!(
-        matches!(&stuck.fix[..], [Operation::RolloutUndo(_)]),
+        matches!(&stuck.fix[..], [Operation::RolloutUndo(u)] if u.to_revision == Some(3)),
         "{:?}",
         stuck.fix
+    );
+    assert!(
+        stuck
+            .fix_note
+            .as_deref()
+            .unwrap()
+            .contains("revision 3 (api-6) still has 1 ready pod(s)"),
+        "{:?}",
+        stuck.fix_note
+    );
+    // The claim's class does not exist; the default one does: said, not run
+    // (a claim's class cannot change in place).
+    assert!(pvc.fix.is_empty());
+    let note = pvc.fix_note.as_deref().unwrap();
+    assert!(
+        note.contains("StorageClass fast does not exist; standard does and is the default"),
+        "{note}"
     );
     // containers without requests/limits are an Info note under `health` only
     assert_eq!(

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Endpoints, Event, Node, PersistentVolumeClaim, Pod, Service};
+use k8s_openapi::api::storage::v1::StorageClass;
 use kube::Client;
 use kube::api::{Api, ListParams, LogParams};
 use tracing::instrument;
@@ -26,6 +27,8 @@ const MAX_LOG_SCANS: usize = 10;
 const RECENT_LOG_LINES: i64 = 200;
 const RECENT_LOG_BYTES: i64 = 64 * 1024;
 const RECENT_LOG_SECONDS: i64 = 3600;
+/// Failing probes retried on another port, at most.
+const MAX_PROBE_TRIES: usize = 5;
 
 async fn list<K>(client: &Client, namespace: Option<&str>) -> Result<Vec<K>>
 where
@@ -99,15 +102,55 @@ pub async fn collect_for(
         events,
         logs: BTreeMap::new(),
         recent_logs: BTreeMap::new(),
+        storage_classes: Vec::new(),
+        probe_answers: BTreeMap::new(),
     };
     let scans = log_scans(&snapshot, focus);
-    let (crash, recent) = tokio::join!(
+    let tries = crate::fix::probe_tries(&snapshot);
+    let (crash, recent, classes, answers) = tokio::join!(
         crash_log_tails(client, &snapshot.pods),
-        read_logs(client, scans)
+        read_logs(client, scans),
+        // Only the fixes of unbound claims need them; a forbidden list is no error.
+        async {
+            let api: Api<StorageClass> = Api::all(client.clone());
+            api.list(&ListParams::default())
+                .await
+                .map(|l| l.items)
+                .unwrap_or_default()
+        },
+        probe_answers(client, tries)
     );
     snapshot.logs = crash;
     snapshot.recent_logs = recent;
+    snapshot.storage_classes = classes;
+    snapshot.probe_answers = answers;
     Ok(snapshot)
+}
+
+/// Failing HTTP probes retried on another declared port through the API server's
+/// pod proxy (GET, at most [`MAX_PROBE_TRIES`], 3 s each): whether anything answers there.
+async fn probe_answers(client: &Client, tries: BTreeMap<String, String>) -> BTreeMap<String, bool> {
+    let mut set = tokio::task::JoinSet::new();
+    for (key, path) in tries.into_iter().take(MAX_PROBE_TRIES) {
+        let client = client.clone();
+        set.spawn(async move {
+            let Ok(req) = http::Request::get(&path).body(Vec::new()) else {
+                return (key, false);
+            };
+            let answered =
+                tokio::time::timeout(std::time::Duration::from_secs(3), client.request_text(req))
+                    .await
+                    .is_ok_and(|r| r.is_ok());
+            (key, answered)
+        });
+    }
+    let mut out = BTreeMap::new();
+    while let Some(joined) = set.join_next().await {
+        if let Ok((key, answered)) = joined {
+            out.insert(key, answered);
+        }
+    }
+    out
 }
 
 /// Which log one read asks for: (namespace, pod, container).

@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Endpoints, Event, Node, PersistentVolumeClaim, Pod, Service};
+use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +50,11 @@ pub struct Snapshot {
     pub logs: BTreeMap<String, String>,
     /// Recent logs of running containers worth a look (see [`collect_for`]), same keys.
     pub recent_logs: BTreeMap<String, String>,
+    /// The StorageClasses (empty when they cannot be listed).
+    pub storage_classes: Vec<StorageClass>,
+    /// Whether a failing HTTP probe's path answered on another declared port,
+    /// keyed as [`crate::fix::evidence::ProbeCheck::key`].
+    pub probe_answers: BTreeMap<String, bool>,
 }
 
 /// How bad a finding is; findings are listed worst first.
@@ -75,6 +81,10 @@ pub struct Finding {
     pub advice: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fix: Vec<Operation>,
+    /// Why `fix` is the change the evidence supports, or why no change is safe
+    /// (set by [`crate::fix::attach`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix_note: Option<String>,
 }
 
 impl Finding {
@@ -94,6 +104,7 @@ impl Finding {
             evidence: Vec::new(),
             advice: None,
             fix: Vec::new(),
+            fix_note: None,
         }
     }
 
@@ -137,6 +148,7 @@ pub fn analyze(snapshot: &Snapshot, scope: Scope) -> Vec<Finding> {
     if scope == Scope::All {
         findings.extend(cluster::missing_resources(snapshot));
     }
+    crate::fix::attach(snapshot, &mut findings);
     findings.sort_by(|a, b| {
         (a.severity, &a.object.namespace, &a.object.name, &a.reason).cmp(&(
             b.severity,
@@ -206,9 +218,11 @@ pub(crate) fn related_objects(s: &Snapshot, target: &ObjectRef) -> Vec<ObjectRef
                     continue;
                 }
                 let sel = svc.spec.as_ref().and_then(|sp| sp.selector.as_ref());
+                // Its Services, and one that nearly selects its pods (one value
+                // mistyped), which is why "make X work" must include it.
                 if let (Some(sel), Some(tpl)) = (sel, &selector)
                     && !sel.is_empty()
-                    && sel.iter().all(|(k, v)| tpl.get(k) == Some(v))
+                    && (sel.iter().all(|(k, v)| tpl.get(k) == Some(v)) || nearly_selects(sel, tpl))
                 {
                     out.push(object_ref(Kind::Service, &svc.metadata));
                 }
@@ -234,6 +248,15 @@ pub(crate) fn related_objects(s: &Snapshot, target: &ObjectRef) -> Vec<ObjectRef
         _ => {}
     }
     out
+}
+
+/// Every key but one agrees, and that one's value is a likely typo of the labels'.
+fn nearly_selects(sel: &BTreeMap<String, String>, labels: &BTreeMap<String, String>) -> bool {
+    let off: Vec<(&String, &String)> = sel
+        .iter()
+        .filter(|(k, v)| labels.get(*k) != Some(*v))
+        .collect();
+    matches!(off.as_slice(), [(k, v)] if labels.get(*k).is_some_and(|l| services::similar(v, l)))
 }
 
 fn is(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta, r: &ObjectRef) -> bool {

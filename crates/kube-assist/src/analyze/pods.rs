@@ -4,7 +4,7 @@
 use k8s_openapi::api::core::v1::{Container, ContainerStatus, Pod};
 
 use super::{Finding, Severity, Snapshot, events_for, object_ref, pod_workload, quote};
-use crate::ops::{Kind, Operation, ResourceValues, SetResourcesOp, UndoOp};
+use crate::ops::{Kind, Operation, ResourceValues, SetResourcesOp};
 use crate::quantity::{format_memory, parse_memory_bytes};
 
 const HIGH_RESTARTS: i32 = 5;
@@ -22,28 +22,6 @@ pub(super) fn analyze(s: &Snapshot) -> Vec<Finding> {
         out.extend(analyze_pod(s, pod));
     }
     out
-}
-
-/// Rolling back is only a fix when there is an earlier revision to go back to.
-fn undo_owner(s: &Snapshot, pod: &Pod) -> Option<Operation> {
-    let owner = pod_workload(s, pod)?;
-    let dep = s.deployments.iter().find(|d| {
-        d.metadata.name.as_deref() == Some(owner.name.as_str())
-            && d.metadata.namespace == owner.namespace
-    })?;
-    let revision: u64 = dep
-        .metadata
-        .annotations
-        .as_ref()?
-        .get("deployment.kubernetes.io/revision")?
-        .parse()
-        .ok()?;
-    (owner.kind == Kind::Deployment && revision > 1).then(|| {
-        Operation::RolloutUndo(UndoOp {
-            target: owner.to_target(),
-            to_revision: None,
-        })
-    })
 }
 
 fn container_spec<'a>(pod: &'a Pod, name: &str) -> Option<&'a Container> {
@@ -158,12 +136,9 @@ fn analyze_pod(s: &Snapshot, pod: &Pod) -> Vec<Finding> {
                     cs.name, cs.image
                 )
             };
-            let mut f = Finding::new(me.clone(), Severity::Critical, "pods", waiting_reason, cause)
+            let f = Finding::new(me.clone(), Severity::Critical, "pods", waiting_reason, cause)
                 .evidence(format!("waiting: {waiting_reason}: {}", quote(waiting.and_then(|w| w.message.as_deref()).unwrap_or(""), 200)))
                 .advice("fix the image name or tag (kubectl-assist \"set image of X to IMAGE\"), make the image available to the node, or roll back to the last working revision");
-            if let Some(undo) = undo_owner(s, pod) {
-                f = f.fix(undo);
-            }
             out.push(f);
             continue;
         }
@@ -216,12 +191,14 @@ fn analyze_pod(s: &Snapshot, pod: &Pod) -> Vec<Finding> {
                     t.reason.as_deref().unwrap_or("?")
                 ));
             }
+            // Without a limit the node ran out of memory: no number to start from.
             let new_limit = limit
                 .as_deref()
                 .and_then(parse_memory_bytes)
-                .map(|b| format_memory(b * 2))
-                .unwrap_or_else(|| "256Mi".into());
-            if let Some(owner) = pod_workload(s, pod).filter(|o| o.kind.is_workload()) {
+                .map(|b| format_memory(b * 2));
+            if let Some(owner) = pod_workload(s, pod).filter(|o| o.kind.is_workload())
+                && let Some(new_limit) = new_limit
+            {
                 f = f.fix(Operation::SetResources(SetResourcesOp {
                     target: owner.to_target(),
                     container: Some(cs.name.clone()),
@@ -286,9 +263,6 @@ fn analyze_pod(s: &Snapshot, pod: &Pod) -> Vec<Finding> {
                 {
                     f = f.evidence(format!("log: {}", quote(line, 160)));
                 }
-            }
-            if let Some(undo) = undo_owner(s, pod) {
-                f = f.fix(undo);
             }
             out.push(f);
             continue;

@@ -138,7 +138,7 @@ pub(super) fn analyze(s: &Snapshot) -> Vec<Finding> {
 
 /// Two label values that are probably the same thing mistyped: one is a prefix of
 /// the other, or they differ by at most two edits.
-fn similar(a: &str, b: &str) -> bool {
+pub(super) fn similar(a: &str, b: &str) -> bool {
     if a.is_empty() || b.is_empty() {
         return false;
     }

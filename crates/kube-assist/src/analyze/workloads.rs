@@ -2,7 +2,7 @@
 //! replica failures (quota, admission).
 
 use super::{Finding, Severity, Snapshot, object_ref, quote};
-use crate::ops::{Kind, Operation, UndoOp};
+use crate::ops::Kind;
 
 pub(super) fn analyze(s: &Snapshot) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -21,8 +21,7 @@ pub(super) fn analyze(s: &Snapshot) -> Vec<Finding> {
                 Finding::new(me.clone(), Severity::Critical, "workloads", "RolloutStuck", "its rollout is stuck: the new pods did not become available in time".into())
                     .evidence(format!("condition Progressing=False: {}", quote(c.message.as_deref().unwrap_or(""), 200)))
                     .evidence(format!("{} updated, {available}/{desired} available", status.updated_replicas.unwrap_or(0)))
-                    .advice("see the pod findings for why the new pods fail; roll back to the last working revision")
-                    .fix(Operation::RolloutUndo(UndoOp { target: me.to_target(), to_revision: None })),
+                    .advice("see the pod findings for why the new pods fail; roll back to the last working revision"),
             );
         } else if desired > 0 && available < desired {
             let severity = if available == 0 {

@@ -279,6 +279,7 @@ impl Executor {
             Operation::Optimize(o) => {
                 crate::optimize::run(&self.client, o.target.as_ref(), o.namespace.as_deref()).await
             }
+            Operation::Fix(o) => crate::fix::run(self, o).await,
         }
     }
 

@@ -1,7 +1,7 @@
 //! The kubectl command line equivalent to each operation, for `Running: ...` lines
 //! and the audit log. It is what an operator would type to do the same by hand.
 
-use super::{Operation, ReplicaChange, ResourceValues, Target};
+use super::{DiagnoseOp, Operation, ReplicaChange, ResourceValues, Target};
 
 fn ns_flag(namespace: Option<&str>) -> String {
     match namespace {
@@ -207,12 +207,12 @@ pub(super) fn render(op: &Operation) -> String {
         Operation::Health(o) => {
             format!("kubectl get {ANALYZED}{}", ns_flag(o.namespace.as_deref()))
         }
-        Operation::Diagnose(o) => {
-            let ns = o
-                .namespace
+        Operation::Diagnose(DiagnoseOp { target, namespace })
+        | Operation::Fix(crate::fix::FixOp { target, namespace }) => {
+            let ns = namespace
                 .as_deref()
-                .or(o.target.as_ref().and_then(|t| t.namespace.as_deref()));
-            match o.target.as_ref().filter(|t| t.name.is_some()) {
+                .or(target.as_ref().and_then(|t| t.namespace.as_deref()));
+            match target.as_ref().filter(|t| t.name.is_some()) {
                 Some(t) => format!(
                     "kubectl describe {}{} && kubectl get events{}",
                     object(t),

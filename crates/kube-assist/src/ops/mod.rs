@@ -160,6 +160,7 @@ pub enum Operation {
     Health(HealthOp),
     Diagnose(DiagnoseOp),
     Optimize(OptimizeOp),
+    Fix(crate::fix::FixOp),
 }
 
 /// Whether an operation can change the cluster.
@@ -191,6 +192,7 @@ impl Operation {
             Operation::Health(_) => "health",
             Operation::Diagnose(_) => "diagnose",
             Operation::Optimize(_) => "optimize",
+            Operation::Fix(_) => "fix",
         }
     }
 
@@ -252,6 +254,7 @@ impl Operation {
             Operation::Restore(o) => Some(&o.target),
             Operation::Diagnose(o) => o.target.as_ref(),
             Operation::Optimize(o) => o.target.as_ref(),
+            Operation::Fix(o) => o.target.as_ref(),
             Operation::List(_) | Operation::Health(_) => None,
         }
     }
@@ -273,6 +276,7 @@ impl Operation {
             Operation::Restore(o) => Some(&mut o.target),
             Operation::Diagnose(o) => o.target.as_mut(),
             Operation::Optimize(o) => o.target.as_mut(),
+            Operation::Fix(o) => o.target.as_mut(),
             Operation::List(_) | Operation::Health(_) => None,
         }
     }

@@ -92,6 +92,7 @@ pub fn all() -> impl Iterator<Item = &'static OpSpec> {
         .chain(super::analysis::SPECS.iter())
         .chain(super::workload::SPECS.iter())
         .chain(super::object::SPECS.iter())
+        .chain(crate::fix::SPECS.iter())
 }
 
 /// The declaration of the operation called `name`.

@@ -13,6 +13,7 @@ pub(super) fn set_namespace(op: &mut Operation, ns: Option<&str>) {
         Operation::Health(o) => o.namespace = Some(ns.into()),
         Operation::Events(o) if o.target.is_none() => o.namespace = Some(ns.into()),
         Operation::Diagnose(o) if o.target.is_none() => o.namespace = Some(ns.into()),
+        Operation::Fix(o) if o.target.is_none() => o.namespace = Some(ns.into()),
         Operation::Optimize(o) if o.target.is_none() => o.namespace = Some(ns.into()),
         other => {
             if let Some(t) = other.target_mut() {

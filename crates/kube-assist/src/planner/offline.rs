@@ -123,6 +123,31 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         ));
     }
 
+    // "fix the backend", "make web work", "get the api running again": diagnose and
+    // plan the fixes the evidence supports (src/fix). Questions about fixing
+    // ("how do I fix X?") stay questions.
+    if asks_for_a_fix(r) {
+        // Words of the command itself, and "whatever/everything is broken" (no object).
+        let mut skip = vec![
+            "make",
+            "get",
+            "work",
+            "working",
+            "running",
+            "again",
+            "whatever",
+            "everything",
+            "anything",
+            "broken",
+        ];
+        skip.extend_from_slice(words("fix"));
+        let t = target(r, ctx, &skip).filter(|t| !is_ctx_only(r, t, ctx));
+        return ok(Operation::Fix(crate::fix::FixOp {
+            target: t,
+            namespace: None,
+        }));
+    }
+
     // "who restarted the backend", "when was the api deployed": its history.
     if questions::asks_about_a_past_change(r) {
         return ok(match target(r, ctx, &[]) {
@@ -484,4 +509,34 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
     Err(Planned::Unplannable(format!(
         "I could not turn that into Kubernetes operations. {CAPABILITIES}"
     )))
+}
+
+/// "fix X" (a registry word of `fix`), or "make X work" / "get X running|working
+/// [again]" said as a command, not asked as a question.
+fn asks_for_a_fix(r: &Request) -> bool {
+    let t = &r.tokens;
+    let Some(first) = t.first().map(String::as_str) else {
+        return false;
+    };
+    if [
+        "how", "can", "could", "why", "what", "should", "who", "when",
+    ]
+    .contains(&first)
+    {
+        return false;
+    }
+    if r.any(words("fix")) {
+        return true;
+    }
+    let last = t
+        .iter()
+        .rev()
+        .map(String::as_str)
+        .find(|w| *w != "again" && *w != "please");
+    t.len() >= 3
+        && match first {
+            "make" => matches!(last, Some("work" | "working")),
+            "get" => matches!(last, Some("running" | "working")),
+            _ => false,
+        }
 }

@@ -18,7 +18,7 @@ pub struct Served {
     pub columns: Vec<(String, String, i64)>,
 }
 
-const BUILT_IN: [(&str, &str, &str, &str, bool); 18] = [
+const BUILT_IN: [(&str, &str, &str, &str, bool); 19] = [
     ("", "pods", "Pod", "po", true),
     ("", "services", "Service", "svc", true),
     ("", "endpoints", "Endpoints", "ep", true),
@@ -41,6 +41,13 @@ const BUILT_IN: [(&str, &str, &str, &str, bool); 18] = [
     ("apps", "statefulsets", "StatefulSet", "sts", true),
     ("apps", "daemonsets", "DaemonSet", "ds", true),
     ("batch", "jobs", "Job", "", true),
+    (
+        "storage.k8s.io",
+        "storageclasses",
+        "StorageClass",
+        "sc",
+        false,
+    ),
     (
         "autoscaling",
         "horizontalpodautoscalers",

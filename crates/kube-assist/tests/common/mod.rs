@@ -34,6 +34,8 @@ struct Inner {
     requests: Vec<Recorded>,
     /// Permissions the identity lacks, as "verb resource[/subresource]".
     denied: Vec<String>,
+    /// What answers through the pod proxy, as "namespace/pod:port/path".
+    proxy_answers: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -111,6 +113,12 @@ fn merge(target: &mut Value, patch: &Value, strategic: bool) {
                     merge(t.entry(k.clone()).or_insert(Value::Null), v, strategic);
                 }
             }
+        }
+        // RFC 7386: an object patched onto a non-object starts from {}, so its
+        // nulls delete nothing rather than being stored.
+        (t, Value::Object(_)) => {
+            *t = Value::Object(serde_json::Map::new());
+            merge(t, patch, strategic);
         }
         (t, p) => *t = p.clone(),
     }
@@ -213,6 +221,20 @@ async fn handle(
         return match inner.summaries.get(*node) {
             Some(s) => axum::Json(s.clone()).into_response(),
             None => status(503, "ServiceUnavailable", "no kubelet"),
+        };
+    }
+    // The pod proxy: 200 where a test said something listens, else what the API
+    // server says when nothing does.
+    if let ["namespaces", ns, "pods", pod_port, "proxy", tail @ ..] = rest {
+        let key = format!("{ns}/{pod_port}/{}", tail.join("/"));
+        return if inner.proxy_answers.contains(&key) {
+            (StatusCode::OK, "ok").into_response()
+        } else {
+            status(
+                503,
+                "ServiceUnavailable",
+                "error trying to reach service: dial tcp: connect: connection refused",
+            )
         };
     }
     // The authorizer: everything is allowed except what a test denied.
@@ -443,6 +465,17 @@ impl FakeApi {
             .unwrap()
             .denied
             .push(permission.to_string());
+    }
+
+    /// Make GET `path` on `pod:port` answer through the pod proxy, e.g.
+    /// `answer_proxy("todo/web-1:8000/healthz")`.
+    pub fn answer_proxy(&self, key: &str) {
+        self.shared
+            .0
+            .lock()
+            .unwrap()
+            .proxy_answers
+            .push(key.to_string());
     }
 
     pub fn set_summary(&self, node: &str, summary: Value) {
