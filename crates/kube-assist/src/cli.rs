@@ -174,6 +174,20 @@ pub enum Command {
         #[arg(long = "field-selector")]
         field_selector: Option<String>,
     },
+    /// kubectl-style: apply a manifest with server-side apply (field manager
+    /// kubectl-assist): the dry-run diff of every object is shown and confirmed first.
+    Apply {
+        /// The manifest file (YAML or JSON, several documents allowed); `-` reads stdin.
+        #[arg(short = 'f', long = "filename", required = true)]
+        filename: String,
+    },
+    /// kubectl-style: delete one object of any kind (shown with what goes with it,
+    /// confirmed first). When the first word is not a kind, the words are a request.
+    Delete {
+        /// A kind as kubectl names it, or `KIND/NAME`.
+        resource: String,
+        name: Option<String>,
+    },
     /// kubectl-style: one object of any kind in detail, with its events.
     Describe {
         /// A kind as kubectl names it, or `KIND/NAME`.

@@ -14,10 +14,19 @@ const BOOKKEEPING: [&str; 5] = [
     "creationTimestamp",
 ];
 
-/// The object without status and server bookkeeping.
+/// The object without status and server bookkeeping; a Secret's values masked.
 pub fn clean(mut v: Value) -> Value {
     if let Some(obj) = v.as_object_mut() {
         obj.remove("status");
+        if obj.get("kind").and_then(Value::as_str) == Some("Secret") {
+            for field in ["data", "stringData"] {
+                if let Some(data) = obj.get_mut(field).and_then(Value::as_object_mut) {
+                    for val in data.values_mut() {
+                        *val = Value::String(crate::ops::manifest::MASK.into());
+                    }
+                }
+            }
+        }
         if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
             for k in BOOKKEEPING {
                 meta.remove(k);

@@ -69,6 +69,15 @@ impl UndoJournal {
     }
 }
 
+impl UndoJournal {
+    /// Every object of the write `which` (an audit id, or `last`): a manifest's
+    /// write keeps one entry per object under one id.
+    pub fn find_all(&self, which: &str) -> Result<Vec<JournalEntry>> {
+        let id = self.find(which)?.id;
+        Ok(self.read()?.into_iter().filter(|e| e.id == id).collect())
+    }
+}
+
 /// The object as it should be sent to bring it back: server-owned fields removed
 /// (a deleted object is re-created with a new uid; a changed one is replaced at
 /// the live resourceVersion, which the caller sets).

@@ -9,8 +9,8 @@ use kube_assist::cli::{Cli, Command};
 use kube_assist::connect::connect;
 use kube_assist::ops::discovery::typed_kind;
 use kube_assist::ops::{
-    DescribeOp, DiagnoseOp, ExecOptions, Executor, GetOp, HealthOp, Kind, ListOp, Operation,
-    OptimizeOp, RestoreOp, Target,
+    ApplyOp, DeleteOp, DescribeOp, DiagnoseOp, ExecOptions, Executor, GetOp, HealthOp, Kind,
+    ListOp, Operation, OptimizeOp, RestoreOp, Target,
 };
 use kube_assist::planner::PlanContext;
 use kube_assist::planner::llm::{LlmPlanner, LlmSettings};
@@ -210,22 +210,26 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
     let mut ctx = PlanContext::default();
     if let Some(Command::Undo { which }) = &cli.command {
         let which = which.as_deref().unwrap_or("last");
-        let entry = runner.journal().find(which)?;
-        let Some(before) = entry.before else {
-            return Err(kube_assist::AssistError::Invalid(format!(
-                "write {} created {}; undoing it means deleting it, which kubectl-assist leaves to you: kubectl delete {}",
-                entry.id,
-                entry.target.display(),
-                entry.target.display()
-            )));
-        };
-        let op = Operation::Restore(RestoreOp {
-            target: entry.target,
-            object: before,
-            journal_id: Some(entry.id.clone()),
-        });
+        let entries = runner.journal().find_all(which)?;
+        let id = entries.first().map(|e| e.id.clone()).unwrap_or_default();
+        // Newest first: what was written last is put back first.
+        let ops: Vec<Operation> = entries
+            .into_iter()
+            .rev()
+            .map(|entry| match entry.before {
+                Some(before) => Operation::Restore(RestoreOp {
+                    target: entry.target,
+                    object: before,
+                    journal_id: Some(entry.id.clone()),
+                }),
+                // The write created it: undoing it deletes it.
+                None => Operation::Delete(DeleteOp {
+                    target: entry.target,
+                }),
+            })
+            .collect();
         let report = runner
-            .handle_operations(&format!("undo {}", entry.id), vec![op], &mut ctx)
+            .handle_operations(&format!("undo {id}"), ops, &mut ctx)
             .await;
         return Ok(finish(&report, g.output));
     }
@@ -287,6 +291,36 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
                 op,
             )
         }),
+        (None, Some(Command::Apply { filename })) => {
+            let manifest = if filename == "-" {
+                runner.prompt.read_all().await
+            } else {
+                std::fs::read_to_string(filename).map_err(|e| {
+                    kube_assist::AssistError::Invalid(format!("cannot read {filename}: {e}"))
+                })?
+            };
+            Some((
+                format!("apply -f {filename}"),
+                Operation::Apply(ApplyOp {
+                    manifest,
+                    namespace: namespace.clone(),
+                }),
+            ))
+        }
+        (None, Some(Command::Delete { resource, name })) => {
+            kubectl_style(&runner, resource, name.as_deref(), |target| {
+                Operation::Delete(DeleteOp { target })
+            })
+            .await
+            .map(|op| {
+                (
+                    format!("delete {resource} {}", name.as_deref().unwrap_or(""))
+                        .trim()
+                        .to_string(),
+                    op,
+                )
+            })
+        }
         (None, Some(Command::Describe { resource, name })) => {
             kubectl_style(&runner, resource, name.as_deref(), |target| {
                 Operation::Describe(DescribeOp { target })

@@ -153,7 +153,7 @@ impl Resolver {
         Self {
             client,
             namespace,
-            catalog: CatalogCache::default(),
+            catalog: CatalogCache,
         }
     }
 
@@ -385,8 +385,8 @@ impl Resolver {
             Purpose::Any
         };
         let purpose = match &op {
-            // Labels and annotations go on any kind of object.
-            Operation::DeletePod(_) | Operation::Patch(_) => Purpose::Any,
+            // Labels and annotations go on any kind of object, and so does delete.
+            Operation::DeletePod(_) | Operation::Patch(_) | Operation::Delete(_) => Purpose::Any,
             _ => purpose,
         };
         if let Operation::DeletePod(d) = &mut op {
@@ -396,6 +396,28 @@ impl Resolver {
         match &mut op {
             // The journal names the object completely, and it may be gone.
             Operation::Restore(_) => {}
+            // Objects to create name themselves; the -n flag is their default namespace.
+            Operation::Apply(a) => {
+                if a.namespace.is_none() {
+                    a.namespace = default_ns;
+                }
+            }
+            Operation::CreateConfigmap(c) => {
+                if c.namespace.is_none() {
+                    c.namespace = default_ns;
+                }
+            }
+            Operation::CreateSecret(c) => {
+                if c.namespace.is_none() {
+                    c.namespace = default_ns;
+                }
+            }
+            Operation::CreateDeployment(c) => {
+                if c.namespace.is_none() {
+                    c.namespace = default_ns;
+                }
+            }
+            Operation::CreateNamespace(_) => {}
             Operation::List(l) => {
                 if l.namespace.is_none() {
                     l.namespace = default_ns;

@@ -190,7 +190,9 @@ mod tests {
             ["scale"]
         );
         assert_eq!(requested_writes("restart the backend"), ["rollout_restart"]);
-        assert!(requested_writes("delete the namespace").is_empty());
+        // Asked for in so many words: planned, marked destructive, confirmed by name.
+        assert_eq!(requested_writes("delete the namespace"), ["delete"]);
+        assert!(requested_writes("what is in the namespace").is_empty());
         // The planner's words and the safety rule are one list: the planner's
         // restart word "cycle" and delete word "evict" are writes the operator asked for.
         assert_eq!(requested_writes("cycle the web pods"), ["rollout_restart"]);

@@ -424,15 +424,20 @@ impl Runner {
         }
         if !policy.read_only {
             for op in steps.iter().filter(|o| o.is_write()) {
-                match self.exec.preview(op).await {
-                    Ok(change) => {
-                        self.say(if change.diff.is_empty() {
-                            "(no change to the object)"
-                        } else {
-                            &change.diff
-                        });
-                        self.current_changes.push((op.kubectl(), change.clone()));
-                        report.changes.push(change);
+                match self.exec.previews(op).await {
+                    Ok(changes) => {
+                        for change in changes {
+                            self.say(if change.diff.is_empty() {
+                                "(no change to the object)"
+                            } else {
+                                &change.diff
+                            });
+                            if let Some(note) = &change.note {
+                                self.say(&format!("Note: {} {note}", change.object));
+                            }
+                            self.current_changes.push((op.kubectl(), change.clone()));
+                            report.changes.push(change);
+                        }
                     }
                     Err(e) => {
                         let text =

@@ -4,23 +4,8 @@
 
 mod common;
 
-use common::{FakeApi, todo_cluster};
+use common::{FakeApi, todo_cluster, without_bookkeeping};
 use serde_json::{Value, json};
-
-fn spec_without_bookkeeping(mut v: Value) -> Value {
-    let meta = v["metadata"].as_object_mut().unwrap();
-    for k in [
-        "resourceVersion",
-        "uid",
-        "managedFields",
-        "creationTimestamp",
-        "generation",
-    ] {
-        meta.remove(k);
-    }
-    v.as_object_mut().unwrap().remove("status");
-    v
-}
 
 #[tokio::test]
 async fn a_label_patch_is_undone_to_the_exact_prior_object() {
@@ -69,8 +54,8 @@ async fn a_label_patch_is_undone_to_the_exact_prior_object() {
     );
     let restored = api.object("Deployment", "todo", "todo-backend").unwrap();
     assert_eq!(
-        spec_without_bookkeeping(restored),
-        spec_without_bookkeeping(before.clone()),
+        without_bookkeeping(restored),
+        without_bookkeeping(before.clone()),
         "the journal restores the exact prior object"
     );
     assert_eq!(

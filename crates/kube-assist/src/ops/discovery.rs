@@ -3,8 +3,6 @@
 //! catalog is read once per process, only when a request names a kind the typed
 //! fast paths do not know, with one request per API group version sent at once.
 
-use std::sync::Arc;
-
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::APIResourceList;
 use kube::Client;
 use kube::api::ApiResource;
@@ -229,13 +227,19 @@ impl Catalog {
     }
 }
 
-/// The catalog of one connection, read on first use and kept for the process.
+/// The process's catalog: a process talks to one cluster, so discovery is read
+/// on first use and kept, shared by the resolver and the executor.
+static PROCESS_CATALOG: OnceCell<Catalog> = OnceCell::const_new();
+
+/// A handle on the process's catalog.
 #[derive(Clone, Default)]
-pub struct CatalogCache(Arc<OnceCell<Catalog>>);
+pub struct CatalogCache;
 
 impl CatalogCache {
-    pub async fn get(&self, client: &Client) -> Result<&Catalog> {
-        self.0.get_or_try_init(|| Catalog::load(client)).await
+    pub async fn get(&self, client: &Client) -> Result<&'static Catalog> {
+        PROCESS_CATALOG
+            .get_or_try_init(|| Catalog::load(client))
+            .await
     }
 }
 

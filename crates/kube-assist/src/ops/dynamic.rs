@@ -4,7 +4,7 @@
 //! whole object.
 
 use k8s_openapi::jiff::Timestamp;
-use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch};
+use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch};
 use serde_json::{Value, json};
 
 use super::discovery::QualifiedResource;
@@ -268,6 +268,20 @@ impl Executor {
             serde_json::to_value(api.patch(name, &self.patch_params(), patch).await?)
                 .unwrap_or_default(),
         )
+    }
+
+    /// Delete one object of any kind (kubectl's default background propagation:
+    /// what it owns goes after it).
+    pub(super) async fn delete_any(&self, t: &Target) -> Result<()> {
+        let q = resource_of_target(t)?;
+        let api = self.dyn_api(&q.api_resource(), t.namespace.as_deref());
+        let dp = DeleteParams {
+            dry_run: self.options.dry_run,
+            ..DeleteParams::background()
+        };
+        let name = t.name.as_deref().unwrap_or_default();
+        api.delete(name, &dp).await?;
+        Ok(())
     }
 }
 

@@ -270,6 +270,14 @@ impl Executor {
             }
             Operation::Patch(o) => self.merge_patch(&o.target, &o.patch).await,
             Operation::DeletePod(o) => self.delete_pod(&o.target).await,
+            Operation::Delete(o) => self.delete_object(&o.target).await,
+            Operation::Apply(_)
+            | Operation::CreateNamespace(_)
+            | Operation::CreateConfigmap(_)
+            | Operation::CreateSecret(_)
+            | Operation::CreateDeployment(_)
+            | Operation::Expose(_)
+            | Operation::Autoscale(_) => self.write_objects(op).await,
             Operation::Restore(o) => self.restore(&o.target, &o.object).await,
             Operation::Health(o) => self.health(o.namespace.as_deref()).await,
             Operation::Diagnose(o) => {
@@ -329,6 +337,9 @@ impl Executor {
     /// Replace an object with `object` (at the live resourceVersion), or create
     /// it when it no longer exists.
     pub(super) async fn restore(&self, t: &Target, object: &Value) -> Result<OpOutput> {
+        if t.is_dynamic() {
+            return self.restore_dynamic(t, object).await;
+        }
         let (kind, ns, name) = parts(t)?;
         let live = match self.get_value(t).await {
             Ok(v) => Some(v),

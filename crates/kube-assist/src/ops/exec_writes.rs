@@ -169,6 +169,9 @@ pub struct ObjectChange {
     pub object: String,
     /// Unified diff; empty when the write changes nothing.
     pub diff: String,
+    /// What else the write takes with it ("its 3 pods are deleted with it").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// The object as it was (absent when the write creates it), for the undo journal.
     #[serde(skip)]
     pub before: Option<Value>,
@@ -179,7 +182,32 @@ pub struct ObjectChange {
 impl Executor {
     /// Send a write as a server-side dry run and diff the answer with the live
     /// object. Nothing changes; the API server validates the write as it would.
+    /// A write that changes several objects (a manifest) is shown as one change
+    /// with every object's diff; [`Executor::previews`] keeps them apart.
     pub async fn preview(&self, op: &super::Operation) -> Result<ObjectChange> {
+        let mut changes = self.previews(op).await?;
+        if changes.len() == 1 {
+            return Ok(changes.remove(0));
+        }
+        let first = changes
+            .first()
+            .cloned()
+            .ok_or_else(|| AssistError::Invalid(format!("{} changes no object", op.name())))?;
+        Ok(ObjectChange {
+            object: changes
+                .iter()
+                .map(|c| c.object.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+            diff: changes.iter().map(|c| c.diff.clone()).collect(),
+            note: None,
+            before: first.before,
+            target: first.target,
+        })
+    }
+
+    /// The dry-run diff of a write to one existing object.
+    pub(super) async fn preview_one(&self, op: &super::Operation) -> Result<ObjectChange> {
         let t = op
             .target()
             .ok_or_else(|| AssistError::Invalid(format!("{} names no object", op.name())))?;
@@ -212,6 +240,7 @@ impl Executor {
             label.push_str(&format!(" -n {ns}"));
         }
         Ok(ObjectChange {
+            note: None,
             diff: crate::diff::object_diff(before.as_ref(), after.as_ref(), &label),
             object: label,
             before,

@@ -34,6 +34,22 @@ fn scoped(t: &Target) -> String {
     }
 }
 
+fn opt_ns(namespace: Option<&str>) -> String {
+    namespace.map(|n| format!(" -n {n}")).unwrap_or_default()
+}
+
+/// A value as a shell word: quoted when it holds anything but plain characters.
+fn quote(v: &str) -> String {
+    if !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:/@=,".contains(c))
+    {
+        v.to_string()
+    } else {
+        format!("'{}'", v.replace('\'', "'\\''"))
+    }
+}
+
 fn resources(flag: &str, r: &ResourceValues) -> String {
     let mut parts = Vec::new();
     if let Some(c) = &r.cpu {
@@ -206,6 +222,97 @@ pub(super) fn render(op: &Operation) -> String {
         }
         Operation::Health(o) => {
             format!("kubectl get {ANALYZED}{}", ns_flag(o.namespace.as_deref()))
+        }
+        Operation::Delete(o) => {
+            format!("kubectl delete {}{}", object(&o.target), scoped(&o.target))
+        }
+        Operation::Apply(a) => {
+            let names: Vec<String> = super::manifest::parse_manifest(&a.manifest)
+                .map(|objs| {
+                    objs.iter()
+                        .map(|o| {
+                            format!(
+                                "{}/{}",
+                                o["kind"].as_str().unwrap_or_default().to_lowercase(),
+                                o["metadata"]["name"].as_str().unwrap_or_default()
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            format!(
+                "kubectl apply --server-side --field-manager=kubectl-assist -f -{} # {}",
+                opt_ns(a.namespace.as_deref()),
+                if names.is_empty() {
+                    "an invalid manifest".to_string()
+                } else {
+                    names.join(", ")
+                }
+            )
+        }
+        Operation::CreateNamespace(n) => format!("kubectl create namespace {}", n.name),
+        Operation::CreateConfigmap(c) => {
+            let lits: String = c
+                .data
+                .iter()
+                .map(|(k, v)| format!(" --from-literal={k}={}", quote(v)))
+                .collect();
+            format!(
+                "kubectl create configmap {}{lits}{}",
+                c.name,
+                opt_ns(c.namespace.as_deref())
+            )
+        }
+        Operation::CreateSecret(c) => {
+            let lits: String = c
+                .data
+                .0
+                .keys()
+                .map(|k| format!(" --from-literal={k}={}", super::manifest::MASK))
+                .collect();
+            format!(
+                "kubectl create secret generic {}{lits}{}",
+                c.name,
+                opt_ns(c.namespace.as_deref())
+            )
+        }
+        Operation::CreateDeployment(d) => {
+            let mut s = format!("kubectl create deployment {} --image={}", d.name, d.image);
+            if let Some(r) = d.replicas {
+                s.push_str(&format!(" --replicas={r}"));
+            }
+            if let Some(p) = d.port {
+                s.push_str(&format!(" --port={p}"));
+            }
+            s.push_str(&opt_ns(d.namespace.as_deref()));
+            s
+        }
+        Operation::Expose(e) => {
+            let mut s = format!("kubectl expose {} --port={}", object(&e.target), e.port);
+            if let Some(p) = e.target_port {
+                s.push_str(&format!(" --target-port={p}"));
+            }
+            if let Some(n) = &e.name {
+                s.push_str(&format!(" --name={n}"));
+            }
+            if let Some(t) = &e.service_type {
+                s.push_str(&format!(" --type={t}"));
+            }
+            s.push_str(&scoped(&e.target));
+            s
+        }
+        Operation::Autoscale(a) => {
+            let mut s = format!(
+                "kubectl autoscale {} --min={} --max={}",
+                object(&a.target),
+                a.min,
+                a.max
+            );
+            if let Some(p) = a.cpu_percent {
+                s.push_str(&format!(" --cpu-percent={p}"));
+            }
+            s.push_str(&scoped(&a.target));
+            s
         }
         Operation::Diagnose(DiagnoseOp { target, namespace })
         | Operation::Fix(crate::fix::FixOp { target, namespace }) => {

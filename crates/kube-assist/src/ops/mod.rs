@@ -8,8 +8,10 @@ mod analysis;
 pub mod discovery;
 mod dynamic;
 mod exec;
+mod exec_objects;
 mod exec_writes;
 mod kubectl;
+pub mod manifest;
 mod object;
 pub mod preflight;
 mod read;
@@ -22,6 +24,10 @@ pub use analysis::*;
 pub use dynamic::Listing;
 pub use exec::{ExecOptions, Executor, OpOutput};
 pub use exec_writes::ObjectChange;
+pub use manifest::{
+    ApplyOp, AutoscaleOp, CreateConfigMapOp, CreateDeploymentOp, CreateNamespaceOp, CreateSecretOp,
+    ExposeOp, SecretValues,
+};
 pub use object::*;
 pub use read::*;
 pub use registry::{Class, OpSpec};
@@ -124,6 +130,19 @@ impl Target {
         }
     }
 
+    /// Deleting it takes away what is hard to get back: a namespace (and all in
+    /// it), a node, a PersistentVolume (and maybe its data), a CRD (and every
+    /// object of its kind).
+    pub fn is_hard_to_recreate(&self) -> bool {
+        matches!(self.kind, Some(Kind::Namespace | Kind::Node))
+            || self.resource.as_deref().is_some_and(|r| {
+                r.starts_with("persistentvolumes.")
+                    || r.starts_with("customresourcedefinitions.")
+                    || r.starts_with("namespaces.")
+                    || r.starts_with("nodes.")
+            })
+    }
+
     /// Whether the target is addressed through discovery rather than a typed kind.
     pub fn is_dynamic(&self) -> bool {
         self.kind.is_none() && self.resource.is_some()
@@ -156,7 +175,15 @@ pub enum Operation {
     SetResources(SetResourcesOp),
     Patch(PatchOp),
     DeletePod(DeletePodOp),
+    Delete(DeleteOp),
     Restore(RestoreOp),
+    Apply(ApplyOp),
+    CreateNamespace(CreateNamespaceOp),
+    CreateConfigmap(CreateConfigMapOp),
+    CreateSecret(CreateSecretOp),
+    CreateDeployment(CreateDeploymentOp),
+    Expose(ExposeOp),
+    Autoscale(AutoscaleOp),
     Health(HealthOp),
     Diagnose(DiagnoseOp),
     Optimize(OptimizeOp),
@@ -188,7 +215,15 @@ impl Operation {
             Operation::SetResources(_) => "set_resources",
             Operation::Patch(_) => "patch",
             Operation::DeletePod(_) => "delete_pod",
+            Operation::Delete(_) => "delete",
             Operation::Restore(_) => "restore",
+            Operation::Apply(_) => "apply",
+            Operation::CreateNamespace(_) => "create_namespace",
+            Operation::CreateConfigmap(_) => "create_configmap",
+            Operation::CreateSecret(_) => "create_secret",
+            Operation::CreateDeployment(_) => "create_deployment",
+            Operation::Expose(_) => "expose",
+            Operation::Autoscale(_) => "autoscale",
             Operation::Health(_) => "health",
             Operation::Diagnose(_) => "diagnose",
             Operation::Optimize(_) => "optimize",
@@ -218,6 +253,7 @@ impl Operation {
     /// the operator types the object's name instead of "y".
     pub fn is_destructive(&self) -> bool {
         self.class() == Class::Destructive
+            || matches!(self, Operation::Delete(d) if d.target.is_hard_to_recreate())
             || matches!(
                 self,
                 Operation::Scale(ScaleOp {
@@ -251,11 +287,20 @@ impl Operation {
             Operation::SetResources(o) => Some(&o.target),
             Operation::Patch(o) => Some(&o.target),
             Operation::DeletePod(o) => Some(&o.target),
+            Operation::Delete(o) => Some(&o.target),
+            Operation::Expose(o) => Some(&o.target),
+            Operation::Autoscale(o) => Some(&o.target),
             Operation::Restore(o) => Some(&o.target),
             Operation::Diagnose(o) => o.target.as_ref(),
             Operation::Optimize(o) => o.target.as_ref(),
             Operation::Fix(o) => o.target.as_ref(),
-            Operation::List(_) | Operation::Health(_) => None,
+            Operation::List(_)
+            | Operation::Health(_)
+            | Operation::Apply(_)
+            | Operation::CreateNamespace(_)
+            | Operation::CreateConfigmap(_)
+            | Operation::CreateSecret(_)
+            | Operation::CreateDeployment(_) => None,
         }
     }
 
@@ -273,11 +318,20 @@ impl Operation {
             Operation::SetResources(o) => Some(&mut o.target),
             Operation::Patch(o) => Some(&mut o.target),
             Operation::DeletePod(o) => Some(&mut o.target),
+            Operation::Delete(o) => Some(&mut o.target),
+            Operation::Expose(o) => Some(&mut o.target),
+            Operation::Autoscale(o) => Some(&mut o.target),
             Operation::Restore(o) => Some(&mut o.target),
             Operation::Diagnose(o) => o.target.as_mut(),
             Operation::Optimize(o) => o.target.as_mut(),
             Operation::Fix(o) => o.target.as_mut(),
-            Operation::List(_) | Operation::Health(_) => None,
+            Operation::List(_)
+            | Operation::Health(_)
+            | Operation::Apply(_)
+            | Operation::CreateNamespace(_)
+            | Operation::CreateConfigmap(_)
+            | Operation::CreateSecret(_)
+            | Operation::CreateDeployment(_) => None,
         }
     }
 
@@ -386,7 +440,15 @@ mod tests {
                 "set_resources",
                 "patch",
                 "delete_pod",
-                "restore"
+                "delete",
+                "restore",
+                "apply",
+                "create_namespace",
+                "create_configmap",
+                "create_secret",
+                "create_deployment",
+                "expose",
+                "autoscale"
             ]
         );
     }

@@ -20,6 +20,13 @@ pub struct DeletePodOp {
     pub target: Target,
 }
 
+/// Delete one object of any kind. What it owns goes with it (a Deployment's
+/// ReplicaSets and pods; everything in a namespace); the plan says how much.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DeleteOp {
+    pub target: Target,
+}
+
 /// Put an object back as the undo journal kept it: replaced at its live version
 /// when it exists, re-created (without uid, resourceVersion or status) when it
 /// was deleted. Planned by `kubectl-assist undo`, from the journal, never from words alone.
@@ -34,7 +41,7 @@ pub struct RestoreOp {
 }
 
 /// The object family's registry entries.
-pub(super) const SPECS: [OpSpec; 3] = [
+pub(super) const SPECS: [OpSpec; 4] = [
     OpSpec {
         name: "patch",
         class: Class::Write,
@@ -72,16 +79,26 @@ pub(super) const SPECS: [OpSpec; 3] = [
                 },
             })
         },
-        words: &[
-            "delete",
-            "kill",
-            "remove",
-            "destroy",
-            "wipe",
-            "terminate",
-            "evict",
-        ],
+        words: &["kill", "evict"],
         with_words: &["pod", "pods", "po"],
+    },
+    OpSpec {
+        name: "delete",
+        class: Class::Write,
+        description: "Delete one object of any kind; what it owns goes with it (a Deployment's pods, a namespace's objects). Deleting a namespace, node, PersistentVolume or CRD is destructive.",
+        schema: schema_of::<DeleteOp>,
+        example: || {
+            Operation::Delete(DeleteOp {
+                target: Target {
+                    kind: None,
+                    name: Some("nightly".into()),
+                    namespace: Some("batch".into()),
+                    resource: Some("crontabs.v1.stable.example.com".into()),
+                },
+            })
+        },
+        words: &["delete", "remove", "destroy", "wipe", "terminate"],
+        with_words: &[],
     },
     OpSpec {
         name: "restore",

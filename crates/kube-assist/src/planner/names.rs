@@ -37,8 +37,11 @@ pub(super) fn take_namespace(tokens: &mut Vec<String>) -> Option<String> {
         && !is_stopword(&tokens[n - 1])
         && kind_word(&tokens[n - 1]).is_none()
         && (tokens[..n - 2].iter().any(|t| {
-            t == "images"
-                || kind_word(t).is_some_and(|(_, plural)| plural)
+            // "whatever is broken in staging": no object, so a namespace.
+            matches!(
+                t.as_str(),
+                "images" | "everything" | "anything" | "whatever" | "something"
+            ) || kind_word(t).is_some_and(|(_, plural)| plural)
                 || resource_word(t).is_some_and(|(_, plural)| plural)
         }) || tokens[n - 3] == "running")
     {

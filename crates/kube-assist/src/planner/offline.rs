@@ -165,7 +165,8 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
     }
 
     // "remove" alone may be a scale ("remove two replicas").
-    let wants_delete = r.any(words("delete_pod")) && !(r.has("remove") && r.any(words("scale")));
+    let wants_delete = (r.any(words("delete")) || r.any(words("delete_pod")))
+        && !(r.has("remove") && r.any(words("scale")));
     if wants_delete {
         let pod_named = r.tokens.iter().any(|t| {
             kind_word(t.split('/').next().unwrap_or(t)).is_some_and(|(k, _)| k == Kind::Pod)

@@ -8,13 +8,14 @@ use crate::journal::JournalEntry;
 use crate::ops::{ObjectChange, Operation};
 
 impl Runner {
-    /// The dry-run diff of a write of the current plan.
-    pub(super) fn change_of(&self, op: &Operation) -> Option<&ObjectChange> {
+    /// The dry-run diffs of a write of the current plan, one per object.
+    pub(super) fn changes_of(&self, op: &Operation) -> Vec<&ObjectChange> {
         let line = op.kubectl();
         self.current_changes
             .iter()
-            .find(|(k, _)| *k == line)
+            .filter(|(k, _)| *k == line)
             .map(|(_, c)| c)
+            .collect()
     }
 
     pub(super) fn record_with_id(
@@ -27,8 +28,9 @@ impl Runner {
     ) {
         let diff = operation
             .filter(|o| o.is_write())
-            .and_then(|o| self.change_of(o))
-            .map(|c| c.diff.clone());
+            .map(|o| self.changes_of(o))
+            .filter(|cs| !cs.is_empty())
+            .map(|cs| cs.iter().map(|c| c.diff.as_str()).collect::<String>());
         let rec = AuditRecord {
             id,
             diff,
@@ -80,21 +82,27 @@ impl Runner {
         }
     }
 
-    /// Keep the object as it was before a write, under a new audit id.
+    /// Keep each object as it was before a write (absent when the write creates
+    /// it), under one new audit id.
     pub(super) fn journal_before(&mut self, op: &Operation) -> Option<String> {
-        let change = self.change_of(op)?.clone();
+        let changes: Vec<ObjectChange> = self.changes_of(op).into_iter().cloned().collect();
+        if changes.is_empty() {
+            return None;
+        }
         self.next_id += 1;
         let now = k8s_openapi::jiff::Timestamp::now();
         let id = format!("{}-{}", now.as_millisecond(), self.next_id);
-        let entry = JournalEntry {
-            id: id.clone(),
-            time: now.to_string(),
-            target: change.target,
-            before: change.before,
-        };
-        if let Err(e) = self.journal.append(&entry) {
-            eprintln!("kubectl-assist: WARNING: this write cannot be undone: {e}");
-            return None;
+        for change in changes {
+            let entry = JournalEntry {
+                id: id.clone(),
+                time: now.to_string(),
+                target: change.target,
+                before: change.before,
+            };
+            if let Err(e) = self.journal.append(&entry) {
+                eprintln!("kubectl-assist: WARNING: this write cannot be undone: {e}");
+                return None;
+            }
         }
         Some(id)
     }

@@ -162,6 +162,45 @@ fn scale_of(obj: &Value) -> Value {
            "spec": {"replicas": n}, "status": {"replicas": obj.pointer("/status/replicas").and_then(Value::as_i64).unwrap_or(n)}})
 }
 
+/// A new object as the server stores it (uid, resourceVersion), kept unless a dry run.
+fn created(
+    inner: &mut Inner,
+    body: &Value,
+    ns: Option<&str>,
+    name: &str,
+    dry_run: bool,
+) -> Response {
+    let mut obj = body.clone();
+    if let Some(ns) = ns {
+        obj["metadata"]["namespace"] = json!(ns);
+    }
+    obj["metadata"]["uid"] = json!(format!("uid-new-{name}"));
+    obj["metadata"]["resourceVersion"] = json!("100");
+    if !dry_run {
+        inner.objects.push(obj.clone());
+    }
+    (StatusCode::CREATED, axum::Json(obj)).into_response()
+}
+
+/// An object without what the server maintains, to compare what was restored.
+pub fn without_bookkeeping(mut v: Value) -> Value {
+    if let Some(meta) = v["metadata"].as_object_mut() {
+        for k in [
+            "resourceVersion",
+            "uid",
+            "managedFields",
+            "creationTimestamp",
+            "generation",
+        ] {
+            meta.remove(k);
+        }
+    }
+    if let Some(o) = v.as_object_mut() {
+        o.remove("status");
+    }
+    v
+}
+
 async fn handle(
     State(shared): State<Shared>,
     method: Method,
@@ -332,8 +371,23 @@ async fn handle(
             }
         }
         ("PATCH", Some(n), sub) => {
+            let applying = content_type.contains("apply-patch");
+            if applying && !query.contains("fieldManager=") {
+                return status(
+                    400,
+                    "BadRequest",
+                    "PATCH with apply-patch requires fieldManager",
+                );
+            }
             let Some(i) = find(&inner.objects, &n) else {
-                return status(404, "NotFound", &format!("{plural} \"{n}\" not found"));
+                if !applying {
+                    return status(404, "NotFound", &format!("{plural} \"{n}\" not found"));
+                }
+                // Server-side apply creates what does not exist.
+                if body_json["kind"] != kind {
+                    return status(400, "BadRequest", "kind does not match the path");
+                }
+                return created(&mut inner, &body_json, ns.as_deref(), &n, dry_run);
             };
             let mut obj = inner.objects[i].clone();
             if sub == Some("scale") {
@@ -341,7 +395,12 @@ async fn handle(
                     obj["spec"]["replicas"] = r.clone();
                 }
             } else {
-                merge(&mut obj, &body_json, content_type.contains("strategic"));
+                // Server-side apply merges lists of named items by name, like a strategic patch.
+                merge(
+                    &mut obj,
+                    &body_json,
+                    content_type.contains("strategic") || applying,
+                );
             }
             if !dry_run {
                 inner.objects[i] = obj.clone();
@@ -389,16 +448,7 @@ async fn handle(
                     &format!("{plural} \"{n}\" already exists"),
                 );
             }
-            let mut obj = body_json.clone();
-            if let Some(ns) = &ns {
-                obj["metadata"]["namespace"] = json!(ns);
-            }
-            obj["metadata"]["uid"] = json!(format!("uid-new-{n}"));
-            obj["metadata"]["resourceVersion"] = json!("100");
-            if !dry_run {
-                inner.objects.push(obj.clone());
-            }
-            (StatusCode::CREATED, axum::Json(obj)).into_response()
+            created(&mut inner, &body_json, ns.as_deref(), &n, dry_run)
         }
         ("DELETE", Some(n), None) => {
             let Some(i) = find(&inner.objects, &n) else {
