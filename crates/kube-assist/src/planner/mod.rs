@@ -7,6 +7,7 @@ mod changes;
 pub mod llm;
 mod metadata;
 mod names;
+mod objects;
 pub mod offline;
 mod questions;
 mod typos;

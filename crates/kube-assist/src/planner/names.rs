@@ -11,6 +11,9 @@ pub(super) fn set_namespace(op: &mut Operation, ns: Option<&str>) {
     match op {
         Operation::List(o) => o.namespace = Some(ns.into()),
         Operation::Health(o) => o.namespace = Some(ns.into()),
+        Operation::CreateConfigmap(o) => o.namespace = Some(ns.into()),
+        Operation::CreateSecret(o) => o.namespace = Some(ns.into()),
+        Operation::CreateDeployment(o) => o.namespace = Some(ns.into()),
         Operation::Events(o) if o.target.is_none() => o.namespace = Some(ns.into()),
         Operation::Diagnose(o) if o.target.is_none() => o.namespace = Some(ns.into()),
         Operation::Fix(o) if o.target.is_none() => o.namespace = Some(ns.into()),

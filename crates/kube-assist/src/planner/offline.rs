@@ -5,6 +5,7 @@
 use super::changes::{replica_change, resources};
 use super::metadata::{label_selector, labels_or_annotations};
 use super::names::{PRONOUNS, is_ctx_only, need_target, set_namespace, take_namespace, target};
+use super::objects;
 use super::questions;
 use super::typos::correct_typos;
 use super::words::{is_image, is_stopword, kind_word, number, resource_word, tokenize};
@@ -57,6 +58,18 @@ pub fn plan(text: &str, ctx: &PlanContext) -> Planned {
         tokens.remove(0);
     }
     correct_typos(&mut tokens);
+    // "create namespace staging" makes the namespace it names.
+    let whole = Request {
+        tokens: tokens.clone(),
+        raw: text.to_string(),
+    };
+    if objects::asks_to_create(&whole) && objects::makes_namespace(&whole) {
+        return match objects::plan_creation(&whole) {
+            Ok(Some(op)) => Planned::Plan(Plan::one(op)),
+            Ok(None) => Planned::Unplannable(CAPABILITIES.into()),
+            Err(p) => p,
+        };
+    }
     let namespace = take_namespace(&mut tokens);
     let r = Request {
         tokens,
@@ -110,6 +123,16 @@ fn plan_tokens(r: &Request, ctx: &PlanContext) -> Planned {
 
 fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
     let ok = |op: Operation| Ok(Planned::Plan(Plan::one(op)));
+
+    if let Some(op) = objects::plan_creation(r)? {
+        return ok(op);
+    }
+    if let Some(op) = objects::plan_exposure(r, ctx)? {
+        return ok(op);
+    }
+    if let Some(op) = objects::plan_autoscaling(r, ctx)? {
+        return ok(op);
+    }
 
     if r.any(&["secret", "secrets"])
         && r.any(&[
