@@ -373,7 +373,19 @@ pub(super) fn plan_autoscaling(
     r: &Request,
     ctx: &PlanContext,
 ) -> Result<Option<Operation>, Planned> {
-    if !r.any(&["autoscale", "autoscaler", "autoscaling", "hpa"]) {
+    // A kind's name alone ("get hpa", "describe the autoscaler") names objects to read;
+    // only the verb, or the noun with a verb that makes one, asks for a new autoscaler.
+    let makes = r.any(&[
+        "create",
+        "add",
+        "enable",
+        "set",
+        "setup",
+        "configure",
+        "attach",
+        "put",
+    ]);
+    if !(r.has("autoscale") || (r.any(&["autoscaler", "autoscaling", "hpa"]) && makes)) {
         return Ok(None);
     }
     let a = autoscaling(r)?;
