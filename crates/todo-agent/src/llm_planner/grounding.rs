@@ -39,6 +39,18 @@ pub fn unclaimed_prose(text: &str) -> String {
     kept.join(" ").trim().to_string()
 }
 
+/// Sentences of `prose` that `said` does not already contain (a model often echoes the
+/// confirmation's closing words, "Nice work!", which would then read twice).
+pub fn beyond(prose: &str, said: &str) -> String {
+    let said = said.to_lowercase();
+    split_sentences(prose)
+        .into_iter()
+        .map(str::trim)
+        .filter(|s| !said.contains(&s.to_lowercase()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn split_sentences(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
@@ -283,6 +295,14 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn prose_already_said_by_the_confirmation_is_not_repeated() {
+        let said = "Marked 'Call the dentist' (task 2) as complete. Nice work!";
+        assert_eq!(beyond("Nice work! Anything else?", said), "Anything else?");
+        assert_eq!(beyond("nice work!", said), "");
+        assert_eq!(beyond("Well done.", said), "Well done.");
+    }
 
     #[test]
     fn claims_are_found_and_dropped_from_prose() {

@@ -24,7 +24,7 @@ use crate::clock::TurnClock;
 use crate::planner::{PlannedReply, Planner, ToolSession, Turn};
 use crate::tools::{ToolName, tool_specs};
 use grounding::{
-    FALLBACK_NOTE, KnownIds, OfflineReading, PART_WAY_NOTE, TAKEOVER_NOTE, claims_action,
+    FALLBACK_NOTE, KnownIds, OfflineReading, PART_WAY_NOTE, TAKEOVER_NOTE, beyond, claims_action,
     clean_history_reply, confirm, listing, offline_reading, unclaimed_prose,
 };
 
@@ -240,7 +240,7 @@ fn grounded_reply(tools: &ToolSession<'_>, model_words: &str, clock: &TurnClock)
         .iter()
         .filter_map(|c| confirm(c, clock))
         .collect();
-    let prose = unclaimed_prose(model_words);
+    let prose = beyond(&unclaimed_prose(model_words), &confirmations.join(" "));
     let mut parts = confirmations;
     if !prose.is_empty() {
         parts.push(prose);
