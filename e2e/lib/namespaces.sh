@@ -1,0 +1,23 @@
+# shellcheck shell=bash
+# The namespaces the kubectl-assist cluster suites create, in one list.
+#
+# kubectl-assist resolves a bare name ("scale the frontend") across the whole cluster, so a
+# suite that asks by bare name fails with "matches several objects" when another suite's
+# leftovers (an interrupted run, E2E_KEEP=1) hold a lookalike Deployment. Each suite therefore
+# clears every suite's namespaces before it starts, and its own when it ends.
+E2E_ASSIST_NAMESPACES=(assist-todo assist-scenarios assist-writes serve-todo serve-other serve-agent)
+
+# Deletes the given namespaces (default: all of the list) and waits until they are gone.
+# Returns 1, naming them, when some are still terminating after 180 s.
+delete_test_namespaces() {
+  local names=("$@") i left
+  ((${#names[@]})) || names=("${E2E_ASSIST_NAMESPACES[@]}")
+  kubectl delete namespace "${names[@]}" --ignore-not-found --wait=false >/dev/null 2>&1
+  for i in $(seq 1 180); do
+    left="$(kubectl get namespace "${names[@]}" --ignore-not-found -o name 2>/dev/null)"
+    [[ -z $left ]] && return 0
+    sleep 1
+  done
+  printf '    old test namespaces are still terminating: %s\n' "$(tr '\n' ' ' <<<"$left")" >&2
+  return 1
+}
