@@ -386,11 +386,24 @@ impl Resolver {
         };
         let purpose = match &op {
             // Labels and annotations go on any kind of object, and so does delete.
-            Operation::DeletePod(_) | Operation::Patch(_) | Operation::Delete(_) => Purpose::Any,
+            Operation::DeletePod(_)
+            | Operation::Patch(_)
+            | Operation::Delete(_)
+            | Operation::Cordon(_)
+            | Operation::Uncordon(_)
+            | Operation::Drain(_) => Purpose::Any,
             _ => purpose,
         };
         if let Operation::DeletePod(d) = &mut op {
             d.target.kind = Some(Kind::Pod);
+        }
+        // Only nodes are cordoned and drained, whatever the words called them.
+        if let Operation::Cordon(crate::ops::CordonOp { target })
+        | Operation::Uncordon(crate::ops::UncordonOp { target })
+        | Operation::Drain(crate::ops::DrainOp { target, .. }) = &mut op
+        {
+            target.kind = Some(Kind::Node);
+            target.resource = None;
         }
         let default_ns = self.namespace.clone();
         match &mut op {

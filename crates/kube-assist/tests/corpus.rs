@@ -1,6 +1,6 @@
 //! The offline planner against corpora of operator requests with the plan a person
 //! means. `corpus.jsonl` is the tuning corpus (the bar is 97% exactly right);
-//! `corpus_heldout.jsonl` and `corpus_heldout2.jsonl` were each written before the
+//! `corpus_heldout.jsonl`, `corpus_heldout2.jsonl` and `corpus_heldout3.jsonl` were each written before the
 //! planner changes they measure and are never tuned on: their scores are printed
 //! beside the other, so generalisation is visible rather than assumed.
 //!
@@ -140,26 +140,21 @@ const HELDOUT_MISSES: &[&str] = &[
 const HELDOUT2_MISSES: &[&str] = &[
     "any warnings for the gateway?",
     "can the cluster handle more replicas of search",
-    "cordon node kind-worker2",
     "create a configmap settings with MODE=prod and DEBUG=false",
     "create secret generic db-pass --from-literal=password=hunter2",
-    "delete service legacy-gw in namespace edge",
-    "delete the deployment old-api",
     "describe po search-0",
-    "drain node kind-worker",
     "get hpa",
-    "pause the rollout of search",
-    "resume the cart rollout",
-    "set env LOG_LEVEL=debug on the gateway",
     "set up an hpa for cart with max 6 replicas",
-    "show the rollout history of checkout",
-    "uncordon kind-worker2",
     "was anything OOMKilled recently",
     "we need five workers",
     "what's eating all the memory",
     "where is each image running",
     "which services exist in staging?",
 ];
+
+/// As [`HELDOUT_MISSES`], for the third held-out split (written 2026-12-01 before
+/// cordon/drain/set env/rollout history-pause-resume and deletes of every kind).
+const HELDOUT3_MISSES: &[&str] = &["stop scheduling new pods on node worker-3"];
 
 /// The difference between a held-out split's misses and its pinned list, if any.
 fn pinned_drift(name: &str, s: &Score, pinned: &[&str]) -> Option<String> {
@@ -184,6 +179,11 @@ fn held_out_scores_are_printed_and_their_misses_pinned() {
             "held-out 2, never tuned on",
             &score(include_str!("corpus_heldout2.jsonl")),
             HELDOUT2_MISSES,
+        ),
+        pinned_drift(
+            "held-out 3, never tuned on",
+            &score(include_str!("corpus_heldout3.jsonl")),
+            HELDOUT3_MISSES,
         ),
     ]
     .into_iter()

@@ -83,6 +83,7 @@ pub(super) fn analyze(s: &Snapshot) -> Vec<Finding> {
                 if close.len() == 1 {
                     f = f.evidence(format!("likely meant {k}={}", close[0]));
                     f = f.fix(Operation::Patch(PatchOp {
+                        patch_type: Default::default(),
                         target: me.to_target(),
                         patch: json!({"spec": {"selector": {k: close[0]}}}),
                     }));

@@ -237,6 +237,7 @@ pub fn unschedulable(s: &Snapshot, f: &Finding) -> Remedy {
             .collect();
         return Remedy::fix(
             Operation::Patch(PatchOp {
+                patch_type: Default::default(),
                 target: owner.to_target(),
                 patch: json!({"spec": {"template": {"spec": {"nodeSelector": drop}}}}),
             }),
@@ -308,6 +309,7 @@ pub fn unschedulable(s: &Snapshot, f: &Finding) -> Remedy {
         );
         return Remedy::fix(
             Operation::Patch(PatchOp {
+                patch_type: Default::default(),
                 target: owner.to_target(),
                 patch: json!({"spec": {"template": {"spec": {"tolerations": list}}}}),
             }),
@@ -418,6 +420,7 @@ pub fn failing_probe(s: &Snapshot, f: &Finding, answers: &BTreeMap<String, bool>
             }
             Remedy::fix(
                 Operation::Patch(PatchOp {
+                    patch_type: Default::default(),
                     target: owner.to_target(),
                     patch: json!({"spec": {"template": {"spec": {"containers": containers}}}}),
                 }),

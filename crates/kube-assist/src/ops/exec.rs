@@ -234,6 +234,13 @@ impl Executor {
             Operation::RolloutRestart(o) => self.restart(&o.target).await,
             Operation::RolloutUndo(o) => self.undo(&o.target, o.to_revision).await,
             Operation::RolloutStatus(o) => self.rollout_status(&o.target, o.timeout_secs).await,
+            Operation::RolloutHistory(o) => self.history(&o.target).await,
+            Operation::RolloutPause(o) => self.set_paused(&o.target, true).await,
+            Operation::RolloutResume(o) => self.set_paused(&o.target, false).await,
+            Operation::SetEnv(o) => self.set_env(o).await,
+            Operation::Cordon(o) => self.set_unschedulable(&o.target, true).await,
+            Operation::Uncordon(o) => self.set_unschedulable(&o.target, false).await,
+            Operation::Drain(o) => self.drain(&o.target, o.delete_emptydir_data).await,
             Operation::SetImage(o) => {
                 let c = json!({"image": o.image});
                 self.patch_container(
@@ -268,7 +275,7 @@ impl Executor {
                 )
                 .await
             }
-            Operation::Patch(o) => self.merge_patch(&o.target, &o.patch).await,
+            Operation::Patch(o) => self.patch(&o.target, &o.patch, o.patch_type).await,
             Operation::DeletePod(o) => self.delete_pod(&o.target).await,
             Operation::Delete(o) => self.delete_object(&o.target).await,
             Operation::Apply(_)

@@ -427,6 +427,22 @@ impl Executor {
                 target: d.target.clone(),
             }]);
         }
+        if let Operation::Drain(d) = op {
+            let name = d.target.name.as_deref().unwrap_or_default();
+            let plan = self.drain_plan(name, d.delete_emptydir_data).await?;
+            if !plan.refuse.is_empty() {
+                return Err(AssistError::Refused(format!(
+                    "node/{name} cannot be drained as asked: {}",
+                    plan.refuse.join("; ")
+                )));
+            }
+            let mut change = self.preview_one(op).await?;
+            change.note = Some(format!(
+                "{}. Undo uncordons the node; evicted pods are not brought back (their controllers start new ones elsewhere)",
+                plan.describe()
+            ));
+            return Ok(vec![change]);
+        }
         let is_object_write = static_objects(op).is_some()
             || matches!(op, Operation::Expose(_) | Operation::Autoscale(_));
         if !is_object_write {

@@ -25,6 +25,11 @@ fn object(t: &Target) -> String {
     }
 }
 
+/// A node as `kubectl cordon` takes it: the bare name.
+fn node_name(t: &Target) -> String {
+    t.name.clone().unwrap_or_else(|| "NODE".into())
+}
+
 fn scoped(t: &Target) -> String {
     let kind_scoped = t.kind.is_some_and(|k| k.is_cluster_scoped());
     match (&t.namespace, kind_scoped) {
@@ -201,12 +206,56 @@ pub(super) fn render(op: &Operation) -> String {
         }
         Operation::Patch(o) => {
             format!(
-                "kubectl patch {} --type=merge -p '{}'{}",
+                "kubectl patch {} --type={} -p '{}'{}",
                 object(&o.target),
-                o.patch,
+                o.patch_type.as_str(),
+                o.patch.to_string().replace('\'', "'\\''"),
                 scoped(&o.target)
             )
         }
+        Operation::RolloutHistory(o) => format!(
+            "kubectl rollout history {}{}",
+            object(&o.target),
+            scoped(&o.target)
+        ),
+        Operation::RolloutPause(o) => format!(
+            "kubectl rollout pause {}{}",
+            object(&o.target),
+            scoped(&o.target)
+        ),
+        Operation::RolloutResume(o) => format!(
+            "kubectl rollout resume {}{}",
+            object(&o.target),
+            scoped(&o.target)
+        ),
+        Operation::SetEnv(o) => {
+            let mut s = format!("kubectl set env {}", object(&o.target));
+            if let Some(c) = &o.container {
+                s.push_str(&format!(" -c {c}"));
+            }
+            if let Some(secret) = &o.from_secret {
+                s.push_str(&format!(" --from=secret/{secret}"));
+            }
+            for (k, v) in &o.env {
+                s.push_str(&format!(" {}", quote(&format!("{k}={v}"))));
+            }
+            for k in &o.remove {
+                s.push_str(&format!(" {k}-"));
+            }
+            s.push_str(&scoped(&o.target));
+            s
+        }
+        Operation::Cordon(o) => format!("kubectl cordon {}", node_name(&o.target)),
+        Operation::Uncordon(o) => format!("kubectl uncordon {}", node_name(&o.target)),
+        Operation::Drain(o) => format!(
+            "kubectl drain {} --ignore-daemonsets{}",
+            node_name(&o.target),
+            if o.delete_emptydir_data {
+                " --delete-emptydir-data"
+            } else {
+                ""
+            }
+        ),
         Operation::Restore(o) => format!(
             "kubectl replace -f -{} # {} as it was before {}",
             scoped(&o.target),
@@ -401,5 +450,21 @@ mod tests {
             target: t(Kind::Node, "n1", "ignored"),
         });
         assert_eq!(node.kubectl(), "kubectl describe node/n1");
+        let env = Operation::SetEnv(SetEnvOp {
+            target: t(Kind::Deployment, "web", "todo"),
+            container: None,
+            env: [("MSG".to_string(), "hello world".to_string())].into(),
+            remove: vec!["DEBUG".into()],
+            from_secret: None,
+        });
+        assert_eq!(
+            env.kubectl(),
+            "kubectl set env deployment/web 'MSG=hello world' DEBUG- -n todo"
+        );
+        let drain = Operation::Drain(DrainOp {
+            target: t(Kind::Node, "n1", "x"),
+            delete_emptydir_data: false,
+        });
+        assert_eq!(drain.kubectl(), "kubectl drain n1 --ignore-daemonsets");
     }
 }

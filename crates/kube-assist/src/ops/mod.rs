@@ -1,5 +1,5 @@
 //! Typed Kubernetes operations. Each is declared once in its family's file
-//! (`read`, `analysis`, `workload`, `object`) with its arguments and its
+//! (`read`, `analysis`, `workload`, `object`, `manifest`, `node`) with its arguments and its
 //! [`registry`] entry: name, class (read/write/destructive), JSON schema (the LLM
 //! planner and MCP offer them as tools), example and words. Its `kubectl`
 //! equivalent is printed before it runs and written to the audit log.
@@ -8,10 +8,12 @@ mod analysis;
 pub mod discovery;
 mod dynamic;
 mod exec;
+mod exec_node;
 mod exec_objects;
 mod exec_writes;
 mod kubectl;
 pub mod manifest;
+mod node;
 mod object;
 pub mod preflight;
 mod read;
@@ -23,11 +25,13 @@ mod workload;
 pub use analysis::*;
 pub use dynamic::Listing;
 pub use exec::{ExecOptions, Executor, OpOutput};
+pub use exec_node::DrainPlan;
 pub use exec_writes::ObjectChange;
 pub use manifest::{
     ApplyOp, AutoscaleOp, CreateConfigMapOp, CreateDeploymentOp, CreateNamespaceOp, CreateSecretOp,
     ExposeOp, SecretValues,
 };
+pub use node::*;
 pub use object::*;
 pub use read::*;
 pub use registry::{Class, OpSpec};
@@ -171,7 +175,11 @@ pub enum Operation {
     RolloutRestart(RestartOp),
     RolloutUndo(UndoOp),
     RolloutStatus(StatusOp),
+    RolloutHistory(HistoryOp),
+    RolloutPause(PauseOp),
+    RolloutResume(ResumeOp),
     SetImage(SetImageOp),
+    SetEnv(SetEnvOp),
     SetResources(SetResourcesOp),
     Patch(PatchOp),
     DeletePod(DeletePodOp),
@@ -184,6 +192,9 @@ pub enum Operation {
     CreateDeployment(CreateDeploymentOp),
     Expose(ExposeOp),
     Autoscale(AutoscaleOp),
+    Cordon(CordonOp),
+    Uncordon(UncordonOp),
+    Drain(DrainOp),
     Health(HealthOp),
     Diagnose(DiagnoseOp),
     Optimize(OptimizeOp),
@@ -211,6 +222,13 @@ impl Operation {
             Operation::RolloutRestart(_) => "rollout_restart",
             Operation::RolloutUndo(_) => "rollout_undo",
             Operation::RolloutStatus(_) => "rollout_status",
+            Operation::RolloutHistory(_) => "rollout_history",
+            Operation::RolloutPause(_) => "rollout_pause",
+            Operation::RolloutResume(_) => "rollout_resume",
+            Operation::SetEnv(_) => "set_env",
+            Operation::Cordon(_) => "cordon",
+            Operation::Uncordon(_) => "uncordon",
+            Operation::Drain(_) => "drain",
             Operation::SetImage(_) => "set_image",
             Operation::SetResources(_) => "set_resources",
             Operation::Patch(_) => "patch",
@@ -283,6 +301,13 @@ impl Operation {
             Operation::RolloutRestart(o) => Some(&o.target),
             Operation::RolloutUndo(o) => Some(&o.target),
             Operation::RolloutStatus(o) => Some(&o.target),
+            Operation::RolloutHistory(o) => Some(&o.target),
+            Operation::RolloutPause(o) => Some(&o.target),
+            Operation::RolloutResume(o) => Some(&o.target),
+            Operation::SetEnv(o) => Some(&o.target),
+            Operation::Cordon(o) => Some(&o.target),
+            Operation::Uncordon(o) => Some(&o.target),
+            Operation::Drain(o) => Some(&o.target),
             Operation::SetImage(o) => Some(&o.target),
             Operation::SetResources(o) => Some(&o.target),
             Operation::Patch(o) => Some(&o.target),
@@ -314,6 +339,13 @@ impl Operation {
             Operation::RolloutRestart(o) => Some(&mut o.target),
             Operation::RolloutUndo(o) => Some(&mut o.target),
             Operation::RolloutStatus(o) => Some(&mut o.target),
+            Operation::RolloutHistory(o) => Some(&mut o.target),
+            Operation::RolloutPause(o) => Some(&mut o.target),
+            Operation::RolloutResume(o) => Some(&mut o.target),
+            Operation::SetEnv(o) => Some(&mut o.target),
+            Operation::Cordon(o) => Some(&mut o.target),
+            Operation::Uncordon(o) => Some(&mut o.target),
+            Operation::Drain(o) => Some(&mut o.target),
             Operation::SetImage(o) => Some(&mut o.target),
             Operation::SetResources(o) => Some(&mut o.target),
             Operation::Patch(o) => Some(&mut o.target),
@@ -438,6 +470,9 @@ mod tests {
                 "rollout_undo",
                 "set_image",
                 "set_resources",
+                "rollout_pause",
+                "rollout_resume",
+                "set_env",
                 "patch",
                 "delete_pod",
                 "delete",
@@ -448,7 +483,10 @@ mod tests {
                 "create_secret",
                 "create_deployment",
                 "expose",
-                "autoscale"
+                "autoscale",
+                "cordon",
+                "uncordon",
+                "drain"
             ]
         );
     }

@@ -7,11 +7,41 @@ use serde::{Deserialize, Serialize};
 use super::registry::{Class, OpSpec, schema_of};
 use super::*;
 
-/// A JSON merge patch on an object (labels, annotations, spec fields).
+/// How a patch is read by the API server (kubectl's `--type`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PatchType {
+    /// JSON merge patch (RFC 7386): an object; `null` removes a field.
+    #[default]
+    Merge,
+    /// Strategic merge patch: lists of named items merge by name. Built-in kinds only.
+    Strategic,
+    /// JSON patch (RFC 6902): a list of `{op, path, value|from}`.
+    Json,
+}
+
+impl PatchType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PatchType::Merge => "merge",
+            PatchType::Strategic => "strategic",
+            PatchType::Json => "json",
+        }
+    }
+
+    fn is_merge(&self) -> bool {
+        *self == PatchType::Merge
+    }
+}
+
+/// A patch on an object (labels, annotations, spec fields): merge by default,
+/// strategic (built-in kinds) or a JSON patch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PatchOp {
     pub target: Target,
     pub patch: serde_json::Value,
+    #[serde(default, skip_serializing_if = "PatchType::is_merge")]
+    pub patch_type: PatchType,
 }
 
 /// Delete one pod (its controller starts a new one).
@@ -45,7 +75,7 @@ pub(super) const SPECS: [OpSpec; 4] = [
     OpSpec {
         name: "patch",
         class: Class::Write,
-        description: "Apply a JSON merge patch to an object (labels, annotations, spec fields).",
+        description: "Patch an object: patch_type merge (default, a JSON merge patch), strategic (built-in kinds only) or json (a JSON patch: a list of {op, path, value|from}).",
         schema: schema_of::<PatchOp>,
         example: || {
             Operation::Patch(PatchOp {
@@ -55,7 +85,8 @@ pub(super) const SPECS: [OpSpec; 4] = [
                     namespace: Some("todo".into()),
                     resource: None,
                 },
-                patch: serde_json::json!({"metadata": {"labels": {"tier": "frontend"}}}),
+                patch: serde_json::json!([{"op": "add", "path": "/metadata/labels/tier", "value": "frontend"}]),
+                patch_type: PatchType::Json,
             })
         },
         words: &["patch", "label", "annotate", "selector", "unlabel"],

@@ -113,7 +113,19 @@ pub fn permissions(op: &Operation, exists: bool) -> Vec<Permission> {
             })
             .collect();
     }
-    permission_of_target(op, exists).into_iter().collect()
+    let mut all: Vec<Permission> = permission_of_target(op, exists).into_iter().collect();
+    // A drain patches the node and then creates an Eviction of each pod.
+    if matches!(op, Operation::Drain(_)) {
+        all.push(Permission {
+            verb: "create",
+            group: String::new(),
+            resource: "pods".into(),
+            subresource: Some("eviction"),
+            namespace: None,
+            name: None,
+        });
+    }
+    all
 }
 
 fn permission_of_target(op: &Operation, exists: bool) -> Option<Permission> {

@@ -65,7 +65,17 @@ impl OpSpec {
 /// idempotentHint; a test checks each name is a registered write.
 /// `rollout_restart`/`rollout_undo` move to a new revision each time, and
 /// `delete_pod` makes the controller start another pod, so they are not here.
-const IDEMPOTENT_WRITES: &[&str] = &["set_image", "set_resources", "patch", "restore"];
+const IDEMPOTENT_WRITES: &[&str] = &[
+    "set_image",
+    "set_resources",
+    "set_env",
+    "patch",
+    "restore",
+    "cordon",
+    "uncordon",
+    "rollout_pause",
+    "rollout_resume",
+];
 
 impl OpSpec {
     /// Repeating the call changes nothing more: every read, and the writes of
@@ -93,6 +103,7 @@ pub fn all() -> impl Iterator<Item = &'static OpSpec> {
         .chain(super::workload::SPECS.iter())
         .chain(super::object::SPECS.iter())
         .chain(super::manifest::SPECS.iter())
+        .chain(super::node::SPECS.iter())
         .chain(crate::fix::SPECS.iter())
 }
 
@@ -208,8 +219,7 @@ mod tests {
     /// `delete KIND NAME`), the LLM and MCP tools, not yet through the offline
     /// planner's words: tests/create_apply.rs covers them. Remove a name here when
     /// the corpus gains cases that plan it.
-    const NOT_YET_PLANNED_OFFLINE: [&str; 8] = [
-        "delete",
+    const NOT_YET_PLANNED_OFFLINE: [&str; 7] = [
         "apply",
         "create_namespace",
         "create_configmap",

@@ -1,4 +1,5 @@
-//! Rollouts: restart, roll back to an earlier revision, and wait for completion.
+//! Rollouts: restart, roll back to an earlier revision, wait for completion,
+//! list the revisions, pause and resume.
 
 use std::time::{Duration, Instant};
 
@@ -204,4 +205,116 @@ impl Executor {
         spinner.finish().await;
         result
     }
+
+    /// A Deployment's ReplicaSets, the revisions of its history, oldest first.
+    async fn revisions(&self, ns: Option<&str>, name: &str) -> Result<Vec<ReplicaSet>> {
+        let dep = ns_api::<Deployment>(&self.client, ns).get(name).await?;
+        let uid = dep.metadata.uid.clone().unwrap_or_default();
+        let mut rss: Vec<ReplicaSet> = ns_api::<ReplicaSet>(&self.client, ns)
+            .list(&ListParams::default())
+            .await?
+            .items
+            .into_iter()
+            .filter(|rs| {
+                rs.metadata
+                    .owner_references
+                    .iter()
+                    .flatten()
+                    .any(|o| o.uid == uid)
+            })
+            .collect();
+        rss.sort_by_key(|rs| revision_number(&rs.metadata));
+        Ok(rss)
+    }
+
+    /// `rollout history`: each revision with its change-cause and images.
+    pub(super) async fn history(&self, t: &Target) -> Result<OpOutput> {
+        let (kind, ns, name) = parts(t)?;
+        if kind != Kind::Deployment {
+            return Err(AssistError::Invalid(format!(
+                "rollout history reads a Deployment's ReplicaSets; {name} is a {}",
+                kind.kubectl_name()
+            )));
+        }
+        let rss = self.revisions(ns, name).await?;
+        let rows: Vec<Vec<String>> = rss
+            .iter()
+            .map(|rs| {
+                let cause = rs
+                    .metadata
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get("kubernetes.io/change-cause"))
+                    .cloned()
+                    .unwrap_or_else(|| "<none>".into());
+                let images = rs
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.template.as_ref())
+                    .and_then(|t| t.spec.as_ref())
+                    .map(|s| {
+                        s.containers
+                            .iter()
+                            .map(|c| c.image.clone().unwrap_or_default())
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    })
+                    .unwrap_or_default();
+                vec![
+                    revision_number(&rs.metadata).to_string(),
+                    cause,
+                    images,
+                    rs.metadata.name.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        let text = if rows.is_empty() {
+            format!("deployment/{name} has no revisions yet.")
+        } else {
+            format!(
+                "deployment/{name}\n{}",
+                super::view::table(&["REVISION", "CHANGE-CAUSE", "IMAGES", "REPLICASET"], &rows)
+            )
+        };
+        let data = rows
+            .iter()
+            .map(|r| json!({"revision": r[0].parse::<u64>().unwrap_or(0), "change_cause": r[1], "images": r[2], "replicaset": r[3]}))
+            .collect::<Vec<_>>();
+        Ok(OpOutput::text(text, json!({"revisions": data})))
+    }
+
+    /// `rollout pause|resume`: set `spec.paused` of a Deployment.
+    pub(super) async fn set_paused(&self, t: &Target, paused: bool) -> Result<OpOutput> {
+        let (kind, ns, name) = parts(t)?;
+        if kind != Kind::Deployment {
+            return Err(AssistError::Invalid(format!(
+                "only Deployments pause their rollouts; {name} is a {}",
+                kind.kubectl_name()
+            )));
+        }
+        // `null` removes the field, as `kubectl rollout resume` leaves it.
+        let value = if paused { json!(true) } else { Value::Null };
+        let patch = json!({"spec": {"paused": value}});
+        let after = self
+            .patch_any(kind, ns, name, &Patch::Merge(&patch))
+            .await?;
+        Ok(OpOutput::text(
+            format!(
+                "deployment/{name} {}{}",
+                if paused { "paused" } else { "resumed" },
+                self.dry()
+            ),
+            json!({"paused": paused}),
+        )
+        .with_after(after))
+    }
+}
+
+/// The revision a Deployment or ReplicaSet annotation records (0 when none).
+fn revision_number(m: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> u64 {
+    m.annotations
+        .as_ref()
+        .and_then(|a| a.get("deployment.kubernetes.io/revision"))
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0)
 }

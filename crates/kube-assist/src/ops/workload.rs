@@ -115,6 +115,44 @@ pub struct SetResourcesOp {
     pub limits: ResourceValues,
 }
 
+/// Show a Deployment's revisions (its ReplicaSets) with their change-cause and images.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct HistoryOp {
+    pub target: Target,
+}
+
+/// Pause a Deployment's rollout: template changes wait until it is resumed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PauseOp {
+    pub target: Target,
+}
+
+/// Resume a paused Deployment rollout.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ResumeOp {
+    pub target: Target,
+}
+
+/// Set and/or remove environment variables of one container of a workload's pod
+/// template (kubectl's `set env KEY=VALUE KEY-`). `from_secret` adds every key of
+/// a Secret as variables by reference: its values are never read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SetEnvOp {
+    pub target: Target,
+    /// Container name; absent means the only container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// Variables to set (`KEY=VALUE`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub env: std::collections::BTreeMap<String, String>,
+    /// Variables to remove (`KEY-`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remove: Vec<String>,
+    /// A Secret whose keys become variables (`envFrom.secretRef`), never read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_secret: Option<String>,
+}
+
 fn web() -> Target {
     Target {
         kind: Some(Kind::Deployment),
@@ -125,7 +163,7 @@ fn web() -> Target {
 }
 
 /// The workload family's registry entries.
-pub(super) const SPECS: [OpSpec; 6] = [
+pub(super) const SPECS: [OpSpec; 10] = [
     OpSpec {
         name: "scale",
         class: Class::Write,
@@ -244,5 +282,56 @@ pub(super) const SPECS: [OpSpec; 6] = [
             "set", "change", "raise", "lower", "increase", "decrease", "give", "apply", "update",
             "limit",
         ],
+    },
+    OpSpec {
+        name: "rollout_history",
+        class: Class::Read,
+        description: "List a Deployment's revisions with their change-cause and images.",
+        schema: schema_of::<HistoryOp>,
+        example: || Operation::RolloutHistory(HistoryOp { target: web() }),
+        words: &["history", "revisions"],
+        with_words: &[],
+    },
+    OpSpec {
+        name: "rollout_pause",
+        class: Class::Write,
+        description: "Pause a Deployment's rollout (template changes wait until resumed).",
+        schema: schema_of::<PauseOp>,
+        example: || Operation::RolloutPause(PauseOp { target: web() }),
+        words: &["pause"],
+        with_words: &[],
+    },
+    OpSpec {
+        name: "rollout_resume",
+        class: Class::Write,
+        description: "Resume a paused Deployment rollout.",
+        schema: schema_of::<ResumeOp>,
+        example: || Operation::RolloutResume(ResumeOp { target: web() }),
+        words: &["resume", "unpause"],
+        with_words: &[],
+    },
+    OpSpec {
+        name: "set_env",
+        class: Class::Write,
+        description: "Set (KEY=VALUE) and/or remove (KEY-) environment variables of a container of a workload; from_secret adds a Secret's keys by reference, never reading its values.",
+        schema: schema_of::<SetEnvOp>,
+        example: || {
+            Operation::SetEnv(SetEnvOp {
+                target: web(),
+                container: Some("app".into()),
+                env: [("LOG_LEVEL".to_string(), "debug".to_string())].into(),
+                remove: vec!["DEBUG".into()],
+                from_secret: Some("web-credentials".into()),
+            })
+        },
+        words: &[
+            "env",
+            "environment",
+            "envvar",
+            "envvars",
+            "variable",
+            "variables",
+        ],
+        with_words: &[],
     },
 ];

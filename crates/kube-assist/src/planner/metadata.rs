@@ -121,6 +121,7 @@ pub(super) fn labels_or_annotations(
     let mut patch = Map::new();
     patch.insert("metadata".into(), Value::Object(meta));
     Ok(Some(Operation::Patch(PatchOp {
+        patch_type: Default::default(),
         target: t,
         patch: Value::Object(patch),
     })))

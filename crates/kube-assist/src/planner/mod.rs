@@ -4,12 +4,16 @@
 //! is ever parsed into an operation.
 
 mod changes;
+mod deletes;
+mod env;
 pub mod llm;
 mod metadata;
 mod names;
+mod nodes;
 mod objects;
 pub mod offline;
 mod questions;
+mod rollouts;
 mod typos;
 mod words;
 
@@ -73,4 +77,5 @@ pub const CAPABILITIES: &str = "I can: scale (\"scale the frontend to 2 replicas
 restart, roll back, show rollout status, show logs (\"errors in the backend logs\"), describe, events, \
 list/get objects, check cluster health, diagnose failures (\"why are the pods failing?\", \"what's wrong with the backend?\"), \
 optimize resource allocation, set image (\"set the backend image to todo:v2\") and set limits (\"set the memory limit of the backend to 512Mi\"), \
-label/annotate (\"label deployment web tier=frontend\"), and delete a single pod. Configure an LLM (LLM_BASE_URL, LLM_MODEL, LLM_API_KEY) for anything else.";
+label/annotate (\"label deployment web tier=frontend\"), set env (\"set env LOG_LEVEL=debug on the backend\"), \
+rollout history/pause/resume, cordon/uncordon/drain a node, and delete an object whose kind you name (\"delete the configmap app-settings\"). Configure an LLM (LLM_BASE_URL, LLM_MODEL, LLM_API_KEY) for anything else.";

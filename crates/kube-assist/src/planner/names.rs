@@ -35,6 +35,20 @@ pub(super) fn take_namespace(tokens: &mut Vec<String>) -> Option<String> {
         return named;
     }
     let n = tokens.len();
+    // "KIND NAME in X" ("restart deployment web in staging"): an object is
+    // named, so X is where it lives.
+    if n >= 4
+        && tokens[n - 2] == "in"
+        && !is_stopword(&tokens[n - 1])
+        && kind_word(&tokens[n - 1]).is_none()
+        && (kind_word(&tokens[n - 4]).is_some_and(|(k, plural)| !plural && !k.is_cluster_scoped())
+            || resource_word(&tokens[n - 4]).is_some_and(|(_, plural)| !plural))
+        && !is_stopword(&tokens[n - 3])
+    {
+        let ns = tokens[n - 1].clone();
+        tokens.truncate(n - 2);
+        return Some(ns);
+    }
     if n >= 3
         && tokens[n - 2] == "in"
         && !is_stopword(&tokens[n - 1])

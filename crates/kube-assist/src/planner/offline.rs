@@ -3,10 +3,14 @@
 //! (and the session's last target for "it"), never anything from the cluster.
 
 use super::changes::{replica_change, resources};
+use super::deletes;
+use super::env::plan_set_env;
 use super::metadata::{label_selector, labels_or_annotations};
 use super::names::{PRONOUNS, is_ctx_only, need_target, set_namespace, take_namespace, target};
+use super::nodes::plan_node;
 use super::objects;
 use super::questions;
+use super::rollouts::plan_rollout;
 use super::typos::correct_typos;
 use super::words::{is_image, is_stopword, kind_word, number, resource_word, tokenize};
 use super::{CAPABILITIES, Plan, PlanContext, Planned};
@@ -69,6 +73,14 @@ pub fn plan(text: &str, ctx: &PlanContext) -> Planned {
             Ok(None) => Planned::Unplannable(CAPABILITIES.into()),
             Err(p) => p,
         };
+    }
+    // "delete namespace scratch" deletes the namespace it names.
+    if deletes::asks_to_delete(&whole)
+        && let Some(name) = deletes::namespace_to_delete(&tokens)
+    {
+        return Planned::Plan(Plan::one(Operation::Delete(DeleteOp {
+            target: Target::named(Some(Kind::Namespace), name),
+        })));
     }
     let namespace = take_namespace(&mut tokens);
     let r = Request {
@@ -146,6 +158,16 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         ));
     }
 
+    if let Some(op) = plan_node(r, ctx)? {
+        return ok(op);
+    }
+    if let Some(op) = plan_rollout(r, ctx)? {
+        return ok(op);
+    }
+    if let Some(op) = plan_set_env(r, ctx)? {
+        return ok(op);
+    }
+
     // "fix the backend", "make web work", "get the api running again": diagnose and
     // plan the fixes the evidence supports (src/fix). Questions about fixing
     // ("how do I fix X?") stay questions.
@@ -187,33 +209,8 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
         return ok(op);
     }
 
-    // "remove" alone may be a scale ("remove two replicas").
-    let wants_delete = (r.any(words("delete")) || r.any(words("delete_pod")))
-        && !(r.has("remove") && r.any(words("scale")));
-    if wants_delete {
-        let pod_named = r.tokens.iter().any(|t| {
-            kind_word(t.split('/').next().unwrap_or(t)).is_some_and(|(k, _)| k == Kind::Pod)
-        });
-        let other_kind = r
-            .tokens
-            .iter()
-            .find_map(|t| {
-                kind_word(t)
-                    .filter(|(k, _)| *k != Kind::Pod)
-                    .map(|(k, _)| k)
-            })
-            .or_else(|| r.has("namespace").then_some(Kind::Namespace));
-        if pod_named && other_kind.is_none() {
-            let mut t = need_target(r, ctx, "delete")?;
-            t.kind = Some(Kind::Pod);
-            return ok(Operation::DeletePod(DeletePodOp { target: t }));
-        }
-        return Err(Planned::Refused(format!(
-            "I only delete single pods (their controller replaces them). Deleting {} is not something kubectl-assist does: use kubectl yourself if you mean it.",
-            other_kind
-                .map(|k| format!("a {}", k.kubectl_name()))
-                .unwrap_or_else(|| "that".into())
-        )));
+    if let Some(op) = deletes::plan_delete(r, ctx)? {
+        return ok(op);
     }
 
     if r.any(words("rollout_undo"))

@@ -68,11 +68,10 @@ impl Runner {
                 (Operation::Restore(_), Some(t)) => self.exec.exists(t).await.map_err(Err)?,
                 _ => true,
             };
-            let Some(p) = crate::ops::preflight::permission(op, exists) else {
-                continue;
-            };
-            if !self.exec.may(&p).await.map_err(Err)? {
-                denied.push(p.describe());
+            for p in crate::ops::preflight::permissions(op, exists) {
+                if !self.exec.may(&p).await.map_err(Err)? {
+                    denied.push(p.describe());
+                }
             }
         }
         if denied.is_empty() {
