@@ -188,6 +188,19 @@ pub enum Command {
         resource: String,
         name: Option<String>,
     },
+    /// kubectl-style: patch one object of any kind (`--type merge|strategic|json`),
+    /// shown as a dry-run diff and confirmed first. A JSON patch is checked before
+    /// it is sent; a strategic patch is refused for custom resources.
+    Patch {
+        /// A kind as kubectl names it, or `KIND/NAME`.
+        resource: String,
+        name: Option<String>,
+        /// The patch, as JSON.
+        #[arg(short = 'p', long = "patch", required = true)]
+        patch: String,
+        #[arg(long = "type", value_enum, default_value = "merge")]
+        patch_type: crate::ops::PatchType,
+    },
     /// kubectl-style: one object of any kind in detail, with its events.
     Describe {
         /// A kind as kubectl names it, or `KIND/NAME`.

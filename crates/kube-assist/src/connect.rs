@@ -19,6 +19,10 @@ pub struct Identity {
 /// A connected client and who it acts as.
 pub struct Connection {
     pub client: Client,
+    /// The same cluster without kube-rs's default retries: an Eviction a
+    /// PodDisruptionBudget refuses answers 429, which must stop a drain at once
+    /// rather than be retried for minutes.
+    pub unretried: Client,
     pub identity: Identity,
 }
 
@@ -120,7 +124,15 @@ pub async fn connect(kubeconfig: Option<PathBuf>, context: Option<String>) -> Re
             )
         }
     };
+    let mut once = config.clone();
+    once.default_retry = false;
     let client = Client::try_from(config)
         .map_err(|e| AssistError::Config(format!("cannot build a client: {e}")))?;
-    Ok(Connection { client, identity })
+    let unretried = Client::try_from(once)
+        .map_err(|e| AssistError::Config(format!("cannot build a client: {e}")))?;
+    Ok(Connection {
+        client,
+        unretried,
+        identity,
+    })
 }

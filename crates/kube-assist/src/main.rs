@@ -10,7 +10,7 @@ use kube_assist::connect::connect;
 use kube_assist::ops::discovery::typed_kind;
 use kube_assist::ops::{
     ApplyOp, DeleteOp, DescribeOp, DiagnoseOp, ExecOptions, Executor, GetOp, HealthOp, Kind,
-    ListOp, Operation, OptimizeOp, RestoreOp, Target,
+    ListOp, Operation, OptimizeOp, PatchOp, RestoreOp, Target,
 };
 use kube_assist::planner::PlanContext;
 use kube_assist::planner::llm::{LlmPlanner, LlmSettings};
@@ -170,7 +170,8 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
                     progress: false,
                     listing: g.output.listing(),
                 },
-            ),
+            )
+            .with_unretried(conn.unretried.clone()),
             resolver: Resolver::new(conn.client.clone(), namespace),
             allow_writes: *allow_writes && !g.read_only,
             audit,
@@ -191,7 +192,8 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
             progress: !g.quiet && g.output == OutputFormat::Text,
             listing: g.output.listing(),
         },
-    );
+    )
+    .with_unretried(conn.unretried.clone());
     let resolver = Resolver::new(conn.client.clone(), namespace.clone());
     let settings = Settings {
         policy: Policy {
@@ -315,6 +317,37 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
             .map(|op| {
                 (
                     format!("delete {resource} {}", name.as_deref().unwrap_or(""))
+                        .trim()
+                        .to_string(),
+                    op,
+                )
+            })
+        }
+        (
+            None,
+            Some(Command::Patch {
+                resource,
+                name,
+                patch,
+                patch_type,
+            }),
+        ) => {
+            let body: serde_json::Value = serde_json::from_str(patch).map_err(|e| {
+                kube_assist::AssistError::Invalid(format!(
+                    "the patch given with -p is not JSON ({e}); e.g. -p '{{\"metadata\": {{\"labels\": {{\"tier\": \"web\"}}}}}}'"
+                ))
+            })?;
+            kubectl_style(&runner, resource, name.as_deref(), |target| {
+                Operation::Patch(PatchOp {
+                    target,
+                    patch: body,
+                    patch_type: *patch_type,
+                })
+            })
+            .await
+            .map(|op| {
+                (
+                    format!("patch {resource} {}", name.as_deref().unwrap_or(""))
                         .trim()
                         .to_string(),
                     op,

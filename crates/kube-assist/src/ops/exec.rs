@@ -156,12 +156,25 @@ pub(super) fn parts(t: &Target) -> Result<(Kind, Option<&str>, &str)> {
 #[derive(Clone)]
 pub struct Executor {
     pub(super) client: Client,
+    /// For requests whose 429 is an answer, not congestion (evictions).
+    pub(super) unretried: Client,
     pub(super) options: ExecOptions,
 }
 
 impl Executor {
     pub fn new(client: Client, options: ExecOptions) -> Self {
-        Self { client, options }
+        Self {
+            unretried: client.clone(),
+            client,
+            options,
+        }
+    }
+
+    /// Use `client`, built without retries, for evictions (see
+    /// [`crate::connect::Connection::unretried`]).
+    pub fn with_unretried(mut self, client: Client) -> Self {
+        self.unretried = client;
+        self
     }
 
     pub fn client(&self) -> &Client {

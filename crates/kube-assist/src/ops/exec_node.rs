@@ -221,7 +221,7 @@ impl Executor {
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(serde_json::to_vec(&body).unwrap_or_default())
             .map_err(|e| AssistError::Invalid(e.to_string()))?;
-        match self.client.request::<Value>(req).await {
+        match self.unretried.request::<Value>(req).await {
             Ok(_) => Ok(()),
             Err(e) => match AssistError::from(e) {
                 AssistError::Api { code: 429, .. } => {

@@ -327,9 +327,20 @@ impl Executor {
                 let n = count(
                     qualified_of(Kind::Pod),
                     ns.map(str::to_string),
-                    Some(selector),
+                    Some(selector.clone()),
                 )
                 .await?;
+                if t.kind == Some(Kind::Deployment) {
+                    let rs = count(
+                        qualified_of(Kind::ReplicaSet),
+                        ns.map(str::to_string),
+                        Some(selector),
+                    )
+                    .await?;
+                    return Ok(Some(format!(
+                        "its {rs} ReplicaSet(s) and {n} pod(s) are deleted with it"
+                    )));
+                }
                 Ok(Some(format!("its {n} pod(s) are deleted with it")))
             }
             Some(Kind::Namespace) => {
@@ -412,6 +423,7 @@ impl Executor {
             // The server checks the delete too (admission, finalizers), changing nothing.
             let dry = Executor {
                 client: self.client.clone(),
+                unretried: self.unretried.clone(),
                 options: super::ExecOptions {
                     dry_run: true,
                     ..Default::default()
@@ -441,6 +453,16 @@ impl Executor {
                 "{}. Undo uncordons the node; evicted pods are not brought back (their controllers start new ones elsewhere)",
                 plan.describe()
             ));
+            return Ok(vec![change]);
+        }
+        if let Operation::Restore(r) = op
+            && r.target.kind == Some(Kind::Namespace)
+            && !self.exists(&r.target).await?
+        {
+            let mut change = self.preview_one(op).await?;
+            change.note = Some(
+                "re-creates the namespace only: the objects that were in it were deleted with it and are not brought back (re-apply their manifests)".into(),
+            );
             return Ok(vec![change]);
         }
         let is_object_write = static_objects(op).is_some()

@@ -366,6 +366,7 @@ impl Executor {
         };
         let dry = Executor {
             client: self.client.clone(),
+            unretried: self.unretried.clone(),
             options: super::ExecOptions {
                 dry_run: true,
                 progress: false,

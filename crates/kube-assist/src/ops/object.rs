@@ -8,7 +8,9 @@ use super::registry::{Class, OpSpec, schema_of};
 use super::*;
 
 /// How a patch is read by the API server (kubectl's `--type`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum PatchType {
     /// JSON merge patch (RFC 7386): an object; `null` removes a field.

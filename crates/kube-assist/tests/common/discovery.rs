@@ -18,7 +18,14 @@ pub struct Served {
     pub columns: Vec<(String, String, i64)>,
 }
 
-const BUILT_IN: [(&str, &str, &str, &str, bool); 19] = [
+const BUILT_IN: [(&str, &str, &str, &str, bool); 20] = [
+    (
+        "policy",
+        "poddisruptionbudgets",
+        "PodDisruptionBudget",
+        "pdb",
+        true,
+    ),
     ("", "pods", "Pod", "po", true),
     ("", "services", "Service", "svc", true),
     ("", "endpoints", "Endpoints", "ep", true),

@@ -6,6 +6,12 @@
 #![allow(dead_code)]
 
 pub mod discovery;
+mod fixtures;
+mod objects;
+
+#[allow(unused_imports)]
+pub use fixtures::{mcp_python, run_mcp_client, todo_cluster};
+use objects::{fields_match, json_patch, labels_match, merge, query_param, scale_of};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -36,6 +42,11 @@ struct Inner {
     denied: Vec<String>,
     /// What answers through the pod proxy, as "namespace/pod:port/path".
     proxy_answers: Vec<String>,
+    /// The Eviction API version served (`pods/eviction` in /api/v1); absent
+    /// means policy/v1beta1, as Kubernetes 1.20 serves it.
+    eviction_version: Option<String>,
+    /// Pods ("namespace/name") a PodDisruptionBudget keeps: evicting them is a 429.
+    protected_pods: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -74,92 +85,15 @@ fn is_write(r: &Recorded) -> bool {
 }
 
 fn is_dry(r: &Recorded) -> bool {
+    let all = |v: &Value| v.as_array().is_some_and(|a| a.iter().any(|v| v == "All"));
     r.query.contains("dryRun=All")
-        || r.body["dryRun"]
-            .as_array()
-            .is_some_and(|a| a.iter().any(|v| v == "All"))
+        || all(&r.body["dryRun"])
+        || all(&r.body["deleteOptions"]["dryRun"])
 }
 
 fn status(code: u16, reason: &str, message: &str) -> Response {
     let body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message, "reason": reason, "code": code});
     (StatusCode::from_u16(code).unwrap(), axum::Json(body)).into_response()
-}
-
-fn merge(target: &mut Value, patch: &Value, strategic: bool) {
-    match (target, patch) {
-        (Value::Object(t), Value::Object(p)) => {
-            for (k, v) in p {
-                if v.is_null() {
-                    t.remove(k);
-                } else if strategic
-                    && v.is_array()
-                    && t.get(k).is_some_and(Value::is_array)
-                    && v.as_array()
-                        .unwrap()
-                        .iter()
-                        .all(|x| x.get("name").is_some())
-                {
-                    let existing = t.get_mut(k).unwrap().as_array_mut().unwrap();
-                    for item in v.as_array().unwrap() {
-                        match existing
-                            .iter_mut()
-                            .find(|e| e.get("name") == item.get("name"))
-                        {
-                            Some(e) => merge(e, item, true),
-                            None => existing.push(item.clone()),
-                        }
-                    }
-                } else {
-                    merge(t.entry(k.clone()).or_insert(Value::Null), v, strategic);
-                }
-            }
-        }
-        // RFC 7386: an object patched onto a non-object starts from {}, so its
-        // nulls delete nothing rather than being stored.
-        (t, Value::Object(_)) => {
-            *t = Value::Object(serde_json::Map::new());
-            merge(t, patch, strategic);
-        }
-        (t, p) => *t = p.clone(),
-    }
-}
-
-fn labels_match(obj: &Value, selector: &str) -> bool {
-    selector.split(',').filter(|s| !s.is_empty()).all(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        obj.pointer("/metadata/labels")
-            .and_then(|l| l.get(k))
-            .and_then(Value::as_str)
-            == Some(v)
-    })
-}
-
-fn fields_match(obj: &Value, selector: &str) -> bool {
-    selector.split(',').filter(|s| !s.is_empty()).all(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let ptr = format!("/{}", k.replace('.', "/"));
-        obj.pointer(&ptr).and_then(Value::as_str) == Some(v)
-    })
-}
-
-fn query_param(query: &str, key: &str) -> Option<String> {
-    query.split('&').find_map(|kv| {
-        let (k, v) = kv.split_once('=')?;
-        (k == key).then(|| {
-            v.replace("%3D", "=")
-                .replace("%2C", ",")
-                .replace("%2F", "/")
-        })
-    })
-}
-
-fn scale_of(obj: &Value) -> Value {
-    let n = obj
-        .pointer("/spec/replicas")
-        .and_then(Value::as_i64)
-        .unwrap_or(1);
-    json!({"apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": {"name": obj["metadata"]["name"], "namespace": obj["metadata"]["namespace"]},
-           "spec": {"replicas": n}, "status": {"replicas": obj.pointer("/status/replicas").and_then(Value::as_i64).unwrap_or(n)}})
 }
 
 /// A new object as the server stores it (uid, resourceVersion), kept unless a dry run.
@@ -224,11 +158,9 @@ async fn handle(
         content_type: content_type.clone(),
         body: body_json.clone(),
     });
-    // Deletes carry it in their DeleteOptions body, other writes in the query.
-    let dry_run = query.contains("dryRun=All")
-        || body_json["dryRun"]
-            .as_array()
-            .is_some_and(|a| a.iter().any(|v| v == "All"));
+    // Deletes carry it in their DeleteOptions body (an Eviction in its
+    // deleteOptions), other writes in the query.
+    let dry_run = is_dry(inner.requests.last().unwrap());
 
     if path.starts_with("/apis/metrics.k8s.io") {
         return match &inner.metrics {
@@ -242,8 +174,21 @@ async fn handle(
     }
     let served = discovery::served(&inner.objects);
     if method == Method::GET
-        && let Some(answer) = discovery::answer(&path, &served)
+        && let Some(mut answer) = discovery::answer(&path, &served)
     {
+        if path == "/api/v1"
+            && let Some(list) = answer["resources"].as_array_mut()
+        {
+            let gv = inner
+                .eviction_version
+                .clone()
+                .unwrap_or_else(|| "policy/v1beta1".into());
+            let (group, version) = gv.split_once('/').unwrap();
+            list.push(
+                json!({"name": "pods/eviction", "singularName": "", "namespaced": true,
+                "group": group, "version": version, "kind": "Eviction", "verbs": ["create"]}),
+            );
+        }
         return axum::Json(answer).into_response();
     }
     let as_table = headers
@@ -390,7 +335,12 @@ async fn handle(
                 return created(&mut inner, &body_json, ns.as_deref(), &n, dry_run);
             };
             let mut obj = inner.objects[i].clone();
-            if sub == Some("scale") {
+            if content_type.contains("json-patch") {
+                match json_patch(&obj, &body_json) {
+                    Ok(patched) => obj = patched,
+                    Err(e) => return status(422, "Invalid", &e),
+                }
+            } else if sub == Some("scale") {
                 if let Some(r) = body_json.pointer("/spec/replicas") {
                     obj["spec"]["replicas"] = r.clone();
                 }
@@ -449,6 +399,41 @@ async fn handle(
                 );
             }
             created(&mut inner, &body_json, ns.as_deref(), &n, dry_run)
+        }
+        // The Eviction subresource: the version the server serves only; a pod a
+        // disruption budget keeps is refused with 429 as the API server does.
+        ("POST", Some(n), Some("eviction")) => {
+            let served_version = inner
+                .eviction_version
+                .clone()
+                .unwrap_or_else(|| "policy/v1beta1".into());
+            if body_json["apiVersion"] != served_version.as_str() || body_json["kind"] != "Eviction"
+            {
+                return status(
+                    400,
+                    "BadRequest",
+                    &format!("this server evicts with {served_version} Eviction objects"),
+                );
+            }
+            let key = format!("{}/{n}", ns.clone().unwrap_or_default());
+            if inner.protected_pods.contains(&key) {
+                return status(
+                    429,
+                    "TooManyRequests",
+                    "Cannot evict pod as it would violate the pod's disruption budget.",
+                );
+            }
+            let Some(i) = find(&inner.objects, &n) else {
+                return status(404, "NotFound", "not found");
+            };
+            if !dry_run {
+                inner.objects.remove(i);
+            }
+            (
+                StatusCode::CREATED,
+                axum::Json(json!({"kind": "Status", "apiVersion": "v1", "status": "Success"})),
+            )
+                .into_response()
         }
         ("DELETE", Some(n), None) => {
             let Some(i) = find(&inner.objects, &n) else {
@@ -515,6 +500,21 @@ impl FakeApi {
             .unwrap()
             .denied
             .push(permission.to_string());
+    }
+
+    /// Serve the Eviction API at this version (e.g. "policy/v1") instead of 1.20's policy/v1beta1.
+    pub fn serve_eviction(&self, api_version: &str) {
+        self.shared.0.lock().unwrap().eviction_version = Some(api_version.into());
+    }
+
+    /// Let a PodDisruptionBudget keep this pod ("namespace/name"): evictions get 429.
+    pub fn protect_pod(&self, pod: &str) {
+        self.shared
+            .0
+            .lock()
+            .unwrap()
+            .protected_pods
+            .push(pod.into());
     }
 
     /// Make GET `path` on `pod:port` answer through the pod proxy, e.g.
@@ -638,111 +638,6 @@ impl FakeApi {
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     }
-}
-
-/// A small Todo Chatbot install as the chart lays it out: namespace `todo`,
-/// Deployments todo-frontend (1 replica) and todo-backend (revision 2 of 2), their
-/// ReplicaSets and pods, Services and one node.
-pub fn todo_cluster() -> Vec<Value> {
-    let labels = |c: &str| json!({"app.kubernetes.io/name": "todo-chart", "app.kubernetes.io/instance": "todo", "app.kubernetes.io/component": c});
-    let container = |c: &str, image: &str| json!({"name": c, "image": image, "resources": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}}});
-    let dep = |c: &str, replicas: i64, revision: &str, image: &str| {
-        json!({"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": format!("todo-{c}"), "namespace": "todo", "uid": format!("uid-{c}"), "generation": 2, "labels": labels(c),
-                         "annotations": {"deployment.kubernetes.io/revision": revision}, "resourceVersion": "10"},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": labels(c)},
-                     "template": {"metadata": {"labels": labels(c)}, "spec": {"containers": [container(if c == "backend" { "api" } else { "web" }, image)]}}},
-            "status": {"observedGeneration": 2, "replicas": replicas, "updatedReplicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas}})
-    };
-    let rs = |c: &str, hash: &str, revision: &str, image: &str, replicas: i64| {
-        let mut l = labels(c);
-        l["pod-template-hash"] = json!(hash);
-        json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
-            "metadata": {"name": format!("todo-{c}-{hash}"), "namespace": "todo", "labels": l.clone(),
-                         "annotations": {"deployment.kubernetes.io/revision": revision},
-                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": format!("todo-{c}"), "uid": format!("uid-{c}"), "controller": true}]},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": l.clone()},
-                     "template": {"metadata": {"labels": l}, "spec": {"containers": [container(if c == "backend" { "api" } else { "web" }, image)]}}},
-            "status": {"replicas": replicas, "readyReplicas": replicas}})
-    };
-    let pod = |c: &str, hash: &str, suffix: &str| {
-        let mut l = labels(c);
-        l["pod-template-hash"] = json!(hash);
-        let cname = if c == "backend" { "api" } else { "web" };
-        json!({"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": format!("todo-{c}-{hash}-{suffix}"), "namespace": "todo", "labels": l,
-                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("todo-{c}-{hash}"), "uid": "x", "controller": true}]},
-            "spec": {"nodeName": "node-1", "containers": [container(cname, "todo:2")]},
-            "status": {"phase": "Running", "containerStatuses": [{"name": cname, "ready": true, "restartCount": 0, "image": "todo:2", "imageID": "", "state": {"running": {}}}]}})
-    };
-    let svc = |c: &str| {
-        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": format!("todo-{c}"), "namespace": "todo", "labels": labels(c)},
-        "spec": {"type": "ClusterIP", "clusterIP": "10.96.0.10", "selector": labels(c), "ports": [{"port": 8000, "protocol": "TCP"}]}})
-    };
-    let eps = |c: &str, ip: &str| {
-        json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": format!("todo-{c}"), "namespace": "todo"},
-        "subsets": [{"addresses": [{"ip": ip}], "ports": [{"port": 8000}]}]})
-    };
-    vec![
-        dep("frontend", 1, "1", "todo:2"),
-        dep("backend", 1, "2", "todo:2"),
-        rs("frontend", "f1", "1", "todo:2", 1),
-        rs("backend", "b1", "1", "todo:1", 0),
-        rs("backend", "b2", "2", "todo:2", 1),
-        pod("frontend", "f1", "aaaaa"),
-        pod("backend", "b2", "bbbbb"),
-        svc("frontend"),
-        svc("backend"),
-        eps("frontend", "172.17.0.5"),
-        eps("backend", "172.17.0.6"),
-        json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1"}, "status": {"conditions": [{"type": "Ready", "status": "True"}], "nodeInfo": {"kubeletVersion": "v1.20.2"}}}),
-    ]
-}
-
-/// The venv Python with the official MCP SDK, installed by scripts/install.d/mcp.sh.
-/// Missing is a loud failure, never a skip.
-pub fn mcp_python() -> std::path::PathBuf {
-    let cache = std::env::var_os("TODO_CACHE_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::PathBuf::from(std::env::var("HOME").expect("HOME"))
-                .join(".cache/todo-chatbot")
-        });
-    let python = cache.join("venv/bin/python");
-    let ok = std::process::Command::new(&python)
-        .args(["-c", "import mcp.client.stdio, mcp.client.streamable_http"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok,
-        "the Python MCP SDK is missing at {}: run scripts/install.d/mcp.sh",
-        python.display()
-    );
-    python
-}
-
-/// Runs the shared official-client driver (crates/todo-agent/tests/mcp_client.py)
-/// with `args` and returns its JSON report.
-pub async fn run_mcp_client(args: Vec<String>) -> Value {
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../todo-agent/tests/mcp_client.py");
-    let mut cmd = tokio::process::Command::new(mcp_python());
-    cmd.arg(script).args(args);
-    for key in CLEARED_ENV {
-        cmd.env_remove(key);
-    }
-    let out = cmd.output().await.expect("start the MCP client");
-    assert!(
-        out.status.success(),
-        "MCP client failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "MCP client printed no JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
 }
 
 impl FakeApi {
