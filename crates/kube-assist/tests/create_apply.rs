@@ -177,7 +177,10 @@ async fn deleting_a_deployment_says_what_goes_with_it_and_undo_recreates_it() {
         out.contains("Running: kubectl delete deployment/todo-backend -n todo"),
         "{out}"
     );
-    assert!(out.contains("its 1 pod(s) are deleted with it"), "{out}");
+    assert!(
+        out.contains("its 2 ReplicaSet(s) and 1 pod(s) are deleted with it"),
+        "{out}"
+    );
     assert!(out.contains("-kind: Deployment"), "{out}");
     let del = api
         .writes()

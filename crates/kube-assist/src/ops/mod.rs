@@ -10,6 +10,7 @@ mod dynamic;
 mod exec;
 mod exec_node;
 mod exec_objects;
+mod exec_reads;
 mod exec_writes;
 mod kubectl;
 pub mod manifest;
