@@ -16,6 +16,7 @@ pub mod console_pages;
 pub mod error;
 pub mod events;
 pub mod metrics;
+pub mod proxy_auth;
 pub mod schedule;
 pub mod trail;
 
@@ -68,6 +69,25 @@ pub struct ServeArgs {
     /// Record findings as Kubernetes Events on the affected objects.
     #[arg(long, env = "KUBECTL_ASSIST_EVENTS", default_value = "true", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
     pub events: bool,
+
+    /// Believe this header (e.g. X-Auth-Request-User, as oauth2-proxy sets it) as the
+    /// signed-in person's name, on connections from --trusted-proxies only. Off unless set.
+    #[arg(long, env = "KUBECTL_ASSIST_TRUSTED_HEADER")]
+    pub trusted_header: Option<String>,
+
+    /// Source addresses allowed to send --trusted-header: comma-separated networks
+    /// (10.0.0.0/8) or addresses. Required with --trusted-header.
+    #[arg(long, env = "KUBECTL_ASSIST_TRUSTED_PROXIES", value_parser = proxy_auth::parse_sources, default_value = "")]
+    pub trusted_proxies: proxy_auth::SourceList,
+
+    /// Role of a --trusted-header name the tokens file does not list (a listed name has
+    /// its role there).
+    #[arg(
+        long,
+        env = "KUBECTL_ASSIST_TRUSTED_HEADER_ROLE",
+        default_value = "viewer"
+    )]
+    pub trusted_header_role: String,
 }
 
 /// `30s`, `5m`, `1h` or plain seconds.
@@ -96,6 +116,8 @@ pub fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
 pub struct ServeState {
     pub agent: Arc<Agent>,
     pub tokens: Arc<Tokens>,
+    /// Trusted-header authentication, when configured.
+    pub proxy: Option<proxy_auth::TrustedProxy>,
     pub checks: Arc<Checks>,
     pub console: console::ConsoleState,
 }
@@ -119,6 +141,10 @@ pub fn router(state: Arc<ServeState>) -> Router {
         .merge(console::routes())
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(api::MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            proxy_auth::middleware,
+        ))
         .with_state(state)
 }
 
@@ -126,6 +152,12 @@ pub fn router(state: Arc<ServeState>) -> Router {
 /// approvals, and let running requests (a write in progress) finish.
 pub async fn run(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
     let tokens = Tokens::load(&args.tokens_file).map_err(AssistError::Invalid)?;
+    let proxy = proxy_auth::TrustedProxy::from_flags(
+        args.trusted_header.as_deref(),
+        &args.trusted_proxies.0,
+        &args.trusted_header_role,
+    )
+    .map_err(AssistError::Invalid)?;
     let conn = crate::connect::connect(global.kubeconfig.clone(), global.context.clone()).await?;
     let trail = Trail::new(
         args.state_dir
@@ -174,6 +206,7 @@ pub async fn run(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
     let state = Arc::new(ServeState {
         agent: agent.clone(),
         tokens: tokens.clone(),
+        proxy,
         checks: checks.clone(),
         console: console::ConsoleState::default(),
     });
@@ -197,13 +230,17 @@ pub async fn run(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
         tokens,
         crate::mcp::http::HostCheck::Any,
     ));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down: running requests finish, no new writes start");
-            draining.start_draining();
-        })
-        .await?;
+    // The peer address decides whether a trusted header is believed.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: running requests finish, no new writes start");
+        draining.start_draining();
+    })
+    .await?;
     check_task.abort();
     Ok(())
 }
