@@ -1,15 +1,16 @@
-//! Trusted-header authentication of `kubectl-assist serve` (oauth2-proxy style):
-//! the real binary on loopback behind no proxy at all, so the test is the proxy —
-//! the header is believed from the configured source addresses only.
+//! Who may do what in `kubectl-assist serve` beyond bearer tokens: trusted-header
+//! authentication (oauth2-proxy style; the real binary on loopback, the test is
+//! the proxy, the header believed from the configured source addresses only), and
+//! MCP writes, which wait for a person and which their requester cannot approve.
 
 mod common;
 mod serving;
 
 use std::process::{Command, Stdio};
 
-use common::{FakeApi, todo_cluster};
-use serde_json::Value;
-use serving::{APPROVER, serve};
+use common::{FakeApi, run_mcp_client, todo_cluster};
+use serde_json::{Value, json};
+use serving::{APPROVER, OPERATOR, serve};
 
 const HEADER: &str = "X-Auth-Request-User";
 
@@ -147,4 +148,105 @@ fn a_trusted_header_without_trusted_proxies_is_refused_at_start() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--trusted-proxies"), "{err}");
+}
+
+async fn mcp_scale(s: &serving::Served, token: &str) -> Value {
+    let calls = json!([
+        {"name": "scale", "arguments": {"target": {"name": "frontend", "namespace": "todo"}, "replicas": {"to": 3}}},
+    ])
+    .to_string();
+    run_mcp_client(vec![
+        "--http".into(),
+        format!("{}/mcp", s.url),
+        "--token".into(),
+        token.into(),
+        "--calls".into(),
+        calls,
+    ])
+    .await
+}
+
+#[tokio::test]
+async fn an_mcp_write_waits_for_a_person_and_its_requester_cannot_approve_it() {
+    let api = FakeApi::start(todo_cluster(), &[]).await;
+    let s = serve(&api, &["--events=false", "--mcp-writes=true"]).await;
+    // olga (an operator) asks over MCP: the write is offered, queued, not run.
+    let report = mcp_scale(&s, OPERATOR).await;
+    let tools: Vec<&str> = report["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert!(tools.contains(&"scale"), "{tools:?}");
+    let result = &report["results"][0];
+    assert_eq!(result["is_error"], false, "{result}");
+    let text = result["text"].as_str().unwrap();
+    assert!(
+        text.contains("waits for a person's approval") && text.contains("+  replicas: 3"),
+        "{text}"
+    );
+    assert!(
+        api.writes().is_empty(),
+        "nothing runs before approval: {:?}",
+        api.writes()
+    );
+    let (_, plans) = s.get("/api/plans", Some(APPROVER)).await;
+    let plans: Value = serde_json::from_str(&plans).unwrap();
+    let plan = &plans[0];
+    assert_eq!(
+        (plan["state"].as_str(), plan["via"].as_str()),
+        (Some("pending_approval"), Some("mcp"))
+    );
+    assert_eq!(plan["requested_by"], "olga");
+    let id = plan["id"].as_str().unwrap();
+    let (code, done) = s
+        .post(&format!("/api/plans/{id}/approve"), Some(APPROVER), "")
+        .await;
+    assert_eq!(
+        (code, done["state"].as_str()),
+        (200, Some("done")),
+        "{done}"
+    );
+    assert_eq!(
+        api.object("Deployment", "todo", "todo-frontend").unwrap()["spec"]["replicas"],
+        3
+    );
+
+    // anna (an approver) asks over MCP: she cannot approve her own MCP write.
+    let report = mcp_scale(&s, APPROVER).await;
+    assert_eq!(report["results"][0]["is_error"], false, "{report}");
+    let (_, plans) = s.get("/api/plans", Some(APPROVER)).await;
+    let plans: Value = serde_json::from_str(&plans).unwrap();
+    let mine = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["requested_by"] == "anna" && p["via"] == "mcp")
+        .expect("anna's MCP plan");
+    let id = mine["id"].as_str().unwrap();
+    let writes = api.writes().len();
+    let (code, body) = s
+        .post(&format!("/api/plans/{id}/approve"), Some(APPROVER), "")
+        .await;
+    assert_eq!(code, 403, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot approve its own write"),
+        "{body}"
+    );
+    assert_eq!(api.writes().len(), writes);
+}
+
+#[tokio::test]
+async fn without_mcp_writes_a_write_tool_is_neither_offered_nor_queued() {
+    let api = FakeApi::start(todo_cluster(), &[]).await;
+    let s = serve(&api, &["--events=false"]).await;
+    let report = mcp_scale(&s, OPERATOR).await;
+    assert_eq!(report["results"][0]["is_error"], true, "{report}");
+    let (_, plans) = s.get("/api/plans", Some(APPROVER)).await;
+    assert_eq!(plans.trim(), "[]");
+    assert!(api.writes().is_empty());
 }

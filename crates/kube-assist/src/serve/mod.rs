@@ -15,10 +15,12 @@ pub mod console;
 pub mod console_pages;
 pub mod error;
 pub mod events;
+pub mod mcp_writes;
 pub mod metrics;
 pub mod proxy_auth;
 pub mod schedule;
 pub mod trail;
+pub mod webhook;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -88,6 +90,16 @@ pub struct ServeArgs {
         default_value = "viewer"
     )]
     pub trusted_header_role: String,
+
+    /// After each check, POST new problems here as Slack-compatible JSON
+    /// (`{"text": ...}`). A secret: pass it through the environment from a Secret.
+    #[arg(long, env = "KUBECTL_ASSIST_WEBHOOK_URL", hide_env_values = true)]
+    pub webhook_url: Option<String>,
+
+    /// Offer the registry's write tools at /mcp. A write call is not run: it becomes a
+    /// plan waiting for an approver like any other, and its requester cannot approve it.
+    #[arg(long, env = "KUBECTL_ASSIST_MCP_WRITES", default_value = "false", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    pub mcp_writes: bool,
 }
 
 /// `30s`, `5m`, `1h` or plain seconds.
@@ -158,6 +170,12 @@ pub async fn run(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
         &args.trusted_header_role,
     )
     .map_err(AssistError::Invalid)?;
+    let webhook = match args.webhook_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        Some(url) => Some(Arc::new(
+            webhook::Webhook::new(url).map_err(AssistError::Invalid)?,
+        )),
+        None => None,
+    };
     let conn = crate::connect::connect(global.kubeconfig.clone(), global.context.clone()).await?;
     let trail = Trail::new(
         args.state_dir
@@ -185,15 +203,14 @@ pub async fn run(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
         trail,
     ));
     let tokens = Arc::new(tokens);
-    // MCP is read-only here: an MCP client cannot approve its own writes, and the
-    // approval flow for them is the console's, not yet wired to MCP.
+    // MCP writes (only with --mcp-writes) never run directly: they join the approval queue.
     let mcp = crate::mcp::McpServer {
         exec: agent.exec.clone(),
         resolver: crate::resolve::Resolver::new(
             agent.client.clone(),
             agent.settings.namespace.clone(),
         ),
-        allow_writes: false,
+        allow_writes: args.mcp_writes && !global.read_only,
         audit: AuditLog::new(
             args.state_dir
                 .as_ref()
@@ -201,6 +218,10 @@ pub async fn run(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
                 .unwrap_or_else(|| PathBuf::from("/dev/stdout")),
         ),
         identity: agent.identity.clone(),
+        write_queue: Some(Arc::new(mcp_writes::McpApprovals {
+            agent: agent.clone(),
+            tokens: tokens.clone(),
+        })),
     };
     let checks = Arc::new(Checks::default());
     let state = Arc::new(ServeState {
@@ -217,6 +238,7 @@ pub async fn run(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
             interval: args.check_interval,
             events: args.events,
             namespace: agent.settings.namespace.clone(),
+            webhook,
         },
     );
     let addr = format!("{}:{}", args.host, args.port);
