@@ -14,9 +14,9 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Arguments, AssertSqlSafe, Postgres, Row, Transaction};
 use todo_core::{
-    Conversation, ConversationId, CreatedOnce, Email, IdempotencyKey, Message, NewMessage, NewTask,
-    NewUser, Recurrence, Store, StoreError, StoreResult, Task, TaskChange, TaskId, TaskPage,
-    TaskPatch, TaskQuery, User, UserId, UserRecord,
+    Conversation, ConversationId, CreatedOnce, Email, IdempotencyKey, Message, MessageId,
+    NewMessage, NewTask, NewUser, Recurrence, Store, StoreError, StoreResult, Task, TaskChange,
+    TaskId, TaskPage, TaskPatch, TaskQuery, User, UserId, UserRecord,
 };
 use tracing::instrument;
 
@@ -526,7 +526,7 @@ impl Store for PgStore {
         .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         Ok(Message {
-            id,
+            id: MessageId(id),
             user_id: user.clone(),
             conversation_id: conversation,
             role: message.role,

@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, Datelike, SubsecRound, Utc};
 use todo_core::{
-    Conversation, ConversationId, Description, Email, Message, NewTask, PersonName, Priority,
-    Recurrence, Role, SearchText, StoreError, StoreResult, Tags, Task, TaskId, Title, ToolCall,
-    User, UserId, ValidationError,
+    Conversation, ConversationId, Description, Email, Message, MessageId, NewTask, PersonName,
+    Priority, Recurrence, Role, SearchText, StoreError, StoreResult, Tags, Task, TaskId, Title,
+    ToolCall, User, UserId, ValidationError,
 };
 
 /// The columns every task query selects, as a literal for `concat!`. No user_id:
@@ -191,7 +191,7 @@ impl MessageRow {
     pub(crate) fn into_message(self) -> StoreResult<Message> {
         let id = self.id;
         Ok(Message {
-            id,
+            id: MessageId(id),
             user_id: UserId::parse(&self.user_id).map_err(|e| {
                 StoreError::Backend(format!("message {id} has an invalid user id: {e}"))
             })?,

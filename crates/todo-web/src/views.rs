@@ -3,10 +3,10 @@
 
 use askama::Template;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
-use todo_core::{Priority, StatusFilter, ToolCall};
+use todo_core::api::{ChatResponse, ConversationView, MessageView as StoredMessage, TaskView};
+use todo_core::{ConversationId, Priority, Role, StatusFilter, TaskId, ToolCall};
 
 use crate::assets::AssetUrls;
-use crate::backend::{ApiConversation, ApiMessage, ApiTask, ChatReply};
 
 /// What every page's frame needs.
 pub struct Chrome {
@@ -97,7 +97,8 @@ pub struct EditPage {
 #[template(path = "chat_reply.html", whitespace = "minimize")]
 pub struct ChatReplyFragment {
     pub messages: Vec<MessageView>,
-    pub conversation_id: i64,
+    /// The conversation the page continues; `None` when the turn did not reach one.
+    pub conversation_id: Option<ConversationId>,
     /// The conversation picker again, when the reply started a new conversation.
     pub picker: Option<ChatView>,
 }
@@ -184,7 +185,7 @@ pub struct DueView {
 }
 
 pub struct TaskRow {
-    pub id: i64,
+    pub id: TaskId,
     pub title: String,
     pub description: Option<String>,
     pub completed: bool,
@@ -206,7 +207,7 @@ impl TaskRow {
         }
     }
 
-    pub fn new(task: ApiTask, clock: LocalClock, now: DateTime<Utc>) -> Self {
+    pub fn new(task: TaskView, clock: LocalClock, now: DateTime<Utc>) -> Self {
         let local_day = |t: DateTime<Utc>| t.with_timezone(&clock.0).date_naive();
         let due = task.due_at.map(|at| DueView {
             iso: at.to_rfc3339(),
@@ -296,7 +297,7 @@ impl ListState {
 }
 
 impl TaskListView {
-    pub fn new(state: &ListState, tasks: Vec<ApiTask>, total: u64, clock: LocalClock) -> Self {
+    pub fn new(state: &ListState, tasks: Vec<TaskView>, total: u64, clock: LocalClock) -> Self {
         let now = Utc::now();
         let shown = tasks.len() as u64;
         let rows: Vec<TaskRow> = tasks
@@ -369,7 +370,8 @@ impl TaskListView {
 
 /// The add form and the edit form: what was typed, or the task's values.
 pub struct TaskFormView {
-    pub id: i64,
+    /// The task being edited; `TaskId(0)` on the add form (task numbers start at 1).
+    pub id: TaskId,
     pub title: String,
     pub description: String,
     pub priorities: Vec<ChoiceView>,
@@ -385,7 +387,7 @@ pub struct TaskFormView {
 impl TaskFormView {
     pub fn blank(back: String) -> Self {
         Self {
-            id: 0,
+            id: TaskId(0),
             title: String::new(),
             description: String::new(),
             priorities: priority_choices(Priority::Medium),
@@ -398,7 +400,7 @@ impl TaskFormView {
         }
     }
 
-    pub fn from_task(task: &ApiTask, clock: LocalClock, back: String) -> Self {
+    pub fn from_task(task: &TaskView, clock: LocalClock, back: String) -> Self {
         Self {
             id: task.id,
             title: task.title.clone(),
@@ -465,7 +467,7 @@ impl MessageView {
         }
     }
 
-    pub fn reply(reply: &ChatReply) -> Self {
+    pub fn reply(reply: &ChatResponse) -> Self {
         Self {
             from_user: false,
             content: reply.response.clone(),
@@ -484,10 +486,10 @@ impl MessageView {
     }
 }
 
-impl From<&ApiMessage> for MessageView {
-    fn from(m: &ApiMessage) -> Self {
+impl From<&StoredMessage> for MessageView {
+    fn from(m: &StoredMessage) -> Self {
         Self {
-            from_user: m.role == "user",
+            from_user: m.role == Role::User,
             content: m.content.clone(),
             tools: m.tool_calls.iter().map(ToolView::from).collect(),
             failed: false,
@@ -496,13 +498,13 @@ impl From<&ApiMessage> for MessageView {
 }
 
 pub struct ConversationOption {
-    pub id: i64,
+    pub id: ConversationId,
     pub label: String,
     pub selected: bool,
 }
 
 pub struct ChatView {
-    pub conversation_id: Option<i64>,
+    pub conversation_id: Option<ConversationId>,
     pub conversations: Vec<ConversationOption>,
     pub messages: Vec<MessageView>,
     pub suggestions: &'static [&'static str],
@@ -516,27 +518,20 @@ impl ChatView {
     ];
 
     pub fn new(
-        conversation_id: Option<i64>,
-        conversations: &[ApiConversation],
-        messages: &[ApiMessage],
+        conversation_id: Option<ConversationId>,
+        conversations: &[ConversationView],
+        messages: &[StoredMessage],
         clock: LocalClock,
     ) -> Self {
         let now = Utc::now();
         let conversations = conversations
             .iter()
             .map(|c| {
-                let when = c
-                    .updated_at
-                    .map(|t| format!(" · {}", clock.label(t, now)))
-                    .unwrap_or_default();
-                let name = c
-                    .title
-                    .clone()
-                    .filter(|t| !t.trim().is_empty())
-                    .unwrap_or_else(|| format!("Chat #{}", c.id));
+                // Conversations have no titles: the number and when it was last active.
+                let when = clock.label(c.updated_at, now);
                 ConversationOption {
                     id: c.id,
-                    label: format!("{name}{when}"),
+                    label: format!("Chat #{} · {when}", c.id),
                     selected: Some(c.id) == conversation_id,
                 }
             })
@@ -594,8 +589,10 @@ mod tests {
 
     #[test]
     fn pager_appears_only_when_there_is_more() {
-        let task = |id| ApiTask {
-            id,
+        let user = todo_core::UserId::random();
+        let task = |id| TaskView {
+            id: TaskId(id),
+            user_id: user.clone(),
             title: format!("t{id}"),
             description: None,
             completed: false,
@@ -603,6 +600,8 @@ mod tests {
             tags: vec![],
             due_at: None,
             recurrence: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
         };
         let state = ListState {
             page: 1,

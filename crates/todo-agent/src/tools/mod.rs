@@ -9,7 +9,7 @@ mod inputs;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use schemars::JsonSchema;
+use llm::schema_of;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use todo_core::{
@@ -169,7 +169,7 @@ pub struct ToolSpec {
 }
 
 /// The undo tool takes no arguments.
-#[derive(Debug, Clone, Default, serde::Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
 pub struct UndoInput {}
 
 /// All tools a chat planner can offer, with their schemas.
@@ -195,20 +195,6 @@ fn specs(tools: impl Iterator<Item = ToolName>) -> Vec<ToolSpec> {
             read_only: t.is_read_only(),
         })
         .collect()
-}
-
-fn schema_of<T: JsonSchema>() -> Map<String, Value> {
-    // Inline sub-schemas: several OpenAI-compatible servers do not follow `$ref`.
-    let generator = schemars::generate::SchemaSettings::draft2020_12()
-        .with(|s| s.inline_subschemas = true)
-        .into_generator();
-    let mut map = match generator.into_root_schema_for::<T>().to_value() {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    };
-    map.remove("$schema");
-    map.remove("title");
-    map
 }
 
 /// Why a tool call did not do what was asked. These are answers, not crashes:

@@ -21,9 +21,9 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, Sqlite, Transaction};
 use todo_core::{
-    Conversation, ConversationId, CreatedOnce, Email, IdempotencyKey, Message, NewMessage, NewTask,
-    NewUser, Recurrence, Store, StoreError, StoreResult, Task, TaskChange, TaskId, TaskPage,
-    TaskPatch, TaskQuery, User, UserId, UserRecord,
+    Conversation, ConversationId, CreatedOnce, Email, IdempotencyKey, Message, MessageId,
+    NewMessage, NewTask, NewUser, Recurrence, Store, StoreError, StoreResult, Task, TaskChange,
+    TaskId, TaskPage, TaskPatch, TaskQuery, User, UserId, UserRecord,
 };
 use tracing::instrument;
 
@@ -612,7 +612,7 @@ impl Store for SqliteStore {
         .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         Ok(Message {
-            id,
+            id: MessageId(id),
             user_id: user.clone(),
             conversation_id: conversation,
             role: message.role,
