@@ -175,6 +175,7 @@ async fn run(cli: Cli) -> Result<Outcome, kube_assist::AssistError> {
             allow_writes: *allow_writes && !g.read_only,
             audit,
             identity: conn.identity,
+            write_queue: None,
         };
         match listen {
             Some((addr, token)) => kube_assist::mcp::http::serve(server, addr, token).await?,

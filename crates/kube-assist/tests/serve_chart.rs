@@ -255,3 +255,67 @@ fn the_chart_lints_and_refuses_to_render_without_tokens() {
         );
     }
 }
+
+fn env_of(docs: &[Value]) -> Vec<Value> {
+    of_kind(docs, "Deployment")[0]["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn trusted_header_and_webhook_are_off_by_default_and_wired_when_set() {
+    let docs = render(&[], &[TOKENS]).unwrap();
+    let env = env_of(&docs);
+    assert!(
+        env.iter().all(|e| {
+            let n = e["name"].as_str().unwrap();
+            !n.contains("TRUSTED") && !n.contains("WEBHOOK")
+        }),
+        "{env:?}"
+    );
+    // A header without the proxies' addresses is refused, not served open.
+    let err = render(&[], &[TOKENS, "trustedHeader.header=X-Auth-Request-User"]).unwrap_err();
+    assert!(err.contains("trustedHeader.proxies"), "{err}");
+    let docs = render(
+        &[],
+        &[
+            TOKENS,
+            "trustedHeader.header=X-Auth-Request-User",
+            "trustedHeader.proxies={10.244.0.0/16,10.96.0.10}",
+            "webhook.existingSecret=team-webhook",
+        ],
+    )
+    .unwrap();
+    let env = env_of(&docs);
+    let value = |name: &str| {
+        env.iter()
+            .find(|e| e["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not set: {env:?}"))
+            .clone()
+    };
+    assert_eq!(
+        value("KUBECTL_ASSIST_TRUSTED_HEADER")["value"],
+        "X-Auth-Request-User"
+    );
+    assert_eq!(
+        value("KUBECTL_ASSIST_TRUSTED_PROXIES")["value"],
+        "10.244.0.0/16,10.96.0.10"
+    );
+    assert_eq!(
+        value("KUBECTL_ASSIST_TRUSTED_HEADER_ROLE")["value"],
+        "viewer"
+    );
+    // The webhook URL comes from the Secret, never inlined.
+    let hook = value("KUBECTL_ASSIST_WEBHOOK_URL");
+    assert!(hook.get("value").is_none(), "{hook}");
+    assert_eq!(hook["valueFrom"]["secretKeyRef"]["name"], "team-webhook");
+    assert_eq!(hook["valueFrom"]["secretKeyRef"]["key"], "url");
+    // The NetworkPolicy lets the pod resolve and reach the webhook (and no more than that).
+    let np = of_kind(&docs, "NetworkPolicy")[0];
+    let egress = np["spec"]["egress"].as_array().unwrap();
+    assert_eq!(egress.len(), 3, "{egress:?}");
+    assert!(egress.iter().any(|e| e["ports"][0]["port"] == 53));
+    // A bad role is refused by the schema.
+    assert!(render(&[], &[TOKENS, "trustedHeader.defaultRole=admin"]).is_err());
+}

@@ -99,15 +99,14 @@ async fn tool_loop_runs_tools_as_the_authenticated_user() {
     assert!(first["max_tokens"].as_u64().is_some() && first["temperature"].is_number());
     assert!(stub.rejected().is_empty(), "{:?}", stub.rejected());
     assert_eq!(first["messages"][0]["role"], "system");
-    assert!(
-        first["messages"][0]["content"]
-            .as_str()
-            .unwrap()
-            .contains("2026-11-20 10:00")
-    );
+    // The date in the system prompt (stable all day, so servers reuse their cached
+    // prefix), the time of day with the new message.
+    let system = first["messages"][0]["content"].as_str().unwrap();
+    assert!(system.contains("2026-11-20 ("), "{system}");
+    assert!(!system.contains("10:00"), "{system}");
     assert_eq!(
         first["messages"].as_array().unwrap().last().unwrap(),
-        &json!({"role": "user", "content": "add buy milk, it's urgent"})
+        &json!({"role": "user", "content": "[local time 10:00]\nadd buy milk, it's urgent"})
     );
     let tools = first["tools"].as_array().unwrap();
     let names: Vec<&str> = tools
@@ -173,7 +172,12 @@ async fn history_from_the_database_is_in_the_prompt() {
         .iter()
         .map(|m| m["content"].as_str().unwrap())
         .collect();
-    assert_eq!(contents, vec!["hi there", "Hello!", "what did I say?"]);
+    // The history replays as it was said (no clock), so it matches the previous prompt
+    // byte for byte; only the newest message carries the time of day.
+    assert_eq!(
+        contents,
+        vec!["hi there", "Hello!", "[local time 10:00]\nwhat did I say?"]
+    );
 }
 
 #[tokio::test]

@@ -27,6 +27,21 @@ use crate::ops::registry::{self, Class, OpSpec};
 use crate::ops::{Executor, Operation, operation_from_tool, preflight};
 use crate::resolve::Resolver;
 
+/// Where `kubectl-assist serve` sends MCP write calls: into its approval queue,
+/// instead of running them. The HTTP request's parts say who called.
+pub trait WriteQueue: Send + Sync + 'static {
+    /// Queue the write tool call `tool(args)`; the text tells the client where it
+    /// waits (or why it was refused).
+    fn queue<'a>(
+        &'a self,
+        tool: &'a str,
+        args: Value,
+        request: Option<&'a axum::http::request::Parts>,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = std::result::Result<String, String>> + Send + 'a>,
+    >;
+}
+
 /// What the MCP server serves with. Cheap to clone: the HTTP transport makes
 /// one handler per request.
 #[derive(Clone)]
@@ -37,6 +52,9 @@ pub struct McpServer {
     pub allow_writes: bool,
     pub audit: AuditLog,
     pub identity: Identity,
+    /// With `allow_writes`: queue writes for a person's approval (`serve`) rather
+    /// than run them.
+    pub write_queue: Option<Arc<dyn WriteQueue>>,
 }
 
 impl McpServer {
@@ -229,9 +247,18 @@ impl ServerHandler for McpServer {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResponse, McpError> {
         let args = request.arguments.map(Value::Object).unwrap_or(Value::Null);
+        let is_write = registry::all().any(|s| s.name == request.name && s.class != Class::Read);
+        if let (true, true, Some(queue)) = (is_write, self.allow_writes, &self.write_queue) {
+            let parts = context.extensions.get::<axum::http::request::Parts>();
+            let result = match queue.queue(&request.name, args, parts).await {
+                Ok(text) => CallToolResult::success(vec![ContentBlock::text(text)]),
+                Err(e) => CallToolResult::error(vec![ContentBlock::text(e)]),
+            };
+            return Ok(result.into());
+        }
         // Refusals and failures are tool results the model can read, not protocol errors.
         let result = match self.call(&request.name, args).await {
             Ok((kubectl, out)) => {

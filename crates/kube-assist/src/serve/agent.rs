@@ -221,6 +221,19 @@ impl Agent {
         namespace: Option<String>,
         steps: Vec<Operation>,
     ) -> ServeResult<PlanRecord> {
+        self.submit_steps_via(caller, request, namespace, steps, None)
+            .await
+    }
+
+    /// [`Agent::submit_steps`], recording where the request came from (`mcp`).
+    pub async fn submit_steps_via(
+        &self,
+        caller: &Caller,
+        request: &str,
+        namespace: Option<String>,
+        steps: Vec<Operation>,
+        via: Option<&'static str>,
+    ) -> ServeResult<PlanRecord> {
         let ttl = self.settings.plan_ttl;
         let resolver = Resolver::new(self.client.clone(), namespace.clone());
         let mut resolved = Vec::new();
@@ -228,6 +241,7 @@ impl Agent {
             resolved.push(self.resolve(&resolver, op).await?);
         }
         let mut plan = PlanRecord::new(request, namespace, &caller.name, resolved, ttl);
+        plan.via = via;
         if !plan.has_writes() {
             plan.push("planned", "read-only plan: running it now", None);
             self.run_steps(&mut plan, "read_only_plan").await;
@@ -428,17 +442,47 @@ impl Agent {
         self.notify();
     }
 
-    /// Run every step in order, stopping at the first failure.
+    /// Returns once SIGTERM arrived (at once when it already had).
+    async fn drained(&self) {
+        let mut changes = self.subscribe();
+        while !self.is_draining() {
+            if changes.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    /// Run every step in order, stopping at the first failure. On SIGTERM a write
+    /// that started finishes (and is reported and journalled); a read in progress
+    /// is abandoned and no further step starts, each audited as not run.
     async fn run_steps(&self, plan: &mut PlanRecord, decision: &str) {
         let mut failed = None;
         for i in 0..plan.steps.len() {
             let op = plan.steps[i].operation.clone();
-            if failed.is_some() {
+            if failed.is_none() && self.is_draining() {
+                failed = Some(SHUTDOWN.to_string());
+                plan.push("step_finished", format!("not run: {SHUTDOWN}"), Some(i));
                 self.record(
                     plan,
                     Some(&op),
                     decision,
-                    "not run: an earlier step failed",
+                    &format!("not run: {SHUTDOWN}"),
+                    0,
+                    None,
+                );
+                continue;
+            }
+            if failed.is_some() {
+                let why = if self.is_draining() {
+                    SHUTDOWN
+                } else {
+                    "an earlier step failed"
+                };
+                self.record(
+                    plan,
+                    Some(&op),
+                    decision,
+                    &format!("not run: {why}"),
                     0,
                     None,
                 );
@@ -456,7 +500,15 @@ impl Agent {
                 None
             };
             let started = Instant::now();
-            let result = self.exec.run(&op).await;
+            let result = if op.is_write() {
+                // Never cut off: a write half-sent is worse than a late exit.
+                self.exec.run(&op).await
+            } else {
+                tokio::select! {
+                    r = self.exec.run(&op) => r,
+                    () = self.drained() => Err(crate::AssistError::Invalid(format!("stopped: {SHUTDOWN}"))),
+                }
+            };
             let ms = started.elapsed().as_millis() as u64;
             let step = &mut plan.steps[i];
             step.audit_id = id.clone();
@@ -514,6 +566,10 @@ impl Agent {
         Some(id)
     }
 }
+
+/// Why steps stop at SIGTERM.
+const SHUTDOWN: &str =
+    "the server is shutting down (SIGTERM); send the request again once it is back";
 
 /// The dry-run change of one write of a plan.
 fn change_for<'a>(plan: &'a PlanRecord, op: &Operation) -> Option<&'a crate::ops::ObjectChange> {

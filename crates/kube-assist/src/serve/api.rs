@@ -6,7 +6,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -15,6 +15,7 @@ use super::ServeState;
 use super::approvals::PlanState;
 use super::auth::Caller;
 use super::error::{ServeError, ServeResult};
+use super::proxy_auth::Authed;
 use crate::analyze::{self, Scope};
 
 /// Largest request body accepted.
@@ -55,10 +56,6 @@ pub fn parse_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> S
     })
 }
 
-fn caller(state: &ServeState, headers: &HeaderMap) -> ServeResult<Caller> {
-    state.tokens.authenticate(headers)
-}
-
 /// Where a plan stands, as the HTTP status: 202 while it waits for approval.
 fn plan_response(plan: super::approvals::PlanRecord) -> Response {
     let status = match plan.state {
@@ -70,10 +67,9 @@ fn plan_response(plan: super::approvals::PlanRecord) -> Response {
 
 pub async fn post_request(
     State(state): State<Arc<ServeState>>,
-    headers: HeaderMap,
+    Authed(caller): Authed,
     body: Result<Bytes, BytesRejection>,
 ) -> ServeResult<Response> {
-    let caller = caller(&state, &headers)?;
     let body: RequestBody = parse_body(body)?;
     let plan = state
         .agent
@@ -92,31 +88,28 @@ pub struct ListQuery {
 
 pub async fn list_plans(
     State(state): State<Arc<ServeState>>,
-    headers: HeaderMap,
+    _who: Authed,
     Query(q): Query<ListQuery>,
 ) -> ServeResult<Response> {
-    caller(&state, &headers)?;
     let plans = state.agent.plans(q.limit.unwrap_or(50).min(500));
     Ok(Json(plans).into_response())
 }
 
 pub async fn get_plan(
     State(state): State<Arc<ServeState>>,
-    headers: HeaderMap,
+    _who: Authed,
     Path(id): Path<String>,
 ) -> ServeResult<Response> {
-    caller(&state, &headers)?;
     Ok(Json(state.agent.plan(&id)?).into_response())
 }
 
 async fn decide(
     state: Arc<ServeState>,
-    headers: HeaderMap,
+    caller: Caller,
     id: String,
     body: Result<Bytes, BytesRejection>,
     approve: bool,
 ) -> ServeResult<Response> {
-    let caller = caller(&state, &headers)?;
     // The body is optional; when sent it must be a JSON object, so a truncated
     // or mistyped one is not taken as a decision.
     match body {
@@ -131,37 +124,35 @@ async fn decide(
 
 pub async fn approve(
     State(state): State<Arc<ServeState>>,
-    headers: HeaderMap,
+    Authed(caller): Authed,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> ServeResult<Response> {
-    decide(state, headers, id, body, true).await
+    decide(state, caller, id, body, true).await
 }
 
 pub async fn reject(
     State(state): State<Arc<ServeState>>,
-    headers: HeaderMap,
+    Authed(caller): Authed,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> ServeResult<Response> {
-    decide(state, headers, id, body, false).await
+    decide(state, caller, id, body, false).await
 }
 
 pub async fn plan_events(
     State(state): State<Arc<ServeState>>,
-    headers: HeaderMap,
+    _who: Authed,
     Path(id): Path<String>,
 ) -> ServeResult<Response> {
-    caller(&state, &headers)?;
     Ok(super::events::stream(state.agent.clone(), id)?.into_response())
 }
 
 pub async fn findings(
     State(state): State<Arc<ServeState>>,
-    headers: HeaderMap,
+    _who: Authed,
     Query(q): Query<ListQuery>,
 ) -> ServeResult<Response> {
-    caller(&state, &headers)?;
     let ns = q.namespace.filter(|n| !n.is_empty());
     let snapshot = analyze::collect(&state.agent.client, ns.as_deref()).await?;
     let findings = analyze::analyze(&snapshot, Scope::All);
@@ -170,19 +161,15 @@ pub async fn findings(
 
 pub async fn audit(
     State(state): State<Arc<ServeState>>,
-    headers: HeaderMap,
+    _who: Authed,
     Query(q): Query<ListQuery>,
 ) -> ServeResult<Response> {
-    caller(&state, &headers)?;
     let lines = state.agent.trail.tail(q.limit.unwrap_or(100).min(1000))?;
     Ok(Json(lines).into_response())
 }
 
-pub async fn whoami(
-    State(state): State<Arc<ServeState>>,
-    headers: HeaderMap,
-) -> ServeResult<Response> {
-    Ok(Json(caller(&state, &headers)?).into_response())
+pub async fn whoami(Authed(caller): Authed) -> ServeResult<Response> {
+    Ok(Json(caller).into_response())
 }
 
 pub async fn healthz() -> &'static str {

@@ -117,6 +117,9 @@ pub struct PlanRecord {
     pub message: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decided_by: Option<String>,
+    /// `mcp` when an MCP client asked for it: its requester may not approve it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<&'static str>,
     pub progress: Vec<Progress>,
     #[serde(skip)]
     pub deadline: Instant,
@@ -148,6 +151,7 @@ impl PlanRecord {
             changes: Vec::new(),
             message: None,
             decided_by: None,
+            via: None,
             progress: Vec::new(),
             deadline: Instant::now() + ttl,
         }
@@ -285,6 +289,11 @@ impl PlanStore {
                     state.as_str()
                 )));
             }
+        }
+        if approve && plan.via == Some("mcp") && plan.requested_by == by {
+            return Err(ServeError::Forbidden(format!(
+                "plan {id} was requested by {by} through MCP; an MCP client cannot approve its own write: another approver decides it"
+            )));
         }
         plan.decided_by = Some(by.to_string());
         if approve {

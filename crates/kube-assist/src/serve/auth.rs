@@ -23,7 +23,7 @@ pub enum Role {
 }
 
 impl Role {
-    fn parse(word: &str) -> Option<Role> {
+    pub fn parse(word: &str) -> Option<Role> {
         match word {
             "viewer" => Some(Role::Viewer),
             "operator" => Some(Role::Operator),
@@ -132,6 +132,14 @@ impl Tokens {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read the tokens file {}: {e}", path.display()))?;
         Tokens::parse(&text).map_err(|e| format!("tokens file {}: {e}", path.display()))
+    }
+
+    /// The role the tokens file gives `name`, if it lists the name.
+    pub fn role_of(&self, name: &str) -> Option<Role> {
+        self.entries
+            .iter()
+            .find(|e| e.caller.name == name)
+            .map(|e| e.caller.role)
     }
 
     /// The caller a token belongs to. Every entry is compared, so the time taken

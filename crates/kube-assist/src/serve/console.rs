@@ -21,7 +21,7 @@ use super::console_pages as pages;
 use super::error::ServeError;
 use crate::analyze::{self, Scope};
 
-const COOKIE: &str = "ka_session";
+pub(super) const COOKIE: &str = "ka_session";
 /// How long a console session lasts.
 const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
 pub const HTMX_PATH: &str = "/assets/htmx-2.0.11.min.js";
@@ -52,7 +52,7 @@ pub struct Visitor {
 }
 
 impl ConsoleState {
-    fn visitor(&self, headers: &HeaderMap) -> Option<Visitor> {
+    pub(super) fn visitor(&self, headers: &HeaderMap) -> Option<Visitor> {
         let id = cookie(headers, COOKIE)?;
         let mut sessions = self.sessions.lock().ok()?;
         let now = Instant::now();
@@ -63,7 +63,7 @@ impl ConsoleState {
         })
     }
 
-    fn open(&self, caller: Caller) -> String {
+    pub(super) fn open(&self, caller: Caller) -> String {
         let id = format!(
             "{}{}",
             uuid::Uuid::new_v4().simple(),
@@ -87,6 +87,14 @@ impl ConsoleState {
             s.remove(&id);
         }
     }
+}
+
+/// The `Set-Cookie` value of a new session.
+pub(super) fn session_cookie(id: &str) -> String {
+    format!(
+        "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        SESSION_TTL.as_secs()
+    )
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -214,10 +222,7 @@ async fn login(State(state): State<Arc<ServeState>>, Form(form): Form<LoginForm>
         Some(caller) => {
             let id = state.console.open(caller);
             let mut resp = Redirect::to("/").into_response();
-            if let Ok(v) = HeaderValue::from_str(&format!(
-                "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
-                SESSION_TTL.as_secs()
-            )) {
+            if let Ok(v) = HeaderValue::from_str(&session_cookie(&id)) {
                 resp.headers_mut().insert(header::SET_COOKIE, v);
             }
             resp

@@ -54,8 +54,10 @@ pub fn render(r: &CheckResult) -> String {
         "# HELP kubectl_assist_checks_total Scheduled checks run.\n# TYPE kubectl_assist_checks_total counter\nkubectl_assist_checks_total {}\n\
          # HELP kubectl_assist_check_failures_total Scheduled checks that could not read the cluster.\n# TYPE kubectl_assist_check_failures_total counter\nkubectl_assist_check_failures_total {}\n\
          # HELP kubectl_assist_events_recorded_total Kubernetes Events recorded for new findings.\n# TYPE kubectl_assist_events_recorded_total counter\nkubectl_assist_events_recorded_total {}\n\
-         # HELP kubectl_assist_event_failures_total Events that could not be recorded.\n# TYPE kubectl_assist_event_failures_total counter\nkubectl_assist_event_failures_total {}\n",
-        r.runs, r.failures, r.events_created, r.event_failures
+         # HELP kubectl_assist_event_failures_total Events that could not be recorded.\n# TYPE kubectl_assist_event_failures_total counter\nkubectl_assist_event_failures_total {}\n\
+         # HELP kubectl_assist_webhook_sent_total Problems sent to the findings webhook.\n# TYPE kubectl_assist_webhook_sent_total counter\nkubectl_assist_webhook_sent_total {}\n\
+         # HELP kubectl_assist_webhook_failures_total Webhook POSTs that failed (retried at the next check).\n# TYPE kubectl_assist_webhook_failures_total counter\nkubectl_assist_webhook_failures_total {}\n",
+        r.runs, r.failures, r.events_created, r.event_failures, r.webhook_sent, r.webhook_failures
     );
     if let Some(d) = r.last_duration {
         let _ = write!(

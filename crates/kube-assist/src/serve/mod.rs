@@ -15,9 +15,12 @@ pub mod console;
 pub mod console_pages;
 pub mod error;
 pub mod events;
+pub mod mcp_writes;
 pub mod metrics;
+pub mod proxy_auth;
 pub mod schedule;
 pub mod trail;
+pub mod webhook;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -68,6 +71,35 @@ pub struct ServeArgs {
     /// Record findings as Kubernetes Events on the affected objects.
     #[arg(long, env = "KUBECTL_ASSIST_EVENTS", default_value = "true", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
     pub events: bool,
+
+    /// Believe this header (e.g. X-Auth-Request-User, as oauth2-proxy sets it) as the
+    /// signed-in person's name, on connections from --trusted-proxies only. Off unless set.
+    #[arg(long, env = "KUBECTL_ASSIST_TRUSTED_HEADER")]
+    pub trusted_header: Option<String>,
+
+    /// Source addresses allowed to send --trusted-header: comma-separated networks
+    /// (10.0.0.0/8) or addresses. Required with --trusted-header.
+    #[arg(long, env = "KUBECTL_ASSIST_TRUSTED_PROXIES", value_parser = proxy_auth::parse_sources, default_value = "")]
+    pub trusted_proxies: proxy_auth::SourceList,
+
+    /// Role of a --trusted-header name the tokens file does not list (a listed name has
+    /// its role there).
+    #[arg(
+        long,
+        env = "KUBECTL_ASSIST_TRUSTED_HEADER_ROLE",
+        default_value = "viewer"
+    )]
+    pub trusted_header_role: String,
+
+    /// After each check, POST new problems here as Slack-compatible JSON
+    /// (`{"text": ...}`). A secret: pass it through the environment from a Secret.
+    #[arg(long, env = "KUBECTL_ASSIST_WEBHOOK_URL", hide_env_values = true)]
+    pub webhook_url: Option<String>,
+
+    /// Offer the registry's write tools at /mcp. A write call is not run: it becomes a
+    /// plan waiting for an approver like any other, and its requester cannot approve it.
+    #[arg(long, env = "KUBECTL_ASSIST_MCP_WRITES", default_value = "false", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    pub mcp_writes: bool,
 }
 
 /// `30s`, `5m`, `1h` or plain seconds.
@@ -96,6 +128,8 @@ pub fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
 pub struct ServeState {
     pub agent: Arc<Agent>,
     pub tokens: Arc<Tokens>,
+    /// Trusted-header authentication, when configured.
+    pub proxy: Option<proxy_auth::TrustedProxy>,
     pub checks: Arc<Checks>,
     pub console: console::ConsoleState,
 }
@@ -119,6 +153,10 @@ pub fn router(state: Arc<ServeState>) -> Router {
         .merge(console::routes())
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(api::MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            proxy_auth::middleware,
+        ))
         .with_state(state)
 }
 
@@ -126,6 +164,18 @@ pub fn router(state: Arc<ServeState>) -> Router {
 /// approvals, and let running requests (a write in progress) finish.
 pub async fn run(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
     let tokens = Tokens::load(&args.tokens_file).map_err(AssistError::Invalid)?;
+    let proxy = proxy_auth::TrustedProxy::from_flags(
+        args.trusted_header.as_deref(),
+        &args.trusted_proxies.0,
+        &args.trusted_header_role,
+    )
+    .map_err(AssistError::Invalid)?;
+    let webhook = match args.webhook_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        Some(url) => Some(Arc::new(
+            webhook::Webhook::new(url).map_err(AssistError::Invalid)?,
+        )),
+        None => None,
+    };
     let conn = crate::connect::connect(global.kubeconfig.clone(), global.context.clone()).await?;
     let trail = Trail::new(
         args.state_dir
@@ -153,15 +203,14 @@ pub async fn run(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
         trail,
     ));
     let tokens = Arc::new(tokens);
-    // MCP is read-only here: an MCP client cannot approve its own writes, and the
-    // approval flow for them is the console's, not yet wired to MCP.
+    // MCP writes (only with --mcp-writes) never run directly: they join the approval queue.
     let mcp = crate::mcp::McpServer {
         exec: agent.exec.clone(),
         resolver: crate::resolve::Resolver::new(
             agent.client.clone(),
             agent.settings.namespace.clone(),
         ),
-        allow_writes: false,
+        allow_writes: args.mcp_writes && !global.read_only,
         audit: AuditLog::new(
             args.state_dir
                 .as_ref()
@@ -169,11 +218,16 @@ pub async fn run(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
                 .unwrap_or_else(|| PathBuf::from("/dev/stdout")),
         ),
         identity: agent.identity.clone(),
+        write_queue: Some(Arc::new(mcp_writes::McpApprovals {
+            agent: agent.clone(),
+            tokens: tokens.clone(),
+        })),
     };
     let checks = Arc::new(Checks::default());
     let state = Arc::new(ServeState {
         agent: agent.clone(),
         tokens: tokens.clone(),
+        proxy,
         checks: checks.clone(),
         console: console::ConsoleState::default(),
     });
@@ -184,6 +238,7 @@ pub async fn run(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
             interval: args.check_interval,
             events: args.events,
             namespace: agent.settings.namespace.clone(),
+            webhook,
         },
     );
     let addr = format!("{}:{}", args.host, args.port);
@@ -197,13 +252,17 @@ pub async fn run(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
         tokens,
         crate::mcp::http::HostCheck::Any,
     ));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down: running requests finish, no new writes start");
-            draining.start_draining();
-        })
-        .await?;
+    // The peer address decides whether a trusted header is believed.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: running requests finish, no new writes start");
+        draining.start_draining();
+    })
+    .await?;
     check_task.abort();
     Ok(())
 }

@@ -22,6 +22,8 @@ pub struct CheckSettings {
     pub events: bool,
     /// Only this namespace (`None`: the whole cluster).
     pub namespace: Option<String>,
+    /// Where new problems are POSTed, when configured.
+    pub webhook: Option<Arc<super::webhook::Webhook>>,
 }
 
 /// The outcome of the last check and the counters of all of them.
@@ -36,6 +38,9 @@ pub struct CheckResult {
     pub last_error: Option<String>,
     pub events_created: u64,
     pub event_failures: u64,
+    /// Problems POSTed to the webhook, and POSTs that failed.
+    pub webhook_sent: u64,
+    pub webhook_failures: u64,
 }
 
 /// Shared between the schedule, `/metrics` and the console.
@@ -135,6 +140,15 @@ pub async fn run_once(agent: &Agent, checks: &Checks, settings: &CheckSettings) 
         }
         if let Ok(mut r) = checks.recorded.lock() {
             *r = recorded;
+        }
+    }
+    if let Some(hook) = &settings.webhook {
+        match hook.notify(&findings, &agent.identity.context).await {
+            Ok(n) => result.webhook_sent += n as u64,
+            Err(e) => {
+                result.webhook_failures += 1;
+                tracing::warn!("findings not sent to the webhook (retried at the next check): {e}");
+            }
         }
     }
     result.findings = findings;

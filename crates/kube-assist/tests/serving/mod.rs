@@ -41,6 +41,11 @@ pub fn free_port() -> u16 {
 }
 
 pub async fn serve(api: &FakeApi, extra: &[&str]) -> Served {
+    serve_with_kubeconfig(&api.kubeconfig, extra).await
+}
+
+/// `serve` against whatever API server `kubeconfig` names.
+pub async fn serve_with_kubeconfig(kubeconfig: &std::path::Path, extra: &[&str]) -> Served {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let state = tempfile::tempdir().unwrap();
     let tokens = state.path().join("tokens");
@@ -53,7 +58,7 @@ pub async fn serve(api: &FakeApi, extra: &[&str]) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kubectl-assist"))
         .arg("serve")
         .arg("--kubeconfig")
-        .arg(&api.kubeconfig)
+        .arg(kubeconfig)
         .arg("--port")
         .arg(port.to_string())
         .arg("--tokens-file")
@@ -167,4 +172,84 @@ pub fn crashing_pod() -> Value {
         "status": {"phase": "Running", "containerStatuses": [{"name": "main", "ready": false, "restartCount": 7, "image": "busybox", "imageID": "",
             "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off restarting failed container"}},
             "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}}}]}})
+}
+
+/// A proxy in front of the fake API server that holds each real (not dry-run)
+/// write for `hold` before passing it on: a write in flight long enough to send
+/// SIGTERM into it.
+pub struct SlowWrites {
+    pub kubeconfig: std::path::PathBuf,
+    /// Set once a write reached the proxy (and is being held).
+    pub holding: Arc<std::sync::atomic::AtomicBool>,
+    _dir: tempfile::TempDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for SlowWrites {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl SlowWrites {
+    pub async fn start(api: &FakeApi, hold: Duration) -> SlowWrites {
+        use axum::body::Bytes;
+        use axum::http::{Method, Uri};
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let upstream = api.url.clone();
+        let holding = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let seen = holding.clone();
+        let http = reqwest::Client::new();
+        let app = axum::Router::new().fallback(
+            move |method: Method, uri: Uri, headers: axum::http::HeaderMap, body: Bytes| {
+                let (http, upstream, seen) = (http.clone(), upstream.clone(), seen.clone());
+                async move {
+                    let query = uri.query().unwrap_or("");
+                    let dry = query.contains("dryRun=All")
+                        || String::from_utf8_lossy(&body).contains("\"dryRun\"");
+                    if method == Method::PATCH && !dry {
+                        seen.store(true, std::sync::atomic::Ordering::SeqCst);
+                        tokio::time::sleep(hold).await;
+                    }
+                    let mut req = http.request(method, format!("{upstream}{uri}")).body(body);
+                    for (k, v) in &headers {
+                        if k != "host" && k != "content-length" {
+                            req = req.header(k, v);
+                        }
+                    }
+                    let resp = req.send().await.unwrap();
+                    let status = resp.status().as_u16();
+                    let ctype = resp
+                        .headers()
+                        .get("content-type")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("application/json")
+                        .to_string();
+                    let bytes = resp.bytes().await.unwrap();
+                    axum::response::Response::builder()
+                        .status(status)
+                        .header("content-type", ctype)
+                        .body(axum::body::Body::from(bytes))
+                        .unwrap()
+                }
+            },
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        let text = std::fs::read_to_string(&api.kubeconfig)
+            .unwrap()
+            .replace(&api.url, &format!("http://{addr}"));
+        std::fs::write(&kubeconfig, text).unwrap();
+        SlowWrites {
+            kubeconfig,
+            holding,
+            _dir: dir,
+            task,
+        }
+    }
 }

@@ -159,18 +159,34 @@ impl LlmPlanner {
     }
 
     /// No example reply in here: small models copy one as their answer.
+    ///
+    /// It changes once a day: local servers (llama.cpp, llama-cpp-python) reuse the computed
+    /// prefix of the previous prompt, and the tools follow the system text in their chat
+    /// templates, so a clock to the minute here made them re-read all ~3,600 tokens of
+    /// prompt every turn. The time of day goes with the new message ([`Self::with_time`]).
     fn system_prompt(turn: &Turn<'_>) -> String {
         let local = turn.clock.local_now();
         format!(
-            "You manage the user's to-do list by calling the provided tools. Current local date and time: {} ({}), time zone {}.\n\
+            "You manage the user's to-do list by calling the provided tools. Today is {} ({}), time zone {}; the user's newest message starts with the current local time.\n\
              Rules:\n\
              - Every change (add, complete, reopen, delete, update, set priority) happens only by calling its tool. Never say a change was made unless its tool returned success in this conversation.\n\
              - Task ids come only from the user's words or from tool results. To act on a task named by its words, call list_tasks or search_tasks first and use the id from the result; if several match, ask which one.\n\
              - Due dates: turn relative dates (\"tomorrow at 5pm\") into RFC 3339 with the user's offset.\n\
              - After the tools ran, answer briefly from their results. For anything unrelated to tasks, say what you can do.",
-            local.format("%Y-%m-%d %H:%M"),
+            local.format("%Y-%m-%d"),
             local.format("%A"),
             turn.clock.tz.name()
+        )
+    }
+
+    /// The new message as the model reads it: the local time first, on a line of its own.
+    /// Only the newest message carries it, so the history replays byte for byte and the
+    /// server's cached prefix reaches up to this message.
+    fn with_time(turn: &Turn<'_>) -> String {
+        format!(
+            "[local time {}]\n{}",
+            turn.clock.local_now().format("%H:%M"),
+            turn.message
         )
     }
 
@@ -219,7 +235,7 @@ impl LlmPlanner {
                 }
             }
         }
-        messages.push(ChatMessage::user(turn.message));
+        messages.push(ChatMessage::user(Self::with_time(turn)));
         messages
     }
 
@@ -372,5 +388,42 @@ fn clip(s: &str, max: usize) -> String {
     } else {
         let cut: String = s.chars().take(max).collect();
         format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::UserTz;
+    use chrono::{TimeZone, Utc};
+    use todo_core::UserId;
+
+    fn turn_at<'a>(user: &'a UserId, message: &'a str, h: u32, m: u32) -> Turn<'a> {
+        Turn {
+            user,
+            message,
+            history: &[],
+            clock: TurnClock::new(
+                Utc.with_ymd_and_hms(2026, 3, 4, h, m, 0).unwrap(),
+                UserTz::default(),
+            ),
+        }
+    }
+
+    #[test]
+    fn the_system_prompt_is_the_same_all_day_so_servers_reuse_their_prefix() {
+        let user = UserId::random();
+        let morning = turn_at(&user, "add milk", 8, 1);
+        let evening = turn_at(&user, "add milk", 21, 47);
+        assert_eq!(
+            LlmPlanner::system_prompt(&morning),
+            LlmPlanner::system_prompt(&evening)
+        );
+        assert!(LlmPlanner::system_prompt(&morning).contains("2026-03-04 (Wednesday)"));
+        // The time of day still reaches the model, with the new message.
+        assert_eq!(
+            LlmPlanner::with_time(&evening),
+            "[local time 21:47]\nadd milk"
+        );
     }
 }
