@@ -56,12 +56,6 @@ for script in scripts/install.d/*.sh; do
   bash "$script"
 done
 
-# The release kubectl-assist the cluster tiers run. Not `todo`: the tiers never run a release
-# `todo` (the cluster image is its own static fat-LTO build, e2e/lib/images.sh, which also
-# proves the release build), and building it here cost its crates and a link for nothing.
-step "building release binaries"
-cargo build --release --locked -p kube-assist
-
 tier "cargo tests (unit, HTTP, SQLite, PostgreSQL, corpora, MCP, browser)" \
   cargo test --workspace --locked --no-fail-fast
 
@@ -75,15 +69,22 @@ tier "LLM: real OpenAI-compatible servers (llama-server, llama-cpp-python), both
   --test llm_real_server -- --ignored --nocapture --test-threads=1
 
 if [ "$run_e2e" = 1 ]; then
+  # One kubectl-assist for every cluster tier: the agent image's static, size-tuned build
+  # (e2e/lib/images.sh). Not a release `todo` either: the app image is its own static build.
+  # shellcheck source=e2e/lib/images.sh
+  . e2e/lib/images.sh
+  assist_bin=""
+  build_assist() { assist_bin="$(build_kubectl_assist_static "$repo")"; }
+  tier "build: the static kubectl-assist (agent profile)" build_assist
   tier "cluster: local Kubernetes up" e2e/cluster up
   tier "cluster: image, raw manifests, Helm chart" e2e/run
-  tier "cluster: kubectl-assist" e2e/assist/run
-  tier "cluster: kubectl-assist writes, diffs, undo" \
-    env KUBECTL_ASSIST_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/kubectl-assist" e2e/assist/writes
+  tier "cluster: kubectl-assist" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/run
+  tier "cluster: kubectl-assist writes, diffs, undo" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/writes
   # The in-cluster agent: its static `agent`-profile build (cached in target/e2e-static), the
   # < 15 MB image, the chart next to the app (reusing e2e/run's app image), approvals, RBAC
   # refusals, metrics and Events, audit; it removes its namespaces when it ends.
-  tier "cluster: kubectl-assist serve (agent image, chart, approvals, RBAC, checks)" e2e/assist/serve
+  tier "cluster: kubectl-assist serve (agent image, chart, approvals, RBAC, checks)" \
+    env KUBECTL_ASSIST_E2E_BINARY="$assist_bin" e2e/assist/serve
 fi
 
 echo

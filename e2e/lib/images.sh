@@ -23,6 +23,19 @@ build_todo_static() {
   echo "$bin"
 }
 
+# Static kubectl-assist in the size-tuned `agent` profile (root Cargo.toml: opt-level z, fat
+# LTO, one codegen unit, panic=abort, stripped): the agent image's binary and the CLI every
+# kubectl-assist cluster suite runs, so ./test.sh builds kubectl-assist once, not once per
+# profile: target/e2e-static/<triple>/agent/kubectl-assist
+build_kubectl_assist_static() {
+  local repo=$1
+  ( cd "$repo" && RUSTFLAGS="-C target-feature=+crt-static" \
+      CARGO_TARGET_DIR="$(static_target_dir "$repo")" cargo build --profile agent --locked -p kube-assist --target "$STATIC_TARGET" ) >&2 || return 1
+  local bin; bin="$(static_target_dir "$repo")/$STATIC_TARGET/agent/kubectl-assist"
+  file "$bin" 2>/dev/null | grep -q 'static' || { echo "not a static binary: $bin" >&2; return 1; }
+  echo "$bin"
+}
+
 # build_app_image REPO TAG — prints the image reference
 build_app_image() {
   local repo=$1 tag=$2 bin ctx

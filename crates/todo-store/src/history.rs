@@ -13,13 +13,71 @@
 use std::collections::HashMap;
 
 use serde_json::Value;
+use todo_core::StoreResult;
+
+use crate::dialect::Dialect;
+use crate::engine::{Access, Database, Session};
 
 /// Messages rewritten per transaction.
-pub(crate) const BATCH: i64 = 200;
+const BATCH: i64 = 200;
+
+/// Rewrites the conversations migration 4 queued, a batch per transaction, so a
+/// crash halfway leaves every message either done or queued. On PostgreSQL,
+/// replicas starting together each lock the rows they take and skip those locked
+/// by another, so every message is rewritten exactly once.
+pub(crate) async fn renumber_legacy<D: Database>(db: &D) -> StoreResult<()> {
+    let skip_locked = match D::DIALECT {
+        Dialect::Sqlite => "",
+        Dialect::Postgres => " FOR UPDATE OF l SKIP LOCKED",
+    };
+    let take = format!(
+        "SELECT m.id, m.user_id, {} FROM legacy_tool_calls AS l \
+         JOIN messages AS m ON m.id = l.message_id ORDER BY l.message_id LIMIT $1{skip_locked}",
+        D::DIALECT.json_text("m.tool_calls")
+    );
+    let rewrite = format!(
+        "UPDATE messages SET tool_calls = {} WHERE id = $2",
+        D::DIALECT.json_param(1)
+    );
+    loop {
+        let mut tx = db.session(Access::Transaction).await?;
+        let batch = tx
+            .fetch(&take, &[BATCH.into()], &|row| {
+                Ok((row.int(0)?, row.text(1)?, row.text(2)?))
+            })
+            .await?;
+        if batch.is_empty() {
+            return tx.commit().await;
+        }
+        let mut numbers: HashMap<String, HashMap<i64, i64>> = HashMap::new();
+        for (message, user, calls) in batch {
+            if !numbers.contains_key(&user) {
+                let rows = tx
+                    .fetch(
+                        "SELECT id, number FROM tasks WHERE user_id = $1",
+                        &[user.as_str().into()],
+                        &|row| Ok((row.int(0)?, row.int(1)?)),
+                    )
+                    .await?;
+                numbers.insert(user.clone(), rows.into_iter().collect());
+            }
+            if let Some(calls) = rewritten(message, &calls, &numbers[&user]) {
+                tx.execute(&rewrite, &[calls.into(), message.into()])
+                    .await?;
+            }
+            tx.execute(
+                "DELETE FROM legacy_tool_calls WHERE message_id = $1",
+                &[message.into()],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+    }
+}
 
 /// The stored tool calls of message `message` with task ids renumbered, or `None`
 /// when they are not JSON (left as they are, with a warning: nothing to rewrite).
-pub(crate) fn rewritten(message: i64, calls: &str, numbers: &HashMap<i64, i64>) -> Option<String> {
+fn rewritten(message: i64, calls: &str, numbers: &HashMap<i64, i64>) -> Option<String> {
     match serde_json::from_str::<Value>(calls) {
         Ok(mut calls) => {
             renumber_tool_calls(&mut calls, numbers);

@@ -15,6 +15,10 @@
 //! substring search with literal `%`/`_`, exact tag filters, total ordering with
 //! ties broken by id, and atomic toggles.
 
+mod decode;
+mod derived;
+mod dialect;
+mod engine;
 mod error;
 mod history;
 mod idempotency;
@@ -23,17 +27,20 @@ mod migrate;
 mod postgres;
 #[cfg(test)]
 mod query_plans;
-mod row;
+mod reads;
 mod sqlite;
+mod store;
 mod url;
+mod writes;
 
 use std::sync::Arc;
 
 use todo_core::Store;
 
 pub use error::{Error, Result};
-pub use postgres::PgStore;
-pub use sqlite::SqliteStore;
+pub use postgres::{PgDb, PgSession, PgStore};
+pub use sqlite::{SqliteDb, SqliteSession, SqliteStore};
+pub use store::SqlStore;
 pub use url::DatabaseUrl;
 
 /// Opens (SQLite: creating the file when missing) or connects, applies the

@@ -5,25 +5,12 @@
 //! (filters present or not x sort key x order), so each connection's prepared
 //! statement cache holds them all.
 
-use chrono::{DateTime, Utc};
 use todo_core::{SortKey, SortOrder, StatusFilter, StoreResult, TaskQuery, UserId};
 
-use crate::row::{search_needle, task_columns};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Dialect {
-    Sqlite,
-    Postgres,
-}
-
-/// One bind parameter of the listing, in `$n` order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Bind {
-    Text(String),
-    Int(i64),
-    /// A timestamp: microseconds on SQLite, TIMESTAMPTZ on PostgreSQL.
-    Time(DateTime<Utc>),
-}
+use crate::decode::task_columns;
+use crate::derived::search_needle;
+use crate::dialect::Dialect;
+use crate::engine::Value;
 
 /// The statements of one listing and their parameters.
 pub(crate) struct ListingSql {
@@ -32,9 +19,9 @@ pub(crate) struct ListingSql {
     pub page: String,
     /// Only the count, for a page past the end (no row to carry `total`).
     pub count: String,
-    pub filters: Vec<Bind>,
-    /// Limit and offset to bind after `filters`; `None` when they are in the text.
-    pub paging: Option<(i64, i64)>,
+    pub filters: Vec<Value>,
+    /// Limit and offset to bind after `filters`; empty when they are in the text.
+    pub paging: Vec<Value>,
 }
 
 pub(crate) fn listing_sql(
@@ -43,7 +30,7 @@ pub(crate) fn listing_sql(
     query: &TaskQuery,
 ) -> StoreResult<ListingSql> {
     let limit = TaskQuery::check_limit(query.limit)?;
-    let mut filters = vec![Bind::Text(user.as_str().to_string())];
+    let mut filters = vec![Value::Text(user.as_str().to_string())];
     let mut conditions = vec!["user_id = $1".to_string()];
 
     match query.status {
@@ -52,36 +39,26 @@ pub(crate) fn listing_sql(
         StatusFilter::Completed => conditions.push("completed = TRUE".into()),
     }
     if let Some(priority) = query.priority {
-        filters.push(Bind::Int(priority.rank()));
+        filters.push(Value::Int(priority.rank()));
         conditions.push(format!("priority = ${}", filters.len()));
     }
     if let Some(tag) = &query.tag {
-        filters.push(Bind::Text(tag.as_str().to_string()));
+        filters.push(Value::Text(tag.as_str().to_string()));
         let n = filters.len();
-        // Exact element match, never a substring of another tag.
-        conditions.push(match dialect {
-            Dialect::Sqlite => {
-                format!("EXISTS (SELECT 1 FROM json_each(tasks.tags) WHERE json_each.value = ${n})")
-            }
-            Dialect::Postgres => format!("${n} = ANY(tags)"),
-        });
+        conditions.push(dialect.has_tag(n));
     }
     if let Some(search) = &query.search {
-        filters.push(Bind::Text(search_needle(search)));
+        filters.push(Value::Text(search_needle(search)));
         let n = filters.len();
-        // A plain substring position: no LIKE, so % and _ in the search are literal.
-        conditions.push(match dialect {
-            Dialect::Sqlite => format!("instr(search_key, ${n}) > 0"),
-            Dialect::Postgres => format!("strpos(search_key, ${n}) > 0"),
-        });
+        conditions.push(dialect.contains(n));
     }
 
     if let Some(due) = &query.due {
         if let Some(from) = due.from {
-            filters.push(Bind::Time(from));
+            filters.push(Value::Time(from));
             conditions.push(format!("due_at >= ${}", filters.len()));
         }
-        filters.push(Bind::Time(due.before));
+        filters.push(Value::Time(due.before));
         conditions.push(format!("due_at < ${}", filters.len()));
         if due.pending_only && query.status != StatusFilter::Pending {
             conditions.push("completed = FALSE".into());
@@ -101,26 +78,8 @@ pub(crate) fn listing_sql(
     let condition = conditions.join(" AND ");
     // Ties break by the per-user number, which every sort index ends with.
     let order_by = format!("{key}, number ASC");
-    // SQLite gets LIMIT and OFFSET as literals (validated integers): since 3.46 a
-    // bound LIMIT marks the statement for re-preparation at every new binding, so
-    // a bound one would parse and plan the query on every call.
-    let (paging, window) = match dialect {
-        Dialect::Sqlite => (
-            None,
-            format!(
-                "WHERE {condition} ORDER BY {order_by} LIMIT {limit} OFFSET {}",
-                query.offset
-            ),
-        ),
-        Dialect::Postgres => {
-            let (l, o) = (filters.len() + 1, filters.len() + 2);
-            let paging = Some((i64::from(limit), i64::from(query.offset)));
-            (
-                paging,
-                format!("WHERE {condition} ORDER BY {order_by} LIMIT ${l} OFFSET ${o}"),
-            )
-        }
-    };
+    let (limits, paging) = dialect.paging(limit, query.offset, filters.len());
+    let window = format!("WHERE {condition} ORDER BY {order_by} {limits}");
     let counted = format!("SELECT count(*) FROM tasks WHERE {condition}");
     let total = match dialect {
         Dialect::Sqlite => sqlite_total(query).unwrap_or(counted),
@@ -200,12 +159,12 @@ mod tests {
             assert_eq!(sql.filters.len(), 4);
             assert_eq!(
                 sql.filters[3],
-                Bind::Text("50% off'; drop table tasks; --".into())
+                Value::Text("50% off'; drop table tasks; --".into())
             );
             let paging = if dialect == Dialect::Postgres {
-                Some((10, 20))
+                vec![Value::Int(10), Value::Int(20)]
             } else {
-                None
+                Vec::new()
             };
             assert_eq!(sql.paging, paging);
         }

@@ -2,8 +2,10 @@
 //!
 //! Listed by hand rather than with `sqlx::migrate!`, which would pull sqlx's
 //! proc-macro stack into the build; a unit test checks that the lists match the
-//! files in `migrations/<dialect>/`, so a new file cannot be forgotten. sqlx records
-//! each migration's checksum, so an edited migration is refused at start-up.
+//! files in `migrations/<dialect>/`, so a new file cannot be forgotten. Each
+//! applied migration's checksum is recorded (sqlx's migrator on PostgreSQL,
+//! `sqlite/migrate.rs` in the same table layout on SQLite), so an edited
+//! migration is refused at start-up.
 
 use std::borrow::Cow;
 
@@ -151,39 +153,26 @@ mod tests {
     /// A database made before the counters existed gets them filled from its rows.
     #[tokio::test]
     async fn task_counters_are_backfilled_for_existing_databases() {
-        use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
         use todo_core::{StatusFilter, Store, TaskQuery, UserId};
 
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v1.db");
         let user = UserId::random();
         {
-            let options = SqliteConnectOptions::new()
-                .filename(&path)
-                .create_if_missing(true);
-            let pool = SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect_with(options)
-                .await
-                .unwrap();
-            sqlite().run_to(1, &pool).await.unwrap();
-            sqlx::query("INSERT INTO users VALUES ($1, 'old@example.com', 'Old', 'x', 0)")
-                .bind(user.as_str())
-                .execute(&pool)
-                .await
-                .unwrap();
+            let conn = crate::SqliteDb::migrate_to(&path, 1);
+            conn.execute(
+                "INSERT INTO users VALUES (?1, 'old@example.com', 'Old', 'x', 0)",
+                [user.as_str()],
+            )
+            .unwrap();
             for completed in [0, 1, 1, 0, 1] {
-                sqlx::query(
+                conn.execute(
                     "INSERT INTO tasks (user_id, title, title_key, search_key, completed, created_at, updated_at) \
-                     VALUES ($1, 'Old', 'old', 'old\n', $2, 0, 0)",
+                     VALUES (?1, 'Old', 'old', 'old\n', ?2, 0, 0)",
+                    (user.as_str(), completed),
                 )
-                .bind(user.as_str())
-                .bind(completed)
-                .execute(&pool)
-                .await
                 .unwrap();
             }
-            pool.close().await;
         }
         let store = crate::SqliteStore::open(&path).await.unwrap();
         for (status, total) in [
@@ -256,29 +245,19 @@ mod tests {
     /// its stored tool calls are rewritten to match.
     #[tokio::test]
     async fn sqlite_legacy_ids_become_per_user_numbers() {
-        use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
         use todo_core::UserId;
 
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v3.db");
         let (ann, bob) = (UserId::random(), UserId::random());
         {
-            let options = SqliteConnectOptions::new()
-                .filename(&path)
-                .create_if_missing(true);
-            let pool = SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect_with(options)
-                .await
-                .unwrap();
-            sqlite().run_to(3, &pool).await.unwrap();
+            let conn = crate::SqliteDb::migrate_to(&path, 3);
             for (id, email) in [(&ann, "ann@example.com"), (&bob, "bob@example.com")] {
-                sqlx::query("INSERT INTO users VALUES ($1, $2, 'P', 'x', 0)")
-                    .bind(id.as_str())
-                    .bind(email)
-                    .execute(&pool)
-                    .await
-                    .unwrap();
+                conn.execute(
+                    "INSERT INTO users VALUES (?1, ?2, 'P', 'x', 0)",
+                    (id.as_str(), email),
+                )
+                .unwrap();
             }
             for (owner, title, created) in [
                 (&ann, "Ann 1", 10),
@@ -286,35 +265,26 @@ mod tests {
                 (&ann, "Ann 2", 30),
                 (&ann, "gone", 40),
             ] {
-                sqlx::query(
+                conn.execute(
                     "INSERT INTO tasks (user_id, title, title_key, search_key, created_at, updated_at) \
-                     VALUES ($1, $2, lower($2), lower($2) || char(10), $3, $3)",
+                     VALUES (?1, ?2, lower(?2), lower(?2) || char(10), ?3, ?3)",
+                    (owner.as_str(), title, created),
                 )
-                .bind(owner.as_str())
-                .bind(title)
-                .bind(created)
-                .execute(&pool)
-                .await
                 .unwrap();
             }
-            sqlx::query("DELETE FROM tasks WHERE title = 'gone'")
-                .execute(&pool)
-                .await
+            conn.execute("DELETE FROM tasks WHERE title = 'gone'", [])
                 .unwrap();
-            sqlx::query(
-                "INSERT INTO conversations (user_id, created_at, updated_at) VALUES ($1, 0, 0)",
+            conn.execute(
+                "INSERT INTO conversations (user_id, created_at, updated_at) VALUES (?1, 0, 0)",
+                [ann.as_str()],
             )
-            .bind(ann.as_str())
-            .execute(&pool)
-            .await
             .unwrap();
-            sqlx::query("INSERT INTO messages (conversation_id, user_id, role, content, tool_calls, created_at) VALUES (1, $1, 'assistant', 'Done.', $2, 0)")
-                .bind(ann.as_str())
-                .bind(LEGACY_TOOL_CALLS)
-                .execute(&pool)
-                .await
-                .unwrap();
-            pool.close().await;
+            conn.execute(
+                "INSERT INTO messages (conversation_id, user_id, role, content, tool_calls, created_at) \
+                 VALUES (1, ?1, 'assistant', 'Done.', ?2, 0)",
+                (ann.as_str(), LEGACY_TOOL_CALLS),
+            )
+            .unwrap();
         }
         let store = crate::SqliteStore::open(&path).await.unwrap();
         check_renumbered(&store, &ann, &bob).await;

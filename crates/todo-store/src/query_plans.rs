@@ -8,7 +8,7 @@ use todo_core::{SortKey, SortOrder, StatusFilter, TaskQuery, UserId};
 use crate::SqliteStore;
 
 async fn plan(store: &SqliteStore, query: &TaskQuery) -> String {
-    store.readers.listing_plan(&UserId::random(), query)
+    store.db.listing_plan(&UserId::random(), query)
 }
 
 #[tokio::test]

@@ -6,7 +6,6 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use sqlx::Connection;
 use todo_core::{NewMessage, NewTask, Priority, Role, Store, TaskPatch, TaskQuery};
 use todo_store::{DatabaseUrl, Error, SqliteStore};
 
@@ -76,12 +75,9 @@ async fn reopening_the_file_finds_everything() {
         .unwrap();
     assert!(next.id > task.id);
 
-    let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
-        .fetch_one(&mut raw)
-        .await
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let applied: i64 = raw
+        .query_row("SELECT count(*) FROM _sqlx_migrations", [], |r| r.get(0))
         .unwrap();
     assert_eq!(
         applied,
@@ -100,19 +96,18 @@ async fn file_and_parent_directories_are_created_in_wal_mode() {
     assert!(path.is_file());
     store.ping().await.unwrap();
 
-    let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&mut raw)
-        .await
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let mode: String = raw
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    let tables: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            .fetch_all(&mut raw)
-            .await
-            .unwrap();
+    let tables: Vec<String> = raw
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
     for table in ["conversations", "messages", "tasks", "users"] {
         assert!(
             tables.iter().any(|t| t == table),

@@ -142,12 +142,7 @@ impl TaskTools {
             limit: TaskQuery::MAX_LIMIT,
             ..TaskQuery::default()
         };
-        let tasks = self
-            .store
-            .list_tasks(user, &query)
-            .await
-            .map_err(store_failure)?
-            .tasks;
+        let tasks = self.every_match(user, query).await?;
         let output = tasks
             .iter()
             .map(|t| json!({"id": t.id.0, "title": t.title.as_str(), "completed": t.completed}))
@@ -157,6 +152,30 @@ impl TaskTools {
             tasks,
             before: None,
         })
+    }
+
+    /// Every task `query` matches (its filters are in the store's SQL), page by
+    /// page: a tool's answer is about the whole list, so nothing past one page of
+    /// `TaskQuery::MAX_LIMIT` may be left out.
+    async fn every_match(
+        &self,
+        user: &UserId,
+        mut query: TaskQuery,
+    ) -> Result<Vec<Task>, ToolFailure> {
+        let mut tasks = Vec::new();
+        loop {
+            let page = self
+                .store
+                .list_tasks(user, &query)
+                .await
+                .map_err(store_failure)?;
+            let full = page.tasks.len() == query.limit as usize;
+            tasks.extend(page.tasks);
+            if !full || tasks.len() as u64 >= page.total {
+                return Ok(tasks);
+            }
+            query.offset += query.limit;
+        }
     }
 
     async fn search_tasks(
@@ -204,12 +223,7 @@ impl TaskTools {
             limit: TaskQuery::MAX_LIMIT,
             offset: 0,
         };
-        let tasks = self
-            .store
-            .list_tasks(user, &query)
-            .await
-            .map_err(store_failure)?
-            .tasks;
+        let tasks = self.every_match(user, query).await?;
         let output = tasks.iter().map(task_summary).collect();
         Ok(ToolSuccess {
             output: Value::Array(output),
