@@ -57,15 +57,18 @@ RUN set -eu; \
 # ---- build from source: a static (crt-static glibc) binary, so the final stage can be scratch;
 #      fat LTO and one codegen unit keep it near 21 MB (the workspace profile's thin LTO: 26 MB)
 FROM ${RUST_IMAGE} AS build
-# Size over build time by default; a test that only proves the Dockerfile builds may trade
-# them back (`--build-arg LTO=off --build-arg CODEGEN_UNITS=16`: minutes instead of ~10).
+# Size and speed over build time by default; a test that only proves the Dockerfile builds may
+# trade them back (`--build-arg LTO=off --build-arg CODEGEN_UNITS=16 --build-arg OPT_LEVEL=0`:
+# minutes instead of ~10).
 ARG LTO=fat
 ARG CODEGEN_UNITS=1
+ARG OPT_LEVEL=3
 # The same flags for the dependency build and the real one, or cargo rebuilds everything.
 ENV RUSTFLAGS="-C target-feature=+crt-static" \
     CARGO_PROFILE_RELEASE_STRIP=symbols \
     CARGO_PROFILE_RELEASE_LTO=${LTO} \
-    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=${CODEGEN_UNITS}
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=${CODEGEN_UNITS} \
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=${OPT_LEVEL}
 WORKDIR /src
 # Layer 1: the dependencies, built against the stand-in workspace crates. Cached until a
 # manifest, Cargo.lock or a build argument changes.

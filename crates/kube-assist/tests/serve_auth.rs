@@ -200,18 +200,8 @@ async fn an_mcp_write_waits_for_a_person_and_its_requester_cannot_approve_it() {
     );
     assert_eq!(plan["requested_by"], "olga");
     let id = plan["id"].as_str().unwrap();
-    let (code, done) = s
-        .post(&format!("/api/plans/{id}/approve"), Some(APPROVER), "")
+    s.approve_and_expect_replicas(&api, id, "todo-frontend", 3)
         .await;
-    assert_eq!(
-        (code, done["state"].as_str()),
-        (200, Some("done")),
-        "{done}"
-    );
-    assert_eq!(
-        api.object("Deployment", "todo", "todo-frontend").unwrap()["spec"]["replicas"],
-        3
-    );
 
     // anna (an approver) asks over MCP: she cannot approve her own MCP write.
     let report = mcp_scale(&s, APPROVER).await;

@@ -21,7 +21,7 @@ pub use client::{ChatModel, LlmClient};
 pub use config::{ApiKey, LlmConfig, Provider, ToolChoiceMode};
 pub use error::{LlmError, Result};
 pub use retry::RetryPolicy;
-pub use schema::{find_boolean_schema, sanitize_schema};
+pub use schema::{find_boolean_schema, sanitize_schema, schema_of};
 pub use tool_loop::{
     AnswerVerdict, ExecutedCall, LoopEnd, LoopReport, LoopSettings, ToolRunner, recover_tool_calls,
     run_tool_loop, summarize_calls,

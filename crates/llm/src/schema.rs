@@ -4,7 +4,25 @@
 //! fill `default: null` and nullable unions with invented values. So every schema
 //! is rewritten once, at the wire, for every caller.
 
+use schemars::JsonSchema;
 use serde_json::{Map, Value};
+
+/// The JSON schema of a tool's argument type `T`, as every caller publishes it:
+/// sub-schemas inlined (several OpenAI-compatible servers do not follow `$ref`),
+/// without the `$schema` and `title` envelope, which only cost prompt tokens.
+/// The one place a tool's Rust argument type becomes its schema.
+pub fn schema_of<T: JsonSchema>() -> Map<String, Value> {
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| s.inline_subschemas = true)
+        .into_generator();
+    let mut map = match generator.into_root_schema_for::<T>().to_value() {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    map.remove("$schema");
+    map.remove("title");
+    map
+}
 
 /// Deepest `$ref` chain followed; a recursive schema stops here as "any object".
 const MAX_REF_DEPTH: usize = 8;
@@ -211,6 +229,35 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    /// An argument type with a nested type, as tools have.
+    #[allow(dead_code)] // only its schema is used
+    #[derive(schemars::JsonSchema)]
+    struct Outer {
+        /// The inner part.
+        inner: Inner,
+    }
+
+    #[allow(dead_code)]
+    #[derive(schemars::JsonSchema)]
+    struct Inner {
+        count: u32,
+    }
+
+    #[test]
+    fn schema_of_inlines_nested_types_and_drops_the_envelope() {
+        let schema = Value::Object(schema_of::<Outer>());
+        assert_eq!(schema["type"], "object");
+        assert_eq!(schema["properties"]["inner"]["type"], "object");
+        assert_eq!(
+            schema["properties"]["inner"]["properties"]["count"]["type"],
+            "integer"
+        );
+        let text = schema.to_string();
+        for key in ["$ref", "$defs", "$schema", "\"title\""] {
+            assert!(!text.contains(key), "{key} in {text}");
+        }
+    }
 
     #[test]
     fn boolean_schemas_become_objects() {

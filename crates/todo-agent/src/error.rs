@@ -9,6 +9,10 @@ pub enum AgentError {
     /// The conversation does not exist or belongs to someone else.
     #[error("conversation not found")]
     ConversationNotFound,
+    /// Something else the turn needs is missing: the store names what (`user`
+    /// when the account was deleted while its token still worked).
+    #[error("{0} not found")]
+    NotFound(&'static str),
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     /// The database failed; the text is for logs only.
@@ -19,7 +23,9 @@ pub enum AgentError {
 impl From<StoreError> for AgentError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound(_) => AgentError::ConversationNotFound,
+            // Only a missing conversation is one; the store says which row it missed.
+            StoreError::NotFound("conversation") => AgentError::ConversationNotFound,
+            StoreError::NotFound(what) => AgentError::NotFound(what),
             StoreError::Invalid(v) => AgentError::Invalid(v),
             StoreError::Conflict(c) => AgentError::Storage(c),
             StoreError::Backend(b) | StoreError::Unavailable(b) => AgentError::Storage(b),
@@ -28,3 +34,23 @@ impl From<StoreError> for AgentError {
 }
 
 pub type Result<T, E = AgentError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_missing_row_keeps_its_name() {
+        let conversation = AgentError::from(StoreError::NotFound("conversation"));
+        assert!(matches!(conversation, AgentError::ConversationNotFound));
+        assert_eq!(conversation.to_string(), "conversation not found");
+        for what in ["user", "task"] {
+            let err = AgentError::from(StoreError::NotFound(what));
+            assert!(
+                matches!(err, AgentError::NotFound(w) if w == what),
+                "{err:?}"
+            );
+            assert_eq!(err.to_string(), format!("{what} not found"));
+        }
+    }
+}

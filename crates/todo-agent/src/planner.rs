@@ -7,6 +7,20 @@ use todo_core::{Message, Role, ToolCall, UserId};
 use crate::clock::TurnClock;
 use crate::tools::{TaskTools, ToolFailure, ToolName, ToolSuccess};
 
+/// The key under which a recorded write's output keeps what the write replaced,
+/// for undo. It is stored with the conversation and never shown to a model.
+pub(crate) const UNDO_SNAPSHOT: &str = "before";
+
+/// A recorded tool output as a model may see it again: without the undo
+/// snapshot, which holds whole task records the model never asked for.
+pub(crate) fn output_for_model(output: &Value) -> Value {
+    let mut output = output.clone();
+    if let Value::Object(map) = &mut output {
+        map.remove(UNDO_SNAPSHOT);
+    }
+    output
+}
+
 /// One chat turn as a planner sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct Turn<'a> {
@@ -63,7 +77,7 @@ impl<'a> ToolSession<'a> {
                 ..
             }) => {
                 let mut map = map.clone();
-                map.insert("before".into(), before.clone());
+                map.insert(UNDO_SNAPSHOT.into(), before.clone());
                 Value::Object(map)
             }
             Ok(ok) => ok.output.clone(),

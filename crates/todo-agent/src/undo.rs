@@ -7,6 +7,7 @@
 use serde_json::{Value, json};
 use todo_core::{Message, Role, Store, Task, TaskId, TaskPatch, UserId};
 
+use crate::planner::UNDO_SNAPSHOT;
 use crate::tools::{ToolFailure, ToolName};
 
 /// One step that puts a task back.
@@ -77,7 +78,7 @@ fn ids(output: &Value) -> Vec<i64> {
 
 fn befores(output: &Value, user: &UserId) -> Vec<Task> {
     output
-        .get("before")
+        .get(UNDO_SNAPSHOT)
         .and_then(Value::as_array)
         .map(|all| {
             all.iter()
@@ -90,7 +91,7 @@ fn befores(output: &Value, user: &UserId) -> Vec<Task> {
 /// The steps that revert one recorded call, in the order to run them.
 fn steps_for(call: &todo_core::ToolCall, user: &UserId) -> Vec<Step> {
     let out = &call.output;
-    let before = out.get("before").and_then(|v| task_from(v, user));
+    let before = out.get(UNDO_SNAPSHOT).and_then(|v| task_from(v, user));
     match ToolName::parse(&call.tool) {
         Some(ToolName::AddTask) => out
             .get("task_id")

@@ -311,6 +311,21 @@ async fn a_conversation_resumes_after_reopening_the_same_sqlite_file() {
     assert_eq!(messages[3].tool_calls[0].tool, "delete_task");
 }
 
+/// A missing row is named for what it is: a user with no account is not told
+/// their conversation is missing.
+#[tokio::test]
+async fn a_missing_user_is_not_reported_as_a_missing_conversation() {
+    let (store, _guard) = common::fresh_store().await;
+    let agent = Agent::offline(store.clone());
+    let ghost = UserId::random();
+    let err = agent
+        .chat(&ghost, None, ChatText::parse("show my tasks").unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AgentError::NotFound("user")), "{err:?}");
+    assert_eq!(err.to_string(), "user not found");
+}
+
 #[tokio::test]
 async fn users_never_reach_each_others_tasks_or_conversations() {
     let (store, _guard) = common::fresh_store().await;

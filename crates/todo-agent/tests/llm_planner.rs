@@ -525,3 +525,44 @@ async fn fallback_notes_and_tool_use_go_back_cleanly_in_the_history() {
     );
     assert!(stub.rejected().is_empty(), "{:?}", stub.rejected());
 }
+
+/// The undo snapshot a write records (whole task records) stays in the stored
+/// conversation for undo, and is not sent back to the model with the history.
+#[tokio::test]
+async fn replayed_tool_outputs_leave_out_the_undo_snapshot() {
+    let (store, _guard) = common::fresh_store().await;
+    let user = common::user(&store, "ann@example.com").await;
+    store
+        .create_task(
+            &user,
+            todo_core::NewTask::titled(todo_core::Title::parse("Water the plants").unwrap()),
+        )
+        .await
+        .unwrap();
+    let stub = StubServer::scripted(vec![
+        StubReply::tool_calls(&[("complete_task", json!({"task_id": 1}))]),
+        StubReply::text(""),
+        StubReply::text("You're welcome."),
+    ])
+    .await;
+    let agent = Agent::new(store.clone(), planner(&stub, 4, 1), AgentConfig::default());
+    let first = chat(&agent, &user, None, "complete task 1").await;
+    assert!(
+        first.tool_calls[0].output.get("before").is_some(),
+        "the stored call keeps the snapshot for undo: {:?}",
+        first.tool_calls
+    );
+    chat(&agent, &user, Some(first.conversation_id), "thanks").await;
+    let requests = stub.requests();
+    let replayed: Vec<&Value> = requests[2].body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "tool")
+        .collect();
+    assert_eq!(replayed.len(), 1, "{:?}", requests[2].body["messages"]);
+    let content = replayed[0]["content"].as_str().unwrap();
+    let output: Value = serde_json::from_str(content).unwrap();
+    assert_eq!(output["status"], "completed", "{content}");
+    assert!(output.get("before").is_none(), "{content}");
+}

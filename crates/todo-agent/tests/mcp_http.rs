@@ -92,14 +92,8 @@ async fn every_tool_over_streamable_http_as_the_authenticated_user() {
     })
     .await
     .unwrap();
-    assert!(report.get("connect_error").is_none(), "{report}");
+    let names = common::listed_tool_names(&report);
     assert_eq!(report["server"], "todo-chatbot");
-    let names: Vec<&str> = report["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
     for expected in [
         "add_task",
         "list_tasks",
@@ -115,12 +109,7 @@ async fn every_tool_over_streamable_http_as_the_authenticated_user() {
             "{expected} not listed: {names:?}"
         );
     }
-    let list_tool = report["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "list_tasks")
-        .unwrap();
+    let list_tool = common::listed_tool(&report, "list_tasks");
     assert_eq!(list_tool["read_only"], true);
     let statuses = list_tool["schema"]["properties"]["status"]["enum"]
         .as_array()
@@ -271,13 +260,7 @@ async fn a_recurring_task_over_mcp_gets_its_next_occurrence() {
         "null stops it repeating"
     );
     assert_eq!(r[7]["is_error"], true, "{}", r[7]);
-    let schema = report["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "add_task")
-        .unwrap()["schema"]
-        .to_string();
+    let schema = common::listed_tool(&report, "add_task")["schema"].to_string();
     assert!(
         schema.contains("weekdays") && schema.contains("monthly"),
         "{schema}"

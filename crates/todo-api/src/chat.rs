@@ -10,14 +10,12 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::Deserialize;
 use todo_agent::{
     Agent, AgentConfig, AgentError, LlmPlanner, LlmPlannerConfig, OfflinePlanner, Planner,
     TurnOptions, UserTz,
 };
-use todo_core::{ChatText, Conversation, ConversationId, Message, ToolCall};
+use todo_core::{ChatText, ConversationId};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::auth::AuthUser;
@@ -102,88 +100,10 @@ pub struct ChatRequest {
     pub timezone: Option<String>,
 }
 
-/// One tool the agent ran while answering.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ToolCallView {
-    #[schema(example = "add_task")]
-    pub tool: String,
-    #[schema(value_type = Object)]
-    pub input: Value,
-    #[schema(value_type = Object)]
-    pub output: Value,
-}
-
-impl From<ToolCall> for ToolCallView {
-    fn from(c: ToolCall) -> Self {
-        Self {
-            tool: c.tool,
-            input: c.input,
-            output: c.output,
-        }
-    }
-}
-
-/// The agent's answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChatResponse {
-    pub conversation_id: i64,
-    #[schema(example = "Added 'Buy groceries' (task 7), due tomorrow 17:00.")]
-    pub response: String,
-    pub tool_calls: Vec<ToolCallView>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ConversationView {
-    pub id: i64,
-    pub user_id: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Conversation> for ConversationView {
-    fn from(c: Conversation) -> Self {
-        Self {
-            id: c.id.0,
-            user_id: c.user_id.to_string(),
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MessageView {
-    pub id: i64,
-    pub user_id: String,
-    pub conversation_id: i64,
-    /// `user` or `assistant`.
-    pub role: String,
-    pub content: String,
-    pub tool_calls: Vec<ToolCallView>,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<Message> for MessageView {
-    fn from(m: Message) -> Self {
-        Self {
-            id: m.id,
-            user_id: m.user_id.to_string(),
-            conversation_id: m.conversation_id.0,
-            role: m.role.as_str().to_string(),
-            content: m.content,
-            tool_calls: m.tool_calls.into_iter().map(ToolCallView::from).collect(),
-            created_at: m.created_at,
-        }
-    }
-}
-
-/// A conversation with its messages, oldest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ConversationDetail {
-    #[serde(flatten)]
-    pub conversation: ConversationView,
-    pub messages: Vec<MessageView>,
-}
+// The answer bodies are declared once in todo-core, where the web frontend reads them too.
+/// One tool the agent ran while answering (the domain type is the wire type).
+pub use todo_core::ToolCall as ToolCallView;
+pub use todo_core::api::{ChatResponse, ConversationDetail, ConversationView, MessageView};
 
 /// Paging of conversation lists and message histories.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -265,6 +185,7 @@ fn agent_error(e: AgentError) -> ApiError {
         AgentError::ConversationNotFound => ApiError::NotFound(
             "conversation not found; omit conversation_id to start a new one".to_string(),
         ),
+        AgentError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
         AgentError::Invalid(v) => v.into(),
         AgentError::Storage(detail) => ApiError::Internal(format!("chat storage: {detail}")),
     }
@@ -306,13 +227,9 @@ pub async fn chat(
         .await
         .map_err(agent_error)?;
     Ok(Json(ChatResponse {
-        conversation_id: reply.conversation_id.0,
+        conversation_id: reply.conversation_id,
         response: reply.response,
-        tool_calls: reply
-            .tool_calls
-            .into_iter()
-            .map(ToolCallView::from)
-            .collect(),
+        tool_calls: reply.tool_calls,
     }))
 }
 

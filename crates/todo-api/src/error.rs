@@ -5,10 +5,8 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use thiserror::Error;
 use todo_core::{StoreError, ValidationError};
-use utoipa::ToSchema;
 
 /// Result alias of handlers and extractors.
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
@@ -98,13 +96,8 @@ impl From<StoreError> for ApiError {
     }
 }
 
-/// The body of every error answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
-    /// What went wrong and, where it helps, what to do instead.
-    #[schema(example = "title: must not be empty")]
-    pub error: String,
-}
+/// The body of every error answer, declared in todo-core for the web frontend too.
+pub use todo_core::api::ErrorBody;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

@@ -18,7 +18,6 @@ pub mod openapi;
 mod openapi_rejections;
 pub mod state;
 pub mod tasks;
-mod timestamp;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

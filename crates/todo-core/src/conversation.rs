@@ -45,17 +45,36 @@ impl Role {
     }
 }
 
-/// One tool the agent ran while answering, as returned by the chat endpoint.
+/// One tool the agent ran while answering.
+// The chat endpoints return this type as it is; the OpenAPI document has always
+// named it `ToolCallView`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ToolCallView))]
 pub struct ToolCall {
+    #[cfg_attr(feature = "openapi", schema(example = "add_task"))]
     pub tool: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub input: serde_json::Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub output: serde_json::Value,
+}
+
+/// A stored message's number: unique across all conversations, in the order
+/// stored. Distinct from [`ConversationId`] and [`crate::TaskId`] so one cannot
+/// be passed where another is meant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MessageId(pub i64);
+
+impl std::fmt::Display for MessageId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
-    pub id: i64,
+    pub id: MessageId,
     pub user_id: UserId,
     pub conversation_id: ConversationId,
     pub role: Role,

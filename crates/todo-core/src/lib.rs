@@ -5,6 +5,7 @@
 //! storage layer and the agent only ever see values that are known to be good.
 //! The [`Store`] trait is the one seam between the domain and a database.
 
+pub mod api;
 mod conversation;
 mod error;
 mod idempotency;
@@ -14,7 +15,9 @@ mod task;
 mod user;
 mod validate;
 
-pub use conversation::{Conversation, ConversationId, Message, NewMessage, Role, ToolCall};
+pub use conversation::{
+    Conversation, ConversationId, Message, MessageId, NewMessage, Role, ToolCall,
+};
 pub use error::{StoreError, StoreResult, ValidationError};
 pub use idempotency::{CreatedOnce, IdempotencyKey, request_fingerprint};
 pub use recurrence::Recurrence;

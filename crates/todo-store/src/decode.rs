@@ -3,8 +3,9 @@
 //! naming what is wrong, never a panic or a silently wrong value.
 
 use todo_core::{
-    Conversation, ConversationId, Description, Email, Message, PersonName, Priority, Recurrence,
-    Role, StoreError, StoreResult, Tags, Task, TaskId, Title, User, UserId, ValidationError,
+    Conversation, ConversationId, Description, Email, Message, MessageId, PersonName, Priority,
+    Recurrence, Role, StoreError, StoreResult, Tags, Task, TaskId, Title, User, UserId,
+    ValidationError,
 };
 
 use crate::engine::Columns;
@@ -103,7 +104,7 @@ pub(crate) fn message(row: &dyn Columns) -> StoreResult<Message> {
     let id = row.int(0)?;
     let role = row.text(3)?;
     Ok(Message {
-        id,
+        id: MessageId(id),
         conversation_id: ConversationId(row.int(1)?),
         user_id: UserId::parse(&row.text(2)?).map_err(|e| {
             StoreError::Backend(format!("message {id} has an invalid user id: {e}"))

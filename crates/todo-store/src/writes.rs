@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, SubsecRound, Utc};
 use todo_core::{
-    Conversation, ConversationId, CreatedOnce, Email, IdempotencyKey, Message, NewMessage, NewTask,
-    NewUser, Recurrence, StoreError, StoreResult, Task, TaskChange, TaskId, TaskPatch, User,
-    UserId, ValidationError,
+    Conversation, ConversationId, CreatedOnce, Email, IdempotencyKey, Message, MessageId,
+    NewMessage, NewTask, NewUser, Recurrence, StoreError, StoreResult, Task, TaskChange, TaskId,
+    TaskPatch, User, UserId, ValidationError,
 };
 
 use crate::decode::{self, TASK_BY_ID, task_columns};
@@ -463,7 +463,7 @@ pub(crate) async fn append_message<D: Database>(
         .ok_or_else(|| StoreError::Backend("INSERT … RETURNING returned no row".into()))?;
     tx.commit().await?;
     Ok(Message {
-        id,
+        id: MessageId(id),
         user_id: user.clone(),
         conversation_id: conversation,
         role: message.role,

@@ -11,10 +11,15 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
-use todo_core::{Priority, Recurrence, StatusFilter, ToolCall, UserId};
+// The backend's own body types: this client accepts exactly what the API sends.
+use todo_core::api::{
+    ChangedTaskView, ChatResponse, ConversationDetail, ConversationView, ErrorBody, MessageView,
+    TaskView, TokenResponse,
+};
+use todo_core::{ConversationId, Priority, Recurrence, StatusFilter, TaskId, UserId};
 use tracing::instrument;
 
 use crate::config::{BackendUrl, WebConfig};
@@ -47,44 +52,11 @@ pub enum BackendError {
     Protocol(String),
 }
 
-/// `{token, user_id}` from sign-up and log-in.
-#[derive(Debug, Deserialize)]
-struct AuthReply {
-    token: String,
-    user_id: UserId,
-}
-
-/// A task as the backend returns it.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ApiTask {
-    pub id: i64,
-    pub title: String,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub completed: bool,
-    #[serde(default)]
-    pub priority: Priority,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    #[serde(default)]
-    pub due_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub recurrence: Option<Recurrence>,
-}
-
-/// One page of tasks and how many match in all.
+/// One page of tasks and how many match in all (the `x-total-count` header).
 #[derive(Debug, Clone)]
 pub struct TaskList {
-    pub tasks: Vec<ApiTask>,
+    pub tasks: Vec<TaskView>,
     pub total: u64,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum TaskListWire {
-    Page { tasks: Vec<ApiTask>, total: u64 },
-    Bare(Vec<ApiTask>),
 }
 
 /// What the task list shows.
@@ -107,51 +79,6 @@ pub struct TaskFields {
     pub due_at: Option<DateTime<Utc>>,
     /// `None` serialises as `null`, which stops a task repeating on update.
     pub recurrence: Option<Recurrence>,
-}
-
-/// The backend's answer to one chat message.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ChatReply {
-    pub conversation_id: i64,
-    pub response: String,
-    #[serde(default)]
-    pub tool_calls: Vec<ToolCall>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct ApiConversation {
-    pub id: i64,
-    #[serde(default)]
-    pub title: Option<String>,
-    #[serde(default)]
-    pub updated_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ConversationListWire {
-    Wrapped { conversations: Vec<ApiConversation> },
-    Bare(Vec<ApiConversation>),
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct ApiMessage {
-    pub role: String,
-    pub content: String,
-    #[serde(default)]
-    pub tool_calls: Vec<ToolCall>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum MessagesWire {
-    Wrapped { messages: Vec<ApiMessage> },
-    Bare(Vec<ApiMessage>),
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: String,
 }
 
 /// A pooled client for the backend API. Cheap to clone.
@@ -336,7 +263,7 @@ impl BackendClient {
     ) -> Result<(UserId, String), BackendError> {
         let body =
             json(&serde_json::json!({ "email": email, "password": password, "name": name }))?;
-        let reply: AuthReply = self
+        let reply: TokenResponse = self
             .call(
                 Method::POST,
                 "/api/auth/signup",
@@ -356,7 +283,7 @@ impl BackendClient {
         password: &str,
     ) -> Result<(UserId, String), BackendError> {
         let body = json(&serde_json::json!({ "email": email, "password": password }))?;
-        let reply: AuthReply = self
+        let reply: TokenResponse = self
             .call(
                 Method::POST,
                 "/api/auth/login",
@@ -388,7 +315,7 @@ impl BackendClient {
         let query = serde_urlencoded::to_string(&query)
             .map_err(|e| BackendError::Protocol(e.to_string()))?;
         let path = format!("/api/{}/tasks?{query}", account.user_id);
-        let (headers, wire): (_, TaskListWire) = self
+        let (headers, tasks): (_, Vec<TaskView>) = self
             .call_with_headers(
                 Method::GET,
                 &path,
@@ -398,22 +325,14 @@ impl BackendClient {
                 self.timeout,
             )
             .await?;
-        Ok(match wire {
-            TaskListWire::Page { tasks, total } => TaskList { tasks, total },
-            // The backend sends the bare page and the count of all matches in a header.
-            TaskListWire::Bare(tasks) => {
-                let total = headers
-                    .get("x-total-count")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(tasks.len() as u64);
-                TaskList { tasks, total }
-            }
-        })
+        // The backend sends the page as a bare array and the count of all matches
+        // in a header.
+        let total = total_count(&headers)?;
+        Ok(TaskList { tasks, total })
     }
 
-    #[instrument(skip_all, fields(user = %account.user_id, task = id))]
-    pub async fn task(&self, account: &Account, id: i64) -> Result<ApiTask, BackendError> {
+    #[instrument(skip_all, fields(user = %account.user_id, task = %id))]
+    pub async fn task(&self, account: &Account, id: TaskId) -> Result<TaskView, BackendError> {
         let path = format!("/api/{}/tasks/{id}", account.user_id);
         self.call(
             Method::GET,
@@ -431,7 +350,7 @@ impl BackendClient {
         &self,
         account: &Account,
         fields: &TaskFields,
-    ) -> Result<ApiTask, BackendError> {
+    ) -> Result<TaskView, BackendError> {
         let path = format!("/api/{}/tasks", account.user_id);
         let mut body =
             serde_json::to_value(fields).map_err(|e| BackendError::Protocol(e.to_string()))?;
@@ -456,13 +375,13 @@ impl BackendClient {
         serde_json::from_slice(&bytes).map_err(|e| BackendError::Protocol(format!("task: {e}")))
     }
 
-    #[instrument(skip_all, fields(user = %account.user_id, task = id))]
+    #[instrument(skip_all, fields(user = %account.user_id, task = %id))]
     pub async fn update_task(
         &self,
         account: &Account,
-        id: i64,
+        id: TaskId,
         fields: &TaskFields,
-    ) -> Result<ApiTask, BackendError> {
+    ) -> Result<ChangedTaskView, BackendError> {
         let path = format!("/api/{}/tasks/{id}", account.user_id);
         self.call(
             Method::PATCH,
@@ -475,8 +394,12 @@ impl BackendClient {
         .await
     }
 
-    #[instrument(skip_all, fields(user = %account.user_id, task = id))]
-    pub async fn toggle_task(&self, account: &Account, id: i64) -> Result<ApiTask, BackendError> {
+    #[instrument(skip_all, fields(user = %account.user_id, task = %id))]
+    pub async fn toggle_task(
+        &self,
+        account: &Account,
+        id: TaskId,
+    ) -> Result<ChangedTaskView, BackendError> {
         let path = format!("/api/{}/tasks/{id}/complete", account.user_id);
         self.call(
             Method::PATCH,
@@ -497,8 +420,8 @@ impl BackendClient {
             .await
     }
 
-    #[instrument(skip_all, fields(user = %account.user_id, task = id))]
-    pub async fn delete_task(&self, account: &Account, id: i64) -> Result<(), BackendError> {
+    #[instrument(skip_all, fields(user = %account.user_id, task = %id))]
+    pub async fn delete_task(&self, account: &Account, id: TaskId) -> Result<(), BackendError> {
         let path = format!("/api/{}/tasks/{id}", account.user_id);
         self.call_no_content(Method::DELETE, &path, &account.token, "task")
             .await
@@ -508,15 +431,15 @@ impl BackendClient {
     pub async fn chat(
         &self,
         account: &Account,
-        conversation_id: Option<i64>,
+        conversation_id: Option<ConversationId>,
         message: &str,
         timezone: &str,
-    ) -> Result<ChatReply, BackendError> {
+    ) -> Result<ChatResponse, BackendError> {
         let path = format!("/api/{}/chat", account.user_id);
         // The timezone makes "tomorrow at 5pm" mean the person's 5pm.
         let mut body = serde_json::json!({ "message": message, "timezone": timezone });
         if let Some(id) = conversation_id {
-            body["conversation_id"] = id.into();
+            body["conversation_id"] = id.0.into();
         }
         self.call(
             Method::POST,
@@ -533,32 +456,27 @@ impl BackendClient {
     pub async fn conversations(
         &self,
         account: &Account,
-    ) -> Result<Vec<ApiConversation>, BackendError> {
+    ) -> Result<Vec<ConversationView>, BackendError> {
         let path = format!("/api/{}/conversations?limit=20", account.user_id);
-        let wire: ConversationListWire = self
-            .call(
-                Method::GET,
-                &path,
-                Some(&account.token),
-                None,
-                "conversation",
-                self.timeout,
-            )
-            .await?;
-        Ok(match wire {
-            ConversationListWire::Wrapped { conversations }
-            | ConversationListWire::Bare(conversations) => conversations,
-        })
+        self.call(
+            Method::GET,
+            &path,
+            Some(&account.token),
+            None,
+            "conversation",
+            self.timeout,
+        )
+        .await
     }
 
-    #[instrument(skip_all, fields(user = %account.user_id, conversation = id))]
+    #[instrument(skip_all, fields(user = %account.user_id, conversation = %id))]
     pub async fn messages(
         &self,
         account: &Account,
-        id: i64,
-    ) -> Result<Vec<ApiMessage>, BackendError> {
+        id: ConversationId,
+    ) -> Result<Vec<MessageView>, BackendError> {
         let path = format!("/api/{}/conversations/{id}", account.user_id);
-        let wire: MessagesWire = self
+        let detail: ConversationDetail = self
             .call(
                 Method::GET,
                 &path,
@@ -568,9 +486,7 @@ impl BackendClient {
                 self.timeout,
             )
             .await?;
-        Ok(match wire {
-            MessagesWire::Wrapped { messages } | MessagesWire::Bare(messages) => messages,
-        })
+        Ok(detail.messages)
     }
 
     /// Whether the backend answers its liveness probe.
@@ -585,6 +501,19 @@ fn new_idempotency_key() -> Result<String, BackendError> {
     getrandom::fill(&mut bytes)
         .map_err(|e| BackendError::Protocol(format!("no randomness for a request key: {e}")))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The `x-total-count` header of a task list: the number of matches on all pages.
+fn total_count(headers: &http::HeaderMap) -> Result<u64, BackendError> {
+    let raw = headers
+        .get("x-total-count")
+        .ok_or_else(|| BackendError::Protocol("task list: no x-total-count header".to_string()))?;
+    raw.to_str()
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| {
+            BackendError::Protocol(format!("task list: x-total-count {raw:?} is not a count"))
+        })
 }
 
 fn json<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, BackendError> {
@@ -645,13 +574,28 @@ mod tests {
     }
 
     #[test]
-    fn task_lists_decode_in_both_shapes() {
-        let page: TaskListWire = serde_json::from_str(
-            r#"{"tasks":[{"id":1,"title":"a","priority":"high","tags":["x"]}],"total":7}"#,
-        )
-        .unwrap();
-        assert!(matches!(page, TaskListWire::Page { total: 7, .. }));
-        let bare: TaskListWire = serde_json::from_str(r#"[{"id":1,"title":"a"}]"#).unwrap();
-        assert!(matches!(bare, TaskListWire::Bare(v) if v.len() == 1));
+    fn task_lists_need_their_total_count() {
+        let mut headers = http::HeaderMap::new();
+        assert!(matches!(
+            total_count(&headers),
+            Err(BackendError::Protocol(m)) if m.contains("x-total-count")
+        ));
+        headers.insert("x-total-count", http::HeaderValue::from_static("nope"));
+        assert!(matches!(
+            total_count(&headers),
+            Err(BackendError::Protocol(_))
+        ));
+        headers.insert("x-total-count", http::HeaderValue::from_static("7"));
+        assert_eq!(total_count(&headers).unwrap(), 7);
+    }
+
+    /// The client reads the API's own types, so a shape the API does not send
+    /// (the wrapped list this client used to accept) is a protocol error.
+    #[test]
+    fn only_the_shapes_the_api_sends_decode() {
+        let wrapped = r#"{"tasks":[],"total":7}"#;
+        assert!(serde_json::from_str::<Vec<TaskView>>(wrapped).is_err());
+        let untitled = r#"[{"id":1,"title":"a"}]"#;
+        assert!(serde_json::from_str::<Vec<TaskView>>(untitled).is_err());
     }
 }

@@ -3,8 +3,8 @@
 
 use serde::Deserialize;
 use todo_core::{
-    ChatText, Description, Email, Password, PersonName, Priority, SearchText, StatusFilter, Tags,
-    Title,
+    ChatText, ConversationId, Description, Email, Password, PersonName, Priority, SearchText,
+    StatusFilter, Tags, Title,
 };
 
 use crate::backend::TaskFields;
@@ -157,7 +157,7 @@ pub struct ChatForm {
 }
 
 impl ChatForm {
-    pub fn parse(&self) -> Result<(ChatText, Option<i64>), String> {
+    pub fn parse(&self) -> Result<(ChatText, Option<ConversationId>), String> {
         let text =
             ChatText::parse(&self.message).map_err(|e| format!("Your message {}.", e.message))?;
         Ok((text, parse_conversation(&self.conversation_id)?))
@@ -165,14 +165,14 @@ impl ChatForm {
 }
 
 /// `""` or `"new"` mean a new conversation; anything else must be an id.
-pub fn parse_conversation(raw: &str) -> Result<Option<i64>, String> {
+pub fn parse_conversation(raw: &str) -> Result<Option<ConversationId>, String> {
     match raw.trim() {
         "" | "new" => Ok(None),
         id => id
             .parse::<i64>()
             .ok()
             .filter(|id| *id > 0)
-            .map(Some)
+            .map(|id| Some(ConversationId(id)))
             .ok_or_else(|| format!("Conversation {id:?} is not a conversation number.")),
     }
 }
@@ -326,7 +326,7 @@ mod tests {
     fn conversation_ids() {
         assert_eq!(parse_conversation("").unwrap(), None);
         assert_eq!(parse_conversation("new").unwrap(), None);
-        assert_eq!(parse_conversation("12").unwrap(), Some(12));
+        assert_eq!(parse_conversation("12").unwrap(), Some(ConversationId(12)));
         assert!(parse_conversation("-1").is_err());
         assert!(parse_conversation("abc").is_err());
     }

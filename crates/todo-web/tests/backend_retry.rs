@@ -6,7 +6,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use todo_core::UserId;
+use todo_core::api::TaskView;
+use todo_core::{TaskId, UserId};
 use todo_web::backend::{BackendClient, BackendError, TaskFields, TaskFilter};
 use todo_web::session::Account;
 use todo_web::{BackendUrl, SessionSecret, WebConfig};
@@ -14,14 +15,16 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// A backend that drops the first `broken` connections after reading the
-/// request, then answers every request with `answer`. Records each request head.
+/// request, then answers every request with `answer` (and the `x-total-count`
+/// header a task list comes with). Records each request head.
 struct FlakyBackend {
     client: BackendClient,
     requests: Arc<Mutex<Vec<String>>>,
 }
 
 impl FlakyBackend {
-    async fn start(broken: usize, answer: &'static str) -> Self {
+    async fn start(broken: usize, answer: String) -> Self {
+        let answer: &'static str = answer.leak();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -88,7 +91,7 @@ async fn serve_connection(
             return;
         }
         let response = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{answer}",
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-total-count: 0\r\ncontent-length: {}\r\n\r\n{answer}",
             answer.len()
         );
         if stream.write_all(response.as_bytes()).await.is_err() {
@@ -121,6 +124,25 @@ fn fields() -> TaskFields {
     }
 }
 
+/// A task as the backend sends it after a create.
+fn created(id: i64) -> String {
+    let now = chrono::Utc::now();
+    serde_json::to_string(&TaskView {
+        id: TaskId(id),
+        user_id: UserId::random(),
+        title: "Buy milk".into(),
+        description: None,
+        completed: false,
+        priority: Default::default(),
+        tags: Vec::new(),
+        due_at: None,
+        recurrence: None,
+        created_at: now,
+        updated_at: now,
+    })
+    .unwrap()
+}
+
 fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     head.lines()
         .find_map(|l| l.strip_prefix(&format!("{name}:")))
@@ -129,7 +151,7 @@ fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
 
 #[tokio::test]
 async fn a_read_goes_out_again_after_broken_connections() {
-    let backend = FlakyBackend::start(3, "[]").await;
+    let backend = FlakyBackend::start(3, "[]".into()).await;
     let list = backend
         .client
         .list_tasks(&account(), &TaskFilter::default())
@@ -147,13 +169,13 @@ async fn a_read_goes_out_again_after_broken_connections() {
 
 #[tokio::test]
 async fn a_create_is_retried_with_one_idempotency_key() {
-    let backend = FlakyBackend::start(2, r#"{"id":7,"title":"Buy milk"}"#).await;
+    let backend = FlakyBackend::start(2, created(7)).await;
     let task = backend
         .client
         .create_task(&account(), &fields())
         .await
         .expect("created on the third attempt");
-    assert_eq!(task.id, 7);
+    assert_eq!(task.id, TaskId(7));
     let requests = backend.requests();
     assert_eq!(requests.len(), 3, "{requests:?}");
     let keys: Vec<_> = requests
@@ -164,7 +186,7 @@ async fn a_create_is_retried_with_one_idempotency_key() {
     assert!(keys.iter().all(|k| *k == keys[0]), "the same key: {keys:?}");
 
     // The next create is another intent: another key.
-    let backend2 = FlakyBackend::start(0, r#"{"id":8,"title":"Buy milk"}"#).await;
+    let backend2 = FlakyBackend::start(0, created(8)).await;
     backend2
         .client
         .create_task(&account(), &fields())
@@ -176,7 +198,11 @@ async fn a_create_is_retried_with_one_idempotency_key() {
 
 #[tokio::test]
 async fn a_write_without_a_key_is_not_sent_twice() {
-    let backend = FlakyBackend::start(1, r#"{"conversation_id":1,"response":"ok"}"#).await;
+    let backend = FlakyBackend::start(
+        1,
+        r#"{"conversation_id":1,"response":"ok","tool_calls":[]}"#.into(),
+    )
+    .await;
     let err = backend
         .client
         .chat(&account(), None, "add milk", "UTC")
@@ -192,7 +218,7 @@ async fn a_write_without_a_key_is_not_sent_twice() {
 
 #[tokio::test]
 async fn retries_stop_within_the_budget() {
-    let backend = FlakyBackend::start(usize::MAX, "[]").await;
+    let backend = FlakyBackend::start(usize::MAX, "[]".into()).await;
     let started = Instant::now();
     let err = backend
         .client

@@ -4,48 +4,16 @@
 //! Needs the SDK from scripts/install.d/mcp.sh; fails loudly without it.
 
 mod common;
+// The official-SDK client driver the todo-agent MCP tests use, shared by path.
+#[path = "../../todo-agent/tests/common/mcp_driver.rs"]
+mod mcp_driver;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use serde_json::{Value, json};
 
 use common::{BIN, Server, command, signup};
-
-fn python() -> PathBuf {
-    let cache = std::env::var_os("TODO_CACHE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var("HOME").expect("HOME")).join(".cache/todo-chatbot")
-        });
-    let python = cache.join("venv/bin/python");
-    let ok = Command::new(&python)
-        .args(["-c", "import mcp.client.stdio, mcp.client.streamable_http"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok,
-        "the Python MCP SDK is missing at {}: run scripts/install.d/mcp.sh",
-        python.display()
-    );
-    python
-}
-
-fn mcp_client(args: &[String]) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../todo-agent/tests/mcp_client.py");
-    let out = Command::new(python())
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("start the MCP client");
-    assert!(
-        out.status.success(),
-        "MCP client failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
-}
+use mcp_driver::{listed_tool_names, run_mcp_client};
 
 fn over_stdio(home: &Path, env: &[(&str, &str)], extra_args: &[&str], calls: Value) -> Value {
     let mut args = vec!["--stdio".to_string()];
@@ -65,11 +33,11 @@ fn over_stdio(home: &Path, env: &[(&str, &str)], extra_args: &[&str], calls: Val
         "mcp".to_string(),
     ]);
     args.extend(extra_args.iter().map(|s| s.to_string()));
-    mcp_client(&args)
+    run_mcp_client(&args)
 }
 
 fn over_http(port: u16, token: &str, calls: Value) -> Value {
-    mcp_client(&[
+    run_mcp_client(&[
         "--http".into(),
         format!("http://127.0.0.1:{port}/mcp"),
         "--token".into(),
@@ -104,13 +72,7 @@ fn every_tool(first_id: i64) -> Value {
 }
 
 fn check_every_tool(report: &Value, first_id: i64) {
-    assert!(report.get("connect_error").is_none(), "{report}");
-    let names: Vec<&str> = report["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
+    let names = listed_tool_names(report);
     for expected in [
         "add_task",
         "list_tasks",

@@ -45,6 +45,8 @@ pub struct Agent {
     /// Set once SIGTERM arrived: no new approvals start.
     draining: AtomicBool,
     next_id: std::sync::atomic::AtomicU64,
+    /// The LLM planner, when one is configured (else requests are planned offline).
+    llm: Option<crate::planner::llm::LlmPlanner>,
 }
 
 impl Agent {
@@ -68,7 +70,102 @@ impl Agent {
             changed: watch::channel(0).0,
             draining: AtomicBool::new(false),
             next_id: std::sync::atomic::AtomicU64::new(0),
+            llm: None,
         }
+    }
+
+    /// Plan requests with this LLM planner (`None`: offline).
+    pub fn with_llm(mut self, llm: Option<crate::planner::llm::LlmPlanner>) -> Self {
+        self.llm = llm;
+        self
+    }
+
+    /// The audit line of a read the LLM planner ran while planning `request`.
+    pub fn record_llm_read(
+        &self,
+        user: &str,
+        request: &str,
+        op: &Operation,
+        result: &str,
+        ms: u64,
+    ) {
+        let time = k8s_openapi::jiff::Timestamp::now();
+        self.trail.append(TrailLine {
+            record: AuditRecord {
+                id: None,
+                time: time
+                    .round(k8s_openapi::jiff::Unit::Millisecond)
+                    .unwrap_or(time)
+                    .to_string(),
+                user: user.to_string(),
+                context: self.identity.context.clone(),
+                request: request.to_string(),
+                plan: vec![op.kubectl()],
+                operation: Some(op.kubectl()),
+                access: Some(op.effective_class().as_str().to_string()),
+                decision: "read_only_plan".into(),
+                result: result.to_string(),
+                duration_ms: ms,
+                dry_run: false,
+                diff: None,
+            },
+            plan_id: None,
+            decided_by: None,
+        });
+    }
+
+    /// Plan with the LLM: its reads run now (as the caller's), the writes it
+    /// proposed (only those the request asked for) wait for an approver.
+    async fn submit_llm(
+        &self,
+        llm: &crate::planner::llm::LlmPlanner,
+        caller: &Caller,
+        request: &str,
+        namespace: Option<String>,
+    ) -> ServeResult<PlanRecord> {
+        let mut reads = super::llm_chat::ServeReads {
+            agent: self,
+            resolver: Resolver::new(self.client.clone(), namespace.clone()),
+            user: caller.name.clone(),
+            request: request.to_string(),
+            ran: Vec::new(),
+        };
+        let outcome = llm.plan(request, &mut reads).await?;
+        let ran = std::mem::take(&mut reads.ran);
+        let mut answer = outcome.answer.trim().to_string();
+        for (tool, why) in &outcome.refused {
+            answer.push_str(&format!("\n(not proposed: {tool}: {why})"));
+        }
+        if !outcome.proposed.is_empty() {
+            let mut plan = self
+                .submit_steps(caller, request, namespace, outcome.proposed)
+                .await?;
+            plan.planner = "llm";
+            plan.answer = Some(answer);
+            self.replace(plan.clone());
+            return Ok(plan);
+        }
+        let mut plan = PlanRecord::new(
+            request,
+            namespace,
+            &caller.name,
+            Vec::new(),
+            self.settings.plan_ttl,
+        );
+        plan.planner = "llm";
+        plan.steps = ran;
+        plan.answer = Some(answer.clone());
+        plan.finish(
+            PlanState::Done,
+            if answer.is_empty() {
+                "answered".to_string()
+            } else {
+                answer
+            },
+        );
+        self.store().insert(plan.clone());
+        self.notify();
+        Ok(plan)
     }
 
     pub fn subscribe(&self) -> watch::Receiver<u64> {
@@ -186,6 +283,21 @@ impl Agent {
         let namespace = namespace
             .filter(|n| !n.is_empty())
             .or_else(|| self.settings.namespace.clone());
+        let mut fallback = None;
+        if let Some(llm) = &self.llm {
+            match self
+                .submit_llm(llm, caller, request, namespace.clone())
+                .await
+            {
+                Ok(plan) => return Ok(plan),
+                // A caller's mistake (wrong role) is theirs, not the model's.
+                Err(e @ ServeError::Forbidden(_)) => return Err(e),
+                Err(e) => {
+                    tracing::warn!("the LLM planner failed ({e}); planning offline");
+                    fallback = Some(format!("the LLM planner failed ({e}); planned offline"));
+                }
+            }
+        }
         let ttl = self.settings.plan_ttl;
         let steps = match offline::plan(request, &PlanContext::default()) {
             Planned::Plan(p) => p.steps,
@@ -209,7 +321,12 @@ impl Agent {
                 ))));
             }
         };
-        self.submit_steps(caller, request, namespace, steps).await
+        let mut plan = self.submit_steps(caller, request, namespace, steps).await?;
+        if let Some(note) = fallback {
+            plan.answer = Some(note);
+            self.replace(plan.clone());
+        }
+        Ok(plan)
     }
 
     /// Plan operations chosen by code (a finding's fix): resolved, RBAC-checked,

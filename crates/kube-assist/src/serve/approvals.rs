@@ -117,6 +117,11 @@ pub struct PlanRecord {
     pub message: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decided_by: Option<String>,
+    /// `offline` or `llm`: which planner made the plan.
+    pub planner: &'static str,
+    /// What the LLM planner said about the request (or why it fell back to offline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
     /// `mcp` when an MCP client asked for it: its requester may not approve it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via: Option<&'static str>,
@@ -152,6 +157,8 @@ impl PlanRecord {
             message: None,
             decided_by: None,
             via: None,
+            planner: "offline",
+            answer: None,
             progress: Vec::new(),
             deadline: Instant::now() + ttl,
         }

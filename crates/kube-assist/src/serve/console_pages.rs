@@ -166,6 +166,9 @@ pub fn plan(v: &Visitor, p: &PlanRecord, error: Option<&str>) -> String {
     if let Some(e) = error {
         let _ = write!(body, "<p class=\"error\" role=\"alert\">{}</p>", esc(e));
     }
+    if let Some(a) = p.answer.as_ref().filter(|a| p.message.as_ref() != Some(*a)) {
+        let _ = write!(body, "<p id=\"plan-answer\">{}</p>", esc(a));
+    }
     if let Some(m) = &p.message {
         let _ = write!(body, "<p id=\"plan-message\">{}</p>", esc(m));
     }

@@ -15,6 +15,7 @@ pub mod console;
 pub mod console_pages;
 pub mod error;
 pub mod events;
+pub mod llm_chat;
 pub mod mcp_writes;
 pub mod metrics;
 pub mod proxy_auth;
@@ -188,20 +189,23 @@ pub async fn run(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
             "no --state-dir: audit lines go to stdout only and writes are not journalled for undo"
         );
     }
-    let agent = Arc::new(Agent::new(
-        conn.client,
-        conn.identity,
-        AgentSettings {
-            read_only: global.read_only,
-            plan_ttl: args.plan_ttl,
-            namespace: if global.all_namespaces {
-                None
-            } else {
-                global.namespace.clone()
+    let agent = Arc::new(
+        Agent::new(
+            conn.client,
+            conn.identity,
+            AgentSettings {
+                read_only: global.read_only,
+                plan_ttl: args.plan_ttl,
+                namespace: if global.all_namespaces {
+                    None
+                } else {
+                    global.namespace.clone()
+                },
             },
-        },
-        trail,
-    ));
+            trail,
+        )
+        .with_llm(llm_chat::planner_from_env(global.offline)),
+    );
     let tokens = Arc::new(tokens);
     // MCP writes (only with --mcp-writes) never run directly: they join the approval queue.
     let mcp = crate::mcp::McpServer {

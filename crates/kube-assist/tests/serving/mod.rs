@@ -46,6 +46,15 @@ pub async fn serve(api: &FakeApi, extra: &[&str]) -> Served {
 
 /// `serve` against whatever API server `kubeconfig` names.
 pub async fn serve_with_kubeconfig(kubeconfig: &std::path::Path, extra: &[&str]) -> Served {
+    serve_with_env(kubeconfig, extra, &[]).await
+}
+
+/// `serve` with these environment variables set (e.g. an LLM's `LLM_BASE_URL`).
+pub async fn serve_with_env(
+    kubeconfig: &std::path::Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Served {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let state = tempfile::tempdir().unwrap();
     let tokens = state.path().join("tokens");
@@ -69,6 +78,7 @@ pub async fn serve_with_kubeconfig(kubeconfig: &std::path::Path, extra: &[&str])
         .env_remove("KUBECONFIG")
         .env_remove("LLM_BASE_URL")
         .env_remove("LLM_PROVIDER")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -152,6 +162,29 @@ impl Served {
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
+    }
+
+    /// An approver approves plan `id`; it ran, and `deployment` in namespace todo
+    /// now has `replicas`.
+    pub async fn approve_and_expect_replicas(
+        &self,
+        api: &FakeApi,
+        id: &str,
+        deployment: &str,
+        replicas: i64,
+    ) {
+        let (code, done) = self
+            .post(&format!("/api/plans/{id}/approve"), Some(APPROVER), "")
+            .await;
+        assert_eq!(
+            (code, done["state"].as_str()),
+            (200, Some("done")),
+            "{done}"
+        );
+        assert_eq!(
+            api.object("Deployment", "todo", deployment).unwrap()["spec"]["replicas"],
+            replicas
+        );
     }
 
     pub fn stdout_json(&self) -> Vec<Value> {

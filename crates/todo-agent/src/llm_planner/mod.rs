@@ -21,7 +21,7 @@ use tracing::{info, instrument, warn};
 
 use crate::OfflinePlanner;
 use crate::clock::TurnClock;
-use crate::planner::{PlannedReply, Planner, ToolSession, Turn};
+use crate::planner::{PlannedReply, Planner, ToolSession, Turn, output_for_model};
 use crate::tools::{ToolName, tool_specs};
 use grounding::{
     FALLBACK_NOTE, KnownIds, OfflineReading, PART_WAY_NOTE, TAKEOVER_NOTE, beyond, claims_action,
@@ -221,7 +221,7 @@ impl LlmPlanner {
                         for (i, c) in m.tool_calls.iter().enumerate() {
                             messages.push(ChatMessage::tool_result(
                                 format!("h{n}_{i}"),
-                                clip(&c.output.to_string(), 800),
+                                clip(&output_for_model(&c.output).to_string(), 800),
                             ));
                         }
                     }

@@ -19,10 +19,44 @@ fn re(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|e| panic!("bad pattern {pattern}: {e}"))
 }
 
+/// How a request to add a task can begin; what follows is the title. Laid out
+/// with `(?x)`: whitespace is layout, a literal space is `\ `, `#` starts a comment.
 static ADD_LEAD: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"^(?:make sure\s+(?:that\s+)?(?:i\s+|we\s+)?(?:remember\s+to\s+|don'?t forget\s+(?:to\s+)?|do\s+|to\s+)?|(?:add|create|make|put|insert|log|jot down|write down|note down|save|set up|schedule|record)\s+(?:a\s+|an\s+|one\s+)?(?:(?:new|urgent|important|quick|small|high[\s-]priority|low[\s-]priority)\s+)*(?:task|todo|to-do|item|reminder|entry|note)s?\b\s*(?:to\s+(?:my\s+list\s*)?(?::\s*)?|for\s+|about\s+|called\s+|named\s+|titled\s+|that says\s+|saying\s+|[:\-]\s*)?|(?:new\s+(?:task|todo|to-do|item|reminder)|todo|to-do|task|reminder|note to self|note)\s*[:\-]\s*|new\s+(?:task|todo|to-do|item|reminder)\s+|remind me\s+(?:to\s+|about\s+|that i (?:need|have) to\s+|of\s+)?|set\s+(?:a|up a)\s+reminder\s+(?:to\s+|for\s+|about\s+)?|(?:i\s+)?(?:need|have|want|got|ought)\s+to\s+remember\s+(?:to\s+)?|(?:please\s+)?(?:don'?t|do not)\s+(?:let me\s+)?forget\s+(?:to\s+|about\s+)?|remember\s+to\s+|(?:i\s+)?(?:really\s+)?(?:need|have|got|ought|must|should)\s+(?:to\s+)?|i\s+(?:must|should|gotta|want to)\s+|gotta\s+|(?:i'?m|i am)\s+(?:planning|going)\s+to\s+|(?:add|create|put|insert|jot down|write down|note down|schedule)\s+)",
-    )
+    re(r#"(?x)
+        ^(?:
+            # "make sure (that) (I) remember to / don't forget to / do / to ..."
+            make\ sure\s+ (?:that\s+)? (?:i\s+|we\s+)?
+                (?:remember\s+to\s+ | don'?t\ forget\s+(?:to\s+)? | do\s+ | to\s+)?
+            # "add a new urgent task to my list: ...", "create a todo called ..."
+          | (?:add|create|make|put|insert|log|jot\ down|write\ down|note\ down|save|set\ up|schedule|record)\s+
+                (?:a\s+|an\s+|one\s+)?
+                (?:(?:new|urgent|important|quick|small|high[\s-]priority|low[\s-]priority)\s+)*
+                (?:task|todo|to-do|item|reminder|entry|note)s?\b\s*
+                (?:to\s+(?:my\s+list\s*)?(?::\s*)? | for\s+ | about\s+ | called\s+ | named\s+
+                  | titled\s+ | that\ says\s+ | saying\s+ | [:\-]\s*)?
+            # "todo: ...", "new task - ...", "note to self: ..."
+          | (?:new\s+(?:task|todo|to-do|item|reminder)|todo|to-do|task|reminder|note\ to\ self|note)\s*[:\-]\s*
+            # "new task ..."
+          | new\s+(?:task|todo|to-do|item|reminder)\s+
+            # "remind me to / about / that I need to / of ..."
+          | remind\ me\s+ (?:to\s+ | about\s+ | that\ i\ (?:need|have)\ to\s+ | of\s+)?
+            # "set a reminder to ...", "set up a reminder for ..."
+          | set\s+(?:a|up\ a)\s+reminder\s+ (?:to\s+|for\s+|about\s+)?
+            # "I need to remember to ..."
+          | (?:i\s+)?(?:need|have|want|got|ought)\s+to\s+remember\s+ (?:to\s+)?
+            # "please don't let me forget to / about ..."
+          | (?:please\s+)?(?:don'?t|do\ not)\s+ (?:let\ me\s+)? forget\s+ (?:to\s+|about\s+)?
+          | remember\s+to\s+
+            # obligations: "I really need to ...", "must ...", "should ..."
+          | (?:i\s+)?(?:really\s+)?(?:need|have|got|ought|must|should)\s+ (?:to\s+)?
+          | i\s+(?:must|should|gotta|want\ to)\s+
+          | gotta\s+
+            # plans: "I'm going to ...", "I am planning to ..."
+          | (?:i'?m|i\ am)\s+(?:planning|going)\s+to\s+
+            # a bare verb: "add ...", "schedule ..."
+          | (?:add|create|put|insert|jot\ down|write\ down|note\ down|schedule)\s+
+        )
+        "#)
 });
 static LIST_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
     re(

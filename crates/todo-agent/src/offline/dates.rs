@@ -17,12 +17,52 @@ pub struct When {
     pub spans: Vec<Range<usize>>,
 }
 
+/// Words that may come before a day ("due friday"); spliced into the `(?x)`
+/// pattern [`DAY`], so a literal space is written `\ `.
 const LEAD: &str =
-    r"(?:(?:due|by|on|for|before|until|till|from|starting|at|around|no later than)\s+)?";
+    r"(?:(?:due|by|on|for|before|until|till|from|starting|at|around|no\ later\ than)\s+)?";
 
+/// A day: relative ("tomorrow", "in 3 days"), a weekday, or a date. Laid out
+/// with `(?x)`: whitespace is layout, a literal space is `\ `, `#` starts a comment.
 static DAY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"\b{LEAD}(?:(?P<dat>(?:the\s+)?day after (?:tomorrow|tmrw|tmr))|(?P<rel>today|tonight|tomorrow|tomorow|tmrw|tmr)(?:\s+(?P<part>morning|afternoon|evening|night|noon))?|this\s+(?P<thispart>morning|afternoon|evening)|(?P<mod>next|this|coming|on)?\s*(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thur|thu|fri)\b(?:\s+(?P<wdpart>morning|afternoon|evening|night))?|(?P<nextunit>next\s+(?:week|month))|(?P<weekend>(?:this|next|the)\s+weekend)|(?:the\s+)?(?P<eo>end of (?:the\s+)?(?:day|week|month)|eod|eow)|in\s+(?P<n>\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|half an?|a couple of|a few)\s+(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?|months?)(?:\s+from now)?|(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})|(?P<mon1>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y1>\d{{4}}))?|(?:the\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon2>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b(?:,?\s+(?P<y2>\d{{4}}))?)\b"
+        r#"(?x)
+        \b{LEAD}
+        (?:
+            # "the day after tomorrow"
+            (?P<dat>(?:the\s+)?day\ after\ (?:tomorrow|tmrw|tmr))
+            # "today", "tomorrow evening"
+          | (?P<rel>today|tonight|tomorrow|tomorow|tmrw|tmr)
+                (?:\s+(?P<part>morning|afternoon|evening|night|noon))?
+            # "this afternoon"
+          | this\s+(?P<thispart>morning|afternoon|evening)
+            # "next friday", "on tue morning"
+          | (?P<mod>next|this|coming|on)?\s*
+                (?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thur|thu|fri)\b
+                (?:\s+(?P<wdpart>morning|afternoon|evening|night))?
+            # "next week", "next month"
+          | (?P<nextunit>next\s+(?:week|month))
+            # "this weekend"
+          | (?P<weekend>(?:this|next|the)\s+weekend)
+            # "end of the week", "eod"
+          | (?:the\s+)?(?P<eo>end\ of\ (?:the\s+)?(?:day|week|month)|eod|eow)
+            # "in 3 days", "in half an hour from now"
+          | in\s+
+                (?P<n>\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|half\ an?|a\ couple\ of|a\ few)\s+
+                (?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?|months?)
+                (?:\s+from\ now)?
+            # "2026-03-01"
+          | (?P<iso>\d{{4}}-\d{{2}}-\d{{2}})
+            # "march 3rd, 2027"
+          | (?P<mon1>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+
+                (?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b
+                (?:,?\s+(?P<y1>\d{{4}}))?
+            # "the 3rd of march 2027"
+          | (?:the\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?
+                (?P<mon2>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b
+                (?:,?\s+(?P<y2>\d{{4}}))?
+        )\b
+    "#
     ))
     .expect("day pattern")
 });

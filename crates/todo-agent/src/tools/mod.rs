@@ -3,270 +3,35 @@
 //! `set_priority` and `reopen_task`. They always run as the user the caller
 //! authenticated; a `user_id` argument can only repeat that user, never change it.
 
+mod arguments;
 mod bulk;
+mod catalog;
 mod inputs;
+mod outcome;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use schemars::JsonSchema;
-use serde::de::DeserializeOwned;
+use chrono::{NaiveTime, Utc};
 use serde_json::{Map, Value, json};
 use todo_core::{
-    Description, DueRange, DueWindow, NewTask, Priority, SortKey, SortOrder, StatusFilter, Store,
-    StoreError, Tag, Tags, Task, TaskChange, TaskId, TaskPatch, TaskQuery, Title, UserId,
+    DueRange, DueWindow, Priority, SortKey, SortOrder, StatusFilter, Store, Tag, Tags, Task,
+    TaskChange, TaskId, TaskPatch, TaskQuery, Title, UserId,
 };
 
 use crate::clock::UserTz;
 use tracing::instrument;
 
+use arguments::{check_user, new_task, optional_description, parse, parse_recurrence};
+use outcome::{invalid, not_found_or, store_failure};
+
+pub use arguments::parse_due;
 pub use bulk::{AddTasksInput, MAX_BULK, TaskIdsInput};
+pub use catalog::{ToolName, ToolSpec, UndoInput, standalone_tool_specs, tool_specs};
 pub use inputs::{
     AddTaskInput, DayArg, DueArg, ListTasksInput, PriorityArg, RecurrenceArg, SearchTasksInput,
     SetPriorityInput, StatusArg, TaskRefInput, UpdateTaskInput,
 };
-
-/// The tools by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ToolName {
-    AddTask,
-    ListTasks,
-    CompleteTask,
-    DeleteTask,
-    UpdateTask,
-    SearchTasks,
-    SetPriority,
-    ReopenTask,
-    AddTasks,
-    CompleteTasks,
-    DeleteTasks,
-    /// Reverts the conversation's last write; only a chat session can run it.
-    Undo,
-}
-
-impl ToolName {
-    pub const ALL: [ToolName; 12] = [
-        ToolName::AddTask,
-        ToolName::ListTasks,
-        ToolName::CompleteTask,
-        ToolName::DeleteTask,
-        ToolName::UpdateTask,
-        ToolName::SearchTasks,
-        ToolName::SetPriority,
-        ToolName::ReopenTask,
-        ToolName::AddTasks,
-        ToolName::CompleteTasks,
-        ToolName::DeleteTasks,
-        ToolName::Undo,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ToolName::AddTask => "add_task",
-            ToolName::ListTasks => "list_tasks",
-            ToolName::CompleteTask => "complete_task",
-            ToolName::DeleteTask => "delete_task",
-            ToolName::UpdateTask => "update_task",
-            ToolName::SearchTasks => "search_tasks",
-            ToolName::SetPriority => "set_priority",
-            ToolName::ReopenTask => "reopen_task",
-            ToolName::AddTasks => "add_tasks",
-            ToolName::CompleteTasks => "complete_tasks",
-            ToolName::DeleteTasks => "delete_tasks",
-            ToolName::Undo => "undo",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == name)
-    }
-
-    pub fn description(self) -> &'static str {
-        match self {
-            ToolName::AddTask => {
-                "Create a task, optionally repeating (recurrence). Returns {task_id, status: \"created\", title}."
-            }
-            ToolName::ListTasks => {
-                "List tasks, optionally only pending or completed ones, or only those due today, this week or overdue. Returns [{id, title, completed}]."
-            }
-            ToolName::CompleteTask => {
-                "Mark a task as completed; a repeating task then gets its next occurrence. Returns {task_id, status: \"completed\", title} plus {next_task_id, next_due_at} when a next occurrence was created."
-            }
-            ToolName::DeleteTask => {
-                "Delete a task for good. Returns {task_id, status: \"deleted\", title}."
-            }
-            ToolName::UpdateTask => {
-                "Change a task's title, description, priority, tags, due date or recurrence. Returns {task_id, status: \"updated\", title}."
-            }
-            ToolName::SearchTasks => {
-                "Find tasks by words, status, priority, tag or due date. Returns [{id, title, completed, priority, tags, due_at}]."
-            }
-            ToolName::SetPriority => {
-                "Set a task's priority. Returns {task_id, status: \"updated\", title, priority}."
-            }
-            ToolName::ReopenTask => {
-                "Mark a completed task as not done again. Returns {task_id, status: \"pending\", title}."
-            }
-            ToolName::AddTasks => {
-                "Create several tasks at once. Two steps: first call without confirm (nothing is written; returns {status: \"needs_confirmation\", tasks}), show the user the list and ask; only after they say yes call again with the same tasks and confirm: true."
-            }
-            ToolName::CompleteTasks => {
-                "Mark several tasks as completed. Two steps: first call without confirm (nothing is written; returns {status: \"needs_confirmation\", tasks}), ask the user; only after they say yes call again with the same task_ids and confirm: true."
-            }
-            ToolName::DeleteTasks => {
-                "Delete several tasks, e.g. all completed ones (list them first to get their numbers). Two steps: first call without confirm (nothing is written; returns {status: \"needs_confirmation\", tasks}), ask the user; only after they say yes call again with the same task_ids and confirm: true."
-            }
-            ToolName::Undo => {
-                "Revert the last change made in this conversation (a deleted task comes back with its number). Use when the user says undo. Returns {status: \"undone\", undone: [...]}."
-            }
-        }
-    }
-
-    /// Whether the tool only reads.
-    pub fn is_read_only(self) -> bool {
-        matches!(self, ToolName::ListTasks | ToolName::SearchTasks)
-    }
-
-    /// Whether the tool needs a chat conversation (its history) to run.
-    pub fn needs_conversation(self) -> bool {
-        matches!(self, ToolName::Undo)
-    }
-
-    /// Whether the tool writes only after a `confirm: true` second call.
-    pub fn is_confirmed_write(self) -> bool {
-        matches!(
-            self,
-            ToolName::AddTasks | ToolName::CompleteTasks | ToolName::DeleteTasks
-        )
-    }
-
-    /// The JSON schema of the tool's arguments.
-    pub fn input_schema(self) -> Map<String, Value> {
-        match self {
-            ToolName::AddTask => schema_of::<AddTaskInput>(),
-            ToolName::ListTasks => schema_of::<ListTasksInput>(),
-            ToolName::CompleteTask | ToolName::DeleteTask | ToolName::ReopenTask => {
-                schema_of::<TaskRefInput>()
-            }
-            ToolName::UpdateTask => schema_of::<UpdateTaskInput>(),
-            ToolName::SearchTasks => schema_of::<SearchTasksInput>(),
-            ToolName::SetPriority => schema_of::<SetPriorityInput>(),
-            ToolName::AddTasks => schema_of::<AddTasksInput>(),
-            ToolName::CompleteTasks | ToolName::DeleteTasks => schema_of::<TaskIdsInput>(),
-            ToolName::Undo => schema_of::<UndoInput>(),
-        }
-    }
-}
-
-/// A tool's name, description and argument schema: what both the LLM planner
-/// and the MCP server publish.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ToolSpec {
-    pub name: &'static str,
-    pub description: &'static str,
-    pub input_schema: Map<String, Value>,
-    pub read_only: bool,
-}
-
-/// The undo tool takes no arguments.
-#[derive(Debug, Clone, Default, serde::Deserialize, JsonSchema)]
-pub struct UndoInput {}
-
-/// All tools a chat planner can offer, with their schemas.
-pub fn tool_specs() -> Vec<ToolSpec> {
-    specs(ToolName::ALL.into_iter())
-}
-
-/// The tools that work without a conversation (what MCP publishes).
-pub fn standalone_tool_specs() -> Vec<ToolSpec> {
-    specs(
-        ToolName::ALL
-            .into_iter()
-            .filter(|t| !t.needs_conversation()),
-    )
-}
-
-fn specs(tools: impl Iterator<Item = ToolName>) -> Vec<ToolSpec> {
-    tools
-        .map(|t| ToolSpec {
-            name: t.as_str(),
-            description: t.description(),
-            input_schema: t.input_schema(),
-            read_only: t.is_read_only(),
-        })
-        .collect()
-}
-
-fn schema_of<T: JsonSchema>() -> Map<String, Value> {
-    // Inline sub-schemas: several OpenAI-compatible servers do not follow `$ref`.
-    let generator = schemars::generate::SchemaSettings::draft2020_12()
-        .with(|s| s.inline_subschemas = true)
-        .into_generator();
-    let mut map = match generator.into_root_schema_for::<T>().to_value() {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    };
-    map.remove("$schema");
-    map.remove("title");
-    map
-}
-
-/// Why a tool call did not do what was asked. These are answers, not crashes:
-/// the chat replies politely and MCP returns a tool result with `isError`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ToolFailure {
-    UnknownTool(String),
-    /// Arguments that do not fit the schema or a domain rule.
-    InvalidArguments(String),
-    /// No such task for this user.
-    TaskNotFound(i64),
-    /// A `user_id` argument naming someone other than the caller.
-    WrongUser,
-    /// The database failed; details went to the log.
-    Unavailable,
-}
-
-impl ToolFailure {
-    pub fn message(&self) -> String {
-        match self {
-            ToolFailure::UnknownTool(name) => format!(
-                "unknown tool {name:?}; available: {}",
-                ToolName::ALL.map(|t| t.as_str()).join(", ")
-            ),
-            ToolFailure::InvalidArguments(m) => format!("invalid arguments: {m}"),
-            ToolFailure::TaskNotFound(id) => format!("task {id} not found"),
-            ToolFailure::WrongUser => {
-                "user_id does not match the authenticated user; omit it".to_string()
-            }
-            ToolFailure::Unavailable => {
-                "the task database is unavailable; try again shortly".to_string()
-            }
-        }
-    }
-
-    /// The tool output recorded for a failed call.
-    pub fn to_output(&self) -> Value {
-        json!({ "error": self.message() })
-    }
-}
-
-impl std::fmt::Display for ToolFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message())
-    }
-}
-
-/// A successful call: the JSON output in the documented shape, plus the full
-/// task records involved, in output order, for reply wording.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ToolSuccess {
-    pub output: Value,
-    pub tasks: Vec<Task>,
-    /// The tasks as they were before a write (one snapshot, or an array for
-    /// bulk writes): a chat session records it beside the output so undo can
-    /// put them back. Not part of the output MCP clients or models see.
-    pub before: Option<Value>,
-}
+pub use outcome::{ToolFailure, ToolSuccess};
 
 /// The task tools over a store.
 #[derive(Clone)]
@@ -623,23 +388,6 @@ impl TaskTools {
     }
 }
 
-/// A validated task from `add_task`-shaped input.
-fn new_task(input: AddTaskInput) -> Result<NewTask, ToolFailure> {
-    let mut task = NewTask::titled(Title::parse(&input.title).map_err(invalid)?);
-    task.description = optional_description(input.description.as_deref())?;
-    task.priority = input.priority.map(Priority::from).unwrap_or_default();
-    task.tags = Tags::parse(&input.tags.unwrap_or_default()).map_err(invalid)?;
-    task.due_at = match input.due_at.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(raw) => Some(parse_due(raw)?),
-    };
-    task.recurrence = match input.recurrence {
-        None | Some(Value::Null) => None,
-        Some(raw) => Some(parse_recurrence(&raw)?),
-    };
-    Ok(task)
-}
-
 /// The whole task as it was before a write: what undo puts back. The owner's
 /// id is left out (tool outputs may go to a model); undo runs as the caller.
 pub(crate) fn snapshot(task: &Task) -> Value {
@@ -661,120 +409,4 @@ pub fn task_summary(t: &Task) -> Value {
         "due_at": t.due_at.map(|d| d.to_rfc3339()),
         "recurrence": t.recurrence,
     })
-}
-
-/// A recurrence argument: the JSON of `todo_core::Recurrence`.
-fn parse_recurrence(raw: &Value) -> Result<todo_core::Recurrence, ToolFailure> {
-    todo_core::Recurrence::parse_json(&raw.to_string()).map_err(invalid)
-}
-
-fn parse<T: DeserializeOwned>(args: Value) -> Result<T, ToolFailure> {
-    serde_json::from_value(args).map_err(|e| ToolFailure::InvalidArguments(e.to_string()))
-}
-
-fn check_user(user: &UserId, given: Option<&str>) -> Result<(), ToolFailure> {
-    match given.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(()),
-        Some(raw) => match UserId::parse(raw) {
-            Ok(id) if &id == user => Ok(()),
-            _ => Err(ToolFailure::WrongUser),
-        },
-    }
-}
-
-fn invalid(e: todo_core::ValidationError) -> ToolFailure {
-    ToolFailure::InvalidArguments(e.to_string())
-}
-
-fn optional_description(raw: Option<&str>) -> Result<Option<Description>, ToolFailure> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(d) => Description::parse(d).map(Some).map_err(invalid),
-    }
-}
-
-/// RFC 3339, or a bare `YYYY-MM-DDTHH:MM[:SS]` / `YYYY-MM-DD` taken as UTC.
-pub fn parse_due(raw: &str) -> Result<DateTime<Utc>, ToolFailure> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(t.to_utc());
-    }
-    for format in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(raw, format) {
-            return Ok(t.and_utc());
-        }
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc());
-    }
-    Err(ToolFailure::InvalidArguments(format!(
-        "due_at {raw:?} is not a date-time; use RFC 3339 like 2026-11-22T17:00:00Z"
-    )))
-}
-
-fn not_found_or(e: StoreError, id: i64) -> ToolFailure {
-    match e {
-        StoreError::NotFound(_) => ToolFailure::TaskNotFound(id),
-        other => store_failure(other),
-    }
-}
-
-fn store_failure(e: StoreError) -> ToolFailure {
-    match e {
-        StoreError::Invalid(v) => invalid(v),
-        StoreError::NotFound(what) => ToolFailure::InvalidArguments(format!("{what} not found")),
-        StoreError::Conflict(c) => ToolFailure::InvalidArguments(c),
-        StoreError::Backend(detail) | StoreError::Unavailable(detail) => {
-            tracing::error!(error = %detail, "task store failed in a tool call");
-            ToolFailure::Unavailable
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn schemas_are_inline_objects_with_required_fields() {
-        for spec in tool_specs() {
-            assert_eq!(spec.input_schema["type"], "object", "{}", spec.name);
-            let text = Value::Object(spec.input_schema.clone()).to_string();
-            assert!(!text.contains("$ref"), "{} has refs: {text}", spec.name);
-        }
-        let add = ToolName::AddTask.input_schema();
-        assert_eq!(add["required"], json!(["title"]));
-        let complete = ToolName::CompleteTask.input_schema();
-        assert_eq!(complete["required"], json!(["task_id"]));
-        assert_eq!(complete["properties"]["task_id"]["type"], "integer");
-    }
-
-    #[test]
-    fn due_dates_parse_or_explain() {
-        assert_eq!(
-            parse_due("2026-11-22T17:00:00+01:00").unwrap().to_rfc3339(),
-            "2026-11-22T16:00:00+00:00"
-        );
-        assert_eq!(
-            parse_due("2026-11-22").unwrap().to_rfc3339(),
-            "2026-11-22T00:00:00+00:00"
-        );
-        assert!(
-            parse_due("tomorrow")
-                .unwrap_err()
-                .message()
-                .contains("RFC 3339")
-        );
-    }
-
-    #[test]
-    fn user_id_argument_can_only_repeat_the_caller() {
-        let me = UserId::random();
-        assert!(check_user(&me, None).is_ok());
-        assert!(check_user(&me, Some(me.as_str())).is_ok());
-        assert_eq!(
-            check_user(&me, Some(UserId::random().as_str())),
-            Err(ToolFailure::WrongUser)
-        );
-        assert_eq!(check_user(&me, Some("admin")), Err(ToolFailure::WrongUser));
-    }
 }

@@ -1,6 +1,12 @@
 //! Shared test setup: a fresh store per test and a fixed clock.
 #![allow(dead_code)]
 
+mod mcp_driver;
+
+// Each test crate uses some of this module, none all of it.
+#[allow(unused_imports)]
+pub use mcp_driver::{listed_tool, listed_tool_names, mcp_python, run_mcp_client};
+
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -106,47 +112,4 @@ pub async fn seed(store: &Arc<dyn Store>, user: &UserId) -> Vec<i64> {
         ids.push(task.id.0);
     }
     ids
-}
-
-/// The venv Python with the official MCP SDK, installed by scripts/install.d/mcp.sh.
-/// Missing is a loud failure, never a skip.
-pub fn mcp_python() -> std::path::PathBuf {
-    let cache = std::env::var_os("TODO_CACHE_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::PathBuf::from(std::env::var("HOME").expect("HOME"))
-                .join(".cache/todo-chatbot")
-        });
-    let python = cache.join("venv/bin/python");
-    let ok = std::process::Command::new(&python)
-        .args(["-c", "import mcp.client.stdio, mcp.client.streamable_http"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok,
-        "the Python MCP SDK is missing at {}: run scripts/install.d/mcp.sh",
-        python.display()
-    );
-    python
-}
-
-/// Runs tests/mcp_client.py with `args` and returns its JSON report.
-pub fn run_mcp_client(args: &[String]) -> serde_json::Value {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp_client.py");
-    let out = std::process::Command::new(mcp_python())
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("start the MCP client");
-    assert!(
-        out.status.success(),
-        "MCP client failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "MCP client printed no JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
 }

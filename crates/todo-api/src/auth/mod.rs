@@ -9,8 +9,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use serde::{Deserialize, Serialize};
-use todo_core::{Email, NewUser, Password, PersonName, StoreError, UserId};
+use serde::Deserialize;
+use todo_core::{Email, NewUser, Password, PersonName, StoreError};
 use utoipa::ToSchema;
 
 pub use extract::{AuthUser, BearerUser, authenticate, bearer_token, require_bearer};
@@ -58,15 +58,7 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-/// A bearer token and the user it is for.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TokenResponse {
-    /// Send as `Authorization: Bearer <token>`; valid for 7 days.
-    pub token: String,
-    /// The `{user_id}` of `/api/{user_id}/...` paths.
-    #[schema(value_type = String, example = "0b9c2f57-4c1e-4a43-9d4e-3f8f2b6d9a10")]
-    pub user_id: UserId,
-}
+pub use todo_core::api::TokenResponse;
 
 /// Creates an account and logs it in.
 #[utoipa::path(post, path = "/api/auth/signup", tag = "auth", request_body = SignupRequest,

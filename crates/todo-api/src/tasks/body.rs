@@ -22,7 +22,7 @@ pub struct CreateTaskRequest {
     /// Up to 1000 characters.
     pub description: Option<String>,
     /// `low`, `medium` (default) or `high`.
-    #[schema(value_type = Option<super::view::PriorityName>)]
+    #[schema(value_type = Option<super::PriorityName>)]
     pub priority: Option<String>,
     /// Up to 10 tags of letters, digits, `-` and `_`.
     pub tags: Option<Vec<String>>,
@@ -30,7 +30,7 @@ pub struct CreateTaskRequest {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub due_at: Option<String>,
     /// How the task repeats, e.g. `{"kind":"weekly","days":["mon"]}`.
-    #[schema(value_type = Option<super::view::RecurrenceRule>)]
+    #[schema(value_type = Option<super::RecurrenceRule>)]
     pub recurrence: Option<serde_json::Value>,
 }
 
@@ -64,12 +64,12 @@ impl CreateTaskRequest {
 pub struct ReplaceTaskRequest {
     pub title: String,
     pub description: Option<String>,
-    #[schema(value_type = Option<super::view::PriorityName>)]
+    #[schema(value_type = Option<super::PriorityName>)]
     pub priority: Option<String>,
     pub tags: Option<Vec<String>>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub due_at: Option<String>,
-    #[schema(value_type = Option<super::view::RecurrenceRule>)]
+    #[schema(value_type = Option<super::RecurrenceRule>)]
     pub recurrence: Option<serde_json::Value>,
     pub completed: Option<bool>,
 }
@@ -134,7 +134,7 @@ pub struct PatchTaskRequest {
     #[schema(value_type = Option<bool>)]
     pub completed: Field<bool>,
     #[serde(default)]
-    #[schema(value_type = Option<super::view::PriorityName>)]
+    #[schema(value_type = Option<super::PriorityName>)]
     pub priority: Field<String>,
     #[serde(default)]
     #[schema(value_type = Option<Vec<String>>)]
@@ -143,7 +143,7 @@ pub struct PatchTaskRequest {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub due_at: Field<String>,
     #[serde(default)]
-    #[schema(value_type = Option<super::view::RecurrenceRule>)]
+    #[schema(value_type = Option<super::RecurrenceRule>)]
     pub recurrence: Field<serde_json::Value>,
 }
 

@@ -4,7 +4,6 @@
 
 mod body;
 mod query;
-mod view;
 
 use axum::Json;
 use axum::Router;
@@ -16,7 +15,8 @@ use chrono::Utc;
 
 pub use body::{CreateTaskRequest, PatchTaskRequest, ReplaceTaskRequest};
 pub use query::ListParams;
-pub use view::{ChangedTaskView, PriorityName, RecurrenceRule, TaskView, WeekdayName};
+// The task bodies are declared once in todo-core, where the web frontend reads them too.
+pub use todo_core::api::{ChangedTaskView, PriorityName, RecurrenceRule, TaskView, WeekdayName};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody, Result};

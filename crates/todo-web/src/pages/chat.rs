@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::{Extension, Form};
 use http::StatusCode;
+use todo_core::ConversationId;
 use tracing::instrument;
 
 use super::{html, require_account, with_tasks_changed};
@@ -61,7 +62,7 @@ pub async fn send_message(
             };
             let fragment = ChatReplyFragment {
                 messages: vec![MessageView::user(text.as_str()), MessageView::reply(&reply)],
-                conversation_id: reply.conversation_id,
+                conversation_id: Some(reply.conversation_id),
                 picker,
             };
             let response = html(StatusCode::OK, &fragment)?;
@@ -103,7 +104,7 @@ fn failed_turn(
     typed: &str,
     status: StatusCode,
     message: String,
-    conversation_id: Option<i64>,
+    conversation_id: Option<ConversationId>,
 ) -> Result<Response> {
     if !current.htmx {
         return Ok(crate::error::Problem::response(
@@ -120,7 +121,7 @@ fn failed_turn(
     messages.push(MessageView::failure(message));
     let fragment = ChatReplyFragment {
         messages,
-        conversation_id: conversation_id.unwrap_or(0),
+        conversation_id,
         picker: None,
     };
     html(status, &fragment)

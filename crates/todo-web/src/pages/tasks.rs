@@ -7,7 +7,10 @@ use http::StatusCode;
 use tracing::instrument;
 
 use super::{html, require_account, with_tasks_changed};
-use crate::backend::{ApiConversation, ApiMessage, BackendError, TaskFilter};
+use todo_core::api::{ConversationView, MessageView as StoredMessage};
+use todo_core::{ConversationId, TaskId};
+
+use crate::backend::{BackendError, TaskFilter};
 use crate::error::Problem;
 use crate::forms::{BackForm, ListQuery, TaskForm, parse_conversation, safe_back};
 use crate::layers::{CurrentSession, redirect_to};
@@ -19,7 +22,7 @@ use crate::views::{
 use crate::{AppState, Result};
 
 /// The `{id}` of a task path: a positive whole number, else a 400 page that says so.
-pub struct TaskIdPath(pub i64);
+pub struct TaskIdPath(pub TaskId);
 
 impl<S: Send + Sync> FromRequestParts<S> for TaskIdPath {
     type Rejection = Response;
@@ -34,7 +37,7 @@ impl<S: Send + Sync> FromRequestParts<S> for TaskIdPath {
         raw.parse::<i64>()
             .ok()
             .filter(|id| *id > 0)
-            .map(Self)
+            .map(|id| Self(TaskId(id)))
             .ok_or_else(|| {
                 bad_query(format!(
                     "{raw:?} is not a task number; task addresses look like /tasks/12."
@@ -116,8 +119,9 @@ async fn app_page(
         },
     );
     let tasks = tasks?;
-    let conversations: Vec<ApiConversation> = conversations?;
-    let (mut conversation_id, mut messages): (Option<i64>, Vec<ApiMessage>) = requested_messages?;
+    let conversations: Vec<ConversationView> = conversations?;
+    let (mut conversation_id, mut messages): (Option<ConversationId>, Vec<StoredMessage>) =
+        requested_messages?;
     if requested.is_none()
         && let Some(latest) = conversations.first()
     {
@@ -245,7 +249,7 @@ pub async fn create_task(
 fn refilled_form(form: &TaskForm, back: String, error: String) -> TaskFormView {
     let priority = todo_core::Priority::parse(&form.priority).unwrap_or_default();
     TaskFormView {
-        id: 0,
+        id: TaskId(0),
         title: form.title.clone(),
         description: form.description.clone(),
         priorities: crate::views::priority_choices(priority),
@@ -259,7 +263,7 @@ fn refilled_form(form: &TaskForm, back: String, error: String) -> TaskFormView {
 }
 
 /// `GET /tasks/{id}/edit`: the edit form, in place of the row (htmx) or as a page.
-#[instrument(skip_all, fields(task = id))]
+#[instrument(skip_all, fields(task = %id))]
 pub async fn edit_task(
     State(state): State<AppState>,
     Extension(current): Extension<CurrentSession>,
@@ -288,7 +292,7 @@ pub async fn edit_task(
 }
 
 /// `POST /tasks/{id}`: saves the edit form.
-#[instrument(skip_all, fields(task = id))]
+#[instrument(skip_all, fields(task = %id))]
 pub async fn update_task(
     State(state): State<AppState>,
     Extension(current): Extension<CurrentSession>,
@@ -332,7 +336,7 @@ pub async fn update_task(
 }
 
 /// `POST /tasks/{id}/toggle`: marks done or not done.
-#[instrument(skip_all, fields(task = id))]
+#[instrument(skip_all, fields(task = %id))]
 pub async fn toggle_task(
     State(state): State<AppState>,
     Extension(current): Extension<CurrentSession>,
@@ -348,7 +352,7 @@ pub async fn toggle_task(
 }
 
 /// `POST /tasks/{id}/delete`.
-#[instrument(skip_all, fields(task = id))]
+#[instrument(skip_all, fields(task = %id))]
 pub async fn delete_task(
     State(state): State<AppState>,
     Extension(current): Extension<CurrentSession>,

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::Serializer;
 
-/// For `#[serde(serialize_with = "crate::timestamp::serialize")]`.
+/// For `#[serde(serialize_with = "crate::api::timestamp::serialize")]`.
 pub fn serialize<S: Serializer>(t: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
     let mut buf = [0u8; 30];
     match write(t, &mut buf) {

@@ -1,52 +1,45 @@
 //! The JSON shape of a task in responses.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use todo_core::{Priority, Recurrence, Task, TaskChange, UserId};
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::{Priority, Recurrence, Task, TaskChange, TaskId, UserId};
 
 /// A task as the API returns it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskView {
     /// The task's number: each user's tasks are numbered 1, 2, 3 … in the order
     /// created, never reused. It is the `{id}` of the task's paths.
-    #[schema(example = 5)]
-    pub id: i64,
-    #[schema(value_type = String, example = "0b9c2f57-4c1e-4a43-9d4e-3f8f2b6d9a10")]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64, example = 5))]
+    pub id: TaskId,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, example = "0b9c2f57-4c1e-4a43-9d4e-3f8f2b6d9a10")
+    )]
     pub user_id: UserId,
-    #[schema(example = "Buy groceries")]
+    #[cfg_attr(feature = "openapi", schema(example = "Buy groceries"))]
     pub title: String,
     pub description: Option<String>,
     pub completed: bool,
-    #[schema(value_type = PriorityName)]
+    #[cfg_attr(feature = "openapi", schema(value_type = PriorityName))]
     pub priority: Priority,
     pub tags: Vec<String>,
-    #[serde(serialize_with = "crate::timestamp::serialize_option")]
+    #[serde(serialize_with = "crate::api::timestamp::serialize_option")]
     pub due_at: Option<DateTime<Utc>>,
     /// How the task repeats; `null` when it does not.
-    #[schema(value_type = Option<RecurrenceRule>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<RecurrenceRule>))]
     pub recurrence: Option<Recurrence>,
-    #[serde(serialize_with = "crate::timestamp::serialize")]
+    #[serde(serialize_with = "crate::api::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
-    #[serde(serialize_with = "crate::timestamp::serialize")]
+    #[serde(serialize_with = "crate::api::timestamp::serialize")]
     pub updated_at: DateTime<Utc>,
-}
-
-/// Task priority.
-#[derive(ToSchema)]
-#[schema(as = PriorityName)]
-#[allow(dead_code)] // exists only to describe the enum in the OpenAPI document
-#[schema(rename_all = "lowercase")]
-pub enum PriorityName {
-    Low,
-    Medium,
-    High,
 }
 
 impl From<Task> for TaskView {
     fn from(task: Task) -> Self {
         Self {
-            id: task.id.0,
+            id: task.id,
             user_id: task.user_id,
             title: task.title.into_inner(),
             description: task.description.map(|d| d.into_inner()),
@@ -63,7 +56,8 @@ impl From<Task> for TaskView {
 
 /// A task after a change, and the next occurrence the change created when it
 /// completed a recurring task (`null` otherwise).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangedTaskView {
     #[serde(flatten)]
     pub task: TaskView,
@@ -79,11 +73,24 @@ impl From<TaskChange> for ChangedTaskView {
     }
 }
 
+/// Task priority.
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[schema(as = PriorityName)]
+#[allow(dead_code)] // exists only to describe the enum in the OpenAPI document
+#[schema(rename_all = "lowercase")]
+pub enum PriorityName {
+    Low,
+    Medium,
+    High,
+}
+
 /// How a task repeats. Completing a recurring task creates the next occurrence
 /// (same title, description, priority, tags and rule), due on the next day the
 /// rule names after the current due date (or now), at the same time of day, and
 /// never in the past. Days are UTC days.
-#[derive(Serialize, ToSchema)]
+#[cfg(feature = "openapi")]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 #[allow(dead_code)] // exists only to describe the JSON in the OpenAPI document
 pub enum RecurrenceRule {
@@ -104,7 +111,8 @@ pub enum RecurrenceRule {
 }
 
 /// A day of the week.
-#[derive(Serialize, ToSchema)]
+#[cfg(feature = "openapi")]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 #[allow(dead_code)] // exists only to describe the JSON in the OpenAPI document
 pub enum WeekdayName {

@@ -1,58 +1,11 @@
-//! What the templates show: view models built from backend data, and the askama
-//! template types. Views hold display-ready strings, so templates stay free of logic.
+//! The task page: the list, the add and edit forms, and the page around them.
 
 use askama::Template;
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
-use todo_core::{Priority, StatusFilter, ToolCall};
+use chrono::{DateTime, Utc};
+use todo_core::api::TaskView;
+use todo_core::{Priority, StatusFilter, TaskId};
 
-use crate::assets::AssetUrls;
-use crate::backend::{ApiConversation, ApiMessage, ApiTask, ChatReply};
-
-/// What every page's frame needs.
-pub struct Chrome {
-    pub csrf: String,
-    pub assets: AssetUrls,
-    /// `Some` when someone is signed in: shown with the log-out button.
-    pub user_label: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "login.html", whitespace = "minimize")]
-pub struct LoginPage {
-    pub chrome: Chrome,
-    pub email: String,
-    pub error: Option<String>,
-    pub notice: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "signup.html", whitespace = "minimize")]
-pub struct SignupPage {
-    pub chrome: Chrome,
-    pub name: String,
-    pub email: String,
-    pub error: Option<String>,
-    pub notice: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "problem.html", whitespace = "minimize")]
-pub struct ProblemPage<'a> {
-    pub chrome: Chrome,
-    pub title: &'a str,
-    pub message: &'a str,
-    /// Where the page reloads itself to while the backend is away.
-    pub retry_url: Option<String>,
-    pub home: &'static str,
-}
-
-#[derive(Template)]
-#[template(path = "problem_fragment.html", whitespace = "minimize")]
-pub struct ProblemFragment<'a> {
-    pub title: &'a str,
-    pub message: &'a str,
-    pub retry: bool,
-}
+use super::{ChatView, Chrome, LocalClock};
 
 #[derive(Template)]
 #[template(path = "app.html", whitespace = "minimize")]
@@ -93,87 +46,6 @@ pub struct EditPage {
     pub edit: TaskFormView,
 }
 
-#[derive(Template)]
-#[template(path = "chat_reply.html", whitespace = "minimize")]
-pub struct ChatReplyFragment {
-    pub messages: Vec<MessageView>,
-    pub conversation_id: i64,
-    /// The conversation picker again, when the reply started a new conversation.
-    pub picker: Option<ChatView>,
-}
-
-/// The person's clock, as an offset from UTC reported by the page script (the
-/// `tz` cookie); UTC until the script has run once.
-#[derive(Debug, Clone, Copy)]
-pub struct LocalClock(pub FixedOffset);
-
-impl Default for LocalClock {
-    fn default() -> Self {
-        Self(FixedOffset::east_opt(0).expect("zero offset is valid"))
-    }
-}
-
-impl LocalClock {
-    /// Parses the `tz` cookie: minutes east of UTC, within ±14 hours.
-    pub fn from_cookie(raw: Option<&str>) -> Self {
-        raw.and_then(|v| v.parse::<i32>().ok())
-            .filter(|m| m.abs() <= 14 * 60)
-            .and_then(|m| FixedOffset::east_opt(m * 60))
-            .map(Self)
-            .unwrap_or_default()
-    }
-
-    /// The offset as the chat endpoint takes it, e.g. `+02:00`.
-    pub fn offset_text(&self) -> String {
-        let minutes = self.0.local_minus_utc() / 60;
-        let sign = if minutes < 0 { '-' } else { '+' };
-        format!("{sign}{:02}:{:02}", minutes.abs() / 60, minutes.abs() % 60)
-    }
-
-    /// A `datetime-local` input value for an instant.
-    pub fn input_value(&self, at: DateTime<Utc>) -> String {
-        at.with_timezone(&self.0)
-            .format("%Y-%m-%dT%H:%M")
-            .to_string()
-    }
-
-    /// Reads a `datetime-local` input value (empty means none).
-    pub fn parse_input(&self, raw: &str) -> Result<Option<DateTime<Utc>>, String> {
-        let raw = raw.trim();
-        if raw.is_empty() {
-            return Ok(None);
-        }
-        let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-            .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
-            .map_err(|_| {
-                format!("due date {raw:?} is not a date and time like 2026-03-01T17:00")
-            })?;
-        self.0
-            .from_local_datetime(&naive)
-            .single()
-            .map(|t| Some(t.with_timezone(&Utc)))
-            .ok_or_else(|| format!("due date {raw:?} does not exist in your time zone"))
-    }
-
-    fn label(&self, at: DateTime<Utc>, now: DateTime<Utc>) -> String {
-        let local = at.with_timezone(&self.0);
-        let today = now.with_timezone(&self.0).date_naive();
-        let day = local.date_naive();
-        let time = local.format("%H:%M");
-        match (day - today).num_days() {
-            0 => format!("today {time}"),
-            1 => format!("tomorrow {time}"),
-            -1 => format!("yesterday {time}"),
-            _ if local.format("%Y").to_string()
-                == now.with_timezone(&self.0).format("%Y").to_string() =>
-            {
-                local.format("%b %-d, %H:%M").to_string()
-            }
-            _ => local.format("%b %-d %Y, %H:%M").to_string(),
-        }
-    }
-}
-
 pub struct DueView {
     pub iso: String,
     pub label: String,
@@ -184,7 +56,7 @@ pub struct DueView {
 }
 
 pub struct TaskRow {
-    pub id: i64,
+    pub id: TaskId,
     pub title: String,
     pub description: Option<String>,
     pub completed: bool,
@@ -206,7 +78,7 @@ impl TaskRow {
         }
     }
 
-    pub fn new(task: ApiTask, clock: LocalClock, now: DateTime<Utc>) -> Self {
+    pub fn new(task: TaskView, clock: LocalClock, now: DateTime<Utc>) -> Self {
         let local_day = |t: DateTime<Utc>| t.with_timezone(&clock.0).date_naive();
         let due = task.due_at.map(|at| DueView {
             iso: at.to_rfc3339(),
@@ -296,7 +168,7 @@ impl ListState {
 }
 
 impl TaskListView {
-    pub fn new(state: &ListState, tasks: Vec<ApiTask>, total: u64, clock: LocalClock) -> Self {
+    pub fn new(state: &ListState, tasks: Vec<TaskView>, total: u64, clock: LocalClock) -> Self {
         let now = Utc::now();
         let shown = tasks.len() as u64;
         let rows: Vec<TaskRow> = tasks
@@ -369,7 +241,8 @@ impl TaskListView {
 
 /// The add form and the edit form: what was typed, or the task's values.
 pub struct TaskFormView {
-    pub id: i64,
+    /// The task being edited; `TaskId(0)` on the add form (task numbers start at 1).
+    pub id: TaskId,
     pub title: String,
     pub description: String,
     pub priorities: Vec<ChoiceView>,
@@ -385,7 +258,7 @@ pub struct TaskFormView {
 impl TaskFormView {
     pub fn blank(back: String) -> Self {
         Self {
-            id: 0,
+            id: TaskId(0),
             title: String::new(),
             description: String::new(),
             priorities: priority_choices(Priority::Medium),
@@ -398,7 +271,7 @@ impl TaskFormView {
         }
     }
 
-    pub fn from_task(task: &ApiTask, clock: LocalClock, back: String) -> Self {
+    pub fn from_task(task: &TaskView, clock: LocalClock, back: String) -> Self {
         Self {
             id: task.id,
             title: task.title.clone(),
@@ -429,157 +302,9 @@ pub fn priority_choices(selected: Priority) -> Vec<ChoiceView> {
         .collect()
 }
 
-pub struct ToolView {
-    pub name: String,
-    pub input: String,
-    pub output: String,
-}
-
-impl From<&ToolCall> for ToolView {
-    fn from(call: &ToolCall) -> Self {
-        let pretty = |v: &serde_json::Value| {
-            serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
-        };
-        Self {
-            name: call.tool.clone(),
-            input: pretty(&call.input),
-            output: pretty(&call.output),
-        }
-    }
-}
-
-pub struct MessageView {
-    pub from_user: bool,
-    pub content: String,
-    pub tools: Vec<ToolView>,
-    pub failed: bool,
-}
-
-impl MessageView {
-    pub fn user(content: &str) -> Self {
-        Self {
-            from_user: true,
-            content: content.to_string(),
-            tools: Vec::new(),
-            failed: false,
-        }
-    }
-
-    pub fn reply(reply: &ChatReply) -> Self {
-        Self {
-            from_user: false,
-            content: reply.response.clone(),
-            tools: reply.tool_calls.iter().map(ToolView::from).collect(),
-            failed: false,
-        }
-    }
-
-    pub fn failure(content: impl Into<String>) -> Self {
-        Self {
-            from_user: false,
-            content: content.into(),
-            tools: Vec::new(),
-            failed: true,
-        }
-    }
-}
-
-impl From<&ApiMessage> for MessageView {
-    fn from(m: &ApiMessage) -> Self {
-        Self {
-            from_user: m.role == "user",
-            content: m.content.clone(),
-            tools: m.tool_calls.iter().map(ToolView::from).collect(),
-            failed: false,
-        }
-    }
-}
-
-pub struct ConversationOption {
-    pub id: i64,
-    pub label: String,
-    pub selected: bool,
-}
-
-pub struct ChatView {
-    pub conversation_id: Option<i64>,
-    pub conversations: Vec<ConversationOption>,
-    pub messages: Vec<MessageView>,
-    pub suggestions: &'static [&'static str],
-}
-
-impl ChatView {
-    pub const SUGGESTIONS: &'static [&'static str] = &[
-        "Add a task to buy groceries",
-        "What's pending?",
-        "What have I completed?",
-    ];
-
-    pub fn new(
-        conversation_id: Option<i64>,
-        conversations: &[ApiConversation],
-        messages: &[ApiMessage],
-        clock: LocalClock,
-    ) -> Self {
-        let now = Utc::now();
-        let conversations = conversations
-            .iter()
-            .map(|c| {
-                let when = c
-                    .updated_at
-                    .map(|t| format!(" · {}", clock.label(t, now)))
-                    .unwrap_or_default();
-                let name = c
-                    .title
-                    .clone()
-                    .filter(|t| !t.trim().is_empty())
-                    .unwrap_or_else(|| format!("Chat #{}", c.id));
-                ConversationOption {
-                    id: c.id,
-                    label: format!("{name}{when}"),
-                    selected: Some(c.id) == conversation_id,
-                }
-            })
-            .collect();
-        Self {
-            conversation_id,
-            conversations,
-            messages: messages.iter().map(MessageView::from).collect(),
-            suggestions: Self::SUGGESTIONS,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn local_clock_round_trips_input_values() {
-        let clock = LocalClock::from_cookie(Some("120"));
-        let at = clock.parse_input("2026-03-01T17:00").unwrap().unwrap();
-        assert_eq!(at.to_rfc3339(), "2026-03-01T15:00:00+00:00");
-        assert_eq!(clock.input_value(at), "2026-03-01T17:00");
-        assert_eq!(clock.offset_text(), "+02:00");
-        assert_eq!(
-            LocalClock::from_cookie(Some("-330")).offset_text(),
-            "-05:30"
-        );
-        assert_eq!(clock.parse_input(" ").unwrap(), None);
-        assert!(
-            clock
-                .parse_input("tomorrow")
-                .unwrap_err()
-                .contains("not a date")
-        );
-    }
-
-    #[test]
-    fn bad_tz_cookies_fall_back_to_utc() {
-        for raw in [None, Some("x"), Some("100000")] {
-            assert_eq!(LocalClock::from_cookie(raw).0.local_minus_utc(), 0);
-        }
-    }
 
     #[test]
     fn list_state_builds_stable_links() {
@@ -594,8 +319,10 @@ mod tests {
 
     #[test]
     fn pager_appears_only_when_there_is_more() {
-        let task = |id| ApiTask {
-            id,
+        let user = todo_core::UserId::random();
+        let task = |id| TaskView {
+            id: TaskId(id),
+            user_id: user.clone(),
             title: format!("t{id}"),
             description: None,
             completed: false,
@@ -603,6 +330,8 @@ mod tests {
             tags: vec![],
             due_at: None,
             recurrence: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
         };
         let state = ListState {
             page: 1,
