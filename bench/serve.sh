@@ -9,7 +9,8 @@
 #                          API, sequential, RUNS times;
 #   write_plan_p50_ms/p99: one write request planned up to its approval point (resolve, RBAC
 #                          preflight, server dry run, diff). Never approved, so nothing changes:
-#                          "scale deployment coredns in kube-system to N", N its current count.
+#                          "scale deployment bench-web in serve-bench to 1 replicas", a Deployment
+#                          with 0 replicas in a namespace of its own, deleted at the end.
 # Goals: RSS < 32 MiB idle and under load; read p50 < 50 ms. Writes bench/results/serve.json.
 # Network: only loopback and the local cluster. Loops are bounded.
 set -euo pipefail
@@ -33,7 +34,10 @@ printf 'bench operator %s\n' "$TOKEN" >"$WORK/tokens"
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 "$BIN" serve --port "$PORT" --tokens-file "$WORK/tokens" --events=false >"$WORK/stdout.log" 2>"$WORK/stderr.log" &
 PID=$!
-trap 'kill "$PID" 2>/dev/null || true' EXIT
+NS=serve-bench
+trap 'kill "$PID" 2>/dev/null || true; kubectl delete namespace "$NS" --ignore-not-found --wait=false >/dev/null 2>&1' EXIT
+kubectl create namespace "$NS" >/dev/null
+kubectl -n "$NS" create deployment bench-web --image=busybox:e2e --replicas=0 >/dev/null
 URL="http://127.0.0.1:$PORT"
 for _ in $(seq 1 100); do curl -s --noproxy '*' -o /dev/null "$URL/healthz" && break; sleep 0.1; done
 # The first scheduled check runs at start; let it finish.
@@ -53,11 +57,10 @@ wait "${LOAD[@]}"
 sleep 0.5
 RSS_PEAK="$(rss VmHWM)"
 
-COUNT="$(kubectl -n kube-system get deploy coredns -o jsonpath='{.spec.replicas}')"
 : >"$WORK/reads"; : >"$WORK/writes"
 for _ in $(seq 1 "$RUNS"); do
   ask "list pods in kube-system" >>"$WORK/reads"
-  ask "scale deployment coredns in kube-system to $COUNT replicas" >>"$WORK/writes"
+  ask "scale deployment bench-web in $NS to 1 replicas" >>"$WORK/writes"
 done
 RSS_AFTER="$(rss VmRSS)"
 python3 - "$WORK" "$RSS_IDLE" "$RSS_PEAK" "$RSS_AFTER" "$OUT_JSON" "$RUNS" "$BIN" "$(file -b "$BIN" | cut -c1-120)" "$(stat -c %s "$BIN")" <<'PY'
