@@ -88,7 +88,8 @@ data: {MODE: bench, RETRIES: "3"}
 apiVersion: v1
 kind: Service
 metadata: {name: bench-svc}
-spec: {selector: {app: bench-frontend}, ports: [{port: 80, targetPort: 8080}]}
+# protocol is required by server-side apply on 1.20 (a list keyed by port and protocol).
+spec: {selector: {app: bench-frontend}, ports: [{port: 80, targetPort: 8080, protocol: TCP}]}
 ---
 apiVersion: apps/v1
 kind: Deployment
