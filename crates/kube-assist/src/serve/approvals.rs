@@ -338,6 +338,28 @@ mod tests {
         p
     }
 
+    /// The OpenAPI document at /openapi.json describes every field a plan is sent with.
+    #[test]
+    fn every_field_of_a_plan_is_in_the_openapi_document() {
+        let mut p = pending(Duration::from_secs(60));
+        p.namespace = Some("shop".into());
+        p.message = Some("waiting".into());
+        p.decided_by = Some("anna".into());
+        p.answer = Some("scaling web".into());
+        p.via = Some("mcp");
+        p.push("planned", "planned", Some(0));
+        let sent = serde_json::to_value(&p).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(include_str!("openapi.json")).unwrap();
+        let described = &doc["components"]["schemas"]["Plan"]["properties"];
+        let missing: Vec<&String> = sent
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| described.get(k.as_str()).is_none())
+            .collect();
+        assert!(missing.is_empty(), "openapi.json's Plan lacks {missing:?}");
+    }
+
     #[test]
     fn a_plan_is_decided_once() {
         let mut store = PlanStore::default();

@@ -133,6 +133,9 @@ mod tests {
         // The URL's path is the credential: it never shows in Debug output (logs).
         let w = Webhook::new("https://hooks.example.com/T/B/xoxb-7f3a9c").unwrap();
         let shown = format!("{w:?}");
-        assert!(!shown.contains("xoxb-7f3a9c") && !shown.contains("hooks.example.com"), "{shown}");
+        assert!(
+            !shown.contains("xoxb-7f3a9c") && !shown.contains("hooks.example.com"),
+            "{shown}"
+        );
     }
 }
