@@ -74,6 +74,14 @@ impl Agent {
         }
     }
 
+    /// Evictions (drain) go through this client, which does not retry: kube-rs's default retry
+    /// re-sends a 429 up to 15 times, and a disruption budget's 429 must stop a drain at once
+    /// (as the CLI's does, see [`crate::connect::Connection::unretried`]).
+    pub fn with_unretried(mut self, client: Client) -> Self {
+        self.exec = self.exec.with_unretried(client);
+        self
+    }
+
     /// Plan requests with this LLM planner (`None`: offline).
     pub fn with_llm(mut self, llm: Option<crate::planner::llm::LlmPlanner>) -> Self {
         self.llm = llm;

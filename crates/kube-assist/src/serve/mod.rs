@@ -204,6 +204,7 @@ pub async fn run(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
             },
             trail,
         )
+        .with_unretried(conn.unretried)
         .with_llm(llm_chat::planner_from_env(global.offline)),
     );
     let tokens = Arc::new(tokens);
