@@ -55,33 +55,14 @@ impl Executor {
         let deployments: Api<Deployment> = ns_api(&self.client, ns);
         let mut dep = deployments.get(name).await?;
         let uid = dep.metadata.uid.clone().unwrap_or_default();
-        let revision_of = |m: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| -> u64 {
-            m.annotations
-                .as_ref()
-                .and_then(|a| a.get("deployment.kubernetes.io/revision"))
-                .and_then(|r| r.parse().ok())
-                .unwrap_or(0)
-        };
-        let current = revision_of(&dep.metadata);
-        let rss: Vec<ReplicaSet> = ns_api::<ReplicaSet>(&self.client, ns)
-            .list(&ListParams::default())
-            .await?
-            .items
-            .into_iter()
-            .filter(|rs| {
-                rs.metadata
-                    .owner_references
-                    .iter()
-                    .flatten()
-                    .any(|o| o.uid == uid)
-            })
-            .collect();
+        let current = revision_number(&dep.metadata);
+        let rss = self.owned_replica_sets(ns, &uid).await?;
         let wanted = match to_revision {
-            Some(r) => rss.iter().find(|rs| revision_of(&rs.metadata) == r),
+            Some(r) => rss.iter().find(|rs| revision_number(&rs.metadata) == r),
             None => rss
                 .iter()
-                .filter(|rs| revision_of(&rs.metadata) < current)
-                .max_by_key(|rs| revision_of(&rs.metadata)),
+                .filter(|rs| revision_number(&rs.metadata) < current)
+                .max_by_key(|rs| revision_number(&rs.metadata)),
         };
         let Some(rs) = wanted else {
             return Err(AssistError::NotFound(match to_revision {
@@ -91,7 +72,7 @@ impl Executor {
                 ),
             }));
         };
-        let revision = revision_of(&rs.metadata);
+        let revision = revision_number(&rs.metadata);
         let mut template = rs
             .spec
             .as_ref()
@@ -210,19 +191,7 @@ impl Executor {
     async fn revisions(&self, ns: Option<&str>, name: &str) -> Result<Vec<ReplicaSet>> {
         let dep = ns_api::<Deployment>(&self.client, ns).get(name).await?;
         let uid = dep.metadata.uid.clone().unwrap_or_default();
-        let mut rss: Vec<ReplicaSet> = ns_api::<ReplicaSet>(&self.client, ns)
-            .list(&ListParams::default())
-            .await?
-            .items
-            .into_iter()
-            .filter(|rs| {
-                rs.metadata
-                    .owner_references
-                    .iter()
-                    .flatten()
-                    .any(|o| o.uid == uid)
-            })
-            .collect();
+        let mut rss = self.owned_replica_sets(ns, &uid).await?;
         rss.sort_by_key(|rs| revision_number(&rs.metadata));
         Ok(rss)
     }
@@ -307,6 +276,23 @@ impl Executor {
             json!({"paused": paused}),
         )
         .with_after(after))
+    }
+
+    /// The ReplicaSets in `ns` whose owner is the object with `uid` (a Deployment's revisions).
+    async fn owned_replica_sets(&self, ns: Option<&str>, uid: &str) -> Result<Vec<ReplicaSet>> {
+        Ok(ns_api::<ReplicaSet>(&self.client, ns)
+            .list(&ListParams::default())
+            .await?
+            .items
+            .into_iter()
+            .filter(|rs| {
+                rs.metadata
+                    .owner_references
+                    .iter()
+                    .flatten()
+                    .any(|o| o.uid == uid)
+            })
+            .collect())
     }
 }
 
