@@ -76,6 +76,7 @@ if [ "$run_e2e" = 1 ]; then
   assist_bin=""
   build_assist() { assist_bin="$(build_kubectl_assist_static "$repo")"; }
   tier "build: the static kubectl-assist (agent profile)" build_assist
+  tier "cluster: daemon pidfiles (a reused pid is not our daemon)" bash e2e/lib/daemons-test.sh
   tier "cluster: local Kubernetes up" e2e/cluster up
   tier "cluster: image, raw manifests, Helm chart" e2e/run
   tier "cluster: kubectl-assist" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/run

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Tests of e2e/lib/daemons.sh without a cluster: a pidfile whose pid now belongs to another
+# process (after a reboot or container restart, /run keeps the files and pids are reused) must
+# read as "not running", so `e2e/cluster up` starts the daemon instead of waiting for it, and
+# `e2e/cluster down` must never signal that other process.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+RUN="$(mktemp -d)"; LOGS="$RUN/logs"; mkdir -p "$LOGS"
+log() { :; }
+# shellcheck source=e2e/lib/daemons.sh
+. "$HERE/daemons.sh"
+foreign=""
+cleanup() { [[ -n $foreign ]] && kill "$foreign" 2>/dev/null; stop sleeper 2>/dev/null; rm -rf "$RUN"; }
+trap cleanup EXIT
+fails=0
+check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi; }
+
+start sleeper sleep 300
+check "a started daemon runs" 'running sleeper'
+check "its pid is recorded" '[[ $(pid_of sleeper) =~ ^[0-9]+$ ]] && kill -0 "$(pid_of sleeper)"'
+check "starting it again keeps the same process" 'p=$(pid_of sleeper); start sleeper sleep 300; [[ $(pid_of sleeper) == "$p" ]]'
+stop sleeper
+check "a stopped daemon does not run" '! running sleeper'
+
+# Another process holds the recorded pid: once in the old one-field format, once with a
+# start time that is not this process's.
+sleep 300 & foreign=$!
+echo "$foreign" >"$(pidfile etcd)"
+check "a pid-only pidfile of a live foreign process is stale" '! running etcd && [[ ! -e $(pidfile etcd) ]]'
+echo "$foreign 1" >"$(pidfile etcd)"
+check "a pidfile whose start time differs is stale" '! running etcd'
+echo "$foreign" >"$(pidfile etcd)"
+stop etcd
+check "stop leaves the foreign process alone" 'kill -0 "$foreign"'
+echo "999999999 1" >"$(pidfile etcd)"
+check "a pidfile of a gone process is stale" '! running etcd'
+start etcd sleep 300
+check "start runs the daemon over a stale pidfile" 'running etcd && [[ $(pid_of etcd) != "$foreign" ]]'
+stop etcd
+
+((fails == 0)) || { echo "$fails failed"; exit 1; }
+echo "daemons.sh: all passed"

@@ -1,0 +1,42 @@
+# Daemons of the local cluster: start one in its own session, ask whether it runs, stop it.
+# Sourced by e2e/cluster (and by e2e/lib/daemons-test.sh); needs RUN (pidfile directory),
+# LOGS (one NAME.log per daemon) and a `log` function.
+
+pidfile() { echo "$RUN/$1.pid"; }
+# Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. /run can
+# outlive a reboot or a container restart, and the pids in its files then belong to other
+# processes: a pidfile holds "PID START" and names our daemon only while both still match.
+proc_start() { local s; s="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1; s="${s##*) }"; set -- $s; echo "${20}"; }
+pid_of() { local f pid; f="$(pidfile "$1")"; [[ -s $f ]] && read -r pid _ <"$f" && echo "$pid"; }
+running() {  # running NAME — the process NAME's pidfile recorded is still that process
+  local f pid start now
+  f="$(pidfile "$1")"
+  [[ -s $f ]] || return 1
+  read -r pid start <"$f" || return 1
+  now="$(proc_start "$pid")" && [[ -n $start && $now == "$start" ]] && return 0
+  rm -f "$f"  # stale: the process is gone, or its pid now belongs to another one
+  return 1
+}
+# start NAME CMD... — run a daemon in its own session, logging to $LOGS/NAME.log
+start() {
+  local name=$1 pid; shift
+  if running "$name"; then return; fi
+  log "starting $name"
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  pid=$!
+  echo "$pid $(proc_start "$pid")" >"$(pidfile "$name")"
+}
+stop() {
+  local name=$1 f pid
+  f="$(pidfile "$name")"
+  [[ -s $f ]] || return 0
+  read -r pid _ <"$f"
+  if running "$name"; then
+    log "stopping $name ($pid)"
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
+
