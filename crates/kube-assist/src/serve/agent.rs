@@ -471,30 +471,13 @@ impl Agent {
             .map(|s| s.operation.clone())
             .filter(Operation::is_write)
             .collect();
-        let mut denied = Vec::new();
-        for op in &writes {
-            let exists = match (op, op.target()) {
-                (Operation::Restore(_), Some(t)) => match exec.exists(t).await {
-                    Ok(e) => e,
-                    Err(e) => {
-                        plan.finish(PlanState::Failed, e.to_string());
-                        return Err("not_run");
-                    }
-                },
-                _ => true,
-            };
-            let Some(p) = crate::ops::preflight::permission(op, exists) else {
-                continue;
-            };
-            match exec.may(&p).await {
-                Ok(true) => {}
-                Ok(false) => denied.push(p.describe()),
-                Err(e) => {
-                    plan.finish(PlanState::Failed, e.to_string());
-                    return Err("not_run");
-                }
+        let denied: Vec<String> = match exec.missing_permissions(&writes).await {
+            Ok(missing) => missing.iter().map(|p| p.describe()).collect(),
+            Err(e) => {
+                plan.finish(PlanState::Failed, e.to_string());
+                return Err("not_run");
             }
-        }
+        };
         if !denied.is_empty() {
             let message = self.denied_message(&plan.requested_by, &denied);
             plan.finish(PlanState::Refused, message);

@@ -10,7 +10,9 @@ mod fixtures;
 mod objects;
 
 #[allow(unused_imports)]
-pub use fixtures::{mcp_python, run_mcp_client, todo_cluster};
+pub use fixtures::{
+    THREE_OBJECTS, mcp_python, run_mcp_client, todo_cluster, todo_cluster_with_crontab,
+};
 use objects::{fields_match, json_patch, labels_match, merge, query_param, scale_of};
 
 use std::collections::HashMap;
