@@ -31,6 +31,10 @@ pub struct Recorded {
     pub query: String,
     pub content_type: String,
     pub body: Value,
+    /// The `Impersonate-User` header: whom the client asked to act as.
+    pub impersonate_user: Option<String>,
+    /// Every `Impersonate-Group` header, in order.
+    pub impersonate_groups: Vec<String>,
 }
 
 /// Environment the binary must not inherit from the developer's shell: an LLM or
@@ -129,6 +133,16 @@ impl FakeApi {
             .unwrap()
             .denied
             .push(permission.to_string());
+    }
+
+    /// Make the authorizer deny a permission to one impersonated user only.
+    pub fn deny_to(&self, user: &str, permission: &str) {
+        self.shared
+            .0
+            .lock()
+            .unwrap()
+            .denied_to
+            .push((user.to_string(), permission.to_string()));
     }
 
     /// Serve the Eviction API at this version (e.g. "policy/v1") instead of 1.20's policy/v1beta1.

@@ -24,6 +24,8 @@ pub(super) struct Inner {
     pub(super) requests: Vec<Recorded>,
     /// Permissions the identity lacks, as "verb resource[/subresource]".
     pub(super) denied: Vec<String>,
+    /// Permissions one impersonated user lacks: (user, "verb resource[/subresource]").
+    pub(super) denied_to: Vec<(String, String)>,
     /// What answers through the pod proxy, as "namespace/pod:port/path".
     pub(super) proxy_answers: Vec<String>,
     /// The Eviction API version served (`pods/eviction` in /api/v1); absent
@@ -88,6 +90,15 @@ pub(super) async fn handle(
         .unwrap_or("")
         .to_string();
     let body_json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let impersonate_user = headers
+        .get("impersonate-user")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let impersonate_groups: Vec<String> = headers
+        .get_all("impersonate-group")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect();
     let mut inner = shared.0.lock().unwrap();
     inner.requests.push(Recorded {
         method: method.to_string(),
@@ -95,7 +106,17 @@ pub(super) async fn handle(
         query: query.clone(),
         content_type: content_type.clone(),
         body: body_json.clone(),
+        impersonate_user: impersonate_user.clone(),
+        impersonate_groups: impersonate_groups.clone(),
     });
+    // As the API server's impersonation filter: groups alone do not say who acts.
+    if impersonate_user.is_none() && !impersonate_groups.is_empty() {
+        return status(
+            500,
+            "InternalError",
+            "Internal error occurred: requested [{Group ...}] without impersonating a user",
+        );
+    }
     // Deletes carry it in their DeleteOptions body (an Eviction in its
     // deleteOptions), other writes in the query.
     let dry_run = is_dry(inner.requests.last().unwrap());
@@ -167,7 +188,10 @@ pub(super) async fn handle(
             res = format!("{res}/{sub}");
         }
         let key = format!("{} {res}", a["verb"].as_str().unwrap_or_default());
-        let allowed = !inner.denied.contains(&key);
+        let allowed = !inner.denied.contains(&key)
+            && !impersonate_user
+                .as_ref()
+                .is_some_and(|u| inner.denied_to.contains(&(u.clone(), key.clone())));
         let mut answer = body_json.clone();
         answer["status"] = json!({"allowed": allowed});
         return (StatusCode::CREATED, axum::Json(answer)).into_response();
