@@ -435,7 +435,7 @@ mod tests {
             ),
             ("give the cache a reboot", &["rollout_restart"]),
             (
-                "roll back the checkout deployment, the new version broke login",
+                "roll back the checkout deployment, the latest version broke login",
                 &["rollout_undo"],
             ),
             ("revert yesterday's release of the api", &["rollout_undo"]),
