@@ -567,6 +567,19 @@ async fn replayed_tool_outputs_leave_out_the_undo_snapshot() {
     assert!(output.get("before").is_none(), "{content}");
 }
 
+/// Creates tasks with these titles for `user`, in order (ids 1, 2, ...).
+async fn with_tasks(store: &Arc<dyn Store>, user: &UserId, titles: &[&str]) {
+    for title in titles {
+        store
+            .create_task(
+                user,
+                todo_core::NewTask::titled(todo_core::Title::parse(title).unwrap()),
+            )
+            .await
+            .unwrap();
+    }
+}
+
 /// (title, completed) of the user's tasks.
 async fn task_states(store: &Arc<dyn Store>, user: &UserId) -> Vec<(String, bool)> {
     store
@@ -593,13 +606,7 @@ fn tool_results(body: &Value) -> Vec<String> {
 async fn a_write_of_a_kind_the_message_does_not_ask_for_is_refused_and_never_claimed() {
     let (store, _guard) = common::fresh_store().await;
     let user = common::user(&store, "ann@example.com").await;
-    store
-        .create_task(
-            &user,
-            todo_core::NewTask::titled(todo_core::Title::parse("Buy groceries").unwrap()),
-        )
-        .await
-        .unwrap();
+    with_tasks(&store, &user, &["Buy groceries"]).await;
     // What the 0.5B model did: asked only to add, it also completed a task whose id
     // a listing had just shown it (so the invented-id rule does not stop it).
     let stub = StubServer::scripted(vec![
@@ -655,13 +662,7 @@ async fn a_write_of_a_kind_the_message_does_not_ask_for_is_refused_and_never_cla
 async fn a_request_to_see_tasks_runs_no_write() {
     let (store, _guard) = common::fresh_store().await;
     let user = common::user(&store, "ann@example.com").await;
-    store
-        .create_task(
-            &user,
-            todo_core::NewTask::titled(todo_core::Title::parse("Dentist").unwrap()),
-        )
-        .await
-        .unwrap();
+    with_tasks(&store, &user, &["Dentist"]).await;
     let stub = StubServer::scripted(vec![
         StubReply::tool_calls(&[("list_tasks", json!({}))]),
         StubReply::tool_calls(&[("delete_task", json!({"task_id": 1}))]),
