@@ -24,6 +24,9 @@ pub struct Connection {
     /// rather than be retried for minutes.
     pub unretried: Client,
     pub identity: Identity,
+    /// What both clients were built from: `serve --impersonate` builds one more pair
+    /// per person from it, with the impersonation headers added.
+    pub config: Config,
 }
 
 /// The local user, for the audit log: `$USER`, else the name of this process's uid
@@ -126,7 +129,7 @@ pub async fn connect(kubeconfig: Option<PathBuf>, context: Option<String>) -> Re
     };
     let mut once = config.clone();
     once.default_retry = false;
-    let client = Client::try_from(config)
+    let client = Client::try_from(config.clone())
         .map_err(|e| AssistError::Config(format!("cannot build a client: {e}")))?;
     let unretried = Client::try_from(once)
         .map_err(|e| AssistError::Config(format!("cannot build a client: {e}")))?;
@@ -134,5 +137,6 @@ pub async fn connect(kubeconfig: Option<PathBuf>, context: Option<String>) -> Re
         client,
         unretried,
         identity,
+        config,
     })
 }

@@ -8,52 +8,13 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::discovery::{crontab, crontab_crd};
-use common::{FakeApi, todo_cluster, without_bookkeeping};
+use common::discovery::crontab;
+use common::{FakeApi, THREE_OBJECTS, todo_cluster_with_crontab, without_bookkeeping};
 use kube_assist::ops::{
     AutoscaleOp, CreateSecretOp, ExecOptions, Executor, ExposeOp, Kind, Operation, SecretValues,
     Target,
 };
-use serde_json::{Value, json};
-
-const MANIFEST: &str = "\
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: app-config
-data:
-  LOG_LEVEL: debug
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  labels: {app: web}
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.25
----
-apiVersion: stable.example.com/v1
-kind: CronTab
-metadata:
-  name: nightly
-spec:
-  cronSpec: 0 3 * * *
-";
-
-fn cluster() -> Vec<Value> {
-    let mut objects = todo_cluster();
-    objects.push(crontab_crd());
-    objects
-}
+use serde_json::json;
 
 async fn executor(api: &FakeApi, dry_run: bool) -> Executor {
     let conn = kube_assist::connect::connect(Some(api.kubeconfig.clone()), None)
@@ -70,9 +31,9 @@ async fn executor(api: &FakeApi, dry_run: bool) -> Executor {
 
 #[tokio::test]
 async fn a_three_object_manifest_is_applied_server_side_and_undone() {
-    let api = FakeApi::start(cluster(), &[]).await;
+    let api = FakeApi::start(todo_cluster_with_crontab(), &[]).await;
     let file = api.audit_log.with_file_name("app.yaml");
-    std::fs::write(&file, MANIFEST).unwrap();
+    std::fs::write(&file, THREE_OBJECTS).unwrap();
     let file = file.display().to_string();
 
     let (code, out, err) = api
@@ -145,7 +106,7 @@ async fn a_three_object_manifest_is_applied_server_side_and_undone() {
 
 #[tokio::test]
 async fn applying_over_a_live_object_diffs_it_and_undo_restores_it_exactly() {
-    let api = FakeApi::start(cluster(), &[]).await;
+    let api = FakeApi::start(todo_cluster_with_crontab(), &[]).await;
     let before = api.object("Deployment", "todo", "todo-frontend").unwrap();
     let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: todo-frontend\n  namespace: todo\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: todo:3\n";
     let (code, out, err) = api
@@ -167,7 +128,7 @@ async fn applying_over_a_live_object_diffs_it_and_undo_restores_it_exactly() {
 
 #[tokio::test]
 async fn deleting_a_deployment_says_what_goes_with_it_and_undo_recreates_it() {
-    let api = FakeApi::start(cluster(), &[]).await;
+    let api = FakeApi::start(todo_cluster_with_crontab(), &[]).await;
     let before = api.object("Deployment", "todo", "todo-backend").unwrap();
     let (code, out, err) = api
         .run(&["delete", "deploy", "todo-backend", "--yes"])
@@ -201,7 +162,7 @@ async fn deleting_a_deployment_says_what_goes_with_it_and_undo_recreates_it() {
 
 #[tokio::test]
 async fn deleting_a_namespace_is_destructive_and_counts_its_objects() {
-    let mut objects = cluster();
+    let mut objects = todo_cluster_with_crontab();
     objects.push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "todo"}}));
     let api = FakeApi::start(objects, &[]).await;
     // Not at a terminal and without --yes: shown, refused.
@@ -218,7 +179,7 @@ async fn deleting_a_namespace_is_destructive_and_counts_its_objects() {
 
 #[tokio::test]
 async fn a_secret_from_literals_never_shows_its_values() {
-    let api = FakeApi::start(cluster(), &[]).await;
+    let api = FakeApi::start(todo_cluster_with_crontab(), &[]).await;
     let exec = executor(&api, false).await;
     let op = Operation::CreateSecret(CreateSecretOp {
         name: "db".into(),
@@ -262,7 +223,7 @@ async fn a_secret_from_literals_never_shows_its_values() {
 
 #[tokio::test]
 async fn expose_and_autoscale_build_their_objects_from_the_workload() {
-    let api = FakeApi::start(cluster(), &[]).await;
+    let api = FakeApi::start(todo_cluster_with_crontab(), &[]).await;
     let exec = executor(&api, true).await;
     let web = Target {
         kind: Some(Kind::Deployment),
@@ -322,7 +283,7 @@ async fn expose_and_autoscale_build_their_objects_from_the_workload() {
 
 #[tokio::test]
 async fn a_custom_object_is_labelled_and_deleted_through_the_generic_path() {
-    let mut objects = cluster();
+    let mut objects = todo_cluster_with_crontab();
     objects.push(crontab("batch", "nightly", "0 3 * * *"));
     let api = FakeApi::start(objects, &[]).await;
     let (code, out, err) = api.run(&["delete", "ct/nightly", "--yes"]).await;

@@ -7,78 +7,19 @@
 //! them the browser test fails with that instruction, it never skips.
 
 mod common;
+mod console_driver;
 mod serving;
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use common::{FakeApi, todo_cluster};
-use fantoccini::{Client, ClientBuilder, Locator};
+use console_driver::{FormClient, browser, click, csrf, fill, screenshot, wait_text};
 use serde_json::json;
-use serving::{APPROVER, OPERATOR, Served, VIEWER, crashing_pod, free_port, serve};
-
-/// A browser without JavaScript: keeps the session cookie, follows nothing by itself.
-struct FormClient {
-    http: reqwest::Client,
-    base: String,
-    cookie: Option<String>,
-}
-
-impl FormClient {
-    fn new(s: &Served) -> Self {
-        Self {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: s.url.clone(),
-            cookie: None,
-        }
-    }
-
-    async fn get(&self, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
-        let mut req = self.http.get(format!("{}{path}", self.base));
-        if let Some(c) = &self.cookie {
-            req = req.header("cookie", c);
-        }
-        let r = req.send().await.unwrap();
-        let (code, headers) = (r.status().as_u16(), r.headers().clone());
-        (code, headers, r.text().await.unwrap())
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, Option<String>, String) {
-        let mut req = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(serde_urlencoded::to_string(form).unwrap());
-        if let Some(c) = &self.cookie {
-            req = req.header("cookie", c);
-        }
-        let r = req.send().await.unwrap();
-        if let Some(set) = r.headers().get("set-cookie") {
-            self.cookie = Some(set.to_str().unwrap().split(';').next().unwrap().to_string());
-        }
-        let location = r
-            .headers()
-            .get("location")
-            .map(|l| l.to_str().unwrap().to_string());
-        (r.status().as_u16(), location, r.text().await.unwrap())
-    }
-}
-
-/// The value of the hidden CSRF field on a page.
-fn csrf(page: &str) -> String {
-    let at = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
-    page[at..at + page[at..].find('"').unwrap()].to_string()
-}
+use serving::{APPROVER, OPERATOR, VIEWER, crashing_pod, serve};
 
 #[tokio::test]
 async fn the_console_works_with_plain_forms_and_a_strict_csp() {
     let api = FakeApi::start(todo_cluster(), &[]).await;
     let s = serve(&api, &["--events=false"]).await;
-    let mut olga = FormClient::new(&s);
+    let mut olga = FormClient::new(&s.url);
     let (code, headers, page) = olga.get("/").await;
     assert_eq!(code, 200);
     assert!(page.contains("Sign in"), "{page}");
@@ -139,17 +80,8 @@ async fn the_console_works_with_plain_forms_and_a_strict_csp() {
     );
 
     // An approver approves with a plain form.
-    let mut anna = FormClient::new(&s);
-    anna.post("/console/login", &[("token", APPROVER)]).await;
-    let (_, _, page) = anna.get(&plan_path).await;
-    assert!(page.contains("id=\"approve\""), "{page}");
-    let token = csrf(&page);
-    let (code, to, _) = anna
-        .post(&format!("{plan_path}/approve"), &[("csrf", &token)])
-        .await;
-    assert_eq!((code, to.as_deref()), (303, Some(plan_path.as_str())));
-    let (_, _, page) = anna.get(&plan_path).await;
-    assert!(page.contains("state-done"), "{page}");
+    let mut anna = FormClient::signed_in(&s.url, APPROVER).await;
+    let token = anna.approve(&plan_path).await;
     assert_eq!(
         api.object("Deployment", "todo", "todo-frontend").unwrap()["spec"]["replicas"],
         2
@@ -174,106 +106,6 @@ async fn the_console_works_with_plain_forms_and_a_strict_csp() {
     assert_eq!(code, 303);
     let (_, _, page) = anna.get(&plan_path).await;
     assert!(page.contains("Your token"), "{page}");
-}
-
-fn require_tool(name: &str) -> PathBuf {
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| {
-            panic!("`{name}` is not installed; the browser tests need Debian's chromium and chromium-driver: run `bash scripts/install.d/browser.sh`")
-        })
-}
-
-struct Guarded(Child);
-
-impl Drop for Guarded {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn browser() -> (Client, Guarded, tempfile::TempDir) {
-    let chromium = require_tool("chromium");
-    let port = free_port();
-    let mut driver = Command::new(require_tool("chromedriver"))
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(driver.try_wait().unwrap().is_none(), "chromedriver exited");
-        assert!(Instant::now() < deadline, "chromedriver did not listen");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({"binary": chromium, "args": [
-            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-quic", "--disable-dev-shm-usage",
-            format!("--user-data-dir={}", profile.path().display()), "--window-size=1200,900"]}),
-    );
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a WebDriver session with headless Chromium");
-    (client, Guarded(driver), profile)
-}
-
-async fn wait_text(c: &Client, css: &str, want: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let text = match c.find(Locator::Css(css)).await {
-            Ok(e) => e.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        if text.contains(want) {
-            return text;
-        }
-        if Instant::now() > deadline {
-            screenshot(c, "serve-console-failure").await;
-            panic!("{css} never showed {want:?}; last text: {text:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn click(c: &Client, css: &str) {
-    c.wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no {css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
-async fn fill(c: &Client, css: &str, text: &str) {
-    let e = c
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no {css}: {e}"));
-    e.send_keys(text).await.unwrap();
-}
-
-async fn screenshot(c: &Client, name: &str) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
-    let _ = std::fs::create_dir_all(&dir);
-    if let Ok(png) = c.screenshot().await {
-        let _ = std::fs::write(dir.join(format!("{name}.png")), png);
-    }
 }
 
 #[tokio::test]

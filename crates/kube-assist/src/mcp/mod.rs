@@ -24,7 +24,7 @@ use crate::audit::{AuditLog, AuditRecord};
 use crate::connect::Identity;
 use crate::error::{AssistError, Result};
 use crate::ops::registry::{self, Class, OpSpec};
-use crate::ops::{Executor, Operation, operation_from_tool, preflight};
+use crate::ops::{Executor, Operation, operation_from_tool};
 use crate::resolve::Resolver;
 
 /// Where `kubectl-assist serve` sends MCP write calls: into its approval queue,
@@ -130,10 +130,14 @@ impl McpServer {
         } else {
             "read_only_plan"
         };
-        if let Some(p) = preflight::permission(&op, true)
-            && !self.exec.may(&p).await.map_err(|e| e.to_string())?
-        {
-            let msg = format!("you cannot {}", p.describe());
+        let missing = self
+            .exec
+            .missing_permissions(std::slice::from_ref(&op))
+            .await
+            .map_err(|e| e.to_string())?;
+        if !missing.is_empty() {
+            let names: Vec<String> = missing.iter().map(|p| p.describe()).collect();
+            let msg = format!("you cannot {}", names.join("; nor "));
             self.record(
                 name,
                 Some(&op),

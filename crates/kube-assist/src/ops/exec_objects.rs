@@ -135,7 +135,7 @@ enum WriteMode {
     Apply,
 }
 
-fn default_namespace(op: &Operation) -> Option<&str> {
+pub(super) fn default_namespace(op: &Operation) -> Option<&str> {
     match op {
         Operation::Apply(a) => a.namespace.as_deref(),
         Operation::CreateConfigmap(c) => c.namespace.as_deref(),
@@ -149,7 +149,7 @@ fn default_namespace(op: &Operation) -> Option<&str> {
 
 impl Executor {
     /// Where any object lives, by the common kinds or else discovery.
-    async fn address(
+    pub(super) async fn address(
         &self,
         obj: &Value,
         default_ns: Option<&str>,

@@ -58,15 +58,9 @@ pub fn resource_of(kind: Kind) -> (&'static str, &'static str) {
     }
 }
 
-/// The permission a resolved write needs; `None` for reads. `exists` says whether
-/// a restore replaces (update) or re-creates (create) its object. Operations that
-/// create objects are checked for the first object they create (see
-/// [`permissions`] for all of them).
-pub fn permission(op: &Operation, exists: bool) -> Option<Permission> {
-    permissions(op, exists).into_iter().next()
-}
-
-/// Every permission a resolved write needs (one per object it writes).
+/// Every permission a resolved write needs (one per object it writes); none for a
+/// read. `exists` says whether a restore replaces (update) or re-creates (create)
+/// its object.
 pub fn permissions(op: &Operation, exists: bool) -> Vec<Permission> {
     if !op.is_write() {
         return Vec::new();
@@ -100,16 +94,12 @@ pub fn permissions(op: &Operation, exists: bool) -> Vec<Permission> {
         _ => {}
     }
     if let Some(Ok(objects)) = super::manifest::static_objects(op) {
-        let verb = if matches!(op, Operation::Apply(_)) {
-            "patch"
-        } else {
-            "create"
-        };
+        let default_ns = super::exec_objects::default_namespace(op);
         return objects
             .iter()
             .filter_map(|o| {
-                let (q, ns, _) = super::exec_objects::address_known(o, None)?;
-                Some(create(&q.group, &q.plural, ns.as_ref(), verb))
+                let (q, ns, _) = super::exec_objects::address_known(o, default_ns)?;
+                Some(create(&q.group, &q.plural, ns.as_ref(), object_verb(op)))
             })
             .collect();
     }
@@ -126,6 +116,15 @@ pub fn permissions(op: &Operation, exists: bool) -> Vec<Permission> {
         });
     }
     all
+}
+
+/// The verb writing a manifest's objects needs: server-side apply is a patch.
+fn object_verb(op: &Operation) -> &'static str {
+    if matches!(op, Operation::Apply(_)) {
+        "patch"
+    } else {
+        "create"
+    }
 }
 
 fn permission_of_target(op: &Operation, exists: bool) -> Option<Permission> {
@@ -158,36 +157,112 @@ fn permission_of_target(op: &Operation, exists: bool) -> Option<Permission> {
     })
 }
 
+/// Each permission once, in the order first needed: two writes of one kind in one
+/// namespace need one review, not two.
+pub fn distinct(needed: impl IntoIterator<Item = Permission>) -> Vec<Permission> {
+    let mut out: Vec<Permission> = Vec::new();
+    for p in needed {
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
 impl Executor {
+    /// The permissions the writes of `steps` need that this identity lacks, in plan
+    /// order: every distinct permission is asked once, all concurrently, so a
+    /// refusal names each missing one instead of only the first.
+    pub async fn missing_permissions(&self, steps: &[Operation]) -> Result<Vec<Permission>> {
+        let mut needed = Vec::new();
+        for op in steps.iter().filter(|o| o.is_write()) {
+            let exists = match (op, op.target()) {
+                (Operation::Restore(_), Some(t)) => self.exists(t).await?,
+                _ => true,
+            };
+            needed.extend(permissions(op, exists));
+            needed.extend(self.permissions_of_custom_objects(op).await?);
+        }
+        let needed = distinct(needed);
+        let mut reviews = tokio::task::JoinSet::new();
+        for (i, p) in needed.iter().cloned().enumerate() {
+            let client = self.client.clone();
+            reviews.spawn(async move { (i, review(&client, &p).await) });
+        }
+        let mut allowed = vec![false; needed.len()];
+        while let Some(done) = reviews.join_next().await {
+            let (i, answer) = done.map_err(|e| {
+                AssistError::Transport(format!("the permission check stopped: {e}"))
+            })?;
+            allowed[i] = answer?;
+        }
+        Ok(needed
+            .into_iter()
+            .zip(allowed)
+            .filter(|(_, ok)| !ok)
+            .map(|(p, _)| p)
+            .collect())
+    }
+
+    /// The permissions for the objects of a manifest whose kinds only discovery
+    /// knows (custom resources), which [`permissions`] cannot name offline.
+    async fn permissions_of_custom_objects(&self, op: &Operation) -> Result<Vec<Permission>> {
+        let Some(Ok(objects)) = super::manifest::static_objects(op) else {
+            return Ok(Vec::new());
+        };
+        let default_ns = super::exec_objects::default_namespace(op);
+        let mut out = Vec::new();
+        for o in objects
+            .iter()
+            .filter(|o| super::exec_objects::address_known(o, default_ns).is_none())
+        {
+            let (q, namespace, _) = self.address(o, default_ns).await?;
+            out.push(Permission {
+                verb: object_verb(op),
+                group: q.group,
+                resource: q.plural,
+                subresource: None,
+                namespace,
+                name: None,
+            });
+        }
+        Ok(out)
+    }
+
     /// Whether this identity holds `p`, as the API server's authorizer decides.
     pub async fn may(&self, p: &Permission) -> Result<bool> {
-        let review = SelfSubjectAccessReview {
-            spec: SelfSubjectAccessReviewSpec {
-                resource_attributes: Some(ResourceAttributes {
-                    verb: Some(p.verb.into()),
-                    group: Some(p.group.clone()),
-                    resource: Some(p.resource.clone()),
-                    subresource: p.subresource.map(Into::into),
-                    namespace: p.namespace.clone(),
-                    name: p.name.clone(),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let api: Api<SelfSubjectAccessReview> = Api::all(self.client.clone());
-        let answer = api
-            .create(&PostParams::default(), &review)
-            .await
-            .map_err(|e| match AssistError::from(e) {
-                AssistError::Api { code, message, .. } => AssistError::Transport(format!(
-                    "the permission check (SelfSubjectAccessReview) failed with {code}: {message}"
-                )),
-                other => other,
-            })?;
-        Ok(answer.status.is_some_and(|s| s.allowed))
+        review(&self.client, p).await
     }
+}
+
+/// One SelfSubjectAccessReview: whether the client's identity holds `p`.
+async fn review(client: &kube::Client, p: &Permission) -> Result<bool> {
+    let review = SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                verb: Some(p.verb.into()),
+                group: Some(p.group.clone()),
+                resource: Some(p.resource.clone()),
+                subresource: p.subresource.map(Into::into),
+                namespace: p.namespace.clone(),
+                name: p.name.clone(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let api: Api<SelfSubjectAccessReview> = Api::all(client.clone());
+    let answer = api
+        .create(&PostParams::default(), &review)
+        .await
+        .map_err(|e| match AssistError::from(e) {
+            AssistError::Api { code, message, .. } => AssistError::Transport(format!(
+                "the permission check (SelfSubjectAccessReview) failed with {code}: {message}"
+            )),
+            other => other,
+        })?;
+    Ok(answer.status.is_some_and(|s| s.allowed))
 }
 
 #[cfg(test)]
@@ -206,7 +281,9 @@ mod tests {
             },
             replicas: ReplicaChange::To(3),
         });
-        let p = permission(&op, true).unwrap();
-        assert_eq!(p.describe(), "patch deployments/scale.apps in todo");
+        let p = permissions(&op, true);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].describe(), "patch deployments/scale.apps in todo");
+        assert_eq!(distinct([p[0].clone(), p[0].clone()]), p, "asked once");
     }
 }

@@ -144,11 +144,19 @@ pub(super) fn target(r: &Request, ctx: &PlanContext, skip: &[&str]) -> Option<Ta
             && w.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
     };
+    // A word in a name's place (quoted, or right after a kind noun) is a name
+    // even when it is a common word; any other word is one only if it is no
+    // stopword.
+    let candidate_at = |i: usize| -> bool {
+        let w = toks[i].as_str();
+        (r.is_name(i) && !skip.contains(&w) && !is_image(w) && quantity(w).is_none())
+            || candidate(w)
+    };
     for (i, t) in toks.iter().enumerate() {
         if let Some((kind, plural)) = kind_word(t) {
             // "pod backend-1" / "deployment frontend"
             if let Some(next) = toks.get(i + 1)
-                && candidate(next)
+                && candidate_at(i + 1)
             {
                 return Some(Target::named(
                     if plural { None } else { Some(kind) },
@@ -156,7 +164,7 @@ pub(super) fn target(r: &Request, ctx: &PlanContext, skip: &[&str]) -> Option<Ta
                 ));
             }
             // "the backend pods" / "the frontend deployment"
-            if i > 0 && candidate(&toks[i - 1]) {
+            if i > 0 && candidate_at(i - 1) {
                 let kind = if plural || kind == Kind::Pod {
                     None
                 } else {
@@ -170,16 +178,16 @@ pub(super) fn target(r: &Request, ctx: &PlanContext, skip: &[&str]) -> Option<Ta
     for (i, t) in toks.iter().enumerate() {
         if let Some((resource, _)) = resource_word(t) {
             if let Some(next) = toks.get(i + 1)
-                && candidate(next)
+                && candidate_at(i + 1)
             {
                 return Some(of_resource(resource, next));
             }
-            if i > 0 && candidate(&toks[i - 1]) {
+            if i > 0 && candidate_at(i - 1) {
                 return Some(of_resource(resource, &toks[i - 1]));
             }
         }
     }
-    if let Some(i) = toks.iter().position(|t| candidate(t)) {
+    if let Some(i) = (0..toks.len()).find(|&i| candidate_at(i)) {
         return Some(Target::named(None, counted_singular(toks, i)));
     }
     if r.any(&PRONOUNS) || ctx.last_target.is_some() {
@@ -230,5 +238,5 @@ pub(super) fn need_target(r: &Request, ctx: &PlanContext, what: &str) -> Result<
 pub(super) fn is_ctx_only(r: &Request, t: &Target, ctx: &PlanContext) -> bool {
     ctx.last_target.as_ref() == Some(t)
         && !r.any(&PRONOUNS)
-        && !t.name.as_ref().is_some_and(|n| r.has(n))
+        && !t.name.as_ref().is_some_and(|n| r.mentions(n))
 }

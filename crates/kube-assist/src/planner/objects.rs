@@ -407,10 +407,7 @@ mod tests {
     use crate::planner::words::tokenize;
 
     fn req(text: &str) -> Request {
-        Request {
-            tokens: tokenize(text),
-            raw: text.to_string(),
-        }
+        Request::new(tokenize(text), text)
     }
 
     #[test]

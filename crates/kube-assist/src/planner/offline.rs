@@ -12,7 +12,10 @@ use super::objects;
 use super::questions;
 use super::rollouts::plan_rollout;
 use super::typos::correct_typos;
-use super::words::{is_image, is_stopword, kind_word, number, resource_word, tokenize};
+use super::words::{
+    is_function_word, is_image, is_stopword, kind_word, number, quoted_names, resource_word,
+    tokenize,
+};
 use super::{CAPABILITIES, Plan, PlanContext, Planned};
 use crate::ops::registry::words;
 use crate::ops::*;
@@ -22,10 +25,41 @@ pub(super) struct Request {
     pub(super) tokens: Vec<String>,
     /// The request as typed, for the few things tokens lose (`key=value` pairs).
     pub(super) raw: String,
+    /// Per token: said where a name must be (see [`name_slots`]), so it names an
+    /// object and is no word of what to do ("restart deployment status").
+    pub(super) names: Vec<bool>,
 }
 
 impl Request {
+    pub(super) fn new(tokens: Vec<String>, raw: &str) -> Self {
+        let names = name_slots(&tokens, &quoted_names(raw));
+        Request {
+            tokens,
+            raw: raw.to_string(),
+            names,
+        }
+    }
+
+    /// True when token `i` is said where a name must be.
+    pub(super) fn is_name(&self, i: usize) -> bool {
+        self.names.get(i).copied().unwrap_or(false)
+    }
+
+    /// The tokens that say what to do: every token but those in a name's place.
+    fn words(&self) -> impl Iterator<Item = &String> {
+        self.tokens
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.is_name(*i))
+            .map(|(_, t)| t)
+    }
+
     pub(super) fn has(&self, w: &str) -> bool {
+        self.words().any(|t| t == w)
+    }
+
+    /// True when the request says `w` anywhere, names included.
+    pub(super) fn mentions(&self, w: &str) -> bool {
         self.tokens.iter().any(|t| t == w)
     }
 
@@ -35,20 +69,78 @@ impl Request {
 
     /// Consecutive words, e.g. `phrase(&["one", "more"])`.
     pub(super) fn phrase(&self, ws: &[&str]) -> bool {
-        self.tokens
-            .windows(ws.len())
-            .any(|win| win.iter().zip(ws).all(|(a, b)| a == b))
+        (0..self.tokens.len().saturating_sub(ws.len() - 1)).any(|start| {
+            ws.iter()
+                .enumerate()
+                .all(|(k, w)| self.tokens[start + k] == *w && !self.is_name(start + k))
+        })
     }
 
     pub(super) fn pos(&self, w: &str) -> Option<usize> {
-        self.tokens.iter().position(|t| t == w)
+        (0..self.tokens.len()).find(|&i| self.tokens[i] == w && !self.is_name(i))
     }
 
     pub(super) fn starts_with_any(&self, prefixes: &[&str]) -> bool {
-        self.tokens
-            .iter()
+        self.words()
             .any(|t| prefixes.iter().any(|p| t.starts_with(p)))
     }
+}
+
+/// Which tokens stand where a name must be: a word quoted on its own, and the
+/// word right after a singular kind noun ("configmap settings", "deployment
+/// app", "hpa usage") unless that noun already follows its name ("the web
+/// service status"). Grammar words, numbers, kinds and flags are never names.
+/// A stopword elsewhere stays a word of what to do.
+fn name_slots(tokens: &[String], quoted: &[String]) -> Vec<bool> {
+    let singular_kind = |w: &str| {
+        kind_word(w).is_some_and(|(_, plural)| !plural)
+            || resource_word(w).is_some_and(|(_, plural)| !plural)
+    };
+    let nameable = |w: &str| {
+        !is_function_word(w)
+            && kind_word(w).is_none()
+            && resource_word(w).is_none()
+            && number(w).is_none()
+            && !w.starts_with('-')
+            && w.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+    };
+    let plain_name = |w: &str| nameable(w) && !is_stopword(w);
+    // "which pod uses", "is any node under", "my pod": a kind noun after such a
+    // determiner means any object of the kind, so no name follows it.
+    let generic = |w: &str| {
+        matches!(
+            w,
+            "a" | "an"
+                | "any"
+                | "every"
+                | "each"
+                | "some"
+                | "no"
+                | "which"
+                | "what"
+                | "whats"
+                | "whichever"
+                | "my"
+                | "our"
+                | "your"
+                | "their"
+                | "its"
+        )
+    };
+    (0..tokens.len())
+        .map(|i| {
+            let w = tokens[i].as_str();
+            if quoted.iter().any(|q| q == w) {
+                // Quoted, even a kind's word is a name ("delete service 'events'").
+                return number(w).is_none() && !w.starts_with('-');
+            }
+            if !nameable(w) || i == 0 || !singular_kind(&tokens[i - 1]) {
+                return false;
+            }
+            let before = (i > 1).then(|| tokens[i - 2].as_str());
+            !before.is_some_and(|b| plain_name(b) || quoted.iter().any(|q| q == b) || generic(b))
+        })
+        .collect()
 }
 
 /// Plan a request.
@@ -63,10 +155,7 @@ pub fn plan(text: &str, ctx: &PlanContext) -> Planned {
     }
     correct_typos(&mut tokens);
     // "create namespace staging" makes the namespace it names.
-    let whole = Request {
-        tokens: tokens.clone(),
-        raw: text.to_string(),
-    };
+    let whole = Request::new(tokens.clone(), text);
     if objects::asks_to_create(&whole) && objects::makes_namespace(&whole) {
         return match objects::plan_creation(&whole) {
             Ok(Some(op)) => Planned::Plan(Plan::one(op)),
@@ -83,10 +172,7 @@ pub fn plan(text: &str, ctx: &PlanContext) -> Planned {
         })));
     }
     let namespace = take_namespace(&mut tokens);
-    let r = Request {
-        tokens,
-        raw: text.to_string(),
-    };
+    let r = Request::new(tokens, text);
     let mut planned = plan_tokens(&r, ctx);
     if questions::forbids(&r) {
         return Planned::Unplannable(

@@ -72,24 +72,58 @@ fn unquote(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
+    for (open, close) in quoted_spans(&chars) {
+        out.extend(&chars[i..open]);
+        out.push(' ');
+        out.extend(&chars[open + 1..close]);
+        out.push(' ');
+        i = close + 1;
+    }
+    out.extend(&chars[i..]);
+    out
+}
+
+/// Where each quoted stretch opens and closes (the quote characters' indices), by
+/// the rule [`unquote`] states.
+fn quoted_spans(chars: &[char]) -> Vec<(usize, usize)> {
     let word_edge = |c: Option<&char>| c.is_none_or(|c| !c.is_alphanumeric());
+    let mut spans = Vec::new();
+    let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
         if (c == '\'' || c == '"') && (i == 0 || word_edge(chars.get(i - 1))) {
             let close = (i + 1..chars.len())
                 .find(|&j| chars[j] == c && j > i + 1 && word_edge(chars.get(j + 1)));
             if let Some(j) = close {
-                out.push(' ');
-                out.extend(&chars[i + 1..j]);
-                out.push(' ');
+                spans.push((i, j));
                 i = j + 1;
                 continue;
             }
         }
-        out.push(c);
         i += 1;
     }
-    out
+    spans
+}
+
+/// The tokens a request quotes as one word ('status', "app"): quoting a single
+/// word marks it as a name, even a word that otherwise says what to do. A quoted
+/// phrase of several words is a phrase, not a name.
+pub fn quoted_names(text: &str) -> Vec<String> {
+    let lowered = text
+        .to_lowercase()
+        .replace(['’', '‘'], "'")
+        .replace(['“', '”'], "\"");
+    let chars: Vec<char> = lowered.chars().collect();
+    quoted_spans(&chars)
+        .into_iter()
+        .filter_map(|(open, close)| {
+            let inner: String = chars[open + 1..close].iter().collect();
+            match tokenize(&inner).as_slice() {
+                [one] => Some(one.clone()),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// "what's" reads as "what", "isn't" as "isnt": possessives and contractions
@@ -245,22 +279,36 @@ pub fn number(w: &str) -> Option<u32> {
     None
 }
 
-/// Words that are never the name of an object, from `stopwords.txt`.
+/// Words not read as the name of an object unless said where a name must be
+/// (right after a kind noun, or quoted), from `stopwords.txt`.
 const STOPWORDS: &str = include_str!("stopwords.txt");
+
+/// The grammar words among the stopwords (articles, prepositions, pronouns,
+/// auxiliaries), from `function_words.txt`: never a name, even right after a kind
+/// noun ("scale the deployment to 3").
+const FUNCTION_WORDS: &str = include_str!("function_words.txt");
+
+fn word_list(text: &'static str) -> impl Iterator<Item = &'static str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// True for a grammar word, which no object is named by (see [`FUNCTION_WORDS`]).
+pub fn is_function_word(w: &str) -> bool {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| word_list(FUNCTION_WORDS).collect())
+        .contains(w)
+}
 
 fn stopwords() -> &'static std::collections::HashSet<&'static str> {
     static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
         std::sync::OnceLock::new();
-    SET.get_or_init(|| {
-        STOPWORDS
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .collect()
-    })
+    SET.get_or_init(|| word_list(STOPWORDS).collect())
 }
 
-/// Words that are never the name of an object.
+/// Words not read as a name unless said where a name must be (see [`STOPWORDS`]).
 pub fn is_stopword(w: &str) -> bool {
     stopwords().contains(w)
 }
@@ -333,14 +381,29 @@ mod tests {
     #[test]
     fn vocabulary_lists_each_word_once() {
         let mut seen = std::collections::HashSet::new();
-        for w in STOPWORDS
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        {
+        for w in word_list(STOPWORDS) {
             assert!(seen.insert(w), "stopwords.txt lists {w:?} twice");
             assert_eq!(w, w.to_lowercase(), "stopwords are lowercase tokens");
         }
+        let mut seen = std::collections::HashSet::new();
+        for w in word_list(FUNCTION_WORDS) {
+            assert!(seen.insert(w), "function_words.txt lists {w:?} twice");
+            assert!(
+                is_stopword(w),
+                "function word {w:?} must be a stopword too: it is never a name"
+            );
+        }
+    }
+
+    #[test]
+    fn a_single_quoted_word_is_a_name_and_a_quoted_phrase_is_not() {
+        assert_eq!(quoted_names("restart the 'status' deployment"), ["status"]);
+        assert_eq!(
+            quoted_names("deployment \"Web-App\" in namespace 'scale-test'"),
+            ["web-app", "scale-test"]
+        );
+        assert!(quoted_names("say 'scale up now' please").is_empty());
+        assert!(quoted_names("what's the backend's state").is_empty());
     }
 
     #[test]

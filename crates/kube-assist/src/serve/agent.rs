@@ -12,11 +12,12 @@ use tokio::sync::watch;
 use super::approvals::{Decided, PlanRecord, PlanState, PlanStore};
 use super::auth::{Caller, Role};
 use super::error::{ServeError, ServeResult};
+use super::impersonation::{Impersonation, serve_executor};
 use super::trail::{Trail, TrailLine};
 use crate::audit::AuditRecord;
 use crate::connect::Identity;
 use crate::journal::{JournalEntry, UndoJournal};
-use crate::ops::{ExecOptions, Executor, Operation, ReplicaChange};
+use crate::ops::{Executor, Operation, ReplicaChange};
 use crate::planner::{PlanContext, Planned, offline};
 use crate::resolve::Resolver;
 
@@ -47,20 +48,15 @@ pub struct Agent {
     next_id: std::sync::atomic::AtomicU64,
     /// The LLM planner, when one is configured (else requests are planned offline).
     llm: Option<crate::planner::llm::LlmPlanner>,
+    /// `--impersonate`: each person's requests run as their own Kubernetes user.
+    impersonation: Option<Impersonation>,
 }
 
 impl Agent {
     pub fn new(client: Client, identity: Identity, settings: AgentSettings, trail: Trail) -> Self {
         let journal = trail.file().map(UndoJournal::beside);
         Self {
-            exec: Executor::new(
-                client.clone(),
-                ExecOptions {
-                    dry_run: false,
-                    progress: false,
-                    ..Default::default()
-                },
-            ),
+            exec: serve_executor(client.clone()),
             client,
             identity,
             settings,
@@ -71,6 +67,39 @@ impl Agent {
             draining: AtomicBool::new(false),
             next_id: std::sync::atomic::AtomicU64::new(0),
             llm: None,
+            impersonation: None,
+        }
+    }
+
+    /// Act as each person through Kubernetes impersonation (`None`: as the agent).
+    pub fn with_impersonation(mut self, impersonation: Option<Impersonation>) -> Self {
+        self.impersonation = impersonation;
+        self
+    }
+
+    /// The executor that acts for the signed-in `name`: the agent's own, or with
+    /// `--impersonate` one impersonating that person (refused when the map has nobody
+    /// for them: they never get the agent's rights instead).
+    pub fn exec_for(&self, name: &str) -> ServeResult<Executor> {
+        match &self.impersonation {
+            None => Ok(self.exec.clone()),
+            Some(i) => i.executor(name).map(|(_, exec)| exec),
+        }
+    }
+
+    /// Whose RBAC a refusal is about, for its message.
+    fn denied_message(&self, name: &str, denied: &[String]) -> String {
+        match self.impersonation.as_ref().map(|i| i.identity(name)) {
+            Some(Ok(id)) => format!(
+                "{name}, acting as the Kubernetes user {}, cannot {}; nothing was changed. The agent impersonates each person (--impersonate), so their own RBAC applies: ask a cluster admin to grant it to {}",
+                id.describe(),
+                denied.join("; nor "),
+                id.user
+            ),
+            _ => format!(
+                "the agent's service account cannot {}; nothing was changed. Grant it with the chart's rbac.write.namespaces (or rbac.clusterWrite)",
+                denied.join("; nor ")
+            ),
         }
     }
 
@@ -131,9 +160,11 @@ impl Agent {
         request: &str,
         namespace: Option<String>,
     ) -> ServeResult<PlanRecord> {
+        let exec = self.exec_for(&caller.name)?;
         let mut reads = super::llm_chat::ServeReads {
             agent: self,
-            resolver: Resolver::new(self.client.clone(), namespace.clone()),
+            resolver: Resolver::new(exec.client().clone(), namespace.clone()),
+            exec,
             user: caller.name.clone(),
             request: request.to_string(),
             ran: Vec::new(),
@@ -263,12 +294,16 @@ impl Agent {
 
     /// Complete names, and turn relative scales into counts, so the plan shown is
     /// exactly what will run.
-    async fn resolve(&self, resolver: &Resolver, op: &Operation) -> crate::Result<Operation> {
+    async fn resolve(
+        exec: &Executor,
+        resolver: &Resolver,
+        op: &Operation,
+    ) -> crate::Result<Operation> {
         let mut op = resolver.resolve_operation(op).await?;
         if let Operation::Scale(s) = &mut op
             && !matches!(s.replicas, ReplicaChange::To(_))
         {
-            let current = self.exec.replicas(&s.target).await?;
+            let current = exec.replicas(&s.target).await?;
             s.replicas = ReplicaChange::To(s.replicas.apply(current));
         }
         Ok(op)
@@ -360,21 +395,22 @@ impl Agent {
         via: Option<&'static str>,
     ) -> ServeResult<PlanRecord> {
         let ttl = self.settings.plan_ttl;
-        let resolver = Resolver::new(self.client.clone(), namespace.clone());
+        let exec = self.exec_for(&caller.name)?;
+        let resolver = Resolver::new(exec.client().clone(), namespace.clone());
         let mut resolved = Vec::new();
         for op in &steps {
-            resolved.push(self.resolve(&resolver, op).await?);
+            resolved.push(Self::resolve(&exec, &resolver, op).await?);
         }
         let mut plan = PlanRecord::new(request, namespace, &caller.name, resolved, ttl);
         plan.via = via;
         if !plan.has_writes() {
             plan.push("planned", "read-only plan: running it now", None);
-            self.run_steps(&mut plan, "read_only_plan").await;
+            self.run_steps(&exec, &mut plan, "read_only_plan").await;
             self.store().insert(plan.clone());
             return Ok(plan);
         }
         caller.require(Role::Operator, "requesting a change to the cluster")?;
-        if let Err(decision) = self.prepare_writes(&mut plan).await {
+        if let Err(decision) = self.prepare_writes(&exec, &mut plan).await {
             for step in plan.steps.clone().iter().filter(|s| s.operation.is_write()) {
                 let msg = plan.message.clone().unwrap_or_default();
                 self.record(
@@ -417,7 +453,11 @@ impl Agent {
 
     /// RBAC preflight and server dry run of each write; on failure the plan is
     /// finished (refused or failed) and the audit decision is returned.
-    async fn prepare_writes(&self, plan: &mut PlanRecord) -> Result<(), &'static str> {
+    async fn prepare_writes(
+        &self,
+        exec: &Executor,
+        plan: &mut PlanRecord,
+    ) -> Result<(), &'static str> {
         if self.settings.read_only {
             plan.finish(
                 PlanState::Refused,
@@ -431,42 +471,20 @@ impl Agent {
             .map(|s| s.operation.clone())
             .filter(Operation::is_write)
             .collect();
-        let mut denied = Vec::new();
-        for op in &writes {
-            let exists = match (op, op.target()) {
-                (Operation::Restore(_), Some(t)) => match self.exec.exists(t).await {
-                    Ok(e) => e,
-                    Err(e) => {
-                        plan.finish(PlanState::Failed, e.to_string());
-                        return Err("not_run");
-                    }
-                },
-                _ => true,
-            };
-            let Some(p) = crate::ops::preflight::permission(op, exists) else {
-                continue;
-            };
-            match self.exec.may(&p).await {
-                Ok(true) => {}
-                Ok(false) => denied.push(p.describe()),
-                Err(e) => {
-                    plan.finish(PlanState::Failed, e.to_string());
-                    return Err("not_run");
-                }
+        let denied: Vec<String> = match exec.missing_permissions(&writes).await {
+            Ok(missing) => missing.iter().map(|p| p.describe()).collect(),
+            Err(e) => {
+                plan.finish(PlanState::Failed, e.to_string());
+                return Err("not_run");
             }
-        }
+        };
         if !denied.is_empty() {
-            plan.finish(
-                PlanState::Refused,
-                format!(
-                    "the agent's service account cannot {}; nothing was changed. Grant it with the chart's rbac.write.namespaces (or rbac.clusterWrite)",
-                    denied.join("; nor ")
-                ),
-            );
+            let message = self.denied_message(&plan.requested_by, &denied);
+            plan.finish(PlanState::Refused, message);
             return Err("refused_forbidden");
         }
         for op in &writes {
-            match self.exec.preview(op).await {
+            match exec.preview(op).await {
                 Ok(change) => plan.changes.push(change),
                 Err(e) => {
                     plan.finish(
@@ -519,20 +537,27 @@ impl Agent {
                 Ok(plan)
             }
             Decided::Approved(mut plan) => {
-                if let Err(text) = self.still_as_approved(&plan).await {
-                    plan.finish(PlanState::Failed, text.clone());
-                    for step in plan.steps.iter().filter(|s| s.operation.is_write()) {
-                        self.record(
-                            &plan,
-                            Some(&step.operation),
-                            "approved",
-                            &format!("not run: {text}"),
-                            0,
-                            None,
-                        );
+                // The plan runs as the person who asked: an approval is a second pair of
+                // eyes, it does not lend the approver's rights (with --impersonate).
+                let checked = match self.exec_for(&plan.requested_by) {
+                    Ok(exec) => self.still_as_approved(&exec, &plan).await.map(|()| exec),
+                    Err(e) => Err(e.to_string()),
+                };
+                match checked {
+                    Ok(exec) => self.run_steps(&exec, &mut plan, "approved").await,
+                    Err(text) => {
+                        plan.finish(PlanState::Failed, text.clone());
+                        for step in plan.steps.iter().filter(|s| s.operation.is_write()) {
+                            self.record(
+                                &plan,
+                                Some(&step.operation),
+                                "approved",
+                                &format!("not run: {text}"),
+                                0,
+                                None,
+                            );
+                        }
                     }
-                } else {
-                    self.run_steps(&mut plan, "approved").await;
                 }
                 self.replace(plan.clone());
                 Ok(plan)
@@ -542,12 +567,12 @@ impl Agent {
 
     /// The objects must still look as they did when the plan was approved: a diff
     /// that changed since (someone else wrote the object) is not what was approved.
-    async fn still_as_approved(&self, plan: &PlanRecord) -> Result<(), String> {
+    async fn still_as_approved(&self, exec: &Executor, plan: &PlanRecord) -> Result<(), String> {
         for step in plan.steps.iter().filter(|s| s.operation.is_write()) {
             let Some(approved) = change_for(plan, &step.operation) else {
                 continue;
             };
-            let now = self.exec.preview(&step.operation).await.map_err(|e| {
+            let now = exec.preview(&step.operation).await.map_err(|e| {
                 format!("the API server rejected {} in a dry run: {e}", step.kubectl)
             })?;
             if now.diff != approved.diff {
@@ -580,7 +605,7 @@ impl Agent {
     /// Run every step in order, stopping at the first failure. On SIGTERM a write
     /// that started finishes (and is reported and journalled); a read in progress
     /// is abandoned and no further step starts, each audited as not run.
-    async fn run_steps(&self, plan: &mut PlanRecord, decision: &str) {
+    async fn run_steps(&self, exec: &Executor, plan: &mut PlanRecord, decision: &str) {
         let mut failed = None;
         for i in 0..plan.steps.len() {
             let op = plan.steps[i].operation.clone();
@@ -627,10 +652,10 @@ impl Agent {
             let started = Instant::now();
             let result = if op.is_write() {
                 // Never cut off: a write half-sent is worse than a late exit.
-                self.exec.run(&op).await
+                exec.run(&op).await
             } else {
                 tokio::select! {
-                    r = self.exec.run(&op) => r,
+                    r = exec.run(&op) => r,
                     () = self.drained() => Err(crate::AssistError::Invalid(format!("stopped: {SHUTDOWN}"))),
                 }
             };

@@ -44,6 +44,8 @@ pub fn planner_from_env(offline: bool) -> Option<LlmPlanner> {
 pub struct ServeReads<'a> {
     pub agent: &'a Agent,
     pub resolver: Resolver,
+    /// Acts for the person who asked (with `--impersonate`, as their Kubernetes user).
+    pub exec: crate::ops::Executor,
     pub user: String,
     pub request: String,
     pub ran: Vec<PlanStep>,
@@ -58,7 +60,7 @@ impl ReadRunner for ServeReads<'_> {
         }
         let op = self.resolver.resolve_operation(&op).await?;
         let started = Instant::now();
-        let result = self.agent.exec.run(&op).await;
+        let result = self.exec.run(&op).await;
         let ms = started.elapsed().as_millis() as u64;
         let mut step = PlanStep::new(op.clone());
         match &result {

@@ -15,6 +15,7 @@ pub mod console;
 pub mod console_pages;
 pub mod error;
 pub mod events;
+pub mod impersonation;
 pub mod llm_chat;
 pub mod mcp_writes;
 pub mod metrics;
@@ -101,6 +102,18 @@ pub struct ServeArgs {
     /// plan waiting for an approver like any other, and its requester cannot approve it.
     #[arg(long, env = "KUBECTL_ASSIST_MCP_WRITES", default_value = "false", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
     pub mcp_writes: bool,
+
+    /// Act as each signed-in person through Kubernetes impersonation (Impersonate-User /
+    /// Impersonate-Group), so their own RBAC decides: plans, dry runs and approved writes
+    /// run as the person who asked. The agent's ServiceAccount needs only `impersonate`.
+    #[arg(long, env = "KUBECTL_ASSIST_IMPERSONATE", default_value = "false", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    pub impersonate: bool,
+
+    /// With --impersonate: who is who, one `NAME KUBERNETES_USER [GROUP ...]` per line
+    /// (NAME is a token's name or a trusted-header user; a `*` line covers every other
+    /// name, `{name}` in its user replaced). A name it does not cover is refused.
+    #[arg(long, env = "KUBECTL_ASSIST_IMPERSONATE_MAP")]
+    pub impersonate_map: Option<PathBuf>,
 }
 
 /// `30s`, `5m`, `1h` or plain seconds.
@@ -177,7 +190,20 @@ pub async fn run(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
         )),
         None => None,
     };
+    let impersonation_map = match (args.impersonate, &args.impersonate_map) {
+        (false, _) => None,
+        (true, Some(path)) => {
+            Some(impersonation::ImpersonationMap::load(path).map_err(AssistError::Invalid)?)
+        }
+        (true, None) => {
+            return Err(AssistError::Invalid(
+                "--impersonate needs --impersonate-map FILE (KUBECTL_ASSIST_IMPERSONATE_MAP): one `NAME KUBERNETES_USER [GROUP ...]` per line, `* {name}` for everyone else".into(),
+            ));
+        }
+    };
     let conn = crate::connect::connect(global.kubeconfig.clone(), global.context.clone()).await?;
+    let impersonation =
+        impersonation_map.map(|map| impersonation::Impersonation::new(map, conn.config.clone()));
     let trail = Trail::new(
         args.state_dir
             .as_ref()
@@ -205,6 +231,7 @@ pub async fn run(args: ServeArgs, global: &GlobalArgs) -> Result<()> {
             trail,
         )
         .with_unretried(conn.unretried)
+        .with_impersonation(impersonation)
         .with_llm(llm_chat::planner_from_env(global.offline)),
     );
     let tokens = Arc::new(tokens);

@@ -57,27 +57,16 @@ impl Runner {
     }
 
     /// Ask the API server whether each write is permitted; `Err(Ok(denied))` lists
-    /// the missing permissions, `Err(Err(e))` is a failed check.
+    /// every missing permission, `Err(Err(e))` is a failed check.
     pub(super) async fn preflight(
         &self,
         steps: &[Operation],
     ) -> std::result::Result<(), std::result::Result<Vec<String>, AssistError>> {
-        let mut denied = Vec::new();
-        for op in steps.iter().filter(|o| o.is_write()) {
-            let exists = match (op, op.target()) {
-                (Operation::Restore(_), Some(t)) => self.exec.exists(t).await.map_err(Err)?,
-                _ => true,
-            };
-            for p in crate::ops::preflight::permissions(op, exists) {
-                if !self.exec.may(&p).await.map_err(Err)? {
-                    denied.push(p.describe());
-                }
-            }
-        }
+        let denied = self.exec.missing_permissions(steps).await.map_err(Err)?;
         if denied.is_empty() {
             Ok(())
         } else {
-            Err(Ok(denied))
+            Err(Ok(denied.iter().map(|p| p.describe()).collect()))
         }
     }
 

@@ -109,3 +109,44 @@ pub async fn run_mcp_client(args: Vec<String>) -> Value {
         )
     })
 }
+
+/// A ConfigMap, a Deployment and a custom resource (CronTab) as one manifest.
+pub const THREE_OBJECTS: &str = "\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app-config
+data:
+  LOG_LEVEL: debug
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+---
+apiVersion: stable.example.com/v1
+kind: CronTab
+metadata:
+  name: nightly
+spec:
+  cronSpec: 0 3 * * *
+";
+
+/// The todo cluster serving the CronTab custom resource (`crontabs.stable.example.com`).
+pub fn todo_cluster_with_crontab() -> Vec<Value> {
+    let mut objects = todo_cluster();
+    objects.push(super::discovery::crontab_crd());
+    objects
+}

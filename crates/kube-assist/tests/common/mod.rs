@@ -10,7 +10,9 @@ mod fixtures;
 mod objects;
 
 #[allow(unused_imports)]
-pub use fixtures::{mcp_python, run_mcp_client, todo_cluster};
+pub use fixtures::{
+    THREE_OBJECTS, mcp_python, run_mcp_client, todo_cluster, todo_cluster_with_crontab,
+};
 use objects::{fields_match, json_patch, labels_match, merge, query_param, scale_of};
 
 use std::collections::HashMap;
@@ -29,6 +31,10 @@ pub struct Recorded {
     pub query: String,
     pub content_type: String,
     pub body: Value,
+    /// The `Impersonate-User` header: whom the client asked to act as.
+    pub impersonate_user: Option<String>,
+    /// Every `Impersonate-Group` header, in order.
+    pub impersonate_groups: Vec<String>,
 }
 
 #[derive(Default)]
@@ -40,6 +46,8 @@ struct Inner {
     requests: Vec<Recorded>,
     /// Permissions the identity lacks, as "verb resource[/subresource]".
     denied: Vec<String>,
+    /// Permissions one impersonated user lacks: (user, "verb resource[/subresource]").
+    denied_to: Vec<(String, String)>,
     /// What answers through the pod proxy, as "namespace/pod:port/path".
     proxy_answers: Vec<String>,
     /// The Eviction API version served (`pods/eviction` in /api/v1); absent
@@ -150,6 +158,15 @@ async fn handle(
         .unwrap_or("")
         .to_string();
     let body_json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let impersonate_user = headers
+        .get("impersonate-user")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let impersonate_groups: Vec<String> = headers
+        .get_all("impersonate-group")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect();
     let mut inner = shared.0.lock().unwrap();
     inner.requests.push(Recorded {
         method: method.to_string(),
@@ -157,7 +174,17 @@ async fn handle(
         query: query.clone(),
         content_type: content_type.clone(),
         body: body_json.clone(),
+        impersonate_user: impersonate_user.clone(),
+        impersonate_groups: impersonate_groups.clone(),
     });
+    // As the API server's impersonation filter: groups alone do not say who acts.
+    if impersonate_user.is_none() && !impersonate_groups.is_empty() {
+        return status(
+            500,
+            "InternalError",
+            "Internal error occurred: requested [{Group ...}] without impersonating a user",
+        );
+    }
     // Deletes carry it in their DeleteOptions body (an Eviction in its
     // deleteOptions), other writes in the query.
     let dry_run = is_dry(inner.requests.last().unwrap());
@@ -229,7 +256,10 @@ async fn handle(
             res = format!("{res}/{sub}");
         }
         let key = format!("{} {res}", a["verb"].as_str().unwrap_or_default());
-        let allowed = !inner.denied.contains(&key);
+        let allowed = !inner.denied.contains(&key)
+            && !impersonate_user
+                .as_ref()
+                .is_some_and(|u| inner.denied_to.contains(&(u.clone(), key.clone())));
         let mut answer = body_json.clone();
         answer["status"] = json!({"allowed": allowed});
         return (StatusCode::CREATED, axum::Json(answer)).into_response();
@@ -500,6 +530,16 @@ impl FakeApi {
             .unwrap()
             .denied
             .push(permission.to_string());
+    }
+
+    /// Make the authorizer deny a permission to one impersonated user only.
+    pub fn deny_to(&self, user: &str, permission: &str) {
+        self.shared
+            .0
+            .lock()
+            .unwrap()
+            .denied_to
+            .push((user.to_string(), permission.to_string()));
     }
 
     /// Serve the Eviction API at this version (e.g. "policy/v1") instead of 1.20's policy/v1beta1.
