@@ -64,28 +64,71 @@ tier "cargo tests (unit, HTTP, SQLite, PostgreSQL, corpora, MCP, browser)" \
 # (todo-agent, kube-assist), every test on both server modes. `--workspace` selects the
 # `llm_real_server` test of each of those crates and keeps the feature set of the tier
 # above, so nothing is recompiled.
+# The cluster tiers' two static binaries (e2e/lib/images.sh): kubectl-assist in the agent
+# image's size-tuned `agent` profile (every kubectl-assist cluster tier runs it) and `todo` for
+# the e2e app image (its own fat-LTO release build). Each build is a chain of one-codegen-unit
+# crates ending in a fat-LTO link, one thread for minutes, and the LLM tier's servers compute
+# with half the cores (llm::local_server::server_threads), so both builds start in the
+# background before that tier, at a lower priority than its servers, and use the core it
+# leaves idle; the build tier below waits for them. Their profiles differ (agent / release)
+# and Cargo locks each profile's directory, not all of target/e2e-static, so neither waits
+# for the other.
+static_logs="${CARGO_TARGET_DIR:-$repo/target}/e2e-static-logs"
+static_pids=()
+if [ "$run_e2e" = 1 ]; then
+  # shellcheck source=e2e/lib/images.sh
+  . e2e/lib/images.sh
+  rm -rf "$static_logs" && mkdir -p "$static_logs"
+  for bin in kubectl-assist todo; do
+    case "$bin" in
+      kubectl-assist) build_fn=build_kubectl_assist_static ;;
+      todo) build_fn=build_todo_static ;;
+    esac
+    ( start=$SECONDS
+      renice -n 10 "$BASHPID" >/dev/null   # cargo and rustc inherit it
+      if "$build_fn" "$repo" >"$static_logs/$bin.path" 2>"$static_logs/$bin.log"; then
+        echo "$((SECONDS - start))" >"$static_logs/$bin.seconds"
+      else
+        exit 1
+      fi ) &
+    static_pids+=("$!")
+  done
+fi
+
 tier "LLM: real OpenAI-compatible servers (llama-server, llama-cpp-python), both planners" \
   env TODO_LLM_SERVER_REQUIRED=1 cargo test --workspace --locked \
   --test llm_real_server -- --ignored --nocapture --test-threads=1
 
 if [ "$run_e2e" = 1 ]; then
-  # One kubectl-assist for every cluster tier: the agent image's static, size-tuned build
-  # (e2e/lib/images.sh). Not a release `todo` either: the app image is its own static build.
-  # shellcheck source=e2e/lib/images.sh
-  . e2e/lib/images.sh
   assist_bin=""
-  build_assist() { assist_bin="$(build_kubectl_assist_static "$repo")"; }
-  tier "build: the static kubectl-assist (agent profile)" build_assist
+  todo_bin=""
+  # Waits for the two background builds; their output is printed here, in one piece each.
+  # Should the `todo` build fail, e2e/run builds it again and its image-build test fails.
+  wait_static_builds() {
+    local i rc=0 bin names=(kubectl-assist todo)
+    for i in 0 1; do
+      bin=${names[$i]}
+      if wait "${static_pids[$i]}"; then
+        echo "  $bin: built in $(cat "$static_logs/$bin.seconds") s (started before the LLM tier)"
+      else
+        echo "  $bin: build FAILED"; sed 's/^/    /' "$static_logs/$bin.log"; rc=1
+      fi
+    done
+    assist_bin="$(cat "$static_logs/kubectl-assist.path")"
+    todo_bin="$(cat "$static_logs/todo.path")"
+    return "$rc"
+  }
+  tier "build: the static kubectl-assist (agent profile) and todo (e2e app image)" wait_static_builds
   tier "cluster: daemon pidfiles (a reused pid is not our daemon)" bash e2e/lib/daemons-test.sh
   tier "cluster: local Kubernetes up" e2e/cluster up
-  tier "cluster: image, raw manifests, Helm chart" e2e/run
+  tier "cluster: image, raw manifests, Helm chart" env TODO_E2E_BINARY="$todo_bin" e2e/run
   tier "cluster: kubectl-assist" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/run
   tier "cluster: kubectl-assist writes, diffs, undo" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/writes
   # The in-cluster agent: its static `agent`-profile build (cached in target/e2e-static), the
   # < 15 MB image, the chart next to the app (reusing e2e/run's app image), approvals, RBAC
   # refusals, metrics and Events, audit; it removes its namespaces when it ends.
   tier "cluster: kubectl-assist serve (agent image, chart, approvals, RBAC, checks)" \
-    env KUBECTL_ASSIST_E2E_BINARY="$assist_bin" e2e/assist/serve
+    env KUBECTL_ASSIST_E2E_BINARY="$assist_bin" TODO_E2E_BINARY="$todo_bin" e2e/assist/serve
 fi
 
 echo

@@ -149,9 +149,12 @@ echo "health runs over $total_pods pods (ms): ${health_ms[*]}"
 grep -m1 '^Checked' "$WORK/health.txt"
 
 # --- list of a CRD kind (BENCH_CRD=1). Off by default: creating a custom resource object
-# crashed the local cluster's kube-apiserver (v1.20.2 built with Go 1.19: SIGSEGV in
-# json-iterator's map iteration in the CR create handler, 2026-12-01), so this runs only
-# against a cluster known to survive it.
+# crashes the local cluster's kube-apiserver. Its 1.20.2 source vendors
+# github.com/modern-go/reflect2 v1.0.1, whose UnsafeIterate calls the runtime's mapiterinit
+# with the pre-Go-1.18 signature; built with Go 1.19, json-iterator's sorted-map encoding in
+# the CR create handler (objectmeta.GetObjectMeta) faults (SIGSEGV, 2026-12-01). reflect2
+# v1.0.2 fixes it (modern-go/reflect2#25). So this runs only against a cluster known to
+# survive it.
 crd_ms=()
 if [[ ${BENCH_CRD:-0} == 1 ]]; then
 kubectl apply -f - >/dev/null <<YAML

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::ops::Operation;
 use crate::ops::registry::{self, Class};
-use crate::planner::words_for_safety::tokenize;
+use crate::planner::words_for_safety::{correct_typos, tokenize};
 
 /// The operator's flags that govern writes.
 #[derive(Debug, Clone, Copy, Default)]
@@ -111,8 +111,12 @@ where
 /// request's words alone. The LLM planner may propose only these: a model talked
 /// into "delete the namespace" by a log line still cannot plan a write the
 /// operator never asked for.
+///
+/// The words are read as the offline planner reads them, typing slips mended
+/// ("sclae" asks for scale), so the two never disagree about what was asked.
 pub fn requested_writes(request: &str) -> Vec<&'static str> {
-    let tokens = tokenize(request);
+    let mut tokens = tokenize(request);
+    correct_typos(&mut tokens);
     registry::all()
         .filter(|s| s.class != Class::Read && s.asked_by(&tokens))
         .map(|s| s.name)

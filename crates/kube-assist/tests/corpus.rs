@@ -1,5 +1,5 @@
 //! The offline planner against corpora of operator requests with the plan a person
-//! means. `corpus.jsonl` is the tuning corpus (the bar is 97% exactly right);
+//! means. `corpus.jsonl` is the tuning corpus (its misses are pinned by name, none today);
 //! `corpus_heldout.jsonl`, `corpus_heldout2.jsonl`, `corpus_heldout3.jsonl` and
 //! `corpus_heldout4.jsonl` were each written before the
 //! planner changes they measure and are never tuned on: their scores are printed
@@ -99,8 +99,12 @@ fn print_score(name: &str, s: &Score) {
     );
 }
 
+/// The tuning corpus's requests the planner gets wrong, by name: none today. A
+/// new miss fails by name instead of hiding under a minimum score.
+const TUNING_MISSES: &[&str] = &[];
+
 #[test]
-fn corpus_score_is_at_least_97_percent_and_never_a_wrong_write() {
+fn corpus_misses_only_its_pinned_requests_and_never_a_wrong_write() {
     let s = score(include_str!("corpus.jsonl"));
     print_score("tuning", &s);
     for (request, diff) in &s.misses {
@@ -121,10 +125,11 @@ fn corpus_score_is_at_least_97_percent_and_never_a_wrong_write() {
         "the corpus must hold at least 400 requests, it has {}",
         s.total
     );
-    assert!(
-        s.percent() >= 97.0,
-        "corpus score {:.1}% is below 97%",
-        s.percent()
+    let pinned: BTreeSet<&str> = TUNING_MISSES.iter().copied().collect();
+    let missed = s.missed();
+    assert_eq!(
+        missed, pinned,
+        "the tuning corpus misses exactly its pinned requests (fix the new misses; unpin the new passes)"
     );
 }
 

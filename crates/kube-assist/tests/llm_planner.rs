@@ -195,10 +195,20 @@ async fn a_write_the_operator_asked_for_is_proposed_then_confirmed_like_any_plan
         .await;
     assert_eq!(code, 0, "{out}");
     assert!(stub.rejected().is_empty(), "{:?}", stub.rejected());
-    let offered = stub.requests()[0].body["tools"].as_array().unwrap().clone();
+    let offered: Vec<String> = stub.requests()[0].body["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["function"]["name"].as_str().unwrap().to_string())
+        .collect();
+    // The reads and the one write the words name ("scale"), not the whole registry.
     assert!(
-        offered.iter().any(|t| t["function"]["name"] == "patch"),
-        "a write request gets the full registry"
+        offered.iter().any(|n| n == "scale")
+            && offered.iter().any(|n| n == "logs")
+            && !offered
+                .iter()
+                .any(|n| n == "patch" || n == "delete" || n == "drain"),
+        "{offered:?}"
     );
     assert_eq!(api.writes().len(), 1);
     assert_eq!(api.writes()[0].body, json!({"spec": {"replicas": 3}}));
@@ -221,4 +231,55 @@ async fn an_unreachable_llm_is_reported_not_a_crash() {
         out.contains("LLM planner") && out.contains("I can: scale"),
         "{out}"
     );
+}
+
+#[tokio::test]
+async fn a_write_that_was_not_offered_is_refused_to_the_model_and_never_planned() {
+    let api = cluster_with_injection().await;
+    let stub = StubServer::scripted(vec![
+        // Asked to scale, the model also deletes and drains: neither was offered.
+        StubReply::tool_calls(&[
+            (
+                "scale",
+                json!({"target": {"name": "frontend"}, "replicas": {"to": 2}}),
+            ),
+            (
+                "delete",
+                json!({"target": {"name": "todo-backend", "kind": "deployment"}}),
+            ),
+            ("drain", json!({"node": "node-1"})),
+        ]),
+        StubReply::text("Proposed the scale."),
+    ])
+    .await;
+    let env = llm_env(&stub);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (code, out, err) = api
+        .run_with_env(
+            &["--yes", "scale the frontend like we did last friday"],
+            &env,
+        )
+        .await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(stub.rejected().is_empty(), "{:?}", stub.rejected());
+    // Only the scale ran; the unoffered writes were reported, not planned.
+    assert_eq!(api.writes().len(), 1, "{:?}", api.writes());
+    assert_eq!(api.writes()[0].body, json!({"spec": {"replicas": 2}}));
+    assert!(
+        out.contains("Not planned: delete") && out.contains("Not planned: drain"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("[write] kubectl delete") && !out.contains("drain node"),
+        "{out}"
+    );
+    let refusals = tool_messages(&stub.requests()[1].body);
+    assert_eq!(refusals.len(), 3, "{refusals:?}");
+    assert!(refusals[0].starts_with("proposed"), "{refusals:?}");
+    for r in &refusals[1..] {
+        assert!(
+            r.starts_with("refused: the operator did not ask for") && r.contains("not offered"),
+            "{r}"
+        );
+    }
 }

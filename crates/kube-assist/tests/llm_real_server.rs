@@ -1,7 +1,8 @@
 //! kubectl-assist's LLM path against real OpenAI-compatible servers running a small
 //! local model (Qwen2.5-Coder-0.5B-Instruct Q4_K_M) at temperature 0, over the fake
-//! API server: the full registry of tools is accepted (the boolean schema of `patch`
-//! used to make llama-server answer 400 to every request), and whatever the model
+//! API server: a request is offered the reads and only the writes its words name,
+//! every tool of the registry has a schema llama-server accepts (the boolean schema
+//! of `patch` used to make it answer 400 to every request), and whatever the model
 //! does, nothing is written without the operator, the same call is not repeated, and
 //! the answer is never empty. What the model made of each request is printed, with
 //! the prompt size of each round trip from the server's own usage count (the context a
@@ -12,28 +13,103 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::{FakeApi, todo_cluster};
-use kube_assist::ops::tool_descriptions;
+use kube_assist::ops::{Access, tool_descriptions};
 use llm::local_server::{LocalServer, ServerMode};
 use llm::{ChatMessage, ChatModel, ChatRequest, LlmClient, ToolCallRequest, ToolSpec};
 use serde_json::{Value, json};
 
-/// kubectl-assist's request shapes with a one-line system prompt: the full registry, then a
-/// follow-up with `tool_calls` and a `tool` message. Answered 200 and parsed.
-async fn conformance(client: &LlmClient, name: &str, log: &dyn Fn() -> String) {
-    let tools: Vec<ToolSpec> = tool_descriptions()
+fn specs(tools: Vec<kube_assist::ops::ToolDescription>) -> Vec<ToolSpec> {
+    tools
         .into_iter()
         .map(|t| ToolSpec::function(t.name, t.description, t.parameters))
-        .collect();
-    let first = ChatRequest::new(
+        .collect()
+}
+
+fn first_request(tools: Vec<ToolSpec>) -> ChatRequest {
+    ChatRequest::new(
         "default",
         vec![
             ChatMessage::system("You are a Kubernetes assistant."),
             ChatMessage::user("scale the frontend like last friday"),
         ],
     )
-    .with_tools(tools.clone());
+    .with_tools(tools)
+}
+
+/// Every tool of the registry, as the client sends it, is accepted by llama-server, and
+/// the raw registry (with `patch`'s boolean schema) is not, so the check can fail. No
+/// request offers the whole registry any more, yet any tool may be offered, so each schema
+/// must pass the server's grammar builder (the step that answered 400). llama-server's
+/// `/apply-template` runs exactly that step and renders the prompt without generating: a
+/// twentieth of a second instead of a 12,000-token prefill. `/tokenize` then counts the
+/// prompt. llama-cpp-python takes any JSON object as a schema (its `parameters` is a
+/// `Dict[str, JsonType]`) and only renders it into the prompt, so it has no such step.
+async fn full_registry_is_accepted(client: &LlmClient, root: &str, name: &str) {
+    let http = reqwest::Client::new();
+    let all = first_request(specs(tool_descriptions()));
+    let raw = serde_json::to_value(&all).unwrap();
+    assert!(
+        tool_descriptions()
+            .iter()
+            .any(|t| llm::find_boolean_schema(&t.parameters).is_some()),
+        "the raw registry has a boolean schema (patch); the negative check needs one"
+    );
+    let refused = http
+        .post(format!("{root}/apply-template"))
+        .json(&raw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.status().as_u16(),
+        400,
+        "{name}: the raw registry must be refused: {}",
+        refused.text().await.unwrap_or_default()
+    );
+    let wire = serde_json::to_value(client.wire_request(&all)).unwrap();
+    let accepted = http
+        .post(format!("{root}/apply-template"))
+        .json(&wire)
+        .send()
+        .await
+        .unwrap();
+    let status = accepted.status();
+    let body: Value = accepted.json().await.unwrap_or_default();
+    assert!(status.is_success(), "{name}: full registry refused: {body}");
+    let prompt = body["prompt"].as_str().unwrap_or_default().to_string();
+    assert!(
+        prompt.contains("\"drain\""),
+        "{name}: every tool in the prompt"
+    );
+    let tokens: Value = http
+        .post(format!("{root}/tokenize"))
+        .json(&json!({"content": prompt}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap_or_default();
+    println!(
+        "{name}: the full registry ({} tools) is accepted; as a prompt it would be {} tokens",
+        tool_descriptions().len(),
+        tokens["tokens"].as_array().map_or(0, Vec::len)
+    );
+}
+
+/// kubectl-assist's request shapes with a one-line system prompt and the read tools (what a
+/// request that names no change is offered): the first request, then a follow-up with
+/// `tool_calls` and a `tool` message. Answered 200 and parsed.
+async fn conformance(client: &LlmClient, name: &str, log: &dyn Fn() -> String) {
+    let tools = specs(
+        tool_descriptions()
+            .into_iter()
+            .filter(|t| t.access == Access::Read)
+            .collect(),
+    );
+    let first = first_request(tools.clone());
     let r = client.chat(&first).await;
-    assert!(r.is_ok(), "{name}: full registry: {r:?}\n{}", log());
+    assert!(r.is_ok(), "{name}: first request: {r:?}\n{}", log());
     let prompt = r.unwrap().usage.map(|u| u.prompt_tokens);
     let follow = ChatRequest::new(
         "default",
@@ -57,7 +133,7 @@ async fn conformance(client: &LlmClient, name: &str, log: &dyn Fn() -> String) {
     .with_tools(tools);
     let r = client.chat(&follow).await;
     assert!(r.is_ok(), "{name}: follow-up: {r:?}\n{}", log());
-    println!("{name}: kubectl-assist conformance ok; full registry prompt {prompt:?} tokens");
+    println!("{name}: kubectl-assist conformance ok; read-set prompt {prompt:?} tokens");
 }
 
 /// One round trip in a `--trace-path` file (a request line, then its response line).
@@ -105,8 +181,11 @@ async fn kubectl_assist_llm_path_is_safe_with_a_small_local_model() {
         let name = mode.name();
         let tier_started = std::time::Instant::now();
         let client = LlmClient::new(server.config()).unwrap();
+        if mode == ServerMode::LlamaServer {
+            full_registry_is_accepted(&client, server.base_url.trim_end_matches("/v1"), name).await;
+        }
         // The requests' own round trips are the conformance check: a refused one fails
-        // the request (exit 1, asserted below). "scale …" sends the full registry.
+        // the request (exit 1, asserted below).
         let mut follow_ups = 0;
 
         let api = FakeApi::start(
@@ -118,6 +197,7 @@ async fn kubectl_assist_llm_path_is_safe_with_a_small_local_model() {
         let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let dir = tempfile::tempdir().unwrap();
         let mut good = 0;
+        // The first names no change (reads only), the second names one (reads + scale).
         let requests = [
             ("look into the backend and tell me what it needs", None),
             (

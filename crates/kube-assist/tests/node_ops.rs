@@ -217,3 +217,49 @@ async fn the_node_can_be_uncordoned_after_a_drain_by_undo() {
     let node = todo_cluster().pop().unwrap();
     assert_eq!(without_bookkeeping(put.body), without_bookkeeping(node));
 }
+
+#[tokio::test]
+async fn drain_with_a_pod_selector_evicts_only_the_pods_it_matches() {
+    let api = FakeApi::start(node_cluster(), &[]).await;
+    let (code, out, err) = api
+        .run(&[
+            "drain node-1 --pod-selector=app.kubernetes.io/component=frontend",
+            "--yes",
+        ])
+        .await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(
+            "kubectl drain node-1 --ignore-daemonsets --pod-selector=app.kubernetes.io/component=frontend"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("evicts 1 pod(s): todo/todo-frontend-f1-aaaaa"),
+        "{out}"
+    );
+    let writes = api.writes();
+    assert_eq!(
+        writes[0].path, "/api/v1/nodes/node-1",
+        "cordoned all the same"
+    );
+    assert_eq!(
+        evictions(&writes),
+        ["/api/v1/namespaces/todo/pods/todo-frontend-f1-aaaaa/eviction"]
+    );
+    assert!(api.object("Pod", "todo", "todo-backend-b2-bbbbb").is_some());
+    // The selector went to the server with the node's field selector.
+    assert!(
+        api.requests().iter().any(|r| r.method == "GET"
+            && r.path == "/api/v1/pods"
+            && r.query.contains("fieldSelector=spec.nodeName%3Dnode-1")
+            && r.query
+                .contains("labelSelector=app.kubernetes.io%2Fcomponent%3Dfrontend")),
+        "{:?}",
+        api.requests()
+            .iter()
+            .filter(|r| r.path == "/api/v1/pods")
+            .map(|r| &r.query)
+            .collect::<Vec<_>>()
+    );
+}

@@ -4,7 +4,10 @@
 //! Small local models rarely use the `tool_calls` field reliably, so the loop also
 //! recovers calls written into `content` (bare or fenced JSON, `<tool_call>` blocks,
 //! `{{…}}`, `functions.NAME:`), for offered tool names only and a capped number per
-//! message. A call identical to one already made in the turn is not run again. The
+//! message. A call of a tool that was not offered (a model may name any tool it
+//! saw in training or in the history) is never run: the runner words a refusal the
+//! model reads, so it can correct itself. A call identical to one already made in
+//! the turn is not run again. The
 //! caller reviews the final answer and may have the model asked again (e.g. with a
 //! named `tool_choice`) when the words claim something no tool did.
 
@@ -53,6 +56,8 @@ pub struct ExecutedCall {
     pub recovered: bool,
     /// Identical to an earlier call of the turn: not run again, answered from that one.
     pub duplicate: bool,
+    /// The tool was not offered in this request: not run, refused to the model.
+    pub not_offered: bool,
 }
 
 /// What the caller makes of a final answer.
@@ -97,6 +102,21 @@ pub trait ToolRunner {
     /// (errors included, as text the model can read).
     fn run(&mut self, name: &str, arguments: Map<String, Value>) -> impl Future<Output = String>;
 
+    /// The tool result for a call of a tool that was not offered; the call is never
+    /// run. `offered` lists the names that were.
+    fn refuse_not_offered(
+        &mut self,
+        name: &str,
+        _arguments: &Map<String, Value>,
+        offered: &[&str],
+    ) -> String {
+        json!({"error": format!(
+            "refused: the tool {name} was not offered for this request, so it was not run; use one of the offered tools ({}) or answer in words",
+            offered.join(", ")
+        )})
+        .to_string()
+    }
+
     /// Reviews a final answer (no tool calls) given what ran so far.
     fn review_answer(&mut self, _answer: &str, _executed: &[ExecutedCall]) -> AnswerVerdict {
         AnswerVerdict::Accept
@@ -115,7 +135,7 @@ pub trait ToolRunner {
 pub fn summarize_calls(executed: &[ExecutedCall]) -> String {
     let ran: Vec<String> = executed
         .iter()
-        .filter(|c| !c.duplicate)
+        .filter(|c| !c.duplicate && !c.not_offered)
         .map(|c| format!("{} → {}", c.name, clip(&c.output, 200)))
         .collect();
     if ran.is_empty() {
@@ -216,12 +236,18 @@ pub async fn run_tool_loop<R: ToolRunner>(
         });
         for call in &calls {
             let name = call.function.name.clone();
+            let not_offered = !offered.contains(&name.as_str());
             let (arguments, output, duplicate) = match call.parsed_arguments() {
                 Err(e) => (
                     Value::String(call.function.arguments.clone()),
                     json!({"error": e}).to_string(),
                     false,
                 ),
+                Ok(args) if not_offered => {
+                    warn!(tool = %name, "the model called a tool that was not offered; refused");
+                    let refusal = runner.refuse_not_offered(&name, &args, &offered);
+                    (Value::Object(args), refusal, false)
+                }
                 Ok(args) => {
                     let key = (name.clone(), canonical(&Value::Object(args.clone())));
                     if let Some((_, prior)) = seen.iter().find(|(k, _)| *k == key) {
@@ -249,6 +275,7 @@ pub async fn run_tool_loop<R: ToolRunner>(
                 output,
                 recovered,
                 duplicate,
+                not_offered,
             });
         }
         // A turn of nothing but repeats has nowhere to go: stop asking.
@@ -513,6 +540,98 @@ mod tests {
         let twice =
             r#"{"name": "list_tasks", "arguments": {}} {"name": "list_tasks", "arguments": {}}"#;
         assert_eq!(names(twice).len(), 1);
+    }
+
+    /// A model that answers from a script, recording what it was sent.
+    struct ScriptedModel {
+        replies: std::sync::Mutex<Vec<ChatResponse>>,
+        seen: std::sync::Mutex<Vec<ChatRequest>>,
+    }
+
+    #[async_trait::async_trait]
+    impl ChatModel for ScriptedModel {
+        fn model(&self) -> &str {
+            "scripted"
+        }
+        async fn chat(&self, request: &ChatRequest) -> crate::Result<ChatResponse> {
+            self.seen.lock().unwrap().push(request.clone());
+            let mut replies = self.replies.lock().unwrap();
+            if replies.is_empty() {
+                return Err(LlmError::Decode("script exhausted".into()));
+            }
+            Ok(replies.remove(0))
+        }
+    }
+
+    fn reply(calls: Vec<ToolCallRequest>, content: &str) -> ChatResponse {
+        serde_json::from_value(json!({
+            "choices": [{"message": {"content": content, "tool_calls": calls}}]
+        }))
+        .unwrap()
+    }
+
+    /// Records the calls it ran.
+    #[derive(Default)]
+    struct Recorder {
+        ran: Vec<String>,
+    }
+
+    impl ToolRunner for Recorder {
+        async fn run(&mut self, name: &str, _arguments: Map<String, Value>) -> String {
+            self.ran.push(name.to_string());
+            "ok".to_string()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_tool_that_was_not_offered_is_refused_to_the_model_and_never_run() {
+        let model = ScriptedModel {
+            replies: std::sync::Mutex::new(vec![
+                reply(
+                    vec![
+                        ToolCallRequest::new("c1", "drop_database", &json!({})),
+                        ToolCallRequest::new("c2", "list_tasks", &json!({})),
+                    ],
+                    "",
+                ),
+                reply(vec![], "Here is your list."),
+            ]),
+            seen: std::sync::Mutex::new(Vec::new()),
+        };
+        let tools = vec![ToolSpec::function(
+            "list_tasks",
+            "List tasks",
+            json!({"type": "object", "properties": {}}),
+        )];
+        let mut runner = Recorder::default();
+        let report = run_tool_loop(
+            &model,
+            vec![ChatMessage::user("show my tasks")],
+            &tools,
+            &LoopSettings::default(),
+            &mut runner,
+        )
+        .await;
+        assert!(matches!(report.end, LoopEnd::Answered), "{:?}", report.end);
+        assert_eq!(runner.ran, ["list_tasks"], "the unoffered tool never ran");
+        assert!(report.executed[0].not_offered && !report.executed[1].not_offered);
+        // The refusal went back to the model as that call's tool result, naming what it may use.
+        let second = &model.seen.lock().unwrap()[1];
+        let results: Vec<String> = serde_json::to_value(&second.messages)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role"] == "tool")
+            .map(|m| m["content"].as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            results[0].contains("drop_database was not offered")
+                && results[0].contains("list_tasks")
+                && results[1] == "ok",
+            "{results:?}"
+        );
+        assert!(!summarize_calls(&report.executed).contains("drop_database"));
     }
 
     #[test]

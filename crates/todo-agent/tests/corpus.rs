@@ -179,7 +179,7 @@ async fn run(cases: &[Case]) -> Report {
     report
 }
 
-fn print(name: &str, report: &Report) -> f64 {
+fn print(name: &str, report: &Report) {
     let score = report.exact as f64 / report.total.max(1) as f64;
     println!(
         "offline planner {name}: {}/{} exact ({:.1}%), wrong actions: {}",
@@ -191,11 +191,13 @@ fn print(name: &str, report: &Report) -> f64 {
     for (family, (ok, n)) in &report.per_family {
         println!("  {family:<18} {ok}/{n}");
     }
-    score
 }
 
-fn check(name: &str, report: &Report, pinned: &[&str], required: f64, show_misses: bool) {
-    let score = print(name, report);
+/// The score is printed; what is asserted is the misses themselves: exactly the
+/// pinned ones, so a new miss and a new pass both show by name (a minimum score
+/// would let one slip in for another).
+fn check(name: &str, report: &Report, pinned: &[&str], show_misses: bool) {
+    print(name, report);
     if show_misses && !report.misses.is_empty() {
         println!(
             "misses:\n{}",
@@ -225,12 +227,6 @@ fn check(name: &str, report: &Report, pinned: &[&str], required: f64, show_misse
         fixed.is_empty(),
         "{name}: pinned misses that now pass (unpin them): {fixed:?}"
     );
-    assert!(
-        score >= required,
-        "{name}: score {:.1}% is below {:.0}%",
-        score * 100.0,
-        required * 100.0
-    );
 }
 
 #[tokio::test]
@@ -248,7 +244,7 @@ async fn offline_planner_understands_the_corpus() {
         cases.len()
     );
     let report = run(&cases).await;
-    check("corpus", &report, KNOWN_MISSES, 0.97, true);
+    check("corpus", &report, KNOWN_MISSES, true);
 }
 
 #[tokio::test]
@@ -261,5 +257,5 @@ async fn offline_planner_on_the_held_out_split() {
     );
     let report = run(&cases).await;
     // Misses are not printed: the split is measured, never tuned on.
-    check("held-out", &report, KNOWN_HELD_OUT_MISSES, 0.95, false);
+    check("held-out", &report, KNOWN_HELD_OUT_MISSES, false);
 }

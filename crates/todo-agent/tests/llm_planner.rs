@@ -566,3 +566,141 @@ async fn replayed_tool_outputs_leave_out_the_undo_snapshot() {
     assert_eq!(output["status"], "completed", "{content}");
     assert!(output.get("before").is_none(), "{content}");
 }
+
+/// Creates tasks with these titles for `user`, in order (ids 1, 2, ...).
+async fn with_tasks(store: &Arc<dyn Store>, user: &UserId, titles: &[&str]) {
+    for title in titles {
+        store
+            .create_task(
+                user,
+                todo_core::NewTask::titled(todo_core::Title::parse(title).unwrap()),
+            )
+            .await
+            .unwrap();
+    }
+}
+
+/// (title, completed) of the user's tasks.
+async fn task_states(store: &Arc<dyn Store>, user: &UserId) -> Vec<(String, bool)> {
+    store
+        .list_tasks(user, &TaskQuery::default())
+        .await
+        .unwrap()
+        .tasks
+        .into_iter()
+        .map(|t| (t.title.into_inner(), t.completed))
+        .collect()
+}
+
+fn tool_results(body: &Value) -> Vec<String> {
+    body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "tool")
+        .map(|m| m["content"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_write_of_a_kind_the_message_does_not_ask_for_is_refused_and_never_claimed() {
+    let (store, _guard) = common::fresh_store().await;
+    let user = common::user(&store, "ann@example.com").await;
+    with_tasks(&store, &user, &["Buy groceries"]).await;
+    // What the 0.5B model did: asked only to add, it also completed a task whose id
+    // a listing had just shown it (so the invented-id rule does not stop it).
+    let stub = StubServer::scripted(vec![
+        StubReply::tool_calls(&[("list_tasks", json!({"status": "all"}))]),
+        StubReply::tool_calls(&[
+            ("add_task", json!({"title": "Buy milk"})),
+            ("complete_task", json!({"task_id": 1})),
+        ]),
+        StubReply::text("Added 'Buy milk' and completed 'Buy groceries' (task 1)."),
+    ])
+    .await;
+    let agent = Agent::new(store.clone(), planner(&stub, 6, 1), AgentConfig::default());
+    let reply = chat(&agent, &user, None, "add buy milk").await;
+    assert!(stub.rejected().is_empty(), "{:?}", stub.rejected());
+    assert_eq!(
+        task_states(&store, &user).await,
+        vec![
+            ("Buy groceries".to_string(), false),
+            ("Buy milk".to_string(), false)
+        ],
+        "the completion never ran"
+    );
+    assert_eq!(
+        reply
+            .tool_calls
+            .iter()
+            .map(|c| c.tool.as_str())
+            .collect::<Vec<_>>(),
+        vec!["list_tasks", "add_task"]
+    );
+    // The model read why, so it can correct itself; the reply claims only the add.
+    let results = tool_results(&stub.requests()[2].body);
+    let refusal = results.last().unwrap();
+    assert!(
+        refusal.contains("asks to add a task, not to complete a task")
+            && refusal.contains("complete_task was not called"),
+        "{refusal}"
+    );
+    assert!(
+        reply.response.starts_with("Added 'Buy milk'"),
+        "{}",
+        reply.response
+    );
+    assert!(
+        !reply.response.to_lowercase().contains("complete")
+            && !reply.response.contains("groceries"),
+        "{}",
+        reply.response
+    );
+}
+
+#[tokio::test]
+async fn a_request_to_see_tasks_runs_no_write() {
+    let (store, _guard) = common::fresh_store().await;
+    let user = common::user(&store, "ann@example.com").await;
+    with_tasks(&store, &user, &["Dentist"]).await;
+    let stub = StubServer::scripted(vec![
+        StubReply::tool_calls(&[("list_tasks", json!({}))]),
+        StubReply::tool_calls(&[("delete_task", json!({"task_id": 1}))]),
+        StubReply::text("You had one task, Dentist; I removed it."),
+    ])
+    .await;
+    let agent = Agent::new(store.clone(), planner(&stub, 6, 1), AgentConfig::default());
+    let reply = chat(&agent, &user, None, "show my tasks").await;
+    assert_eq!(task_titles(&store, &user).await, vec!["Dentist"]);
+    let refusal = tool_results(&stub.requests()[2].body).pop().unwrap();
+    assert!(refusal.contains("asks for no change"), "{refusal}");
+    assert!(!reply.response.contains("removed"), "{}", reply.response);
+}
+
+#[tokio::test]
+async fn a_phrasing_the_offline_planner_misses_still_writes_through_the_llm() {
+    let (store, _guard) = common::fresh_store().await;
+    let user = common::user(&store, "ann@example.com").await;
+    let stub = StubServer::scripted(vec![
+        StubReply::tool_calls(&[("add_task", json!({"title": "Vet visit"}))]),
+        StubReply::text(""),
+    ])
+    .await;
+    let agent = Agent::new(store.clone(), planner(&stub, 6, 1), AgentConfig::default());
+    // The offline planner understands nothing here, so the guard blocks nothing.
+    let message = "my cat knocked the plant over, note down a vet visit or so";
+    let offline = Agent::new(
+        store.clone(),
+        Arc::new(todo_agent::OfflinePlanner::new()),
+        AgentConfig::default(),
+    );
+    let unread = chat(&offline, &user, None, message).await;
+    assert!(unread.tool_calls.is_empty(), "{:?}", unread.tool_calls);
+    let reply = chat(&agent, &user, None, message).await;
+    assert_eq!(task_titles(&store, &user).await, vec!["Vet visit"]);
+    assert!(
+        reply.response.starts_with("Added 'Vet visit'"),
+        "{}",
+        reply.response
+    );
+}

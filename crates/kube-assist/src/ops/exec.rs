@@ -240,7 +240,7 @@ impl Executor {
             Operation::SetEnv(o) => self.set_env(o).await,
             Operation::Cordon(o) => self.set_unschedulable(&o.target, true).await,
             Operation::Uncordon(o) => self.set_unschedulable(&o.target, false).await,
-            Operation::Drain(o) => self.drain(&o.target, o.delete_emptydir_data).await,
+            Operation::Drain(o) => self.drain(o).await,
             Operation::SetImage(o) => {
                 let c = json!({"image": o.image});
                 self.patch_container(

@@ -9,7 +9,7 @@ use kube::api::{Api, ListParams, Patch};
 use serde_json::{Value, json};
 
 use super::exec::{Executor, OpOutput, parts};
-use super::{Kind, Target};
+use super::{DrainOp, Kind, Target};
 use crate::error::{AssistError, Result};
 
 /// What a drain does to each pod on the node.
@@ -119,11 +119,15 @@ impl Executor {
         .with_after(after))
     }
 
-    /// The pods a drain of node `name` evicts, skips and refuses.
-    pub async fn drain_plan(&self, name: &str, delete_emptydir_data: bool) -> Result<DrainPlan> {
+    /// The pods a drain evicts, skips and refuses: those of its node, and of
+    /// them only the ones its pod selector matches, when it has one.
+    pub async fn drain_plan(&self, d: &DrainOp) -> Result<DrainPlan> {
+        let (_, _, name) = parts(&d.target)?;
+        let delete_emptydir_data = d.delete_emptydir_data;
         let pods: Api<Pod> = Api::all(self.client.clone());
         let lp = ListParams {
             field_selector: Some(format!("spec.nodeName={name}")),
+            label_selector: d.pod_selector.clone(),
             ..Default::default()
         };
         let mut plan = DrainPlan::default();
@@ -241,9 +245,10 @@ impl Executor {
     }
 
     /// Cordon the node, then evict the pods [`Executor::drain_plan`] lists.
-    pub(super) async fn drain(&self, t: &Target, delete_emptydir_data: bool) -> Result<OpOutput> {
+    pub(super) async fn drain(&self, d: &DrainOp) -> Result<OpOutput> {
+        let t = &d.target;
         let (_, _, name) = parts(t)?;
-        let plan = self.drain_plan(name, delete_emptydir_data).await?;
+        let plan = self.drain_plan(d).await?;
         if !plan.refuse.is_empty() {
             return Err(AssistError::Refused(format!(
                 "node/{name} is not drained: {}",

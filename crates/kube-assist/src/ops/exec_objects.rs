@@ -441,7 +441,7 @@ impl Executor {
         }
         if let Operation::Drain(d) = op {
             let name = d.target.name.as_deref().unwrap_or_default();
-            let plan = self.drain_plan(name, d.delete_emptydir_data).await?;
+            let plan = self.drain_plan(d).await?;
             if !plan.refuse.is_empty() {
                 return Err(AssistError::Refused(format!(
                     "node/{name} cannot be drained as asked: {}",

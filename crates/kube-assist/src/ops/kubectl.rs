@@ -248,13 +248,17 @@ pub(super) fn render(op: &Operation) -> String {
         Operation::Cordon(o) => format!("kubectl cordon {}", node_name(&o.target)),
         Operation::Uncordon(o) => format!("kubectl uncordon {}", node_name(&o.target)),
         Operation::Drain(o) => format!(
-            "kubectl drain {} --ignore-daemonsets{}",
+            "kubectl drain {} --ignore-daemonsets{}{}",
             node_name(&o.target),
             if o.delete_emptydir_data {
                 " --delete-emptydir-data"
             } else {
                 ""
-            }
+            },
+            o.pod_selector
+                .as_deref()
+                .map(|s| format!(" --pod-selector={}", quote(s)))
+                .unwrap_or_default()
         ),
         Operation::Restore(o) => format!(
             "kubectl replace -f -{} # {} as it was before {}",
@@ -464,7 +468,17 @@ mod tests {
         let drain = Operation::Drain(DrainOp {
             target: t(Kind::Node, "n1", "x"),
             delete_emptydir_data: false,
+            pod_selector: None,
         });
         assert_eq!(drain.kubectl(), "kubectl drain n1 --ignore-daemonsets");
+        let some = Operation::Drain(DrainOp {
+            target: t(Kind::Node, "n1", "x"),
+            delete_emptydir_data: false,
+            pod_selector: Some("app=web".into()),
+        });
+        assert_eq!(
+            some.kubectl(),
+            "kubectl drain n1 --ignore-daemonsets --pod-selector=app=web"
+        );
     }
 }

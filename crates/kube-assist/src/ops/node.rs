@@ -32,6 +32,10 @@ pub struct DrainOp {
     /// Evict pods whose emptyDir volumes hold data that is lost with them.
     #[serde(default, skip_serializing_if = "is_false")]
     pub delete_emptydir_data: bool,
+    /// Evict only the node's pods this label selector matches (kubectl's
+    /// `--pod-selector`, e.g. `app=web`); the node is cordoned all the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_selector: Option<String>,
 }
 
 fn node(name: &str) -> Target {
@@ -76,12 +80,13 @@ pub(super) const SPECS: [OpSpec; 3] = [
     OpSpec {
         name: "drain",
         class: Class::Destructive,
-        description: "Cordon a node and evict its pods through the Eviction API, respecting PodDisruptionBudgets; DaemonSet and mirror pods stay; pods with emptyDir data only with delete_emptydir_data.",
+        description: "Cordon a node and evict its pods through the Eviction API, respecting PodDisruptionBudgets; DaemonSet and mirror pods stay; pods with emptyDir data only with delete_emptydir_data; pod_selector limits the evictions to the pods it matches.",
         schema: schema_of::<DrainOp>,
         example: || {
             Operation::Drain(DrainOp {
                 target: node("node-1"),
                 delete_emptydir_data: true,
+                pod_selector: None,
             })
         },
         words: &["drain", "evacuate"],

@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use tracing::{info, warn};
 
 use crate::error::{AssistError, Result};
+use crate::ops::registry;
 use crate::ops::{Access, OpOutput, Operation, operation_from_tool, tool_descriptions};
 use crate::safety::requested_writes;
 
@@ -25,24 +26,33 @@ use crate::safety::requested_writes;
 /// [`system_prompt`], so the write tools it names are exactly those offered.
 const SYSTEM_PROMPT_TEMPLATE: &str = include_str!("system_prompt.txt");
 
-/// The system prompt for a request offered write tools (`with_writes`) or only reads.
-fn system_prompt(with_writes: bool) -> String {
-    let writes = if with_writes {
-        let names: Vec<&str> = tool_descriptions()
-            .into_iter()
-            .filter(|t| t.access == Access::Write)
-            .map(|t| t.name)
-            .collect();
+/// The system prompt for a request offered the write tools `writes` (maybe none).
+fn system_prompt(writes: &[&str]) -> String {
+    let writes = if writes.is_empty() {
+        "This request names no change, so only read tools are offered: answer from what they show. If the operator seems to want a change, say that none was proposed and that naming it (scale, restart, roll back, set image, ...) lets you propose it.".to_string()
+    } else {
         format!(
             "Write tools ({}) do not run immediately: they are proposed to the operator, who confirms. Propose only the changes the operator asked for.",
-            names.join(", ")
+            writes.join(", ")
         )
-    } else {
-        "This request asks for no change, so only read tools are offered: answer from what they show.".to_string()
     };
     SYSTEM_PROMPT_TEMPLATE
         .trim_end()
         .replace("{writes}", &writes)
+}
+
+/// The write operations offered to the model for `request`: exactly those its words
+/// ask for, read through the registry's own vocabulary (`safety::requested_writes`,
+/// the words the offline planner reads too). That is also the bound of what the
+/// model may propose, so offering any other write would only spend context on a
+/// tool whose every call is refused: the full registry is 33 tools, about 12,000
+/// prompt tokens, against about 3,900 for the 11 reads. A request whose words name
+/// no known change ("make the frontend cope with more traffic") therefore gets the
+/// reads only, and the system prompt has the model say which words would name the
+/// change; the LLM planner only runs when the offline planner found no plan, so
+/// there is no offline plan whose writes could widen this.
+pub fn offered_writes(request: &str) -> Vec<&'static str> {
+    requested_writes(request)
 }
 
 /// How the loop is bounded.
@@ -159,11 +169,11 @@ impl LlmPlanner {
         Self { model, settings }
     }
 
-    /// The tools offered; write tools only when the request asks for a write.
-    fn tools(with_writes: bool) -> Vec<ToolSpec> {
+    /// The tools offered: every read, and of the writes only `writes`.
+    pub fn tools(writes: &[&str]) -> Vec<ToolSpec> {
         tool_descriptions()
             .into_iter()
-            .filter(|t| with_writes || t.access != Access::Write)
+            .filter(|t| t.access != Access::Write || writes.contains(&t.name))
             .map(|t| {
                 let description = if t.access == Access::Write {
                     format!(
@@ -197,16 +207,15 @@ impl LlmPlanner {
     }
 
     /// Run the loop for one request: the shared bounded loop of the `llm` crate, with
-    /// only read tools offered when the operator's words ask for no write (a smaller
-    /// prompt, and nothing to propose by mistake).
+    /// the read tools and only the writes the operator's words ask for offered (a
+    /// smaller prompt, and nothing to propose by mistake).
     pub async fn plan<R: ReadRunner>(&self, request: &str, runner: &mut R) -> Result<LlmOutcome> {
-        let allowed = requested_writes(request);
-        let with_writes = !allowed.is_empty();
+        let allowed = offered_writes(request);
         let messages = vec![
-            ChatMessage::system(system_prompt(with_writes)),
+            ChatMessage::system(system_prompt(&allowed)),
             ChatMessage::user(request),
         ];
-        let tools = Self::tools(with_writes);
+        let tools = Self::tools(&allowed);
         let settings = LoopSettings {
             max_steps: self.settings.max_steps,
             max_tool_output_chars: self.settings.output_budget,
@@ -315,6 +324,36 @@ impl<R: ReadRunner> ToolRunner for AssistRunner<'_, '_, R> {
         }
     }
 
+    /// Every read is offered, so an unoffered call is a write the operator's words did
+    /// not name (or no tool at all): refused to the model and reported to the operator.
+    fn refuse_not_offered(
+        &mut self,
+        name: &str,
+        _arguments: &serde_json::Map<String, Value>,
+        offered: &[&str],
+    ) -> String {
+        let Some(spec) = registry::find(name) else {
+            return format!(
+                "error: there is no tool {name}; use one of the offered tools ({})",
+                offered.join(", ")
+            );
+        };
+        let hint = spec
+            .words
+            .first()
+            .map(|w| format!(" (a request that says \"{w} ...\")"))
+            .unwrap_or_default();
+        let reason = format!(
+            "refused: the operator did not ask for {name}, so it was not offered and nothing was proposed; a change is proposed only when the operator's request names it{hint}"
+        );
+        warn!(
+            op = name,
+            "LLM called a write that was not offered; refused"
+        );
+        self.refused.push((name.to_string(), reason.clone()));
+        reason
+    }
+
     fn observe(&mut self, request: &ChatRequest, response: Option<&ChatResponse>) {
         self.planner.trace(
             "request",
@@ -340,26 +379,127 @@ impl<R: ReadRunner> ToolRunner for AssistRunner<'_, '_, R> {
 mod tests {
     use super::*;
 
+    /// The write tools offered for a request, in registry order.
+    fn offered_write_names(request: &str) -> Vec<String> {
+        let writes = offered_writes(request);
+        LlmPlanner::tools(&writes)
+            .into_iter()
+            .map(|t| t.function.name)
+            .filter(|n| registry::find(n).is_some_and(|s| s.class != registry::Class::Read))
+            .collect()
+    }
+
+    fn reads() -> Vec<&'static str> {
+        tool_descriptions()
+            .into_iter()
+            .filter(|t| t.access == Access::Read)
+            .map(|t| t.name)
+            .collect()
+    }
+
+    #[test]
+    fn a_request_that_names_no_change_is_offered_no_write_tool() {
+        // Only the first is in the corpus; several carry words of writes' second lists
+        // ("pods", "memory", "set") without a word that asks for the write.
+        for request in [
+            "why are the pods failing",
+            "what is eating memory on the backend nodes?",
+            "is anything odd with the ingress controller lately",
+            "show me what the worker has been logging since noon",
+            "which set of pods answers on the checkout service",
+            "look into the backend and tell me what it needs",
+        ] {
+            let offered: Vec<String> = LlmPlanner::tools(&offered_writes(request))
+                .into_iter()
+                .map(|t| t.function.name)
+                .collect();
+            assert_eq!(offered, reads(), "{request}");
+            assert!(system_prompt(&offered_writes(request)).contains("only read tools"));
+        }
+    }
+
+    #[test]
+    fn a_request_is_offered_the_reads_and_only_the_writes_its_words_name() {
+        // Phrasings of each family, none of them in a corpus, typing slips included.
+        let cases: &[(&str, &[&str])] = &[
+            ("scale the frontend to 2", &["scale"]),
+            (
+                "before the launch we want twice the checkout pods",
+                &["scale"],
+            ),
+            ("bump the worker by one, traffic is climbing", &["scale"]),
+            ("sclae the frontend like we did last friday", &["scale"]),
+            (
+                "bounce the payments service, it looks stuck",
+                &["rollout_restart"],
+            ),
+            ("give the cache a reboot", &["rollout_restart"]),
+            (
+                "roll back the checkout deployment, the latest version broke login",
+                &["rollout_undo"],
+            ),
+            ("revert yesterday's release of the api", &["rollout_undo"]),
+            (
+                "upgrade the api to the build from this morning",
+                &["set_image"],
+            ),
+            (
+                "downgrade the worker, the last image is bad",
+                &["set_image"],
+            ),
+            (
+                "raise the cpu limit of the api to one core",
+                &["set_resources"],
+            ),
+            ("give the worker more memory", &["set_resources"]),
+            (
+                "turn on debug logging through an environment variable on the worker",
+                &["set_env"],
+            ),
+            ("label the payments pods as team billing", &["patch"]),
+            ("kill the stuck worker pod", &["delete_pod"]),
+            ("evacuate the second node before maintenance", &["drain"]),
+            ("cordon the node with the bad disk", &["cordon"]),
+            (
+                "pause the rollout of the api while we look",
+                &["rollout_pause"],
+            ),
+            ("put an autoscaler on the frontend", &["autoscale"]),
+            // Two changes named: both offered, nothing else.
+            (
+                "restart the worker and then scale it to 3",
+                &["scale", "rollout_restart"],
+            ),
+        ];
+        for (request, want) in cases {
+            assert_eq!(offered_write_names(request), *want, "{request}");
+            let offered: Vec<String> = LlmPlanner::tools(&offered_writes(request))
+                .into_iter()
+                .map(|t| t.function.name)
+                .collect();
+            for read in reads() {
+                assert!(offered.iter().any(|o| o == read), "{request}: {read}");
+            }
+        }
+    }
+
     #[test]
     fn the_system_prompt_names_exactly_the_write_tools_offered() {
-        let with = system_prompt(true);
-        let list = with
-            .split_once("Write tools (")
-            .and_then(|(_, rest)| rest.split_once(')'))
-            .map(|(names, _)| names)
-            .unwrap_or_else(|| panic!("no write list in {with}"));
-        let named: Vec<&str> = list.split(", ").collect();
-        let writes: Vec<&str> = tool_descriptions()
-            .into_iter()
-            .filter(|t| t.access == Access::Write)
-            .map(|t| t.name)
-            .collect();
-        assert_eq!(named, writes);
-        let offered = LlmPlanner::tools(true);
-        for w in &writes {
-            assert!(offered.iter().any(|o| o.function.name == *w), "{w} offered");
+        for request in [
+            "scale the frontend to 2",
+            "restart the worker and then scale it to 3",
+        ] {
+            let writes = offered_writes(request);
+            let with = system_prompt(&writes);
+            let list = with
+                .split_once("Write tools (")
+                .and_then(|(_, rest)| rest.split_once(')'))
+                .map(|(names, _)| names)
+                .unwrap_or_else(|| panic!("no write list in {with}"));
+            let named: Vec<&str> = list.split(", ").collect();
+            assert_eq!(named, offered_write_names(request), "{request}");
         }
-        let without = system_prompt(false);
+        let without = system_prompt(&[]);
         assert!(
             !without.contains("{writes}") && !without.contains("Write tools"),
             "{without}"

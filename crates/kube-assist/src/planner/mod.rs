@@ -17,8 +17,10 @@ mod rollouts;
 mod typos;
 mod words;
 
-/// The tokenizer, shared with the safety rules so both read requests alike.
+/// The tokenizer and typo mending, shared with the safety rules so both read
+/// requests alike.
 pub mod words_for_safety {
+    pub(crate) use super::typos::correct_typos;
     pub use super::words::tokenize;
 }
 

@@ -38,6 +38,17 @@ fn node_target(r: &Request, ctx: &PlanContext, what: &str) -> Result<Target, Pla
     Ok(t)
 }
 
+/// kubectl's `--pod-selector=SEL`, as typed (the `=` form only: a selector as a
+/// separate word would read as the node's name).
+fn pod_selector(r: &Request) -> Option<String> {
+    r.raw.split_whitespace().find_map(|w| {
+        let value = w
+            .strip_prefix("--pod-selector=")?
+            .trim_matches(|c| c == '\'' || c == '"');
+        (!value.is_empty()).then(|| value.to_string())
+    })
+}
+
 /// A cordon, uncordon or drain, if the request asks for one.
 pub(super) fn plan_node(r: &Request, ctx: &PlanContext) -> Result<Option<Operation>, Planned> {
     if r.any(words("drain")) {
@@ -51,6 +62,7 @@ pub(super) fn plan_node(r: &Request, ctx: &PlanContext) -> Result<Option<Operati
         return Ok(Some(Operation::Drain(DrainOp {
             target,
             delete_emptydir_data,
+            pod_selector: pod_selector(r),
         })));
     }
     // "not schedulable" is a cordon, said the other way round.

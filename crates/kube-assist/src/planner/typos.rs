@@ -80,7 +80,7 @@ fn meant(token: &str) -> Option<&'static str> {
 }
 
 /// Mend slipped tokens in place.
-pub(super) fn correct_typos(tokens: &mut [String]) {
+pub(crate) fn correct_typos(tokens: &mut [String]) {
     for t in tokens.iter_mut() {
         if let Some(w) = meant(t) {
             *t = w.to_string();

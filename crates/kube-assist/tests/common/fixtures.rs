@@ -64,34 +64,13 @@ pub fn todo_cluster() -> Vec<Value> {
     ]
 }
 
-/// The venv Python with the official MCP SDK, installed by scripts/install.d/mcp.sh.
-/// Missing is a loud failure, never a skip.
-pub fn mcp_python() -> std::path::PathBuf {
-    let cache = std::env::var_os("TODO_CACHE_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::PathBuf::from(std::env::var("HOME").expect("HOME"))
-                .join(".cache/todo-chatbot")
-        });
-    let python = cache.join("venv/bin/python");
-    let ok = std::process::Command::new(&python)
-        .args(["-c", "import mcp.client.stdio, mcp.client.streamable_http"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok,
-        "the Python MCP SDK is missing at {}: run scripts/install.d/mcp.sh",
-        python.display()
-    );
-    python
-}
-
 /// Runs the shared official-client driver (crates/todo-agent/tests/mcp_client.py)
-/// with `args` and returns its JSON report.
+/// with `args` and returns its JSON report; asynchronous, and without the
+/// developer's LLM and cluster environment, unlike the shared synchronous one.
 pub async fn run_mcp_client(args: Vec<String>) -> Value {
     let script =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../todo-agent/tests/mcp_client.py");
-    let mut cmd = tokio::process::Command::new(mcp_python());
+    let mut cmd = tokio::process::Command::new(super::mcp_driver::mcp_python());
     cmd.arg(script).args(args);
     for key in CLEARED_ENV {
         cmd.env_remove(key);

@@ -3,8 +3,10 @@
 //! comes from a tool result (see [`grounding`]). When the provider fails before any
 //! tool ran, the offline planner answers instead and the reply says so; when the
 //! model claims a change it never made, the offline planner carries it out and the
-//! reply says that too.
+//! reply says that too. A write of a kind the message does not ask for is refused
+//! to the model (see [`asked`]).
 
+mod asked;
 mod grounding;
 
 use std::sync::Arc;
@@ -23,6 +25,7 @@ use crate::OfflinePlanner;
 use crate::clock::TurnClock;
 use crate::planner::{PlannedReply, Planner, ToolSession, Turn, output_for_model};
 use crate::tools::{ToolName, tool_specs};
+use asked::AskedChange;
 use grounding::{
     FALLBACK_NOTE, KnownIds, OfflineReading, PART_WAY_NOTE, TAKEOVER_NOTE, beyond, claims_action,
     clean_history_reply, confirm, listing, offline_reading, unclaimed_prose,
@@ -64,19 +67,30 @@ pub struct LlmPlanner {
     tools: Vec<LlmToolSpec>,
 }
 
-/// Runs the model's calls through the turn's tool session, refusing writes on ids
-/// nobody produced, and reviews the model's final words.
+/// Runs the model's calls through the turn's tool session, refusing writes of a
+/// kind the message does not ask for and writes on ids nobody produced, and
+/// reviews the model's final words.
 struct SessionRunner<'s, 'a> {
     session: &'s mut ToolSession<'a>,
     known: KnownIds,
     reading: OfflineReading,
+    asked: AskedChange,
 }
 
 impl ToolRunner for SessionRunner<'_, '_> {
     async fn run(&mut self, name: &str, mut arguments: Map<String, Value>) -> String {
         // The model never chooses the user: tools run as the caller.
         arguments.remove("user_id");
-        let is_write = ToolName::parse(name).is_some_and(|t| !t.is_read_only());
+        let tool = ToolName::parse(name);
+        if let Some(refusal) = tool.and_then(|t| self.asked.refusal(t)) {
+            warn!(
+                tool = name,
+                asked = ?self.asked,
+                "write of a kind the message does not ask for; refused"
+            );
+            return json!({"error": refusal}).to_string();
+        }
+        let is_write = tool.is_some_and(|t| !t.is_read_only());
         if is_write
             && let Some(id) = arguments.get("task_id").and_then(task_id_of)
             && !self.known.contains(id)
@@ -285,6 +299,7 @@ impl Planner for LlmPlanner {
             session: tools,
             known: KnownIds::from_conversation(turn.history, turn.message),
             reading: reading.clone(),
+            asked: AskedChange::of_message(turn.message, &turn.clock),
         };
         let settings = self.loop_settings();
         let looped = tokio::time::timeout(

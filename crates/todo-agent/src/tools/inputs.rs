@@ -71,26 +71,14 @@ pub enum RecurrenceArg {
     /// Monday to Friday.
     Weekdays,
     /// On the days listed, e.g. {"kind":"weekly","days":["mon","thu"]}.
-    Weekly { days: Vec<DayArg> },
+    Weekly {
+        days: Vec<todo_core::api::WeekdayName>,
+    },
     /// On this day of the month (1-31; short months use their last day), e.g. {"kind":"monthly","day":1}.
     Monthly {
         #[schemars(range(min = 1, max = 31))]
         day: u8,
     },
-}
-
-/// A day of the week.
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-#[allow(dead_code)]
-pub enum DayArg {
-    Mon,
-    Tue,
-    Wed,
-    Thu,
-    Fri,
-    Sat,
-    Sun,
 }
 
 /// Which due dates a listing keeps.

@@ -28,7 +28,7 @@ pub use arguments::parse_due;
 pub use bulk::{AddTasksInput, MAX_BULK, TaskIdsInput};
 pub use catalog::{ToolName, ToolSpec, UndoInput, standalone_tool_specs, tool_specs};
 pub use inputs::{
-    AddTaskInput, DayArg, DueArg, ListTasksInput, PriorityArg, RecurrenceArg, SearchTasksInput,
+    AddTaskInput, DueArg, ListTasksInput, PriorityArg, RecurrenceArg, SearchTasksInput,
     SetPriorityInput, StatusArg, TaskRefInput, UpdateTaskInput,
 };
 pub use outcome::{ToolFailure, ToolSuccess};

@@ -1,8 +1,7 @@
 //! The official Python MCP SDK as a test client, shared by the MCP tests of
 //! todo-agent (in-process server) and of the `todo` binary (stdio and HTTP):
-//! crates/todo/tests/mcp.rs includes this file by path. kube-assist has its own
-//! copy of `mcp_python` in crates/kube-assist/tests/common (another crate's
-//! suite; it drives the same tests/mcp_client.py).
+//! crates/todo/tests/mcp.rs and crates/kube-assist/tests/common/mod.rs include
+//! this file by path (kube-assist adds its own asynchronous `run_mcp_client`).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};

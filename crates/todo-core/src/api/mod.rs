@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 use crate::UserId;
 
 pub use chat::{ChatResponse, ConversationDetail, ConversationView, MessageView};
-pub use task::{ChangedTaskView, TaskView};
+pub use task::{ChangedTaskView, TaskView, WeekdayName};
 #[cfg(feature = "openapi")]
-pub use task::{PriorityName, RecurrenceRule, WeekdayName};
+pub use task::{PriorityName, RecurrenceRule};
 
 /// The body of every error answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

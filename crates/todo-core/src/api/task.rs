@@ -110,11 +110,15 @@ pub enum RecurrenceRule {
     },
 }
 
+// One enum for every schema that names days: the OpenAPI document (feature
+// `openapi`) and the agents' tool schemas (feature `schemars`); values themselves
+// are checked by `crate::Recurrence`. The doc line below is the schemas'
+// description, so it stays short.
 /// A day of the week.
-#[cfg(feature = "openapi")]
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
-#[allow(dead_code)] // exists only to describe the JSON in the OpenAPI document
 pub enum WeekdayName {
     Mon,
     Tue,
