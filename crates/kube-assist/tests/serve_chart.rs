@@ -319,3 +319,87 @@ fn trusted_header_and_webhook_are_off_by_default_and_wired_when_set() {
     // A bad role is refused by the schema.
     assert!(render(&[], &[TOKENS, "trustedHeader.defaultRole=admin"]).is_err());
 }
+
+#[test]
+fn impersonation_is_off_by_default_and_grants_only_impersonate_on_the_mapped_users() {
+    let docs = render(&[], &[TOKENS]).unwrap();
+    assert!(
+        env_of(&docs)
+            .iter()
+            .all(|e| !e["name"].as_str().unwrap().contains("IMPERSONATE")),
+        "off by default"
+    );
+    assert!(of_kind(&docs, "ConfigMap").is_empty());
+
+    let docs = render(&["ci/impersonation-values.yaml"], &[]).unwrap();
+    let env = env_of(&docs);
+    let value = |name: &str| {
+        env.iter()
+            .find(|e| e["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not set: {env:?}"))["value"]
+            .clone()
+    };
+    assert_eq!(value("KUBECTL_ASSIST_IMPERSONATE"), "true");
+    assert_eq!(
+        value("KUBECTL_ASSIST_IMPERSONATE_MAP"),
+        "/etc/kubectl-assist/impersonation/map"
+    );
+    let map = of_kind(&docs, "ConfigMap")[0]["data"]["map"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let lines: Vec<&str> = map.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(
+        lines,
+        [
+            "olga olga@example.com team-web staff",
+            "anna anna@example.com"
+        ]
+    );
+    let role = of_kind(&docs, "ClusterRole")
+        .into_iter()
+        .find(|r| r["metadata"]["name"] == "assist-kubectl-assist-impersonate")
+        .expect("the impersonate ClusterRole");
+    let rules = role["rules"].as_array().unwrap();
+    assert!(
+        rules.iter().all(|r| verbs(r) == ["impersonate"]),
+        "{rules:?}"
+    );
+    assert_eq!(rules[0]["resources"][0], "users");
+    assert_eq!(
+        rules[0]["resourceNames"],
+        serde_json::json!(["olga@example.com", "anna@example.com"])
+    );
+    assert_eq!(rules[1]["resources"][0], "groups");
+    assert_eq!(
+        rules[1]["resourceNames"],
+        serde_json::json!(["team-web", "staff"])
+    );
+    // `otherwise` maps every other name, so then any user may be impersonated (groups stay listed).
+    let docs = render(
+        &["ci/impersonation-values.yaml"],
+        &["impersonation.otherwise=sso:{name}"],
+    )
+    .unwrap();
+    let role = of_kind(&docs, "ClusterRole")
+        .into_iter()
+        .find(|r| r["metadata"]["name"] == "assist-kubectl-assist-impersonate")
+        .unwrap();
+    assert!(role["rules"][0].get("resourceNames").is_none(), "{role}");
+    assert!(
+        of_kind(&docs, "ConfigMap")[0]["data"]["map"]
+            .as_str()
+            .unwrap()
+            .contains("\n* sso:{name}")
+    );
+    // Enabled with nobody mapped is refused, and so is a template without {name}.
+    let err = render(&[], &[TOKENS, "impersonation.enabled=true"]).unwrap_err();
+    assert!(err.contains("list impersonation.users"), "{err}");
+    assert!(
+        render(
+            &["ci/impersonation-values.yaml"],
+            &["impersonation.otherwise=sso"]
+        )
+        .is_err()
+    );
+}

@@ -11,8 +11,7 @@ mod console_driver;
 mod serving;
 
 use common::{FakeApi, todo_cluster};
-use console_driver::{FormClient, browser, click, csrf, fill, screenshot, wait_text};
-use serde_json::json;
+use console_driver::{FormClient, browser, click, csrf, fill, screenshot, sign_in, wait_text};
 use serving::{APPROVER, OPERATOR, VIEWER, crashing_pod, serve};
 
 #[tokio::test]
@@ -115,16 +114,7 @@ async fn chromium_drives_sign_in_a_plan_with_its_diff_approve_and_the_health_pag
     let api = FakeApi::start(objects, &[]).await;
     let s = serve(&api, &["--events=false"]).await;
     let (c, _driver, _profile) = browser().await;
-    c.goto(&s.url).await.unwrap();
-    fill(&c, "#token", APPROVER).await;
-    click(&c, "#sign-in").await;
-    wait_text(&c, "#who", "anna (approver)").await;
-    // htmx loaded under the CSP (script-src 'self').
-    let htmx = c
-        .execute("return typeof window.htmx;", vec![])
-        .await
-        .unwrap();
-    assert_eq!(htmx, json!("object"));
+    sign_in(&c, &s.url, APPROVER, "anna (approver)").await;
 
     fill(&c, "#request", "scale the frontend to 2 replicas").await;
     fill(&c, "#namespace", "todo").await;

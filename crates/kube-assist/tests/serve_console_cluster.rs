@@ -20,7 +20,7 @@ mod console_driver;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use console_driver::{FormClient, browser, click, csrf, fill, screenshot, wait_text};
+use console_driver::{FormClient, browser, click, csrf, fill, screenshot, sign_in, wait_text};
 use fantoccini::Locator;
 
 /// What the suite told this test about the agent and the app it looks after.
@@ -101,19 +101,7 @@ async fn chromium_approves_a_write_and_lists_findings_on_the_agent_in_the_cluste
     let k = ClusterConsole::from_env();
     let (now, next) = k.next_replicas();
     let (c, _driver, _profile) = browser().await;
-    c.goto(&k.url).await.unwrap();
-    fill(&c, "#token", &k.approver).await;
-    click(&c, "#sign-in").await;
-    wait_text(&c, "#who", "anna (approver)").await;
-    let htmx = c
-        .execute("return typeof window.htmx;", vec![])
-        .await
-        .unwrap();
-    assert_eq!(
-        htmx,
-        serde_json::json!("object"),
-        "htmx loads under the CSP"
-    );
+    sign_in(&c, &k.url, &k.approver, "anna (approver)").await;
 
     fill(
         &c,

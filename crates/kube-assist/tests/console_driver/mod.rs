@@ -163,6 +163,20 @@ pub async fn browser() -> (Client, Guarded, tempfile::TempDir) {
     (client, Guarded(driver), profile)
 }
 
+/// Chromium signs in at `base` with `token` and sees `who` ("anna (approver)") in the header;
+/// htmx loaded under the CSP (script-src 'self').
+pub async fn sign_in(c: &Client, base: &str, token: &str, who: &str) {
+    c.goto(base).await.unwrap();
+    fill(c, "#token", token).await;
+    click(c, "#sign-in").await;
+    wait_text(c, "#who", who).await;
+    let htmx = c
+        .execute("return typeof window.htmx;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(htmx, json!("object"), "htmx loads under the CSP");
+}
+
 pub async fn wait_text(c: &Client, css: &str, want: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
