@@ -6,7 +6,9 @@
 #   health: wall time of `kubectl-assist health` over the whole cluster while it holds 1,000
 #           extra pods bound to a registered Node object that has no kubelet (they exist in the
 #           API, never run).
-#   crd:    wall time of `kubectl-assist "list crontabs"` (a custom resource found by discovery)
+#   crd:    wall time of `kubectl-assist get crontabs` (a custom resource found by discovery;
+#           kubectl's argument form: the words form "list crontabs" does not reach discovered
+#           kinds yet, README Known gaps)
 #           with 50 objects of that kind in the namespace.
 #   apply:  wall time of `kubectl-assist --yes apply -f three.yaml` (a ConfigMap, a Service and a
 #           Deployment, none existing yet): discovery-free addressing, RBAC preflight, the
@@ -148,13 +150,11 @@ done
 echo "health runs over $total_pods pods (ms): ${health_ms[*]}"
 grep -m1 '^Checked' "$WORK/health.txt"
 
-# --- list of a CRD kind (BENCH_CRD=1). Off by default: creating a custom resource object
-# crashes the local cluster's kube-apiserver. Its 1.20.2 source vendors
-# github.com/modern-go/reflect2 v1.0.1, whose UnsafeIterate calls the runtime's mapiterinit
-# with the pre-Go-1.18 signature; built with Go 1.19, json-iterator's sorted-map encoding in
-# the CR create handler (objectmeta.GetObjectMeta) faults (SIGSEGV, 2026-12-01). reflect2
-# v1.0.2 fixes it (modern-go/reflect2#25). So this runs only against a cluster known to
-# survive it.
+# --- list of a CRD kind (BENCH_CRD=1). Off by default: it needs a cluster whose apiserver
+# can store custom resources. Kubernetes 1.20.2 vendors modern-go/reflect2 v1.0.1, which
+# calls the runtime's mapiterinit with its pre-Go-1.18 signature: built with Go 1.19 the
+# apiserver died of SIGSEGV on the first custom resource it stored. e2e/cluster now builds it
+# with reflect2 v1.0.2 (modern-go/reflect2#25), so the local cluster can.
 crd_ms=()
 if [[ ${BENCH_CRD:-0} == 1 ]]; then
 kubectl apply -f - >/dev/null <<YAML
@@ -183,11 +183,11 @@ kubectl create -f "$WORK/crontabs.json" >/dev/null
 crd_ms=()
 for _ in $(seq 1 "$RUNS"); do
   t0=$(now_ms)
-  "$BIN" --audit-log "$AUDIT" -n "$NS" "list crontabs" >"$WORK/crontabs.txt" </dev/null
+  "$BIN" --audit-log "$AUDIT" -n "$NS" get crontabs >"$WORK/crontabs.txt" </dev/null
   crd_ms+=($(( $(now_ms) - t0 )))
 done
-grep -q "job-49" "$WORK/crontabs.txt" || { echo "list crontabs did not list them"; cat "$WORK/crontabs.txt"; exit 1; }
-echo "list crontabs runs (ms): ${crd_ms[*]}"
+grep -q "job-49" "$WORK/crontabs.txt" || { echo "get crontabs did not list them"; cat "$WORK/crontabs.txt"; exit 1; }
+echo "get crontabs runs (ms): ${crd_ms[*]}"
 fi
 
 python3 - "$OUT_JSON" "$AUDIT" "$total_pods" "${scale_ms[*]}" "${health_ms[*]}" "${crd_ms[*]}" "${apply_ms[*]}" "$BIN" <<'PY'
@@ -217,7 +217,7 @@ result = {
 result["apply_3_object_manifest"]["meets_target"] = result["apply_3_object_manifest"]["p95_ms"] < 500
 if crd:
     result["list_crd_kind"] = {**stats(crd), "target_ms": 200, "objects": 50,
-                               "measures": "process start to exit of `list crontabs` (discovery, then one list)"}
+                               "measures": "process start to exit of `get crontabs` (discovery, then one list)"}
     result["list_crd_kind"]["meets_target"] = result["list_crd_kind"]["p95_ms"] < 200
 result["scale_frontend_to_2"]["meets_target"] = result["scale_frontend_to_2"]["p95_ms"] < 300
 result["health_all_namespaces"]["meets_target"] = result["health_all_namespaces"]["p95_ms"] < 1000

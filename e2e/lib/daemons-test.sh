@@ -38,5 +38,14 @@ start etcd sleep 300
 check "start runs the daemon over a stale pidfile" 'running etcd && [[ $(pid_of etcd) != "$foreign" ]]'
 stop etcd
 
+# A daemon started while the caller holds a lock (`flock /tmp/todo-e2e.lock e2e/cluster up`)
+# must not keep that lock for its whole life.
+exec 9>"$RUN/lock"; flock 9
+start locker sleep 300
+check "a daemon does not inherit the caller's other files" \
+  '! ls -l /proc/"$(pid_of locker)"/fd 2>/dev/null | grep -q "$RUN/lock"'
+check "the caller's lock is free once the caller lets go" 'exec 9>&-; flock -n "$RUN/lock" true'
+stop locker
+
 ((fails == 0)) || { echo "$fails failed"; exit 1; }
 echo "daemons.sh: all passed"

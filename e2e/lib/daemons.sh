@@ -22,7 +22,15 @@ start() {
   local name=$1 pid; shift
   if running "$name"; then return; fi
   log "starting $name"
-  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  # Only stdin/stdout/stderr go with it: a daemon that inherited the caller's other files
+  # (a `flock` lock on /tmp/todo-e2e.lock, a test's pipe) would hold them as long as it lives.
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      ((fd > 2)) && eval "exec $fd>&-"
+    done
+    exec setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null
+  ) &
   pid=$!
   echo "$pid $(proc_start "$pid")" >"$(pidfile "$name")"
 }
