@@ -40,7 +40,9 @@ if [[ -z ${KUBECTL_ASSIST_BIN:-} ]]; then
   (cd "$REPO" && cargo build --release -p kube-assist) >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
 fi
 
+serve_pid=""
 cleanup() {
+  [[ -z $serve_pid ]] || kill "$serve_pid" 2>/dev/null || true
   kubectl delete crd crontabs.bench.example.com --wait=false >/dev/null 2>&1 || true
   kubectl -n "$NS" delete pods --all --grace-period=0 --force >/dev/null 2>&1 || true
   kubectl delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
