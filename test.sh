@@ -121,6 +121,10 @@ if [ "$run_e2e" = 1 ]; then
   tier "build: the static kubectl-assist (agent profile) and todo (e2e app image)" wait_static_builds
   tier "cluster: daemon pidfiles (a reused pid is not our daemon)" bash e2e/lib/daemons-test.sh
   tier "cluster: local Kubernetes up" e2e/cluster up
+  # The Rust cluster suites (crates/cluster-tests): #[ignore]d, so the cargo tier only compiled
+  # them; `--workspace` keeps its feature set, so nothing recompiles here.
+  cluster_suite() { cargo test --workspace --locked --test "$1" -- --ignored --test-threads=1; }
+  tier "cluster: the test harness (crates/cluster-tests)" cluster_suite cluster_smoke
   tier "cluster: image, raw manifests, Helm chart" env TODO_E2E_BINARY="$todo_bin" e2e/run
   tier "cluster: kubectl-assist" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/run
   tier "cluster: kubectl-assist writes, diffs, undo" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/writes

@@ -1,0 +1,39 @@
+//! What every cluster test shares: where the cluster is ([`Cluster`]), how to run its
+//! command-line tools against it, a Kubernetes client, and namespaces that clean up after
+//! themselves ([`TestNamespace`]).
+//!
+//! The cluster is the one `e2e/cluster up` starts on this machine; these tests never start
+//! or stop it. Each suite is a test target of this crate (`tests/*.rs`), every test in it is
+//! `#[ignore]`d so that the cargo tier only compiles them, and ./test.sh runs them with
+//! `cargo test --workspace --locked --test NAME -- --ignored --test-threads=1` after
+//! `e2e/cluster up` (`--workspace` keeps the cargo tier's feature set: nothing recompiles).
+
+mod cluster;
+mod namespace;
+
+pub use cluster::Cluster;
+pub use namespace::TestNamespace;
+
+/// Why a cluster test could not do what it set out to do.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the local cluster is not up ({0}): run `e2e/cluster up` first")]
+    NotUp(String),
+    #[error("cannot run {program}: {source}")]
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
+    #[error("`{command}` exited with {status}:\n{stderr}")]
+    Command {
+        command: String,
+        status: std::process::ExitStatus,
+        stderr: String,
+    },
+    #[error("kubeconfig {path}: {message}")]
+    Kubeconfig { path: String, message: String },
+    #[error(transparent)]
+    Kube(#[from] kube::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
