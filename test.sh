@@ -103,7 +103,7 @@ if [ "$run_e2e" = 1 ]; then
   assist_bin=""
   todo_bin=""
   # Waits for the two background builds; their output is printed here, in one piece each.
-  # Should the `todo` build fail, e2e/run builds it again and its image-build test fails.
+  # Should the `todo` build fail, app_image builds it again and its image test fails.
   wait_static_builds() {
     local i rc=0 bin names=(kubectl-assist todo)
     for i in 0 1; do
@@ -125,11 +125,18 @@ if [ "$run_e2e" = 1 ]; then
   # them; `--workspace` keeps its feature set, so nothing recompiles here.
   cluster_suite() { cargo test --workspace --locked --test "$1" -- --ignored --test-threads=1; }
   tier "cluster: the test harness (crates/cluster-tests)" cluster_suite cluster_smoke
-  tier "cluster: image, raw manifests, Helm chart" env TODO_E2E_BINARY="$todo_bin" e2e/run
+  # The app's suites, in this order: the chart checks need no image; app_image builds the
+  # image the later suites install (recorded in target/e2e/images.env, which kubectl-assist's
+  # suites read too) from the prebuilt static todo (an empty path: images.sh builds it).
+  export TODO_E2E_BINARY="$todo_bin"
+  tier "cluster: chart lint, schema validation, server dry run (app_chart)" cluster_suite app_chart
+  tier "cluster: app image, the user Dockerfile with both builders (app_image)" cluster_suite app_image
+  tier "cluster: Helm install, smoke, scale, faults under load, uninstall, SQLite (app_helm)" cluster_suite app_helm
+  tier "cluster: raw manifests k8s/ (app_raw)" cluster_suite app_raw
   tier "cluster: kubectl-assist" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/run
   tier "cluster: kubectl-assist writes, diffs, undo" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/writes
   # The in-cluster agent: its static `agent`-profile build (cached in target/e2e-static), the
-  # < 15 MB image, the chart next to the app (reusing e2e/run's app image), approvals, RBAC
+  # < 15 MB image, the chart next to the app (reusing app_image's app image), approvals, RBAC
   # refusals, metrics and Events, audit; it removes its namespaces when it ends.
   tier "cluster: kubectl-assist serve (agent image, chart, approvals, RBAC, checks)" \
     env KUBECTL_ASSIST_E2E_BINARY="$assist_bin" TODO_E2E_BINARY="$todo_bin" e2e/assist/serve

@@ -50,6 +50,31 @@ pub struct PostgresWrites {
     pub backends_ready_seconds: u64,
 }
 
+/// The file as written, fields in this order (as the bash suite wrote them, so earlier
+/// results compare line by line).
+#[derive(Serialize)]
+struct BenchFile<'a> {
+    what: &'static str,
+    date: String,
+    machine: Machine,
+    image: &'a str,
+    image_bytes: u64,
+    image_mib: f64,
+    helm_install_to_ready_seconds: Option<f64>,
+    install_values: &'static str,
+    upgrade_load: Option<LoadFigures>,
+    pod_delete_load: Option<LoadFigures>,
+    pod_kill_load: Option<LoadFigures>,
+    postgres_pod_delete_writes: Option<PostgresWrites>,
+}
+
+#[derive(Serialize)]
+struct Machine {
+    cores: usize,
+    load_avg_1m_at_end: Option<f64>,
+    kubernetes: &'static str,
+}
+
 /// bench/results/cluster.json: the image, install time and the loads' figures (null for a
 /// step that did not run).
 #[derive(Debug, Clone, Default)]
@@ -78,20 +103,24 @@ impl Bench {
             .and_then(|l| l.split_whitespace().next()?.parse::<f64>().ok());
         let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
         let image_mib = (self.image_bytes as f64 / 1_048_576.0 * 10.0).round() / 10.0;
-        let doc = serde_json::json!({
-            "what": "e2e cluster: todo image size and time from helm install to both Deployments Ready",
-            "date": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            "machine": {"cores": cores, "load_avg_1m_at_end": load_1m, "kubernetes": "1.20.2 (e2e/cluster, dockershim)"},
-            "image": self.image,
-            "image_bytes": self.image_bytes,
-            "image_mib": image_mib,
-            "helm_install_to_ready_seconds": self.install_to_ready_seconds,
-            "install_values": "helm/todo-chart/ci/postgresql-values.yaml with 1 backend + 1 frontend replica (PostgreSQL StatefulSet included)",
-            "upgrade_load": self.upgrade_load,
-            "pod_delete_load": self.pod_delete_load,
-            "pod_kill_load": self.pod_kill_load,
-            "postgres_pod_delete_writes": self.postgres_pod_delete_writes,
-        });
+        let doc = BenchFile {
+            what: "e2e cluster: todo image size and time from helm install to both Deployments Ready",
+            date: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            machine: Machine {
+                cores,
+                load_avg_1m_at_end: load_1m,
+                kubernetes: "1.20.2 (e2e/cluster, dockershim)",
+            },
+            image: &self.image,
+            image_bytes: self.image_bytes,
+            image_mib,
+            helm_install_to_ready_seconds: self.install_to_ready_seconds,
+            install_values: "helm/todo-chart/ci/postgresql-values.yaml with 1 backend + 1 frontend replica (PostgreSQL StatefulSet included)",
+            upgrade_load: self.upgrade_load,
+            pod_delete_load: self.pod_delete_load,
+            pod_kill_load: self.pod_kill_load,
+            postgres_pod_delete_writes: self.postgres_pod_delete_writes,
+        };
         let path = cluster.repo().join("bench/results/cluster.json");
         let text = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
         std::fs::write(&path, text).map_err(|source| AppTestError::Io {
