@@ -124,9 +124,12 @@ if [ "$run_e2e" = 1 ]; then
   # The Rust cluster suites (crates/cluster-tests): #[ignore]d, so the cargo tier only compiled
   # them; `--workspace` keeps its feature set, so nothing recompiles here.
   cluster_suite() { cargo test --workspace --locked --test "$1" -- --ignored --test-threads=1; }
+  # The kubectl-assist suites run the static build above (crates/cluster-tests/src/assist.rs).
+  assist_suite() { KUBECTL_ASSIST_BIN="$assist_bin" cluster_suite "$1"; }
   tier "cluster: the test harness (crates/cluster-tests)" cluster_suite cluster_smoke
   tier "cluster: image, raw manifests, Helm chart" env TODO_E2E_BINARY="$todo_bin" e2e/run
-  tier "cluster: kubectl-assist" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/run
+  tier "cluster: kubectl-assist (app, analyzers, optimize, audit, refusals, injection)" \
+    assist_suite assist
   tier "cluster: kubectl-assist writes, diffs, undo" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/writes
   # The in-cluster agent: its static `agent`-profile build (cached in target/e2e-static), the
   # < 15 MB image, the chart next to the app (reusing e2e/run's app image), approvals, RBAC

@@ -81,7 +81,8 @@ pub struct Assist {
 
 impl Assist {
     /// The binary of `KUBECTL_ASSIST_BIN` (./test.sh's static build) used as is; else the
-    /// workspace's debug build, built (or found current) by cargo. `audit` is emptied.
+    /// workspace's debug build, built (or found current) by cargo. `audit` and the undo
+    /// journal beside it are emptied.
     pub fn new(cluster: &Cluster, audit: &Path) -> Result<Self> {
         let bin = match std::env::var_os("KUBECTL_ASSIST_BIN").filter(|v| !v.is_empty()) {
             Some(bin) => PathBuf::from(bin),
@@ -99,14 +100,17 @@ impl Assist {
                 message: e.to_string(),
             })?;
         }
-        match std::fs::remove_file(audit) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(Error::File {
-                    path: audit.display().to_string(),
-                    message: e.to_string(),
-                });
+        // The undo journal lives beside the audit log (kube-assist's journal::UndoJournal).
+        for file in [audit.to_path_buf(), audit.with_file_name("undo.jsonl")] {
+            match std::fs::remove_file(&file) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(Error::File {
+                        path: file.display().to_string(),
+                        message: e.to_string(),
+                    });
+                }
             }
         }
         Ok(Self {
@@ -122,6 +126,12 @@ impl Assist {
 
     pub fn audit_path(&self) -> &Path {
         &self.audit
+    }
+
+    /// The binary with the cluster's environment and nothing else: no `--audit-log`, stdin
+    /// inherited (set one), for runs that pass their options some other way.
+    pub fn plain_command(&self) -> Command {
+        self.cluster.command(&self.bin.display().to_string())
     }
 
     /// The binary with the cluster's environment, `--audit-log` and stdin from /dev/null
@@ -385,6 +395,28 @@ pub fn bare_object(mut object: serde_json::Value) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bash_suites_read_the_same_namespace_list() {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e/lib/namespaces.sh");
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(r#". "$1" && printf '%s\n' "${E2E_ASSIST_NAMESPACES[@]}""#)
+            .arg("namespaces.sh")
+            .arg(&script)
+            .output()
+            .expect("bash");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(names, ASSIST_NAMESPACES);
+    }
 
     #[test]
     fn bare_object_drops_what_the_server_maintains_only() {

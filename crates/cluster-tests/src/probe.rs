@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::task::JoinHandle;
 
 /// How long one probe may take before it counts as failed (curl's `--max-time 3`).
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -18,7 +17,7 @@ const PROBE_LIMIT: Duration = Duration::from_secs(300);
 #[derive(Debug)]
 pub struct AppProber {
     stop: Arc<AtomicBool>,
-    task: JoinHandle<Vec<Probe>>,
+    thread: std::thread::JoinHandle<Vec<Probe>>,
 }
 
 /// One probe: the URL and its HTTP status, or why there was none.
@@ -62,37 +61,59 @@ impl ProbeSummary {
 }
 
 impl AppProber {
-    /// Starts probing `urls` (plain `http://HOST:PORT/PATH`).
+    /// Starts probing `urls` (plain `http://HOST:PORT/PATH`) on a thread of its own, so
+    /// that a test blocked on a child process (kubectl-assist, kubectl) does not stop it.
     pub fn start(urls: Vec<String>) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        let task = tokio::spawn(async move {
-            let end = Instant::now() + PROBE_LIMIT;
-            let mut probes = Vec::new();
-            while !flag.load(Ordering::Relaxed) && Instant::now() < end {
-                for url in &urls {
-                    let outcome = match tokio::time::timeout(PROBE_TIMEOUT, http_get(url)).await {
-                        Ok(outcome) => outcome,
-                        Err(_) => Err(format!("no answer in {} s", PROBE_TIMEOUT.as_secs())),
-                    };
-                    probes.push(Probe {
-                        url: url.clone(),
-                        outcome,
-                    });
+        let thread = std::thread::spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    return vec![Probe {
+                        url: urls.join(" "),
+                        outcome: Err(format!("no runtime for the prober: {e}")),
+                    }];
                 }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            probes
+            };
+            runtime.block_on(probe_until_stopped(&urls, &flag))
         });
-        Self { stop, task }
+        Self { stop, thread }
     }
 
     /// Stops probing and returns every probe made.
-    pub async fn stop(self) -> ProbeSummary {
+    pub fn stop(self) -> ProbeSummary {
         self.stop.store(true, Ordering::Relaxed);
-        let probes = self.task.await.unwrap_or_default();
+        let probes = self.thread.join().unwrap_or_else(|_| {
+            vec![Probe {
+                url: String::new(),
+                outcome: Err("the prober's thread panicked".into()),
+            }]
+        });
         ProbeSummary { probes }
     }
+}
+
+async fn probe_until_stopped(urls: &[String], stop: &AtomicBool) -> Vec<Probe> {
+    let end = Instant::now() + PROBE_LIMIT;
+    let mut probes = Vec::new();
+    while !stop.load(Ordering::Relaxed) && Instant::now() < end {
+        for url in urls {
+            let outcome = match tokio::time::timeout(PROBE_TIMEOUT, http_get(url)).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(format!("no answer in {} s", PROBE_TIMEOUT.as_secs())),
+            };
+            probes.push(Probe {
+                url: url.clone(),
+                outcome,
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    probes
 }
 
 /// One HTTP/1.1 GET with `Connection: close`; the status code of the answer.
