@@ -4,10 +4,9 @@
 //! people by the last.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use cluster_tests::poll_until;
+use cluster_tests::{AppProber, poll_until};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Event, Service};
 use kube::Api;
@@ -62,55 +61,6 @@ pub async fn default_rbac_refuses(serve: Arc<Serve>) {
     assert_eq!(replicas(&serve, APP_NS, &frontend()).await, 1);
 }
 
-/// GETs the app's frontend every 200 ms until it is stopped (or dropped, or 240 s passed),
-/// recording each answer's status (0: no answer within 3 s).
-struct AppProbe {
-    stop: Arc<AtomicBool>,
-    task: Option<tokio::task::JoinHandle<Vec<u16>>>,
-}
-
-impl AppProbe {
-    fn start(url: String) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopped = stop.clone();
-        let task = tokio::spawn(async move {
-            let http = reqwest::Client::builder()
-                .no_proxy()
-                .timeout(Duration::from_secs(3))
-                .build()
-                .expect("an HTTP client");
-            let end = Instant::now() + Duration::from_secs(240);
-            let mut codes = Vec::new();
-            while !stopped.load(Ordering::Relaxed) && Instant::now() < end {
-                let code = match http.get(&url).send().await {
-                    Ok(r) => r.status().as_u16(),
-                    Err(_) => 0,
-                };
-                codes.push(code);
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            codes
-        });
-        Self {
-            stop,
-            task: Some(task),
-        }
-    }
-
-    async fn finish(mut self) -> Vec<u16> {
-        self.stop.store(true, Ordering::Relaxed);
-        let task = self.task.take().expect("a running probe");
-        task.await.expect("the probe task")
-    }
-}
-
-impl Drop for AppProbe {
-    /// A failed check stops the probe too.
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
 /// `http://CLUSTER-IP:PORT/` of the app's frontend Service.
 async fn frontend_url(serve: &Serve) -> String {
     let service = Api::<Service>::namespaced(serve.client.clone(), APP_NS)
@@ -137,7 +87,7 @@ pub async fn write_namespace_scale_with_approval(serve: Arc<Serve>) {
             format!("rbac.write.namespaces={{{APP_NS}}}"),
         ],
     );
-    let probe = AppProbe::start(frontend_url(&serve).await);
+    let probe = AppProber::start(vec![frontend_url(&serve).await]);
 
     let answer = serve
         .agent
@@ -195,14 +145,15 @@ pub async fn write_namespace_scale_with_approval(serve: Arc<Serve>) {
     .await
     .expect("rollout");
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let codes = probe.finish().await;
-    let bad = codes.iter().filter(|&&c| !(200..400).contains(&c)).count();
+    let probes = probe.stop();
     println!(
-        "    app probes: {} requests, {bad} failed; ready: {ready}",
-        codes.len()
+        "    app probes: {} requests, {} failed; ready: {ready}",
+        probes.probes.len(),
+        probes.failed().len()
     );
-    assert!(codes.len() > 10, "too few probes: {}", codes.len());
-    assert_eq!(bad, 0, "the app did not answer throughout: {codes:?}");
+    probes
+        .check()
+        .unwrap_or_else(|e| panic!("the app did not answer throughout: {e}"));
 }
 
 pub async fn other_namespace_refused(serve: Arc<Serve>) {
