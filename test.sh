@@ -130,7 +130,7 @@ if [ "$run_e2e" = 1 ]; then
   tier "cluster: image, raw manifests, Helm chart" env TODO_E2E_BINARY="$todo_bin" e2e/run
   tier "cluster: kubectl-assist (app, analyzers, optimize, audit, refusals, injection)" \
     assist_suite assist
-  tier "cluster: kubectl-assist writes, diffs, undo" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/writes
+  tier "cluster: kubectl-assist writes, diffs, undo, RBAC preflight, drain" assist_suite assist_writes
   # The in-cluster agent: its static `agent`-profile build (cached in target/e2e-static), the
   # < 15 MB image, the chart next to the app (reusing e2e/run's app image), approvals, RBAC
   # refusals, metrics and Events, audit; it removes its namespaces when it ends.
