@@ -123,23 +123,33 @@ if [ "$run_e2e" = 1 ]; then
   tier "cluster: local Kubernetes up" e2e/cluster up
   # The Rust cluster suites (crates/cluster-tests): #[ignore]d, so the cargo tier only compiled
   # them; `--workspace` keeps its feature set, so nothing recompiles here.
-  cluster_suite() { cargo test --workspace --locked --test "$1" -- --ignored --test-threads=1; }
+  # Extra arguments go to the test binary (--nocapture for a suite that prints its figures).
+  cluster_suite() { cargo test --workspace --locked --test "$1" -- --ignored --test-threads=1 "${@:2}"; }
+  # The kubectl-assist suites run the static build above (crates/cluster-tests/src/assist.rs).
+  assist_suite() { KUBECTL_ASSIST_BIN="$assist_bin" cluster_suite "$1"; }
+  # The in-cluster agent's suite builds its image from the same static build; the app image
+  # is app_image's (else built from the static todo).
+  serve_suite() {
+    KUBECTL_ASSIST_E2E_BINARY="$assist_bin" TODO_E2E_BINARY="$todo_bin" cluster_suite assist_serve --nocapture
+  }
   tier "cluster: the test harness (crates/cluster-tests)" cluster_suite cluster_smoke
   # The app's suites, in this order: the chart checks need no image; app_image builds the
   # image the later suites install (recorded in target/e2e/images.env, which kubectl-assist's
-  # suites read too) from the prebuilt static todo (an empty path: images.sh builds it).
-  export TODO_E2E_BINARY="$todo_bin"
-  tier "cluster: chart lint, schema validation, server dry run (app_chart)" cluster_suite app_chart
-  tier "cluster: app image, the user Dockerfile with both builders (app_image)" cluster_suite app_image
-  tier "cluster: Helm install, smoke, scale, faults under load, uninstall, SQLite (app_helm)" cluster_suite app_helm
-  tier "cluster: raw manifests k8s/ (app_raw)" cluster_suite app_raw
-  tier "cluster: kubectl-assist" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/run
-  tier "cluster: kubectl-assist writes, diffs, undo" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/writes
-  # The in-cluster agent: its static `agent`-profile build (cached in target/e2e-static), the
-  # < 15 MB image, the chart next to the app (reusing app_image's app image), approvals, RBAC
-  # refusals, metrics and Events, audit; it removes its namespaces when it ends.
-  tier "cluster: kubectl-assist serve (agent image, chart, approvals, RBAC, checks)" \
-    env KUBECTL_ASSIST_E2E_BINARY="$assist_bin" TODO_E2E_BINARY="$todo_bin" e2e/assist/serve
+  # suites read too) from the prebuilt static todo (an empty path: images.sh builds it). They
+  # print their steps and figures (--nocapture).
+  app_suite() { TODO_E2E_BINARY="$todo_bin" cluster_suite "$1" --nocapture; }
+  tier "cluster: chart lint, schema validation, server dry run (app_chart)" app_suite app_chart
+  tier "cluster: app image, the user Dockerfile with both builders (app_image)" app_suite app_image
+  tier "cluster: Helm install, smoke, scale, faults under load, uninstall, SQLite (app_helm)" app_suite app_helm
+  tier "cluster: raw manifests k8s/ (app_raw)" app_suite app_raw
+  tier "cluster: kubectl-assist (app, analyzers, optimize, audit, refusals, injection)" \
+    assist_suite assist
+  tier "cluster: kubectl-assist writes, diffs, undo, RBAC preflight, drain" assist_suite assist_writes
+  # The in-cluster agent (crates/cluster-tests/tests/assist_serve): the < 15 MB image of the
+  # static `agent`-profile build, the chart next to the app (reusing app_image's app image),
+  # approvals, RBAC refusals, metrics and Events, MCP, the console in Chromium, audit,
+  # impersonation; it removes its releases and namespaces when it ends.
+  tier "cluster: kubectl-assist serve (agent image, chart, approvals, RBAC, checks)" serve_suite
 fi
 
 echo
