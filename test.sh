@@ -128,6 +128,7 @@ if [ "$run_e2e" = 1 ]; then
   tier "cluster: image, raw manifests, Helm chart" env TODO_E2E_BINARY="$todo_bin" e2e/run
   tier "cluster: kubectl-assist" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/run
   tier "cluster: kubectl-assist writes, diffs, undo" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/writes
+  KUBECTL_ASSIST_BIN="$assist_bin" tier "cluster: kubectl-assist custom resources (CRD, words and kubectl form, undo)" cluster_suite assist_crd
   # The in-cluster agent: its static `agent`-profile build (cached in target/e2e-static), the
   # < 15 MB image, the chart next to the app (reusing e2e/run's app image), approvals, RBAC
   # refusals, metrics and Events, audit; it removes its namespaces when it ends.
