@@ -5,9 +5,9 @@
 //! against the API server (DynamicObject / ApiResource), and the audit log is read with
 //! kube-assist's own `AuditRecord`. The CRD is deleted when the test ends, pass or fail.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use cluster_tests::{Cluster, TestNamespace};
+use cluster_tests::{Assist, Cluster, TestNamespace};
 use kube::api::{Api, ApiResource, DynamicObject};
 use kube_assist::audit::AuditRecord;
 use serde_json::Value;
@@ -115,68 +115,6 @@ impl Drop for CrdGuard {
     }
 }
 
-/// The kubectl-assist binary: ./test.sh's static build (KUBECTL_ASSIST_BIN), else the
-/// debug build beside this test's executable (`cargo build -p kube-assist`).
-fn assist_binary() -> PathBuf {
-    if let Some(bin) = std::env::var_os("KUBECTL_ASSIST_BIN").filter(|b| !b.is_empty()) {
-        return PathBuf::from(bin);
-    }
-    let exe = std::env::current_exe().expect("the test's own path");
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|debug| debug.join("kubectl-assist"))
-        .expect("target directory");
-    assert!(
-        bin.is_file(),
-        "no kubectl-assist at {}: build it with `cargo build -p kube-assist` or set KUBECTL_ASSIST_BIN",
-        bin.display()
-    );
-    bin
-}
-
-/// One kubectl-assist run with the suite's audit log; stdin is not a terminal.
-struct Assist {
-    cluster: Cluster,
-    bin: PathBuf,
-    audit: PathBuf,
-}
-
-impl Assist {
-    /// Runs `args`; returns (exit code, stdout + stderr).
-    fn run(&self, args: &[&str]) -> (i32, String) {
-        let out = self
-            .cluster
-            .command(self.bin.to_str().expect("utf-8 path"))
-            .args(args)
-            .args(["--audit-log", self.audit.to_str().expect("utf-8 path")])
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run kubectl-assist");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.code().unwrap_or(-1), text)
-    }
-
-    /// Runs `args` and insists it succeeded.
-    fn ok(&self, args: &[&str]) -> String {
-        let (code, out) = self.run(args);
-        assert_eq!(code, 0, "kubectl-assist {args:?} failed:\n{out}");
-        out
-    }
-
-    fn audit(&self) -> Vec<AuditRecord> {
-        std::fs::read_to_string(&self.audit)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("an audit line is an AuditRecord"))
-            .collect()
-    }
-}
-
 fn shelves_api(client: kube::Client) -> Api<DynamicObject> {
     let gvk = kube::core::GroupVersionKind::gvk(GROUP, "v1", "Shelf");
     let ar = ApiResource::from_gvk_with_plural(&gvk, "shelves");
@@ -207,20 +145,15 @@ async fn custom_resources_round_trip_through_kubectl_assist() {
     std::fs::create_dir_all(&dir).expect("output directory");
     let _ns = TestNamespace::create(&cluster, NAMESPACE).expect("namespace");
     let _crd = CrdGuard::apply(&cluster, &dir);
-    let audit = dir.join("audit.jsonl");
-    let _ = std::fs::remove_file(&audit);
-    let _ = std::fs::remove_file(dir.join("undo.jsonl"));
-    let assist = Assist {
-        cluster: cluster.clone(),
-        bin: assist_binary(),
-        audit,
-    };
+    let assist = Assist::new(&cluster, &dir.join("audit.jsonl")).expect("kubectl-assist");
+    // Runs that must succeed; their stdout and stderr together.
+    let ok = |args: &[&str]| assist.ok(args).expect("kubectl-assist").all();
     let api = shelves_api(cluster.client().await.expect("client"));
 
     // Apply: both objects, server-side with kubectl-assist's field manager, diff shown.
     let manifest = dir.join("shelves.yaml");
     std::fs::write(&manifest, SHELVES).expect("write the manifest");
-    let out = assist.ok(&["apply", "-f", manifest.to_str().unwrap(), "--yes"]);
+    let out = ok(&["apply", "-f", manifest.to_str().unwrap(), "--yes"]);
     assert!(
         out.contains("+kind: Shelf"),
         "the apply shows its diff:\n{out}"
@@ -246,7 +179,7 @@ async fn custom_resources_round_trip_through_kubectl_assist() {
         vec!["how many shelves are there", "-n", NAMESPACE],
         vec!["get", "shf", "-n", NAMESPACE],
     ] {
-        let out = assist.ok(&args);
+        let out = ok(&args);
         assert!(
             out.contains(&format!("Running: kubectl get {RESOURCE} -n {NAMESPACE}")),
             "{args:?}:\n{out}"
@@ -262,7 +195,7 @@ async fn custom_resources_round_trip_through_kubectl_assist() {
     }
 
     // Describe one, named in words.
-    let out = assist.ok(&["describe shelf fiction", "-n", NAMESPACE]);
+    let out = ok(&["describe shelf fiction", "-n", NAMESPACE]);
     assert!(
         out.contains(&format!(
             "Running: kubectl describe {RESOURCE}/fiction -n {NAMESPACE}"
@@ -280,7 +213,7 @@ async fn custom_resources_round_trip_through_kubectl_assist() {
         "patch", "shf", "fiction", "-n", NAMESPACE, "--type", "merge", "-p", patch,
     ];
     let dry: Vec<&str> = args.iter().copied().chain(["--dry-run"]).collect();
-    let out = assist.ok(&dry);
+    let out = ok(&dry);
     assert!(
         out.contains("-  books: 3") && out.contains("+  books: 5"),
         "{out}"
@@ -291,18 +224,18 @@ async fn custom_resources_round_trip_through_kubectl_assist() {
         "a dry run changes nothing"
     );
     let yes: Vec<&str> = args.iter().copied().chain(["--yes"]).collect();
-    let out = assist.ok(&yes);
+    let out = ok(&yes);
     assert!(out.contains("+  books: 5"), "{out}");
     assert_eq!(spec(&shelf(&api, "fiction").await.unwrap())["books"], 5);
 
     // Label in words.
-    let out = assist.ok(&["label shelf poetry tier=gold", "-n", NAMESPACE, "--yes"]);
+    let out = ok(&["label shelf poetry tier=gold", "-n", NAMESPACE, "--yes"]);
     assert!(out.contains("+    tier: gold"), "the label's diff:\n{out}");
     let poetry = shelf(&api, "poetry").await.expect("poetry");
     assert_eq!(label(&poetry, "tier"), Some("gold"));
 
     // Delete in words, then undo puts it back as it was.
-    let out = assist.ok(&["delete the shelf poetry", "-n", NAMESPACE, "--yes"]);
+    let out = ok(&["delete the shelf poetry", "-n", NAMESPACE, "--yes"]);
     assert!(
         out.contains(&format!(
             "Running: kubectl delete {RESOURCE}/poetry -n {NAMESPACE}"
@@ -311,7 +244,7 @@ async fn custom_resources_round_trip_through_kubectl_assist() {
     );
     assert!(out.contains("-kind: Shelf"), "the delete's diff:\n{out}");
     assert!(shelf(&api, "poetry").await.is_none(), "poetry was deleted");
-    let out = assist.ok(&["undo", "last", "--yes"]);
+    let out = ok(&["undo", "last", "--yes"]);
     assert!(out.contains("re-created"), "{out}");
     let back = shelf(&api, "poetry").await.expect("undo re-created poetry");
     assert_eq!(spec(&back), spec(&poetry), "the same spec");
@@ -325,7 +258,7 @@ async fn custom_resources_round_trip_through_kubectl_assist() {
     );
 
     // The audit: each write approved by --yes, carried out, with its diff; the dry run marked.
-    let records = assist.audit();
+    let records = assist.audit().expect("the audit log");
     let writes: Vec<&AuditRecord> = records.iter().filter(|r| r.diff.is_some()).collect();
     let find = |what: &str| {
         writes
