@@ -136,16 +136,25 @@ if [ "$run_e2e" = 1 ]; then
   tier "cluster: local Kubernetes up" e2e/cluster up
   # The Rust cluster suites (crates/cluster-tests): #[ignore]d, so the cargo tier only compiled
   # them; `--workspace` keeps its feature set, so nothing recompiles here.
-  cluster_suite() { cargo test --workspace --locked --test "$1" -- --ignored --test-threads=1; }
+  # Extra arguments go to the test binary (--nocapture for a suite that prints its figures).
+  cluster_suite() { cargo test --workspace --locked --test "$1" -- --ignored --test-threads=1 "${@:2}"; }
+  # The kubectl-assist suites run the static build above (crates/cluster-tests/src/assist.rs).
+  assist_suite() { KUBECTL_ASSIST_BIN="$assist_bin" cluster_suite "$1"; }
+  # The in-cluster agent's suite builds its image from the same static build; the app image
+  # is e2e/run's (else built from the static todo).
+  serve_suite() {
+    KUBECTL_ASSIST_E2E_BINARY="$assist_bin" TODO_E2E_BINARY="$todo_bin" cluster_suite assist_serve --nocapture
+  }
   tier "cluster: the test harness (crates/cluster-tests)" cluster_suite cluster_smoke
   tier "cluster: image, raw manifests, Helm chart" env TODO_E2E_BINARY="$todo_bin" e2e/run
-  tier "cluster: kubectl-assist" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/run
+  tier "cluster: kubectl-assist (app, analyzers, optimize, audit, refusals, injection)" \
+    assist_suite assist
   tier "cluster: kubectl-assist writes, diffs, undo" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/writes
-  # The in-cluster agent: its static `agent`-profile build (cached in target/e2e-static), the
-  # < 15 MB image, the chart next to the app (reusing e2e/run's app image), approvals, RBAC
-  # refusals, metrics and Events, audit; it removes its namespaces when it ends.
-  tier "cluster: kubectl-assist serve (agent image, chart, approvals, RBAC, checks)" \
-    env KUBECTL_ASSIST_E2E_BINARY="$assist_bin" TODO_E2E_BINARY="$todo_bin" e2e/assist/serve
+  # The in-cluster agent (crates/cluster-tests/tests/assist_serve): the < 15 MB image of the
+  # static `agent`-profile build, the chart next to the app (reusing e2e/run's app image),
+  # approvals, RBAC refusals, metrics and Events, MCP, the console in Chromium, audit,
+  # impersonation; it removes its releases and namespaces when it ends.
+  tier "cluster: kubectl-assist serve (agent image, chart, approvals, RBAC, checks)" serve_suite
 fi
 
 echo

@@ -1,18 +1,21 @@
 # shellcheck shell=bash
-# The namespaces the kubectl-assist cluster suites create, in one list.
-#
-# kubectl-assist resolves a bare name ("scale the frontend") across the whole cluster, so a
-# suite that asks by bare name fails with "matches several objects" when another suite's
-# leftovers (an interrupted run, E2E_KEEP=1) hold a lookalike Deployment. Each suite therefore
-# clears every suite's namespaces before it starts, and its own when it ends.
-# assist-bench is bench/assist.sh's (its own "frontend" Deployment; an interrupted bench leaves it).
-E2E_ASSIST_NAMESPACES=(assist-todo assist-scenarios assist-writes serve-todo serve-other serve-agent assist-bench)
+# The namespaces the kubectl-assist cluster suites create, in one list: the Rust harness's
+# ASSIST_NAMESPACES (crates/cluster-tests/src/assist.rs, which says why every suite clears
+# them all first), read from there so the bash suites that still source this file use the
+# same list.
+E2E_ASSIST_NAMESPACES=()
+mapfile -t E2E_ASSIST_NAMESPACES < <(sed -n '/^pub const ASSIST_NAMESPACES/,/^];/s/^ *"\([a-z0-9-]*\)",$/\1/p' \
+  "$(dirname "${BASH_SOURCE[0]}")/../../crates/cluster-tests/src/assist.rs")
 
 # Deletes the given namespaces (default: all of the list) and waits until they are gone.
 # Returns 1, naming them, when some are still terminating after 180 s.
 delete_test_namespaces() {
-  local names=("$@") i left
+  local names=("$@") left
   if ((${#names[@]} == 0)); then
+    if ((${#E2E_ASSIST_NAMESPACES[@]} == 0)); then
+      echo "    no namespace list read from crates/cluster-tests/src/assist.rs (ASSIST_NAMESPACES)" >&2
+      return 1
+    fi
     names=("${E2E_ASSIST_NAMESPACES[@]}")
     # bench/assist.sh's Node object that no kubelet backs: "the node" must mean the real one.
     kubectl delete nodes -l assist-bench=true --ignore-not-found >/dev/null 2>&1
@@ -20,7 +23,7 @@ delete_test_namespaces() {
     kubectl -n assist-bench delete pods --all --grace-period=0 --force >/dev/null 2>&1
   fi
   kubectl delete namespace "${names[@]}" --ignore-not-found --wait=false >/dev/null 2>&1
-  for i in $(seq 1 180); do
+  for _ in $(seq 1 180); do
     left="$(kubectl get namespace "${names[@]}" --ignore-not-found -o name 2>/dev/null)"
     [[ -z $left ]] && return 0
     sleep 1

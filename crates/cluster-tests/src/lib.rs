@@ -8,11 +8,19 @@
 //! `cargo test --workspace --locked --test NAME -- --ignored --test-threads=1` after
 //! `e2e/cluster up` (`--workspace` keeps the cargo tier's feature set: nothing recompiles).
 
+pub mod assist;
 mod cluster;
 mod namespace;
+mod poll;
+pub mod probe;
+mod suite;
 
+pub use assist::{Assist, AssistRun};
 pub use cluster::Cluster;
 pub use namespace::TestNamespace;
+pub use poll::poll_until;
+pub use probe::AppProber;
+pub use suite::delete_namespaces_at_exit;
 
 /// Why a cluster test could not do what it set out to do.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +42,12 @@ pub enum Error {
     Kubeconfig { path: String, message: String },
     #[error(transparent)]
     Kube(#[from] kube::Error),
+    #[error("`{command}`: {message}")]
+    Assist { command: String, message: String },
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+    #[error("timed out: {0}")]
+    Timeout(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

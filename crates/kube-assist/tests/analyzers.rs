@@ -1,5 +1,5 @@
 //! Analyzers against API objects recorded from the local Kubernetes 1.20 cluster
-//! (`e2e/assist/scenarios.yaml`, one failing workload per analyzer), plus small
+//! (`crates/cluster-tests/tests/assist/scenarios.yaml`, one failing workload per analyzer), plus small
 //! hand-written objects for states that cluster cannot produce (node pressure,
 //! pending claims, failed jobs).
 

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::error::{ServeError, ServeResult};
 use crate::ops::{ObjectChange, OpOutput, Operation};
@@ -14,8 +14,8 @@ use crate::ops::{ObjectChange, OpOutput, Operation};
 /// Finished plans kept for their page and event stream.
 const KEEP_FINISHED: usize = 500;
 
-/// Where a plan is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Where a plan is in its life (clients such as the cluster suite read it back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanState {
     /// Writes shown with their diffs, waiting for an approver.

@@ -3,7 +3,8 @@
 //! followed) and Debian's headless Chromium over WebDriver (fantoccini), the
 //! same stack as todo-web's browser tests. Shared by the fake-API-server test
 //! (serve_console.rs) and the one against the agent in the cluster
-//! (serve_console_cluster.rs). Screenshots go to `target/screenshots/`.
+//! (crates/cluster-tests/tests/assist_serve, which includes this file by path).
+//! Screenshots go to `target/screenshots/`.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
