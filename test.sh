@@ -149,7 +149,7 @@ if [ "$run_e2e" = 1 ]; then
   tier "cluster: image, raw manifests, Helm chart" env TODO_E2E_BINARY="$todo_bin" e2e/run
   tier "cluster: kubectl-assist (app, analyzers, optimize, audit, refusals, injection)" \
     assist_suite assist
-  tier "cluster: kubectl-assist writes, diffs, undo" env KUBECTL_ASSIST_BIN="$assist_bin" e2e/assist/writes
+  tier "cluster: kubectl-assist writes, diffs, undo, RBAC preflight, drain" assist_suite assist_writes
   # The in-cluster agent (crates/cluster-tests/tests/assist_serve): the < 15 MB image of the
   # static `agent`-profile build, the chart next to the app (reusing e2e/run's app image),
   # approvals, RBAC refusals, metrics and Events, MCP, the console in Chromium, audit,

@@ -397,28 +397,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_bash_suites_read_the_same_namespace_list() {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e/lib/namespaces.sh");
-        let out = Command::new("bash")
-            .arg("-c")
-            .arg(r#". "$1" && printf '%s\n' "${E2E_ASSIST_NAMESPACES[@]}""#)
-            .arg("namespaces.sh")
-            .arg(&script)
-            .output()
-            .expect("bash");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let names: Vec<String> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_string)
-            .collect();
-        assert_eq!(names, ASSIST_NAMESPACES);
-    }
-
-    #[test]
     fn bare_object_drops_what_the_server_maintains_only() {
         let object = serde_json::json!({
             "kind": "ConfigMap",

@@ -4,7 +4,7 @@
 //! the dry run and, after approval, the write itself run as the person who ASKED
 //! (the approver lends no rights). A name the map does not cover is refused, never
 //! served as the agent. The fake API server answers each preflight for the
-//! impersonated user; e2e/assist/serve checks the same against a real API server.
+//! impersonated user; crates/cluster-tests/tests/assist_serve checks the same against a real API server.
 
 mod common;
 mod serving;
