@@ -75,6 +75,21 @@ tier "cargo tests (unit, HTTP, SQLite, PostgreSQL, corpora, MCP, browser)" \
 # for the other.
 static_logs="${CARGO_TARGET_DIR:-$repo/target}/e2e-static-logs"
 static_pids=()
+# Ctrl-C or a SIGTERM to test.sh must not leave those builds compiling: each build's process
+# tree (subshell, cargo, rustc) is frozen top-down, so nothing new is spawned, then terminated.
+# Every kill may find its process gone (rustc exits on the Ctrl-C itself): under `set -e` a
+# failed one would end the trap and leave the frozen parents stopped for good.
+kill_tree() {
+  local pid=$1 child
+  kill -STOP "$pid" 2>/dev/null || return 0
+  for child in $(pgrep -P "$pid" || true); do kill_tree "$child"; done
+  kill -TERM "$pid" 2>/dev/null || true
+  kill -CONT "$pid" 2>/dev/null || true
+}
+stop_static_builds() { local pid; for pid in ${static_pids[@]+"${static_pids[@]}"}; do kill_tree "$pid"; done; }
+trap stop_static_builds EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 if [ "$run_e2e" = 1 ]; then
   # shellcheck source=e2e/lib/images.sh
   . e2e/lib/images.sh
@@ -116,6 +131,7 @@ if [ "$run_e2e" = 1 ]; then
     done
     assist_bin="$(cat "$static_logs/kubectl-assist.path")"
     todo_bin="$(cat "$static_logs/todo.path")"
+    static_pids=()   # reaped: their pids may now be other processes'
     return "$rc"
   }
   tier "build: the static kubectl-assist (agent profile) and todo (e2e app image)" wait_static_builds
@@ -145,6 +161,7 @@ if [ "$run_e2e" = 1 ]; then
   tier "cluster: kubectl-assist (app, analyzers, optimize, audit, refusals, injection)" \
     assist_suite assist
   tier "cluster: kubectl-assist writes, diffs, undo, RBAC preflight, drain" assist_suite assist_writes
+  tier "cluster: kubectl-assist custom resources (CRD in words and kubectl form, undo)" assist_suite assist_crd
   # The in-cluster agent (crates/cluster-tests/tests/assist_serve): the < 15 MB image of the
   # static `agent`-profile build, the chart next to the app (reusing app_image's app image),
   # approvals, RBAC refusals, metrics and Events, MCP, the console in Chromium, audit,

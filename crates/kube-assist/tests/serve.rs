@@ -290,19 +290,8 @@ async fn an_expired_or_rejected_plan_cannot_be_approved() {
     assert!(r["error"].as_str().unwrap().contains("expired"), "{r}");
     assert!(api.writes().is_empty(), "{:?}", api.writes());
     assert_eq!(replicas(&api, "todo-frontend"), 1);
-    let audit = s.audit_file();
-    assert!(
-        audit
-            .iter()
-            .any(|l| l["decision"] == "expired" && l["plan_id"] == expiring.as_str()),
-        "{audit:?}"
-    );
-    assert!(
-        audit
-            .iter()
-            .any(|l| l["decision"] == "rejected" && l["decided_by"] == "anna"),
-        "{audit:?}"
-    );
+    s.assert_audited(&[("decision", "expired"), ("plan_id", expiring.as_str())]);
+    s.assert_audited(&[("decision", "rejected"), ("decided_by", "anna")]);
 }
 
 #[tokio::test]
@@ -319,11 +308,7 @@ async fn a_write_the_service_account_may_not_make_is_refused_with_the_permission
         "{msg}"
     );
     assert!(api.writes().is_empty() && api.dry_runs().is_empty());
-    assert!(
-        s.audit_file()
-            .iter()
-            .any(|l| l["decision"] == "refused_forbidden")
-    );
+    s.assert_audited(&[("decision", "refused_forbidden")]);
 }
 
 #[tokio::test]
