@@ -225,11 +225,15 @@ fn app_image(cluster: &Cluster, out: &Path) -> String {
             println!("    app image {image} (e2e/run's)");
             image
         }
-        None => images_sh(
-            cluster,
-            &format!(r#"build_app_image "$PWD" serve-{}"#, now_secs()),
-            &out.join("app-image.log"),
-        ),
+        None => {
+            let image = images_sh(
+                cluster,
+                &format!(r#"build_app_image "$PWD" serve-{}"#, now_secs()),
+                &out.join("app-image.log"),
+            );
+            println!("    app image {image} (built: e2e/run left none current)");
+            image
+        }
     }
 }
 
