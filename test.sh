@@ -75,6 +75,21 @@ tier "cargo tests (unit, HTTP, SQLite, PostgreSQL, corpora, MCP, browser)" \
 # for the other.
 static_logs="${CARGO_TARGET_DIR:-$repo/target}/e2e-static-logs"
 static_pids=()
+# Ctrl-C or a SIGTERM to test.sh must not leave those builds compiling: each build's process
+# tree (subshell, cargo, rustc) is frozen top-down, so nothing new is spawned, then terminated.
+# Every kill may find its process gone (rustc exits on the Ctrl-C itself): under `set -e` a
+# failed one would end the trap and leave the frozen parents stopped for good.
+kill_tree() {
+  local pid=$1 child
+  kill -STOP "$pid" 2>/dev/null || return 0
+  for child in $(pgrep -P "$pid" || true); do kill_tree "$child"; done
+  kill -TERM "$pid" 2>/dev/null || true
+  kill -CONT "$pid" 2>/dev/null || true
+}
+stop_static_builds() { local pid; for pid in ${static_pids[@]+"${static_pids[@]}"}; do kill_tree "$pid"; done; }
+trap stop_static_builds EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 if [ "$run_e2e" = 1 ]; then
   # shellcheck source=e2e/lib/images.sh
   . e2e/lib/images.sh
@@ -103,7 +118,7 @@ if [ "$run_e2e" = 1 ]; then
   assist_bin=""
   todo_bin=""
   # Waits for the two background builds; their output is printed here, in one piece each.
-  # Should the `todo` build fail, e2e/run builds it again and its image-build test fails.
+  # Should the `todo` build fail, app_image builds it again and its image test fails.
   wait_static_builds() {
     local i rc=0 bin names=(kubectl-assist todo)
     for i in 0 1; do
@@ -116,6 +131,7 @@ if [ "$run_e2e" = 1 ]; then
     done
     assist_bin="$(cat "$static_logs/kubectl-assist.path")"
     todo_bin="$(cat "$static_logs/todo.path")"
+    static_pids=()   # reaped: their pids may now be other processes'
     return "$rc"
   }
   tier "build: the static kubectl-assist (agent profile) and todo (e2e app image)" wait_static_builds
@@ -128,17 +144,26 @@ if [ "$run_e2e" = 1 ]; then
   # The kubectl-assist suites run the static build above (crates/cluster-tests/src/assist.rs).
   assist_suite() { KUBECTL_ASSIST_BIN="$assist_bin" cluster_suite "$1"; }
   # The in-cluster agent's suite builds its image from the same static build; the app image
-  # is e2e/run's (else built from the static todo).
+  # is app_image's (else built from the static todo).
   serve_suite() {
     KUBECTL_ASSIST_E2E_BINARY="$assist_bin" TODO_E2E_BINARY="$todo_bin" cluster_suite assist_serve --nocapture
   }
   tier "cluster: the test harness (crates/cluster-tests)" cluster_suite cluster_smoke
-  tier "cluster: image, raw manifests, Helm chart" env TODO_E2E_BINARY="$todo_bin" e2e/run
+  # The app's suites, in this order: the chart checks need no image; app_image builds the
+  # image the later suites install (recorded in target/e2e/images.env, which kubectl-assist's
+  # suites read too) from the prebuilt static todo (an empty path: images.sh builds it). They
+  # print their steps and figures (--nocapture).
+  app_suite() { TODO_E2E_BINARY="$todo_bin" cluster_suite "$1" --nocapture; }
+  tier "cluster: chart lint, schema validation, server dry run (app_chart)" app_suite app_chart
+  tier "cluster: app image, the user Dockerfile with both builders (app_image)" app_suite app_image
+  tier "cluster: Helm install, smoke, scale, faults under load, uninstall, SQLite (app_helm)" app_suite app_helm
+  tier "cluster: raw manifests k8s/ (app_raw)" app_suite app_raw
   tier "cluster: kubectl-assist (app, analyzers, optimize, audit, refusals, injection)" \
     assist_suite assist
   tier "cluster: kubectl-assist writes, diffs, undo, RBAC preflight, drain" assist_suite assist_writes
+  tier "cluster: kubectl-assist custom resources (CRD in words and kubectl form, undo)" assist_suite assist_crd
   # The in-cluster agent (crates/cluster-tests/tests/assist_serve): the < 15 MB image of the
-  # static `agent`-profile build, the chart next to the app (reusing e2e/run's app image),
+  # static `agent`-profile build, the chart next to the app (reusing app_image's app image),
   # approvals, RBAC refusals, metrics and Events, MCP, the console in Chromium, audit,
   # impersonation; it removes its releases and namespaces when it ends.
   tier "cluster: kubectl-assist serve (agent image, chart, approvals, RBAC, checks)" serve_suite

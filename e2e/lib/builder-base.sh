@@ -3,7 +3,8 @@
 # made locally because nothing can be pulled here: a Debian bookworm root filesystem from
 # Debian's packages (debootstrap, minbase + gcc, libc6-dev, ca-certificates) with this machine's
 # Rust toolchain (rustc --print sysroot, without its docs) under /usr/local/rust, imported under
-# the name the Dockerfile expects. Sourced by e2e/run; needs root and DOCKER_HOST.
+# the name the Dockerfile expects. Called by crates/cluster-tests (tests/app_image/user_build.rs);
+# needs root and DOCKER_HOST.
 # Cached: the root filesystem tar in $TODO_CACHE_DIR/images (keyed on the toolchain and the
 # package list), the image in the docker daemon (labelled with that key).
 

@@ -3,6 +3,8 @@
 # process (after a reboot or container restart, /run keeps the files and pids are reused) must
 # read as "not running", so `e2e/cluster up` starts the daemon instead of waiting for it, and
 # `e2e/cluster down` must never signal that other process.
+# Each check is a string `check` evals later, so its $(...) must not expand when it is written.
+# shellcheck disable=SC2016
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 RUN="$(mktemp -d)"; LOGS="$RUN/logs"; mkdir -p "$LOGS"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Daemons of the local cluster: start one in its own session, ask whether it runs, stop it.
 # Sourced by e2e/cluster (and by e2e/lib/daemons-test.sh); needs RUN (pidfile directory),
 # LOGS (one NAME.log per daemon) and a `log` function.
@@ -6,7 +7,7 @@ pidfile() { echo "$RUN/$1.pid"; }
 # Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. /run can
 # outlive a reboot or a container restart, and the pids in its files then belong to other
 # processes: a pidfile holds "PID START" and names our daemon only while both still match.
-proc_start() { local s; s="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1; s="${s##*) }"; set -- $s; echo "${20}"; }
+proc_start() { local s f; s="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1; s="${s##*) }"; read -ra f <<<"$s"; echo "${f[19]}"; }
 pid_of() { local f pid; f="$(pidfile "$1")"; [[ -s $f ]] && read -r pid _ <"$f" && echo "$pid"; }
 running() {  # running NAME — the process NAME's pidfile recorded is still that process
   local f pid start now
@@ -25,7 +26,7 @@ start() {
   # Only stdin/stdout/stderr go with it: a daemon that inherited the caller's other files
   # (a `flock` lock on /tmp/todo-e2e.lock, a test's pipe) would hold them as long as it lives.
   (
-    for fd in /proc/$BASHPID/fd/*; do
+    for fd in "/proc/$BASHPID/fd/"*; do
       fd=${fd##*/}
       ((fd > 2)) && eval "exec $fd>&-"
     done

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Image builds for the e2e tests (sourced by e2e/run). Needs DOCKER_HOST from `e2e/cluster env`.
+# Image builds for the e2e tests (called by crates/cluster-tests/tests/app/images.rs, sourced by
+# test.sh and e2e/assist). Needs DOCKER_HOST from `e2e/cluster env`.
 # Nothing is pulled: the app image builds FROM scratch plus the locally imported base; the
 # PostgreSQL image is Debian's postgresql-15 binaries (with their shared libraries) on that base.
 

@@ -22,6 +22,7 @@ pub const ASSIST_NAMESPACES: &[&str] = &[
     "assist-todo",
     "assist-scenarios",
     "assist-writes",
+    "assist-crd",
     "serve-todo",
     "serve-other",
     "serve-agent",

@@ -27,6 +27,23 @@ impl TestNamespace {
         })
     }
 
+    /// Deletes `name` if an earlier run left it and guards it without creating it: for
+    /// manifests that create their own namespace (k8s/00-namespace.yaml).
+    pub fn claim(cluster: &Cluster, name: &str) -> Result<Self> {
+        cluster.kubectl([
+            "delete",
+            "namespace",
+            name,
+            "--ignore-not-found",
+            "--wait=true",
+            "--timeout=180s",
+        ])?;
+        Ok(Self {
+            cluster: cluster.clone(),
+            name: name.to_string(),
+        })
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -12,7 +12,7 @@ use kube::api::{Api, DynamicObject, ListParams};
 use tracing::instrument;
 
 use crate::error::{AssistError, Result};
-use crate::ops::discovery::{CatalogCache, QualifiedResource, ResourceInfo, typed_kind};
+use crate::ops::discovery::{Catalog, CatalogCache, QualifiedResource, ResourceInfo, typed_kind};
 use crate::ops::{DiagnoseOp, Kind, Operation, Target};
 
 /// Labels that name a workload's role, in the order people rely on them.
@@ -155,6 +155,11 @@ impl Resolver {
             namespace,
             catalog: CatalogCache,
         }
+    }
+
+    /// Every kind the server serves (discovery, read once per process).
+    pub async fn catalog(&self) -> Result<&'static Catalog> {
+        self.catalog.get(&self.client).await
     }
 
     /// What discovery says a kubectl resource word names.

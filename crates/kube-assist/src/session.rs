@@ -6,15 +6,18 @@ use std::time::Instant;
 
 use crate::audit::AuditLog;
 
+mod discovered_kinds;
 mod report;
 mod writes;
+
+pub use discovered_kinds::{OfflineReading, plan_offline};
 
 use crate::connect::Identity;
 use crate::error::{AssistError, Result};
 use crate::journal::UndoJournal;
 use crate::ops::{Executor, ObjectChange, OpOutput, Operation, ReplicaChange};
 use crate::planner::llm::{LlmPlanner, ReadRunner};
-use crate::planner::{Plan, PlanContext, Planned, offline};
+use crate::planner::{Plan, PlanContext, Planned};
 use crate::resolve::Resolver;
 use crate::safety::{Decision, Policy, decide};
 pub use report::{Outcome, OutputFormat, Prompt, Report, StepReport};
@@ -145,7 +148,16 @@ impl Runner {
             message: None,
             outcome: Outcome::Done,
         };
-        let plan = match offline::plan(request, ctx) {
+        let planned = match plan_offline(&self.resolver, request, ctx).await {
+            OfflineReading::Planned(planned) => planned,
+            OfflineReading::Ambiguous(question) => {
+                self.say(&question);
+                report.message = Some(question);
+                report.outcome = Outcome::NotUnderstood;
+                return report;
+            }
+        };
+        let plan = match planned {
             Planned::Plan(p) => p,
             Planned::Refused(msg) => {
                 self.say(&msg);

@@ -3,16 +3,14 @@
 
 mod common;
 
-use common::{FakeApi, todo_cluster};
+use common::{FakeApi, todo_cluster, todo_cluster_with};
 use serde_json::json;
 
 #[tokio::test]
 async fn dry_run_after_the_request_is_a_dry_run() {
     let api = FakeApi::start(todo_cluster(), &[]).await;
-    let (code, out, err) = api
-        .run(&["scale the frontend to 5 replicas", "--dry-run"])
+    api.run_ok(&["scale the frontend to 5 replicas", "--dry-run"])
         .await;
-    assert_eq!(code, 0, "{out}{err}");
     assert!(api.writes().is_empty(), "{:?}", api.writes());
     let writes = api.dry_runs();
     assert_eq!(writes.len(), 1, "{writes:?}");
@@ -24,11 +22,9 @@ async fn dry_run_after_the_request_is_a_dry_run() {
 
 #[tokio::test]
 async fn read_only_and_namespace_after_the_request_are_obeyed() {
-    let mut objects = todo_cluster();
-    let mut other = objects[0].clone();
+    let mut other = todo_cluster()[0].clone();
     other["metadata"]["namespace"] = json!("staging");
-    objects.push(other);
-    let api = FakeApi::start(objects, &[]).await;
+    let api = FakeApi::start(todo_cluster_with([other]), &[]).await;
     let (code, out, _) = api
         .run(&[
             "scale the frontend to 2",
@@ -40,12 +36,10 @@ async fn read_only_and_namespace_after_the_request_are_obeyed() {
         .await;
     assert_eq!(code, 3, "{out}");
     assert!(api.writes().is_empty());
-    let (code, out, _) = api
-        .run(&[
-            "scale", "the", "frontend", "to", "2", "-n", "staging", "--yes",
-        ])
-        .await;
-    assert_eq!(code, 0, "{out}");
+    api.run_ok(&[
+        "scale", "the", "frontend", "to", "2", "-n", "staging", "--yes",
+    ])
+    .await;
     assert_eq!(
         api.writes()[0].path,
         "/apis/apps/v1/namespaces/staging/deployments/todo-frontend/scale"
@@ -94,22 +88,20 @@ async fn kubectl_ai_harness_argv_with_the_request_on_stdin() {
 #[tokio::test]
 async fn percent_scaling_reads_the_count_and_zero_is_marked_destructive() {
     let api = FakeApi::start(todo_cluster(), &[]).await;
-    let (code, out, err) = api
-        .run(&[
+    let out = api
+        .run_ok(&[
             "scale up deployment 'todo-frontend' in namespace 'todo' by 100%",
             "--yes",
         ])
         .await;
-    assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains("1. [write] kubectl scale deployment/todo-frontend --replicas=2 -n todo"),
         "{out}"
     );
     assert_eq!(api.writes()[0].body, json!({"spec": {"replicas": 2}}));
-    let (code, out, _) = api
-        .run(&["scale down the frontend by 100%", "--dry-run"])
+    let out = api
+        .run_ok(&["scale down the frontend by 100%", "--dry-run"])
         .await;
-    assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("[DESTRUCTIVE write] kubectl scale deployment/todo-frontend --replicas=0")
             && out.contains("scales deployment/todo-frontend to 0"),
@@ -128,17 +120,11 @@ async fn a_write_the_identity_may_not_make_is_refused_naming_the_permission() {
         "{out}"
     );
     assert!(api.writes().is_empty() && api.dry_runs().is_empty());
-    let review = api
-        .requests()
-        .into_iter()
-        .find(|r| r.path.ends_with("selfsubjectaccessreviews"))
-        .unwrap();
     assert_eq!(
-        review.body["spec"]["resourceAttributes"],
+        api.access_reviews()[0],
         json!({"verb": "patch", "group": "apps", "resource": "deployments", "subresource": "scale", "namespace": "todo", "name": "todo-frontend"})
     );
     assert_eq!(api.audit()[0]["decision"], "refused_forbidden");
     // Other writes are still allowed.
-    let (code, out, _) = api.run(&["restart the frontend", "--yes"]).await;
-    assert_eq!(code, 0, "{out}");
+    api.run_ok(&["restart the frontend", "--yes"]).await;
 }

@@ -6,30 +6,30 @@
 
 mod common;
 
-use common::{FakeApi, Recorded, todo_cluster, without_bookkeeping};
+use common::{FakeApi, Recorded, todo_cluster, todo_cluster_with, without_bookkeeping};
 use serde_json::{Value, json};
 
 /// The Todo install plus what a real node also runs: a DaemonSet pod, a static
 /// (mirror) pod and a StatefulSet pod with an emptyDir volume.
 fn node_cluster() -> Vec<Value> {
-    let mut objects = todo_cluster();
-    objects.push(json!({"apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": "log-agent-x1", "namespace": "kube-system",
-            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "log-agent", "uid": "ds", "controller": true}]},
-        "spec": {"nodeName": "node-1", "containers": [{"name": "agent", "image": "agent:1"}]},
-        "status": {"phase": "Running"}}));
-    objects.push(json!({"apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": "kube-apiserver-node-1", "namespace": "kube-system",
-            "annotations": {"kubernetes.io/config.mirror": "abc"}},
-        "spec": {"nodeName": "node-1", "containers": [{"name": "apiserver", "image": "k8s:1.20"}]},
-        "status": {"phase": "Running"}}));
-    objects.push(json!({"apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": "cache-0", "namespace": "todo",
-            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "cache", "uid": "sts", "controller": true}]},
-        "spec": {"nodeName": "node-1", "containers": [{"name": "cache", "image": "redis:7"}],
-                 "volumes": [{"name": "scratch", "emptyDir": {}}]},
-        "status": {"phase": "Running"}}));
-    objects
+    todo_cluster_with([
+        json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "log-agent-x1", "namespace": "kube-system",
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "log-agent", "uid": "ds", "controller": true}]},
+            "spec": {"nodeName": "node-1", "containers": [{"name": "agent", "image": "agent:1"}]},
+            "status": {"phase": "Running"}}),
+        json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "kube-apiserver-node-1", "namespace": "kube-system",
+                "annotations": {"kubernetes.io/config.mirror": "abc"}},
+            "spec": {"nodeName": "node-1", "containers": [{"name": "apiserver", "image": "k8s:1.20"}]},
+            "status": {"phase": "Running"}}),
+        json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "cache-0", "namespace": "todo",
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "cache", "uid": "sts", "controller": true}]},
+            "spec": {"nodeName": "node-1", "containers": [{"name": "cache", "image": "redis:7"}],
+                     "volumes": [{"name": "scratch", "emptyDir": {}}]},
+            "status": {"phase": "Running"}}),
+    ])
 }
 
 fn evictions(writes: &[Recorded]) -> Vec<String> {
@@ -43,8 +43,7 @@ fn evictions(writes: &[Recorded]) -> Vec<String> {
 #[tokio::test]
 async fn cordon_patches_the_node_and_undo_makes_it_schedulable_again() {
     let api = FakeApi::start(todo_cluster(), &[]).await;
-    let (code, out, err) = api.run(&["cordon node-1", "--yes"]).await;
-    assert_eq!(code, 0, "{out}{err}");
+    let out = api.run_ok(&["cordon node-1", "--yes"]).await;
     assert!(out.contains("Running: kubectl cordon node-1"), "{out}");
     assert!(out.contains("+  unschedulable: true"), "diff shown: {out}");
     let writes = api.writes();
@@ -53,31 +52,20 @@ async fn cordon_patches_the_node_and_undo_makes_it_schedulable_again() {
     assert_eq!(writes[0].path, "/api/v1/nodes/node-1");
     assert_eq!(writes[0].body, json!({"spec": {"unschedulable": true}}));
     assert_eq!(api.dry_runs().len(), 1, "sent as a dry run first");
-    let asked: Vec<Value> = api
-        .requests()
-        .into_iter()
-        .filter(|r| r.path.ends_with("selfsubjectaccessreviews"))
-        .map(|r| r.body["spec"]["resourceAttributes"].clone())
-        .collect();
+    let asked = api.access_reviews();
     assert_eq!(asked[0]["verb"], "patch");
     assert_eq!(asked[0]["resource"], "nodes");
     assert_eq!(api.audit()[0]["access"], "write");
 
-    let (code, out, err) = api.run(&["undo", "--yes"]).await;
-    assert_eq!(code, 0, "{out}{err}");
+    let out = api.run_ok(&["undo", "--yes"]).await;
     assert!(out.contains("-  unschedulable: true"), "{out}");
-    let put = api
-        .writes()
-        .into_iter()
-        .find(|w| w.method == "PUT")
-        .unwrap();
+    let put = api.first_write("PUT");
     assert_eq!(put.path, "/api/v1/nodes/node-1");
     assert!(put.body["spec"].get("unschedulable").is_none(), "{put:?}");
 
     // uncordon removes the field, as kubectl leaves the node.
     api.run(&["cordon node-1", "--yes"]).await;
-    let (code, out, _) = api.run(&["uncordon node-1", "--yes"]).await;
-    assert_eq!(code, 0, "{out}");
+    api.run_ok(&["uncordon node-1", "--yes"]).await;
     let last = api.writes().pop().unwrap();
     assert_eq!(last.body, json!({"spec": {"unschedulable": null}}));
 }
@@ -85,9 +73,7 @@ async fn cordon_patches_the_node_and_undo_makes_it_schedulable_again() {
 #[tokio::test]
 async fn drain_refuses_emptydir_data_unless_asked_and_touches_nothing() {
     let api = FakeApi::start(node_cluster(), &[]).await;
-    let (code, out, err) = api.run(&["drain node-1", "--yes"]).await;
-    assert_ne!(code, 0, "{out}{err}");
-    let all = format!("{out}{err}");
+    let all = api.run_failing(&["drain node-1", "--yes"]).await;
     assert!(
         all.contains("todo/cache-0 has emptyDir data") && all.contains("delete emptydir data"),
         "{all}"
@@ -102,10 +88,9 @@ async fn drain_refuses_emptydir_data_unless_asked_and_touches_nothing() {
 #[tokio::test]
 async fn drain_cordons_then_evicts_with_the_servers_eviction_version() {
     let api = FakeApi::start(node_cluster(), &[]).await;
-    let (code, out, err) = api
-        .run(&["drain node-1 and delete emptydir data", "--yes"])
+    let out = api
+        .run_ok(&["drain node-1 and delete emptydir data", "--yes"])
         .await;
-    assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains("kubectl drain node-1 --ignore-daemonsets --delete-emptydir-data"),
         "{out}"
@@ -142,11 +127,9 @@ async fn drain_cordons_then_evicts_with_the_servers_eviction_version() {
     assert_eq!(audit.last().unwrap()["access"], "destructive");
     // Both permissions were asked for before anything ran.
     let asked: Vec<String> = api
-        .requests()
-        .into_iter()
-        .filter(|r| r.path.ends_with("selfsubjectaccessreviews"))
-        .map(|r| {
-            let a = &r.body["spec"]["resourceAttributes"];
+        .access_reviews()
+        .iter()
+        .map(|a| {
             format!(
                 "{} {}/{}",
                 a["verb"].as_str().unwrap_or(""),
@@ -166,8 +149,7 @@ async fn drain_cordons_then_evicts_with_the_servers_eviction_version() {
 async fn drain_uses_policy_v1_when_the_server_serves_it() {
     let api = FakeApi::start(todo_cluster(), &[]).await;
     api.serve_eviction("policy/v1");
-    let (code, out, err) = api.run(&["drain node node-1", "--yes"]).await;
-    assert_eq!(code, 0, "{out}{err}");
+    api.run_ok(&["drain node node-1", "--yes"]).await;
     let writes = api.writes();
     let evicted: Vec<&Recorded> = writes
         .iter()
@@ -179,15 +161,12 @@ async fn drain_uses_policy_v1_when_the_server_serves_it() {
 
 #[tokio::test]
 async fn a_disruption_budget_stops_the_drain_and_is_named() {
-    let mut objects = todo_cluster();
-    objects.push(json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+    let budget = json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
         "metadata": {"name": "backend-pdb", "namespace": "todo"},
-        "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/component": "backend"}}}}));
-    let api = FakeApi::start(objects, &[]).await;
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app.kubernetes.io/component": "backend"}}}});
+    let api = FakeApi::start(todo_cluster_with([budget]), &[]).await;
     api.protect_pod("todo/todo-backend-b2-bbbbb");
-    let (code, out, err) = api.run(&["drain node-1", "--yes"]).await;
-    assert_ne!(code, 0, "{out}{err}");
-    let all = format!("{out}{err}");
+    let all = api.run_failing(&["drain node-1", "--yes"]).await;
     assert!(
         all.contains("would violate the PodDisruptionBudget backend-pdb"),
         "{all}"
@@ -203,16 +182,10 @@ async fn a_disruption_budget_stops_the_drain_and_is_named() {
 #[tokio::test]
 async fn the_node_can_be_uncordoned_after_a_drain_by_undo() {
     let api = FakeApi::start(todo_cluster(), &[]).await;
-    let (code, out, err) = api.run(&["drain node-1", "--yes"]).await;
-    assert_eq!(code, 0, "{out}{err}");
+    let out = api.run_ok(&["drain node-1", "--yes"]).await;
     assert!(out.contains("Undo uncordons the node"), "{out}");
-    let (code, out, err) = api.run(&["undo", "--yes"]).await;
-    assert_eq!(code, 0, "{out}{err}");
-    let put = api
-        .writes()
-        .into_iter()
-        .find(|w| w.method == "PUT")
-        .unwrap();
+    api.run_ok(&["undo", "--yes"]).await;
+    let put = api.first_write("PUT");
     assert_eq!(put.path, "/api/v1/nodes/node-1");
     let node = todo_cluster().pop().unwrap();
     assert_eq!(without_bookkeeping(put.body), without_bookkeeping(node));
@@ -221,13 +194,12 @@ async fn the_node_can_be_uncordoned_after_a_drain_by_undo() {
 #[tokio::test]
 async fn drain_with_a_pod_selector_evicts_only_the_pods_it_matches() {
     let api = FakeApi::start(node_cluster(), &[]).await;
-    let (code, out, err) = api
-        .run(&[
+    let out = api
+        .run_ok(&[
             "drain node-1 --pod-selector=app.kubernetes.io/component=frontend",
             "--yes",
         ])
         .await;
-    assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains(
             "kubectl drain node-1 --ignore-daemonsets --pod-selector=app.kubernetes.io/component=frontend"

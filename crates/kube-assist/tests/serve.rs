@@ -290,19 +290,8 @@ async fn an_expired_or_rejected_plan_cannot_be_approved() {
     assert!(r["error"].as_str().unwrap().contains("expired"), "{r}");
     assert!(api.writes().is_empty(), "{:?}", api.writes());
     assert_eq!(replicas(&api, "todo-frontend"), 1);
-    let audit = s.audit_file();
-    assert!(
-        audit
-            .iter()
-            .any(|l| l["decision"] == "expired" && l["plan_id"] == expiring.as_str()),
-        "{audit:?}"
-    );
-    assert!(
-        audit
-            .iter()
-            .any(|l| l["decision"] == "rejected" && l["decided_by"] == "anna"),
-        "{audit:?}"
-    );
+    s.assert_audited(&[("decision", "expired"), ("plan_id", expiring.as_str())]);
+    s.assert_audited(&[("decision", "rejected"), ("decided_by", "anna")]);
 }
 
 #[tokio::test]
@@ -319,11 +308,7 @@ async fn a_write_the_service_account_may_not_make_is_refused_with_the_permission
         "{msg}"
     );
     assert!(api.writes().is_empty() && api.dry_runs().is_empty());
-    assert!(
-        s.audit_file()
-            .iter()
-            .any(|l| l["decision"] == "refused_forbidden")
-    );
+    s.assert_audited(&[("decision", "refused_forbidden")]);
 }
 
 #[tokio::test]
@@ -487,4 +472,38 @@ async fn the_official_mcp_client_over_http_lists_tools_and_runs_health_with_a_se
         .await
         .unwrap();
     assert_eq!(resp.status(), 401);
+}
+
+#[tokio::test]
+async fn the_agent_plans_words_naming_a_custom_kind_with_the_servers_kinds() {
+    let mut objects = common::todo_cluster_with_crontab();
+    objects.push(common::discovery::crontab("batch", "nightly", "0 3 * * *"));
+    let api = FakeApi::start(objects, &[]).await;
+    let s = serve(&api, &["--events=false"]).await;
+    let (code, plan) = s.ask(VIEWER, "list the crontabs in namespace batch").await;
+    assert_eq!(code, 200, "{plan}");
+    assert_eq!(plan["state"], "done", "{plan}");
+    assert_eq!(
+        plan["steps"][0]["kubectl"], "kubectl get crontabs.stable.example.com -n batch",
+        "{plan}"
+    );
+    let text = plan["steps"][0]["output"]["text"].as_str().unwrap();
+    assert!(text.contains("nightly"), "{text}");
+    // A delete of one in words waits for an approver like any write.
+    let (code, plan) = s
+        .ask(OPERATOR, "delete the crontab nightly in namespace batch")
+        .await;
+    assert_eq!(code, 202, "{plan}");
+    assert_eq!(plan["state"], "pending_approval", "{plan}");
+    assert!(
+        plan["steps"][0]["kubectl"]
+            .as_str()
+            .unwrap()
+            .contains("delete crontabs.stable.example.com/nightly -n batch"),
+        "{plan}"
+    );
+    assert!(
+        api.writes().iter().all(|w| w.query.contains("dryRun")),
+        "only dry runs before approval"
+    );
 }

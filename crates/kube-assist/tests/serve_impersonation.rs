@@ -51,12 +51,14 @@ fn as_olga(r: &Recorded) -> bool {
 async fn a_plan_its_dry_run_and_the_approved_write_act_as_the_person_who_asked() {
     let api = FakeApi::start(todo_cluster(), &[]).await;
     let (s, _map) = serve_impersonating(&api).await;
-    let (code, plan) = s.ask(OPERATOR, "scale the frontend to 2 replicas").await;
-    assert_eq!(
-        (code, plan["state"].as_str()),
-        (202, Some("pending_approval")),
-        "{plan}"
-    );
+    let plan = s
+        .ask_expecting(
+            OPERATOR,
+            "scale the frontend to 2 replicas",
+            202,
+            "pending_approval",
+        )
+        .await;
     let asked = checked_or_changing(&api);
     assert!(
         asked
@@ -106,12 +108,9 @@ async fn the_person_s_own_rbac_refuses_and_says_whose_rights_are_missing() {
     // olga's Kubernetes user may not scale; the agent itself could.
     api.deny_to("olga@example.com", "patch deployments/scale");
     let (s, _map) = serve_impersonating(&api).await;
-    let (code, plan) = s.ask(OPERATOR, "scale the frontend to 2 replicas").await;
-    assert_eq!(
-        (code, plan["state"].as_str()),
-        (200, Some("refused")),
-        "{plan}"
-    );
+    let plan = s
+        .ask_expecting(OPERATOR, "scale the frontend to 2 replicas", 200, "refused")
+        .await;
     let msg = plan["message"].as_str().unwrap_or_default();
     assert!(
         msg.contains("olga, acting as the Kubernetes user olga@example.com (groups team-web, staff), cannot patch deployments/scale.apps in todo")
@@ -119,13 +118,7 @@ async fn the_person_s_own_rbac_refuses_and_says_whose_rights_are_missing() {
         "{msg}"
     );
     assert!(api.writes().is_empty() && api.dry_runs().is_empty());
-    let audit = s.audit_file();
-    assert!(
-        audit
-            .iter()
-            .any(|l| l["decision"] == "refused_forbidden" && l["user"] == "olga"),
-        "{audit:?}"
-    );
+    s.assert_audited(&[("decision", "refused_forbidden"), ("user", "olga")]);
 }
 
 #[tokio::test]

@@ -10,29 +10,41 @@ mod serving;
 use common::{FakeApi, todo_cluster};
 use llm::stub::{StubReply, StubServer};
 use serde_json::json;
-use serving::{OPERATOR, VIEWER, serve_with_env};
+use serving::{OPERATOR, Served, VIEWER, serve_with_env};
 
-async fn serve_llm(api: &FakeApi, stub: &StubServer) -> serving::Served {
-    serve_with_env(
-        &api.kubeconfig,
-        &["--events=false"],
-        &[
-            ("LLM_BASE_URL", stub.base_url.as_str()),
-            ("LLM_MODEL", "stub-model"),
-        ],
-    )
-    .await
+/// Serve with the stub model answering with `script`, against the Todo install. Fields
+/// drop in order: serve stops before the stub and the API server it talks to.
+struct WithLlm {
+    served: Served,
+    stub: StubServer,
+    api: FakeApi,
+}
+
+impl WithLlm {
+    async fn start(script: Vec<StubReply>) -> Self {
+        let api = FakeApi::start(todo_cluster(), &[]).await;
+        let stub = StubServer::scripted(script).await;
+        let served = serve_with_env(
+            &api.kubeconfig,
+            &["--events=false"],
+            &[
+                ("LLM_BASE_URL", stub.base_url.as_str()),
+                ("LLM_MODEL", "stub-model"),
+            ],
+        )
+        .await;
+        Self { served, stub, api }
+    }
 }
 
 #[tokio::test]
 async fn a_read_is_answered_by_the_llm_planner_with_the_reads_it_ran() {
-    let api = FakeApi::start(todo_cluster(), &[]).await;
-    let stub = StubServer::scripted(vec![
+    let llm = WithLlm::start(vec![
         StubReply::tool_calls(&[("get", json!({"target": {"name": "backend"}}))]),
         StubReply::text("The backend runs 1 replica and needs nothing."),
     ])
     .await;
-    let s = serve_llm(&api, &stub).await;
+    let (s, stub, api) = (&llm.served, &llm.stub, &llm.api);
     let (code, plan) = s
         .ask(VIEWER, "look into the backend and tell me what it needs")
         .await;
@@ -64,19 +76,12 @@ async fn a_read_is_answered_by_the_llm_planner_with_the_reads_it_ran() {
         stub.requests()[0].body["messages"]
     );
     assert!(api.writes().is_empty());
-    let audit = s.audit_file();
-    assert!(
-        audit
-            .iter()
-            .any(|l| l["user"] == "vera" && l["decision"] == "read_only_plan"),
-        "{audit:?}"
-    );
+    s.assert_audited(&[("user", "vera"), ("decision", "read_only_plan")]);
 }
 
 #[tokio::test]
 async fn a_write_the_llm_proposes_waits_for_an_approver() {
-    let api = FakeApi::start(todo_cluster(), &[]).await;
-    let stub = StubServer::scripted(vec![
+    let llm = WithLlm::start(vec![
         StubReply::tool_calls(&[(
             "scale",
             json!({"target": {"name": "frontend"}, "replicas": {"to": 3}}),
@@ -84,7 +89,7 @@ async fn a_write_the_llm_proposes_waits_for_an_approver() {
         StubReply::text("Proposed scaling the frontend to 3 replicas."),
     ])
     .await;
-    let s = serve_llm(&api, &stub).await;
+    let (s, api) = (&llm.served, &llm.api);
     let (code, plan) = s
         .ask(OPERATOR, "scale the frontend up like we did last friday")
         .await;
@@ -109,15 +114,14 @@ async fn a_write_the_llm_proposes_waits_for_an_approver() {
     );
     assert!(api.writes().is_empty(), "nothing runs before approval");
     let id = plan["id"].as_str().unwrap();
-    s.approve_and_expect_replicas(&api, id, "todo-frontend", 3)
+    s.approve_and_expect_replicas(api, id, "todo-frontend", 3)
         .await;
 }
 
 #[tokio::test]
 async fn a_failing_llm_falls_back_to_the_offline_planner_and_says_so() {
-    let api = FakeApi::start(todo_cluster(), &[]).await;
-    let stub = StubServer::scripted(vec![StubReply::error(401, "invalid api key")]).await;
-    let s = serve_llm(&api, &stub).await;
+    let llm = WithLlm::start(vec![StubReply::error(401, "invalid api key")]).await;
+    let (s, api) = (&llm.served, &llm.api);
     let (code, plan) = s.ask(OPERATOR, "scale the frontend to 2 replicas").await;
     assert_eq!(code, 202, "{plan}");
     assert_eq!(plan["planner"], "offline");

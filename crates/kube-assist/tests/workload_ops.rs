@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{FakeApi, todo_cluster, without_bookkeeping};
+use common::{FakeApi, todo_cluster, todo_cluster_with, without_bookkeeping};
 use serde_json::{Value, json};
 
 fn with_env(mut objects: Vec<Value>) -> Vec<Value> {
@@ -23,13 +23,12 @@ fn with_env(mut objects: Vec<Value>) -> Vec<Value> {
 async fn set_env_sets_and_removes_by_json_patch_and_undo_restores_exactly() {
     let api = FakeApi::start(with_env(todo_cluster()), &[]).await;
     let before = api.object("Deployment", "todo", "todo-backend").unwrap();
-    let (code, out, err) = api
-        .run(&[
+    let out = api
+        .run_ok(&[
             "kubectl set env deployment/todo-backend LOG_LEVEL=debug DEBUG-",
             "--yes",
         ])
         .await;
-    assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains(
             "Running: kubectl set env deployment/todo-backend LOG_LEVEL=debug DEBUG- -n todo"
@@ -55,8 +54,7 @@ async fn set_env_sets_and_removes_by_json_patch_and_undo_restores_exactly() {
             ]}
         ])
     );
-    let (code, out, err) = api.run(&["undo", "--yes"]).await;
-    assert_eq!(code, 0, "{out}{err}");
+    api.run_ok(&["undo", "--yes"]).await;
     assert_eq!(
         without_bookkeeping(api.object("Deployment", "todo", "todo-backend").unwrap()),
         without_bookkeeping(before)
@@ -66,11 +64,9 @@ async fn set_env_sets_and_removes_by_json_patch_and_undo_restores_exactly() {
 #[tokio::test]
 async fn removing_a_variable_that_is_not_there_says_which_exist() {
     let api = FakeApi::start(with_env(todo_cluster()), &[]).await;
-    let (code, out, err) = api
-        .run(&["remove the env var TRACE from the backend", "--yes"])
+    let all = api
+        .run_failing(&["remove the env var TRACE from the backend", "--yes"])
         .await;
-    assert_ne!(code, 0);
-    let all = format!("{out}{err}");
     assert!(
         all.contains("has no variable TRACE; its variables are: DEBUG, DB_PASSWORD"),
         "{all}"
@@ -80,9 +76,8 @@ async fn removing_a_variable_that_is_not_there_says_which_exist() {
 
 #[tokio::test]
 async fn env_from_a_secret_is_a_reference_and_the_secret_is_never_read() {
-    let mut objects = todo_cluster();
-    objects.push(json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "api-creds", "namespace": "todo"}, "data": {"TOKEN": "c2VjcmV0"}}));
-    let api = FakeApi::start(objects, &[]).await;
+    let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "api-creds", "namespace": "todo"}, "data": {"TOKEN": "c2VjcmV0"}});
+    let api = FakeApi::start(todo_cluster_with([secret]), &[]).await;
     let (code, out, err) = api
         .run(&[
             "kubectl set env deployment/todo-backend --from=secret/api-creds",
@@ -112,8 +107,9 @@ async fn rollout_history_reads_replicaset_revisions_with_change_cause() {
         }
     }
     let api = FakeApi::start(objects, &[]).await;
-    let (code, out, err) = api.run(&["show the rollout history of the backend"]).await;
-    assert_eq!(code, 0, "{out}{err}");
+    let out = api
+        .run_ok(&["show the rollout history of the backend"])
+        .await;
     assert!(
         out.contains("Running: kubectl rollout history deployment/todo-backend -n todo"),
         "{out}"
@@ -137,11 +133,11 @@ async fn rollout_history_reads_replicaset_revisions_with_change_cause() {
 #[tokio::test]
 async fn pause_and_resume_set_spec_paused() {
     let api = FakeApi::start(todo_cluster(), &[]).await;
-    let (code, out, err) = api.run(&["pause the frontend rollout", "--yes"]).await;
-    assert_eq!(code, 0, "{out}{err}");
+    let out = api.run_ok(&["pause the frontend rollout", "--yes"]).await;
     assert!(out.contains("+  paused: true"), "{out}");
-    let (code, out, err) = api.run(&["resume deployment todo-frontend", "--yes"]).await;
-    assert_eq!(code, 0, "{out}{err}");
+    let out = api
+        .run_ok(&["resume deployment todo-frontend", "--yes"])
+        .await;
     assert!(out.contains("-  paused: true"), "{out}");
     let w = api.writes();
     assert_eq!(w[0].body, json!({"spec": {"paused": true}}));
@@ -154,13 +150,17 @@ async fn pause_and_resume_set_spec_paused() {
 
 #[tokio::test]
 async fn patch_types_json_strategic_and_the_crd_refusal() {
-    let mut objects = todo_cluster();
-    objects.push(common::discovery::crontab_crd());
-    objects.push(common::discovery::crontab("todo", "nightly", "0 3 * * *"));
-    let api = FakeApi::start(objects, &[]).await;
+    let api = FakeApi::start(
+        todo_cluster_with([
+            common::discovery::crontab_crd(),
+            common::discovery::crontab("todo", "nightly", "0 3 * * *"),
+        ]),
+        &[],
+    )
+    .await;
     let json_patch = r#"[{"op": "replace", "path": "/spec/ports/0/port", "value": 9000}]"#;
-    let (code, out, err) = api
-        .run(&[
+    let out = api
+        .run_ok(&[
             "patch",
             "svc",
             "todo-backend",
@@ -173,7 +173,6 @@ async fn patch_types_json_strategic_and_the_crd_refusal() {
             "--yes",
         ])
         .await;
-    assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("--type=json"), "{out}");
     assert!(
         out.contains("-  - port: 8000") && out.contains("+  - port: 9000"),
@@ -189,19 +188,17 @@ async fn patch_types_json_strategic_and_the_crd_refusal() {
 
     let strategic =
         r#"{"spec": {"template": {"spec": {"containers": [{"name": "api", "image": "todo:3"}]}}}}"#;
-    let (code, out, err) = api
-        .run(&[
-            "patch",
-            "deployment/todo-backend",
-            "-n",
-            "todo",
-            "-p",
-            strategic,
-            "--type=strategic",
-            "--yes",
-        ])
-        .await;
-    assert_eq!(code, 0, "{out}{err}");
+    api.run_ok(&[
+        "patch",
+        "deployment/todo-backend",
+        "-n",
+        "todo",
+        "-p",
+        strategic,
+        "--type=strategic",
+        "--yes",
+    ])
+    .await;
     let w = api.writes();
     assert_eq!(w[1].content_type, "application/strategic-merge-patch+json");
     let dep = api.object("Deployment", "todo", "todo-backend").unwrap();
@@ -213,8 +210,8 @@ async fn patch_types_json_strategic_and_the_crd_refusal() {
     // Refused before anything is sent: a strategic patch of a custom resource,
     // a malformed JSON patch, a patch that is not JSON.
     let sent = api.requests().len();
-    let (code, out, err) = api
-        .run(&[
+    let all = api
+        .run_failing(&[
             "patch",
             "crontab",
             "nightly",
@@ -227,13 +224,9 @@ async fn patch_types_json_strategic_and_the_crd_refusal() {
             "--yes",
         ])
         .await;
-    assert_ne!(code, 0);
-    assert!(
-        format!("{out}{err}").contains("built-in kinds only"),
-        "{out}{err}"
-    );
-    let (code, out, err) = api
-        .run(&[
+    assert!(all.contains("built-in kinds only"), "{all}");
+    let all = api
+        .run_failing(&[
             "patch",
             "svc",
             "todo-backend",
@@ -246,8 +239,7 @@ async fn patch_types_json_strategic_and_the_crd_refusal() {
             "--yes",
         ])
         .await;
-    assert_ne!(code, 0);
-    assert!(format!("{out}{err}").contains("JSON pointer"), "{out}{err}");
+    assert!(all.contains("JSON pointer"), "{all}");
     let (code, _, err) = api
         .run(&[
             "patch",
@@ -272,16 +264,14 @@ async fn patch_types_json_strategic_and_the_crd_refusal() {
 
 #[tokio::test]
 async fn a_configmap_deleted_from_words_is_re_created_exactly_by_undo() {
-    let mut objects = todo_cluster();
-    objects.push(json!({"apiVersion": "v1", "kind": "ConfigMap",
+    let settings = json!({"apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "app-settings", "namespace": "todo", "uid": "u-cm", "resourceVersion": "5", "labels": {"app": "todo"}},
-        "data": {"LOG_LEVEL": "info", "MODE": "prod"}}));
-    let api = FakeApi::start(objects, &[]).await;
+        "data": {"LOG_LEVEL": "info", "MODE": "prod"}});
+    let api = FakeApi::start(todo_cluster_with([settings]), &[]).await;
     let before = api.object("ConfigMap", "todo", "app-settings").unwrap();
-    let (code, out, err) = api
-        .run(&["delete the configmap app-settings", "--yes"])
+    let out = api
+        .run_ok(&["delete the configmap app-settings", "--yes"])
         .await;
-    assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains("Running: kubectl delete configmap/app-settings -n todo"),
         "{out}"
@@ -292,8 +282,7 @@ async fn a_configmap_deleted_from_words_is_re_created_exactly_by_undo() {
     assert_eq!(w[0].method, "DELETE");
     assert_eq!(w[0].path, "/api/v1/namespaces/todo/configmaps/app-settings");
     assert!(api.object("ConfigMap", "todo", "app-settings").is_none());
-    let (code, out, err) = api.run(&["undo", "--yes"]).await;
-    assert_eq!(code, 0, "{out}{err}");
+    let out = api.run_ok(&["undo", "--yes"]).await;
     assert!(out.contains("re-created as it was"), "{out}");
     let back = api.object("ConfigMap", "todo", "app-settings").unwrap();
     assert_eq!(without_bookkeeping(back), without_bookkeeping(before));
@@ -302,10 +291,9 @@ async fn a_configmap_deleted_from_words_is_re_created_exactly_by_undo() {
 #[tokio::test]
 async fn deleting_a_deployment_counts_its_replicasets_and_pods() {
     let api = FakeApi::start(todo_cluster(), &[]).await;
-    let (code, out, err) = api
-        .run(&["remove the backend deployment", "--dry-run"])
+    let out = api
+        .run_ok(&["remove the backend deployment", "--dry-run"])
         .await;
-    assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains("its 2 ReplicaSet(s) and 1 pod(s) are deleted with it"),
         "{out}"
@@ -315,11 +303,8 @@ async fn deleting_a_deployment_counts_its_replicasets_and_pods() {
 
 #[tokio::test]
 async fn a_namespace_delete_is_destructive_counts_its_objects_and_undo_says_what_is_lost() {
-    let api = FakeApi::start(todo_cluster(), &[]).await;
-    let mut objects = todo_cluster();
-    objects.push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "todo"}}));
-    drop(api);
-    let api = FakeApi::start(objects, &[]).await;
+    let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "todo"}});
+    let api = FakeApi::start(todo_cluster_with([namespace]), &[]).await;
     let (code, out, err) = api.run(&["delete namespace todo"]).await;
     assert_eq!(
         code, 3,
@@ -331,8 +316,7 @@ async fn a_namespace_delete_is_destructive_counts_its_objects_and_undo_says_what
         "the plan counts what goes with it: {out}"
     );
     assert!(api.writes().is_empty());
-    let (code, out, err) = api.run(&["delete namespace todo", "--yes"]).await;
-    assert_eq!(code, 0, "{out}{err}");
+    api.run_ok(&["delete namespace todo", "--yes"]).await;
     assert_eq!(api.audit().last().unwrap()["access"], "destructive");
     let (code, out, _) = api.run(&["undo"]).await;
     assert_eq!(code, 3, "{out}");

@@ -84,6 +84,26 @@ pub struct RecordedRequest {
     pub body: Value,
 }
 
+/// The contents of the `tool` messages in a recorded request body, in order: what the
+/// client sent back as its tools' results (refusals included) for the model to read.
+///
+/// Panics when the body has no `messages` array or a tool message has no string
+/// content: the stub only records requests it accepted, and it accepts no other shape.
+pub fn tool_messages(body: &Value) -> Vec<String> {
+    body["messages"]
+        .as_array()
+        .expect("a recorded request has a messages array")
+        .iter()
+        .filter(|m| m["role"] == "tool")
+        .map(|m| {
+            m["content"]
+                .as_str()
+                .expect("a tool message has string content")
+                .to_string()
+        })
+        .collect()
+}
+
 type Responder = dyn Fn(&Value, usize) -> StubReply + Send + Sync;
 
 #[derive(Clone)]

@@ -8,41 +8,26 @@ use std::sync::Arc;
 
 use serde_json::json;
 use todo_agent::tools::TaskTools;
-use todo_agent::{Agent, ChatReply, ToolSession};
-use todo_core::{ChatText, ConversationId, Store, TaskQuery, UserId};
-
-async fn say(
-    agent: &Agent,
-    user: &UserId,
-    conversation: Option<ConversationId>,
-    text: &str,
-) -> ChatReply {
-    agent
-        .chat_with(
-            user,
-            conversation,
-            ChatText::parse(text).unwrap(),
-            common::at_now(),
-        )
-        .await
-        .unwrap()
-}
+use todo_agent::{Agent, ToolSession};
+use todo_core::{Store, UserId};
 
 async fn numbers(store: &Arc<dyn Store>, user: &UserId) -> Vec<i64> {
-    let page = store.list_tasks(user, &TaskQuery::default()).await.unwrap();
-    let mut ids: Vec<i64> = page.tasks.iter().map(|t| t.id.0).collect();
+    let mut ids: Vec<i64> = common::tasks(store, user)
+        .await
+        .iter()
+        .map(|t| t.id.0)
+        .collect();
     ids.sort();
     ids
 }
 
 #[tokio::test]
 async fn bulk_delete_waits_for_yes_and_no_leaves_everything() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "bulk@example.com").await;
+    let (store, user, _guard) = common::store_with_user("bulk@example.com").await;
     common::seed(&store, &user).await;
     let agent = Agent::offline(store.clone());
 
-    let r = say(&agent, &user, None, "delete all completed tasks").await;
+    let r = common::say(&agent, &user, None, "delete all completed tasks").await;
     assert!(
         r.response.starts_with("This deletes 2 tasks:"),
         "{}",
@@ -56,17 +41,17 @@ async fn bulk_delete_waits_for_yes_and_no_leaves_everything() {
         "a preview writes nothing"
     );
 
-    let no = say(&agent, &user, Some(r.conversation_id), "no").await;
+    let no = common::say(&agent, &user, Some(r.conversation_id), "no").await;
     assert!(no.tool_calls.is_empty());
     assert_eq!(numbers(&store, &user).await.len(), 10);
     // The question was answered: a later yes does not revive it.
-    let late = say(&agent, &user, Some(r.conversation_id), "yes").await;
+    let late = common::say(&agent, &user, Some(r.conversation_id), "yes").await;
     assert!(late.tool_calls.is_empty(), "{:?}", late.tool_calls);
     assert_eq!(numbers(&store, &user).await.len(), 10);
 
-    let again = say(&agent, &user, Some(r.conversation_id), "clear completed").await;
+    let again = common::say(&agent, &user, Some(r.conversation_id), "clear completed").await;
     let restarted = Agent::offline(common::reopen(&_guard).await);
-    let yes = say(&restarted, &user, Some(again.conversation_id), "yes").await;
+    let yes = common::say(&restarted, &user, Some(again.conversation_id), "yes").await;
     assert_eq!(yes.tool_calls.len(), 1);
     assert_eq!(yes.tool_calls[0].tool, "delete_tasks");
     assert_eq!(
@@ -81,7 +66,7 @@ async fn bulk_delete_waits_for_yes_and_no_leaves_everything() {
     assert_eq!(numbers(&store, &user).await, vec![1, 2, 3, 4, 6, 8, 9, 10]);
 
     // Undo brings both back with their numbers, titles and completion.
-    let undo = say(&restarted, &user, Some(again.conversation_id), "undo that").await;
+    let undo = common::say(&restarted, &user, Some(again.conversation_id), "undo that").await;
     assert!(
         undo.response.contains("'Pay bills' (task 5)"),
         "{}",
@@ -93,7 +78,7 @@ async fn bulk_delete_waits_for_yes_and_no_leaves_everything() {
         assert!(task.completed, "task {id} comes back completed");
     }
     // A new task still gets a fresh number, never a reused one.
-    let r = say(
+    let r = common::say(
         &restarted,
         &user,
         Some(again.conversation_id),
@@ -105,14 +90,13 @@ async fn bulk_delete_waits_for_yes_and_no_leaves_everything() {
 
 #[tokio::test]
 async fn undo_of_a_single_delete_restores_every_field() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "one@example.com").await;
+    let (store, user, _guard) = common::store_with_user("one@example.com").await;
     common::seed(&store, &user).await;
     let agent = Agent::offline(store.clone());
     let before = store.task(&user, todo_core::TaskId(3)).await.unwrap();
-    let r = say(&agent, &user, None, "delete task 3").await;
+    let r = common::say(&agent, &user, None, "delete task 3").await;
     assert!(store.task(&user, todo_core::TaskId(3)).await.is_err());
-    say(&agent, &user, Some(r.conversation_id), "undo").await;
+    common::say(&agent, &user, Some(r.conversation_id), "undo").await;
     let after = store.task(&user, todo_core::TaskId(3)).await.unwrap();
     assert_eq!(after.title, before.title);
     assert_eq!(after.priority, before.priority);
@@ -122,8 +106,7 @@ async fn undo_of_a_single_delete_restores_every_field() {
 
 #[tokio::test]
 async fn confirm_without_the_question_is_refused() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "sneaky@example.com").await;
+    let (store, user, _guard) = common::store_with_user("sneaky@example.com").await;
     common::seed(&store, &user).await;
     let tools = TaskTools::new(store.clone());
     // Any planner (an LLM too) asking to skip the question is held to it.
@@ -150,10 +133,9 @@ async fn confirm_without_the_question_is_refused() {
 
 #[tokio::test]
 async fn several_tasks_added_after_yes_and_undone_together() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "many@example.com").await;
+    let (store, user, _guard) = common::store_with_user("many@example.com").await;
     let agent = Agent::offline(store.clone());
-    let r = say(
+    let r = common::say(
         &agent,
         &user,
         None,
@@ -166,32 +148,31 @@ async fn several_tasks_added_after_yes_and_undone_together() {
         r.response
     );
     assert!(numbers(&store, &user).await.is_empty());
-    let yes = say(&agent, &user, Some(r.conversation_id), "yes please").await;
+    let yes = common::say(&agent, &user, Some(r.conversation_id), "yes please").await;
     assert!(
         yes.response.starts_with("Added 3 tasks"),
         "{}",
         yes.response
     );
     assert_eq!(numbers(&store, &user).await, vec![1, 2, 3]);
-    let undo = say(&agent, &user, Some(r.conversation_id), "undo").await;
+    let undo = common::say(&agent, &user, Some(r.conversation_id), "undo").await;
     assert!(undo.response.starts_with("Undone:"), "{}", undo.response);
     assert!(numbers(&store, &user).await.is_empty());
 }
 
 #[tokio::test]
 async fn undo_reverts_edits_and_completions_step_by_step() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "undo@example.com").await;
+    let (store, user, _guard) = common::store_with_user("undo@example.com").await;
     common::seed(&store, &user).await;
     let agent = Agent::offline(store.clone());
 
-    let r = say(&agent, &user, None, "rename task 1 to Buy food").await;
+    let r = common::say(&agent, &user, None, "rename task 1 to Buy food").await;
     let c = Some(r.conversation_id);
-    say(&agent, &user, c, "make task 9 high priority").await;
-    say(&agent, &user, c, "mark task 2 as done").await;
-    say(&agent, &user, c, "show my tasks").await;
+    common::say(&agent, &user, c, "make task 9 high priority").await;
+    common::say(&agent, &user, c, "mark task 2 as done").await;
+    common::say(&agent, &user, c, "show my tasks").await;
 
-    let u1 = say(&agent, &user, c, "undo that").await;
+    let u1 = common::say(&agent, &user, c, "undo that").await;
     assert_eq!(u1.tool_calls[0].tool, "undo");
     assert!(
         !store
@@ -200,7 +181,7 @@ async fn undo_reverts_edits_and_completions_step_by_step() {
             .unwrap()
             .completed
     );
-    let u2 = say(&agent, &user, c, "undo").await;
+    let u2 = common::say(&agent, &user, c, "undo").await;
     assert!(u2.response.contains("Gym session"), "{}", u2.response);
     assert_eq!(
         store
@@ -210,7 +191,7 @@ async fn undo_reverts_edits_and_completions_step_by_step() {
             .priority,
         todo_core::Priority::Low
     );
-    let u3 = say(&agent, &user, c, "undo").await;
+    let u3 = common::say(&agent, &user, c, "undo").await;
     assert!(u3.response.contains("Buy groceries"), "{}", u3.response);
     assert_eq!(
         store
@@ -221,7 +202,7 @@ async fn undo_reverts_edits_and_completions_step_by_step() {
             .as_str(),
         "Buy groceries"
     );
-    let nothing = say(&agent, &user, c, "undo").await;
+    let nothing = common::say(&agent, &user, c, "undo").await;
     assert!(
         nothing.response.contains("nothing to undo"),
         "{}",
@@ -231,13 +212,12 @@ async fn undo_reverts_edits_and_completions_step_by_step() {
 
 #[tokio::test]
 async fn a_statement_of_fact_completes_the_task_it_names_and_denials_do_not() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "facts@example.com").await;
+    let (store, user, _guard) = common::store_with_user("facts@example.com").await;
     common::seed(&store, &user).await;
     let agent = Agent::offline(store.clone());
-    let r = say(&agent, &user, None, "I haven't watered the plants yet").await;
+    let r = common::say(&agent, &user, None, "I haven't watered the plants yet").await;
     assert!(r.tool_calls.is_empty());
-    let r = say(&agent, &user, None, "the plants have been watered").await;
+    let r = common::say(&agent, &user, None, "the plants have been watered").await;
     assert!(r.response.contains("Water the plants"), "{}", r.response);
     assert!(
         store
@@ -247,7 +227,7 @@ async fn a_statement_of_fact_completes_the_task_it_names_and_denials_do_not() {
             .completed
     );
     // A verb the title does not have never completes it.
-    let r = say(&agent, &user, None, "I sold the passport").await;
+    let r = common::say(&agent, &user, None, "I sold the passport").await;
     assert_eq!(r.tool_calls.len(), 1, "{:?}", r.tool_calls);
     assert!(
         !store

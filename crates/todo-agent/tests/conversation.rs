@@ -6,25 +6,8 @@ mod common;
 use std::sync::Arc;
 
 use serde_json::json;
-use todo_agent::{Agent, AgentError, ChatReply, TurnOptions, UserTz};
-use todo_core::{ChatText, ConversationId, NewTask, Role, Store, TaskId, TaskQuery, Title, UserId};
-
-async fn say(
-    agent: &Agent,
-    user: &UserId,
-    conversation: Option<ConversationId>,
-    text: &str,
-) -> ChatReply {
-    agent
-        .chat_with(
-            user,
-            conversation,
-            ChatText::parse(text).unwrap(),
-            common::at_now(),
-        )
-        .await
-        .unwrap()
-}
+use todo_agent::{Agent, AgentError, TurnOptions, UserTz};
+use todo_core::{ChatText, NewTask, Role, Store, TaskId, Title, UserId};
 
 async fn add_titled(store: &Arc<dyn Store>, user: &UserId, title: &str) -> i64 {
     store
@@ -35,21 +18,12 @@ async fn add_titled(store: &Arc<dyn Store>, user: &UserId, title: &str) -> i64 {
         .0
 }
 
-async fn titles(store: &Arc<dyn Store>, user: &UserId) -> Vec<String> {
-    let page = store.list_tasks(user, &TaskQuery::default()).await.unwrap();
-    page.tasks
-        .into_iter()
-        .map(|t| t.title.into_inner())
-        .collect()
-}
-
 #[tokio::test]
 async fn replies_confirm_exactly_what_was_done() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ann@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ann@example.com").await;
     let agent = Agent::offline(store.clone());
 
-    let r = say(
+    let r = common::say(
         &agent,
         &user,
         None,
@@ -67,7 +41,7 @@ async fn replies_confirm_exactly_what_was_done() {
         json!({"task_id": id, "status": "created", "title": "Buy groceries"})
     );
 
-    let r = say(
+    let r = common::say(
         &agent,
         &user,
         Some(r.conversation_id),
@@ -87,11 +61,11 @@ async fn replies_confirm_exactly_what_was_done() {
     assert_eq!(output["before"]["title"], "Buy groceries");
     assert!(output["before"].get("user_id").is_none());
 
-    let r = say(&agent, &user, Some(r.conversation_id), "what's pending?").await;
+    let r = common::say(&agent, &user, Some(r.conversation_id), "what's pending?").await;
     assert_eq!(r.response, "Nothing pending — you're all caught up!");
     assert_eq!(r.tool_calls[0].output, json!([]));
 
-    let r = say(&agent, &user, Some(r.conversation_id), "delete task 999").await;
+    let r = common::say(&agent, &user, Some(r.conversation_id), "delete task 999").await;
     assert_eq!(
         r.response,
         "I couldn't find task 999. Say \"show my tasks\" to see your list."
@@ -104,14 +78,13 @@ async fn replies_confirm_exactly_what_was_done() {
 
 #[tokio::test]
 async fn ambiguous_reference_asks_and_the_next_message_resolves_it() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ben@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ben@example.com").await;
     let standup = add_titled(&store, &user, "Team meeting").await;
     let _groceries = add_titled(&store, &user, "Buy groceries").await;
     let notes = add_titled(&store, &user, "Meeting notes for Friday").await;
     let agent = Agent::offline(store.clone());
 
-    let r = say(&agent, &user, None, "delete the meeting task").await;
+    let r = common::say(&agent, &user, None, "delete the meeting task").await;
     assert_eq!(
         r.tool_calls.len(),
         1,
@@ -137,9 +110,9 @@ async fn ambiguous_reference_asks_and_the_next_message_resolves_it() {
         "{}",
         r.response
     );
-    assert_eq!(titles(&store, &user).await.len(), 3);
+    assert_eq!(common::titles(&store, &user).await.len(), 3);
 
-    let r = say(&agent, &user, Some(r.conversation_id), "the second one").await;
+    let r = common::say(&agent, &user, Some(r.conversation_id), "the second one").await;
     assert_eq!(r.tool_calls.len(), 1);
     assert_eq!(r.tool_calls[0].tool, "delete_task");
     assert_eq!(r.tool_calls[0].input, json!({"task_id": notes}));
@@ -148,12 +121,12 @@ async fn ambiguous_reference_asks_and_the_next_message_resolves_it() {
         format!("Deleted 'Meeting notes for Friday' (task {notes}).")
     );
     assert_eq!(
-        titles(&store, &user).await,
+        common::titles(&store, &user).await,
         vec!["Team meeting", "Buy groceries"]
     );
 
     // The question was answered: a bare ordinal now has no pending action.
-    let r = say(&agent, &user, Some(r.conversation_id), "the first one").await;
+    let r = common::say(&agent, &user, Some(r.conversation_id), "the first one").await;
     assert!(r.tool_calls.is_empty(), "{:?}", r.tool_calls);
     assert!(
         r.response.starts_with(&format!(
@@ -166,8 +139,7 @@ async fn ambiguous_reference_asks_and_the_next_message_resolves_it() {
 
 #[tokio::test]
 async fn a_bare_number_answers_with_an_id_or_a_position() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "cat@example.com").await;
+    let (store, user, _guard) = common::store_with_user("cat@example.com").await;
     for filler in ["Filler one", "Filler two"] {
         add_titled(&store, &user, filler).await;
     }
@@ -175,7 +147,7 @@ async fn a_bare_number_answers_with_an_id_or_a_position() {
     let second = add_titled(&store, &user, "Dentist bill").await;
     let agent = Agent::offline(store.clone());
 
-    let ask = say(&agent, &user, None, "I'm done with the dentist one").await;
+    let ask = common::say(&agent, &user, None, "I'm done with the dentist one").await;
     assert!(
         ask.response
             .contains("Which one should I mark as complete?"),
@@ -183,7 +155,7 @@ async fn a_bare_number_answers_with_an_id_or_a_position() {
         ask.response
     );
     // The task id of an option wins...
-    let r = say(
+    let r = common::say(
         &agent,
         &user,
         Some(ask.conversation_id),
@@ -194,31 +166,30 @@ async fn a_bare_number_answers_with_an_id_or_a_position() {
     assert_eq!(r.tool_calls[0].input, json!({"task_id": second}));
 
     // ...and a small number that is no option's id is a position.
-    let ask = say(&agent, &user, None, "get rid of the dentist one").await;
+    let ask = common::say(&agent, &user, None, "get rid of the dentist one").await;
     assert!(
         ask.response.contains("Which one should I delete?"),
         "{}",
         ask.response
     );
-    let r = say(&agent, &user, Some(ask.conversation_id), "1").await;
+    let r = common::say(&agent, &user, Some(ask.conversation_id), "1").await;
     assert_eq!(r.tool_calls[0].input, json!({"task_id": first}));
     assert_eq!(r.tool_calls[0].tool, "delete_task");
 }
 
 #[tokio::test]
 async fn a_unique_title_match_is_listed_then_acted_on() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "dan@example.com").await;
+    let (store, user, _guard) = common::store_with_user("dan@example.com").await;
     let ids = common::seed(&store, &user).await;
     let agent = Agent::offline(store.clone());
-    let r = say(&agent, &user, None, "Delete the meeting task").await;
+    let r = common::say(&agent, &user, None, "Delete the meeting task").await;
     let tools: Vec<&str> = r.tool_calls.iter().map(|c| c.tool.as_str()).collect();
     assert_eq!(tools, vec!["list_tasks", "delete_task"]);
     assert_eq!(
         r.response,
         format!("Deleted 'Team meeting prep' (task {}).", ids[2])
     );
-    let r = say(
+    let r = common::say(
         &agent,
         &user,
         Some(r.conversation_id),
@@ -233,12 +204,11 @@ async fn a_unique_title_match_is_listed_then_acted_on() {
 
 #[tokio::test]
 async fn follow_ups_refer_to_an_earlier_listing() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "eve@example.com").await;
+    let (store, user, _guard) = common::store_with_user("eve@example.com").await;
     let ids = common::seed(&store, &user).await;
     let agent = Agent::offline(store.clone());
 
-    let listing = say(&agent, &user, None, "show my open tasks").await;
+    let listing = common::say(&agent, &user, None, "show my open tasks").await;
     assert!(
         listing.response.starts_with("You have 8 pending tasks:"),
         "{}",
@@ -253,13 +223,13 @@ async fn follow_ups_refer_to_an_earlier_listing() {
     );
     let conv = Some(listing.conversation_id);
 
-    let r = say(&agent, &user, conv, "complete the second one").await;
+    let r = common::say(&agent, &user, conv, "complete the second one").await;
     assert_eq!(r.tool_calls[0].input, json!({"task_id": ids[1]}));
     // Still the same listing two turns later, not renumbered by the completion.
-    let r = say(&agent, &user, conv, "and delete the third one").await;
+    let r = common::say(&agent, &user, conv, "and delete the third one").await;
     assert_eq!(r.tool_calls[0].tool, "delete_task");
     assert_eq!(r.tool_calls[0].input, json!({"task_id": ids[2]}));
-    let r = say(&agent, &user, conv, "rename it to Prepare the team meeting").await;
+    let r = common::say(&agent, &user, conv, "rename it to Prepare the team meeting").await;
     // "it" is the task acted on last; it was deleted, which is answered politely.
     assert_eq!(
         r.tool_calls[0].input,
@@ -271,7 +241,7 @@ async fn follow_ups_refer_to_an_earlier_listing() {
         r.response
     );
 
-    let r = say(&agent, &user, conv, "delete the twentieth one").await;
+    let r = common::say(&agent, &user, conv, "delete the twentieth one").await;
     assert!(
         r.tool_calls.is_empty() || r.tool_calls.iter().all(|c| c.tool == "list_tasks"),
         "{:?}",
@@ -281,19 +251,18 @@ async fn follow_ups_refer_to_an_earlier_listing() {
 
 #[tokio::test]
 async fn a_conversation_resumes_after_reopening_the_same_sqlite_file() {
-    let (store, guard) = common::fresh_store().await;
-    let user = common::user(&store, "fay@example.com").await;
+    let (store, user, guard) = common::store_with_user("fay@example.com").await;
     add_titled(&store, &user, "Weekly meeting").await;
     let sync = add_titled(&store, &user, "Meeting with Sam").await;
 
     let first = Agent::offline(store.clone());
-    let ask = say(&first, &user, None, "delete the meeting task").await;
+    let ask = common::say(&first, &user, None, "delete the meeting task").await;
     drop(first);
 
     // A new agent on the reopened file (as after a server restart) answers from
     // the stored conversation.
     let second = Agent::offline(common::reopen(&guard).await);
-    let r = say(&second, &user, Some(ask.conversation_id), "the second one").await;
+    let r = common::say(&second, &user, Some(ask.conversation_id), "the second one").await;
     assert_eq!(r.tool_calls[0].tool, "delete_task");
     assert_eq!(r.tool_calls[0].input, json!({"task_id": sync}));
 
@@ -334,7 +303,7 @@ async fn users_never_reach_each_others_tasks_or_conversations() {
     let anns_task = add_titled(&store, &ann, "Ann's secret plan").await;
     let agent = Agent::offline(store.clone());
 
-    let anns = say(&agent, &ann, None, "show my tasks").await;
+    let anns = common::say(&agent, &ann, None, "show my tasks").await;
     let err = agent
         .chat(
             &bob,
@@ -345,22 +314,21 @@ async fn users_never_reach_each_others_tasks_or_conversations() {
         .unwrap_err();
     assert!(matches!(err, AgentError::ConversationNotFound), "{err:?}");
 
-    let r = say(&agent, &bob, None, &format!("delete task {anns_task}")).await;
+    let r = common::say(&agent, &bob, None, &format!("delete task {anns_task}")).await;
     assert_eq!(
         r.response,
         format!("I couldn't find task {anns_task}. Say \"show my tasks\" to see your list.")
     );
-    let r = say(&agent, &bob, Some(r.conversation_id), "show my tasks").await;
+    let r = common::say(&agent, &bob, Some(r.conversation_id), "show my tasks").await;
     assert!(!r.response.contains("secret"), "{}", r.response);
     assert!(store.task(&ann, TaskId(anns_task)).await.is_ok());
 }
 
 #[tokio::test]
 async fn the_user_message_is_stored_before_the_planner_runs() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "gil@example.com").await;
+    let (store, user, _guard) = common::store_with_user("gil@example.com").await;
     let agent = Agent::offline(store.clone());
-    let r = say(&agent, &user, None, "hello").await;
+    let r = common::say(&agent, &user, None, "hello").await;
     assert!(r.tool_calls.is_empty());
     assert!(r.response.starts_with("Hi!"));
     let stored = store.messages(&user, r.conversation_id, 10).await.unwrap();
@@ -374,8 +342,7 @@ async fn the_user_message_is_stored_before_the_planner_runs() {
 
 #[tokio::test]
 async fn dates_follow_the_users_time_zone() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "hal@example.com").await;
+    let (store, user, _guard) = common::store_with_user("hal@example.com").await;
     let agent = Agent::offline(store.clone());
     let options = TurnOptions {
         now: Some(common::now()),
@@ -401,14 +368,13 @@ async fn dates_follow_the_users_time_zone() {
 
 #[tokio::test]
 async fn long_listings_are_cut_with_a_hint() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ivy@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ivy@example.com").await;
     let mut ids = Vec::new();
     for i in 1..=30 {
         ids.push(add_titled(&store, &user, &format!("Chore number {i}")).await);
     }
     let agent = Agent::offline(store.clone());
-    let r = say(&agent, &user, None, "show my tasks").await;
+    let r = common::say(&agent, &user, None, "show my tasks").await;
     assert!(
         r.response.starts_with("You have 30 tasks:"),
         "{}",
@@ -428,7 +394,7 @@ async fn long_listings_are_cut_with_a_hint() {
         "the tool output stays complete"
     );
     // A position past the cut still resolves from the stored tool output.
-    let r = say(
+    let r = common::say(
         &agent,
         &user,
         Some(r.conversation_id),

@@ -6,11 +6,11 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use llm::stub::{StubReply, StubServer};
+use llm::stub::{StubReply, StubServer, tool_messages};
 use llm::{ApiKey, LlmClient, LlmConfig, Provider, RetryPolicy};
 use serde_json::{Value, json};
 use todo_agent::{Agent, AgentConfig, LlmPlanner, LlmPlannerConfig};
-use todo_core::{ChatText, Store, TaskQuery, UserId};
+use todo_core::{Store, UserId};
 
 fn planner(stub: &StubServer, max_steps: usize, attempts: u32) -> Arc<LlmPlanner> {
     let mut config = LlmConfig::new(
@@ -35,38 +35,18 @@ fn planner(stub: &StubServer, max_steps: usize, attempts: u32) -> Arc<LlmPlanner
     ))
 }
 
-async fn chat(
-    agent: &Agent,
-    user: &UserId,
-    conversation: Option<todo_core::ConversationId>,
-    text: &str,
-) -> todo_agent::ChatReply {
-    agent
-        .chat_with(
-            user,
-            conversation,
-            ChatText::parse(text).unwrap(),
-            common::at_now(),
-        )
-        .await
-        .unwrap()
-}
-
-async fn task_titles(store: &Arc<dyn Store>, user: &UserId) -> Vec<String> {
-    store
-        .list_tasks(user, &TaskQuery::default())
-        .await
-        .unwrap()
-        .tasks
-        .into_iter()
-        .map(|t| t.title.into_inner())
-        .collect()
+/// The agent every test here builds: the LLM planner on `stub`, default agent settings.
+fn llm_agent(store: &Arc<dyn Store>, stub: &StubServer, max_steps: usize, attempts: u32) -> Agent {
+    Agent::new(
+        store.clone(),
+        planner(stub, max_steps, attempts),
+        AgentConfig::default(),
+    )
 }
 
 #[tokio::test]
 async fn tool_loop_runs_tools_as_the_authenticated_user() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ann@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ann@example.com").await;
     let intruder = common::user(&store, "eve@example.com").await;
     let stub = StubServer::scripted(vec![
         // The model tries to act as someone else: the user_id is dropped.
@@ -77,8 +57,8 @@ async fn tool_loop_runs_tools_as_the_authenticated_user() {
         StubReply::text("Added 'Buy milk' (task 1), high priority."),
     ])
     .await;
-    let agent = Agent::new(store.clone(), planner(&stub, 4, 1), AgentConfig::default());
-    let reply = chat(&agent, &user, None, "add buy milk, it's urgent").await;
+    let agent = llm_agent(&store, &stub, 4, 1);
+    let reply = common::say(&agent, &user, None, "add buy milk, it's urgent").await;
 
     // The model's own claim is replaced by the confirmation composed from the result.
     assert_eq!(reply.response, "Added 'Buy milk' (task 1), high priority.");
@@ -89,8 +69,8 @@ async fn tool_loop_runs_tools_as_the_authenticated_user() {
         json!({"title": "Buy milk", "priority": "high"})
     );
     assert_eq!(reply.tool_calls[0].output["status"], "created");
-    assert_eq!(task_titles(&store, &user).await, vec!["Buy milk"]);
-    assert!(task_titles(&store, &intruder).await.is_empty());
+    assert_eq!(common::titles(&store, &user).await, vec!["Buy milk"]);
+    assert!(common::titles(&store, &intruder).await.is_empty());
 
     let requests = stub.requests();
     assert_eq!(requests.len(), 2);
@@ -148,16 +128,15 @@ async fn tool_loop_runs_tools_as_the_authenticated_user() {
 
 #[tokio::test]
 async fn history_from_the_database_is_in_the_prompt() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ann@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ann@example.com").await;
     let stub = StubServer::scripted(vec![
         StubReply::text("Hello!"),
         StubReply::text("You said hi before."),
     ])
     .await;
-    let agent = Agent::new(store.clone(), planner(&stub, 4, 1), AgentConfig::default());
-    let first = chat(&agent, &user, None, "hi there").await;
-    chat(
+    let agent = llm_agent(&store, &stub, 4, 1);
+    let first = common::say(&agent, &user, None, "hi there").await;
+    common::say(
         &agent,
         &user,
         Some(first.conversation_id),
@@ -182,8 +161,7 @@ async fn history_from_the_database_is_in_the_prompt() {
 
 #[tokio::test]
 async fn tool_errors_go_back_to_the_model_as_results() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ann@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ann@example.com").await;
     let stub = StubServer::scripted(vec![
         StubReply::tool_calls(&[("complete_task", json!({"task_id": 42}))]),
         StubReply::Completion(json!({
@@ -194,8 +172,8 @@ async fn tool_errors_go_back_to_the_model_as_results() {
         StubReply::text("I couldn't find task 42."),
     ])
     .await;
-    let agent = Agent::new(store.clone(), planner(&stub, 4, 1), AgentConfig::default());
-    let reply = chat(&agent, &user, None, "complete task 42").await;
+    let agent = llm_agent(&store, &stub, 4, 1);
+    let reply = common::say(&agent, &user, None, "complete task 42").await;
     assert_eq!(
         reply.response,
         "I could not change task 42: task 42 not found. I couldn't find task 42."
@@ -232,16 +210,15 @@ async fn tool_errors_go_back_to_the_model_as_results() {
 
 #[tokio::test]
 async fn the_tool_loop_is_bounded() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ann@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ann@example.com").await;
     // A different call every time, so the repeat guard does not end it first.
     let stub = StubServer::start(|_, n| {
         let status = ["all", "pending", "completed"][n % 3];
         StubReply::tool_calls(&[("list_tasks", json!({"status": status}))])
     })
     .await;
-    let agent = Agent::new(store.clone(), planner(&stub, 3, 1), AgentConfig::default());
-    let reply = chat(&agent, &user, None, "loop forever").await;
+    let agent = llm_agent(&store, &stub, 3, 1);
+    let reply = common::say(&agent, &user, None, "loop forever").await;
     assert_eq!(stub.requests().len(), 3);
     assert_eq!(reply.tool_calls.len(), 3);
     assert!(
@@ -253,14 +230,13 @@ async fn the_tool_loop_is_bounded() {
 
 #[tokio::test]
 async fn an_identical_call_is_not_run_twice_in_a_turn() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ann@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ann@example.com").await;
     let stub = StubServer::start(|_, _| {
         StubReply::tool_calls(&[("list_tasks", json!({"status": "all"}))])
     })
     .await;
-    let agent = Agent::new(store.clone(), planner(&stub, 6, 1), AgentConfig::default());
-    let reply = chat(&agent, &user, None, "show my tasks").await;
+    let agent = llm_agent(&store, &stub, 6, 1);
+    let reply = common::say(&agent, &user, None, "show my tasks").await;
     assert_eq!(stub.requests().len(), 2, "stopped at the first repeat");
     assert_eq!(reply.tool_calls.len(), 1);
     assert_eq!(reply.response, "No tasks match.");
@@ -268,8 +244,7 @@ async fn an_identical_call_is_not_run_twice_in_a_turn() {
 
 #[tokio::test]
 async fn provider_failure_falls_back_to_the_offline_planner_and_says_so() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ann@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ann@example.com").await;
     let stub = StubServer::start(|_, _| {
         StubReply::error(
             500,
@@ -277,8 +252,8 @@ async fn provider_failure_falls_back_to_the_offline_planner_and_says_so() {
         )
     })
     .await;
-    let agent = Agent::new(store.clone(), planner(&stub, 4, 3), AgentConfig::default());
-    let reply = chat(&agent, &user, None, "Add a task to buy groceries").await;
+    let agent = llm_agent(&store, &stub, 4, 3);
+    let reply = common::say(&agent, &user, None, "Add a task to buy groceries").await;
     assert_eq!(
         stub.requests().len(),
         3,
@@ -286,13 +261,12 @@ async fn provider_failure_falls_back_to_the_offline_planner_and_says_so() {
     );
     assert!(reply.response.starts_with("(The AI model is unavailable right now, so the built-in assistant answered.) Added 'Buy groceries'"), "{}", reply.response);
     assert_eq!(reply.tool_calls.len(), 1);
-    assert_eq!(task_titles(&store, &user).await, vec!["Buy groceries"]);
+    assert_eq!(common::titles(&store, &user).await, vec!["Buy groceries"]);
 }
 
 #[tokio::test]
 async fn rate_limits_are_retried_within_the_turn() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ann@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ann@example.com").await;
     let stub = StubServer::scripted(vec![
         StubReply::Error {
             status: 429,
@@ -308,16 +282,15 @@ async fn rate_limits_are_retried_within_the_turn() {
         StubReply::text("You have no pending tasks."),
     ])
     .await;
-    let agent = Agent::new(store.clone(), planner(&stub, 4, 3), AgentConfig::default());
-    let reply = chat(&agent, &user, None, "what's pending?").await;
+    let agent = llm_agent(&store, &stub, 4, 3);
+    let reply = common::say(&agent, &user, None, "what's pending?").await;
     assert_eq!(reply.response, "You have no pending tasks.");
     assert_eq!(stub.requests().len(), 4);
 }
 
 #[tokio::test]
 async fn a_failure_after_tools_ran_does_not_repeat_them() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ann@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ann@example.com").await;
     let stub = StubServer::start(|_, n| {
         if n == 0 {
             StubReply::tool_calls(&[("add_task", json!({"title": "Pay rent"}))])
@@ -326,8 +299,8 @@ async fn a_failure_after_tools_ran_does_not_repeat_them() {
         }
     })
     .await;
-    let agent = Agent::new(store.clone(), planner(&stub, 4, 2), AgentConfig::default());
-    let reply = chat(&agent, &user, None, "add pay rent").await;
+    let agent = llm_agent(&store, &stub, 4, 2);
+    let reply = common::say(&agent, &user, None, "add pay rent").await;
     assert!(
         reply
             .response
@@ -341,7 +314,7 @@ async fn a_failure_after_tools_ran_does_not_repeat_them() {
         reply.response
     );
     assert_eq!(
-        task_titles(&store, &user).await,
+        common::titles(&store, &user).await,
         vec!["Pay rent"],
         "added exactly once"
     );
@@ -349,12 +322,11 @@ async fn a_failure_after_tools_ran_does_not_repeat_them() {
 
 #[tokio::test]
 async fn a_claimed_change_without_a_tool_call_is_never_shown() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ann@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ann@example.com").await;
     // The model imitates a confirmation twice, even when asked again with the tool named.
     let stub = StubServer::start(|_, _| StubReply::text("Added 'Buy milk' (task 1).")).await;
-    let agent = Agent::new(store.clone(), planner(&stub, 4, 1), AgentConfig::default());
-    let reply = chat(&agent, &user, None, "add a task to buy milk").await;
+    let agent = llm_agent(&store, &stub, 4, 1);
+    let reply = common::say(&agent, &user, None, "add a task to buy milk").await;
     let requests = stub.requests();
     assert_eq!(requests.len(), 2, "asked once more");
     assert_eq!(
@@ -367,14 +339,13 @@ async fn a_claimed_change_without_a_tool_call_is_never_shown() {
         "{}",
         reply.response
     );
-    assert_eq!(task_titles(&store, &user).await, vec!["Buy milk"]);
+    assert_eq!(common::titles(&store, &user).await, vec!["Buy milk"]);
     assert_eq!(reply.tool_calls.len(), 1);
 }
 
 #[tokio::test]
 async fn a_re_ask_with_the_tool_named_gets_the_call() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ann@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ann@example.com").await;
     let stub = StubServer::scripted(vec![
         StubReply::text("Deleted the dentist task."),
         StubReply::tool_calls(&[("list_tasks", json!({}))]),
@@ -391,8 +362,8 @@ async fn a_re_ask_with_the_tool_named_gets_the_call() {
             .await
             .unwrap();
     }
-    let agent = Agent::new(store.clone(), planner(&stub, 6, 1), AgentConfig::default());
-    let reply = chat(&agent, &user, None, "delete the dentist task").await;
+    let agent = llm_agent(&store, &stub, 6, 1);
+    let reply = common::say(&agent, &user, None, "delete the dentist task").await;
     assert_eq!(
         stub.requests()[1].body["tool_choice"]["function"]["name"],
         "list_tasks",
@@ -400,13 +371,12 @@ async fn a_re_ask_with_the_tool_named_gets_the_call() {
     );
     // The confirmation comes from the result; the model's claim sentence is dropped.
     assert_eq!(reply.response, "Deleted 'Dentist' (task 2). Done!");
-    assert_eq!(task_titles(&store, &user).await, vec!["Buy groceries"]);
+    assert_eq!(common::titles(&store, &user).await, vec!["Buy groceries"]);
 }
 
 #[tokio::test]
 async fn a_write_on_an_invented_id_is_refused_to_the_model() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ann@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ann@example.com").await;
     for title in ["Buy groceries", "Dentist"] {
         store
             .create_task(
@@ -423,9 +393,9 @@ async fn a_write_on_an_invented_id_is_refused_to_the_model() {
         StubReply::text(""),
     ])
     .await;
-    let agent = Agent::new(store.clone(), planner(&stub, 6, 1), AgentConfig::default());
-    let reply = chat(&agent, &user, None, "delete the dentist task").await;
-    assert_eq!(task_titles(&store, &user).await, vec!["Buy groceries"]);
+    let agent = llm_agent(&store, &stub, 6, 1);
+    let reply = common::say(&agent, &user, None, "delete the dentist task").await;
+    assert_eq!(common::titles(&store, &user).await, vec!["Buy groceries"]);
     let second = stub.requests()[1].body["messages"]
         .as_array()
         .unwrap()
@@ -452,17 +422,16 @@ async fn a_write_on_an_invented_id_is_refused_to_the_model() {
 
 #[tokio::test]
 async fn tool_calls_written_as_text_are_run() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ann@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ann@example.com").await;
     let stub = StubServer::scripted(vec![
         StubReply::text("<tool_call>\n{\"name\": \"add_task\", \"arguments\": {\"title\": \"Call mom\"}}\n</tool_call>"),
         StubReply::text(""),
     ])
     .await;
-    let agent = Agent::new(store.clone(), planner(&stub, 4, 1), AgentConfig::default());
-    let reply = chat(&agent, &user, None, "remind me to call mom").await;
+    let agent = llm_agent(&store, &stub, 4, 1);
+    let reply = common::say(&agent, &user, None, "remind me to call mom").await;
     assert_eq!(reply.response, "Added 'Call mom' (task 1).");
-    assert_eq!(task_titles(&store, &user).await, vec!["Call mom"]);
+    assert_eq!(common::titles(&store, &user).await, vec!["Call mom"]);
     let second = stub.requests()[1].body["messages"]
         .as_array()
         .unwrap()
@@ -475,8 +444,7 @@ async fn tool_calls_written_as_text_are_run() {
 
 #[tokio::test]
 async fn fallback_notes_and_tool_use_go_back_cleanly_in_the_history() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ann@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ann@example.com").await;
     let stub = StubServer::start(|_, n| {
         if n == 0 {
             StubReply::error(400, "bad request")
@@ -485,8 +453,8 @@ async fn fallback_notes_and_tool_use_go_back_cleanly_in_the_history() {
         }
     })
     .await;
-    let agent = Agent::new(store.clone(), planner(&stub, 4, 1), AgentConfig::default());
-    let first = chat(&agent, &user, None, "add a task to buy bread").await;
+    let agent = llm_agent(&store, &stub, 4, 1);
+    let first = common::say(&agent, &user, None, "add a task to buy bread").await;
     assert!(
         first.response.starts_with("(The AI model is unavailable"),
         "{}",
@@ -497,7 +465,7 @@ async fn fallback_notes_and_tool_use_go_back_cleanly_in_the_history() {
         1,
         "a request the server rejected is not retried"
     );
-    chat(
+    common::say(
         &agent,
         &user,
         Some(first.conversation_id),
@@ -530,8 +498,7 @@ async fn fallback_notes_and_tool_use_go_back_cleanly_in_the_history() {
 /// conversation for undo, and is not sent back to the model with the history.
 #[tokio::test]
 async fn replayed_tool_outputs_leave_out_the_undo_snapshot() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ann@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ann@example.com").await;
     store
         .create_task(
             &user,
@@ -545,14 +512,14 @@ async fn replayed_tool_outputs_leave_out_the_undo_snapshot() {
         StubReply::text("You're welcome."),
     ])
     .await;
-    let agent = Agent::new(store.clone(), planner(&stub, 4, 1), AgentConfig::default());
-    let first = chat(&agent, &user, None, "complete task 1").await;
+    let agent = llm_agent(&store, &stub, 4, 1);
+    let first = common::say(&agent, &user, None, "complete task 1").await;
     assert!(
         first.tool_calls[0].output.get("before").is_some(),
         "the stored call keeps the snapshot for undo: {:?}",
         first.tool_calls
     );
-    chat(&agent, &user, Some(first.conversation_id), "thanks").await;
+    common::say(&agent, &user, Some(first.conversation_id), "thanks").await;
     let requests = stub.requests();
     let replayed: Vec<&Value> = requests[2].body["messages"]
         .as_array()
@@ -582,30 +549,16 @@ async fn with_tasks(store: &Arc<dyn Store>, user: &UserId, titles: &[&str]) {
 
 /// (title, completed) of the user's tasks.
 async fn task_states(store: &Arc<dyn Store>, user: &UserId) -> Vec<(String, bool)> {
-    store
-        .list_tasks(user, &TaskQuery::default())
-        .await
-        .unwrap()
-        .tasks
+    let tasks = common::tasks(store, user).await;
+    tasks
         .into_iter()
         .map(|t| (t.title.into_inner(), t.completed))
         .collect()
 }
 
-fn tool_results(body: &Value) -> Vec<String> {
-    body["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["role"] == "tool")
-        .map(|m| m["content"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[tokio::test]
 async fn a_write_of_a_kind_the_message_does_not_ask_for_is_refused_and_never_claimed() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ann@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ann@example.com").await;
     with_tasks(&store, &user, &["Buy groceries"]).await;
     // What the 0.5B model did: asked only to add, it also completed a task whose id
     // a listing had just shown it (so the invented-id rule does not stop it).
@@ -618,8 +571,8 @@ async fn a_write_of_a_kind_the_message_does_not_ask_for_is_refused_and_never_cla
         StubReply::text("Added 'Buy milk' and completed 'Buy groceries' (task 1)."),
     ])
     .await;
-    let agent = Agent::new(store.clone(), planner(&stub, 6, 1), AgentConfig::default());
-    let reply = chat(&agent, &user, None, "add buy milk").await;
+    let agent = llm_agent(&store, &stub, 6, 1);
+    let reply = common::say(&agent, &user, None, "add buy milk").await;
     assert!(stub.rejected().is_empty(), "{:?}", stub.rejected());
     assert_eq!(
         task_states(&store, &user).await,
@@ -638,7 +591,7 @@ async fn a_write_of_a_kind_the_message_does_not_ask_for_is_refused_and_never_cla
         vec!["list_tasks", "add_task"]
     );
     // The model read why, so it can correct itself; the reply claims only the add.
-    let results = tool_results(&stub.requests()[2].body);
+    let results = tool_messages(&stub.requests()[2].body);
     let refusal = results.last().unwrap();
     assert!(
         refusal.contains("asks to add a task, not to complete a task")
@@ -660,8 +613,7 @@ async fn a_write_of_a_kind_the_message_does_not_ask_for_is_refused_and_never_cla
 
 #[tokio::test]
 async fn a_request_to_see_tasks_runs_no_write() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ann@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ann@example.com").await;
     with_tasks(&store, &user, &["Dentist"]).await;
     let stub = StubServer::scripted(vec![
         StubReply::tool_calls(&[("list_tasks", json!({}))]),
@@ -669,24 +621,23 @@ async fn a_request_to_see_tasks_runs_no_write() {
         StubReply::text("You had one task, Dentist; I removed it."),
     ])
     .await;
-    let agent = Agent::new(store.clone(), planner(&stub, 6, 1), AgentConfig::default());
-    let reply = chat(&agent, &user, None, "show my tasks").await;
-    assert_eq!(task_titles(&store, &user).await, vec!["Dentist"]);
-    let refusal = tool_results(&stub.requests()[2].body).pop().unwrap();
+    let agent = llm_agent(&store, &stub, 6, 1);
+    let reply = common::say(&agent, &user, None, "show my tasks").await;
+    assert_eq!(common::titles(&store, &user).await, vec!["Dentist"]);
+    let refusal = tool_messages(&stub.requests()[2].body).pop().unwrap();
     assert!(refusal.contains("asks for no change"), "{refusal}");
     assert!(!reply.response.contains("removed"), "{}", reply.response);
 }
 
 #[tokio::test]
 async fn a_phrasing_the_offline_planner_misses_still_writes_through_the_llm() {
-    let (store, _guard) = common::fresh_store().await;
-    let user = common::user(&store, "ann@example.com").await;
+    let (store, user, _guard) = common::store_with_user("ann@example.com").await;
     let stub = StubServer::scripted(vec![
         StubReply::tool_calls(&[("add_task", json!({"title": "Vet visit"}))]),
         StubReply::text(""),
     ])
     .await;
-    let agent = Agent::new(store.clone(), planner(&stub, 6, 1), AgentConfig::default());
+    let agent = llm_agent(&store, &stub, 6, 1);
     // The offline planner understands nothing here, so the guard blocks nothing.
     let message = "my cat knocked the plant over, note down a vet visit or so";
     let offline = Agent::new(
@@ -694,10 +645,10 @@ async fn a_phrasing_the_offline_planner_misses_still_writes_through_the_llm() {
         Arc::new(todo_agent::OfflinePlanner::new()),
         AgentConfig::default(),
     );
-    let unread = chat(&offline, &user, None, message).await;
+    let unread = common::say(&offline, &user, None, message).await;
     assert!(unread.tool_calls.is_empty(), "{:?}", unread.tool_calls);
-    let reply = chat(&agent, &user, None, message).await;
-    assert_eq!(task_titles(&store, &user).await, vec!["Vet visit"]);
+    let reply = common::say(&agent, &user, None, message).await;
+    assert_eq!(common::titles(&store, &user).await, vec!["Vet visit"]);
     assert!(
         reply.response.starts_with("Added 'Vet visit'"),
         "{}",

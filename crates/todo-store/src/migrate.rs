@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use sqlx::SqlSafeStr;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx_core::migrate::{Migration, MigrationType, Migrator};
 
 struct Embedded {
     version: i64,

@@ -5,6 +5,7 @@
 //! controller replaces it (`delete_pod`); anything else is `delete`, whose plan
 //! says what goes with it.
 
+use super::discovered::DiscoveredKinds;
 use super::names::{need_target, target};
 use super::offline::Request;
 use super::words::{is_stopword, kind_word, resource_word};
@@ -21,11 +22,15 @@ pub(super) fn asks_to_delete(r: &Request) -> bool {
 /// "delete namespace X", "delete the X namespace": the namespace is the object,
 /// not where it is (as in "delete configmap a in namespace b"). Read before the
 /// namespace is taken out of the request.
-pub(super) fn namespace_to_delete(tokens: &[String]) -> Option<String> {
+pub(super) fn namespace_to_delete(
+    tokens: &[String],
+    discovered: Option<&DiscoveredKinds>,
+) -> Option<String> {
     let is_verb =
         |w: &str| words("delete").contains(&w) || w == "of" && tokens.iter().any(|t| t == "rid");
     let other_kind = tokens.iter().any(|t| {
-        kind_word(t).is_some_and(|(k, _)| k != Kind::Namespace) || resource_word(t).is_some()
+        kind_word(t).is_some_and(|(k, _)| k != Kind::Namespace)
+            || resource_word(t, discovered).is_some()
     });
     if other_kind {
         return None;
@@ -71,7 +76,7 @@ pub(super) fn plan_delete(r: &Request, ctx: &PlanContext) -> Result<Option<Opera
     let discovered = r
         .tokens
         .iter()
-        .find_map(|t| resource_word(t.split('/').next().unwrap_or(t)));
+        .find_map(|t| r.resource_word(t.split('/').next().unwrap_or(t)));
     if typed_kind == Some(Kind::Pod) {
         let mut t = need_target(r, ctx, "delete")?;
         t.kind = Some(Kind::Pod);

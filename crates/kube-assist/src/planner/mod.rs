@@ -5,6 +5,7 @@
 
 mod changes;
 mod deletes;
+mod discovered;
 mod env;
 pub mod llm;
 mod metadata;
@@ -24,6 +25,7 @@ pub mod words_for_safety {
     pub use super::words::tokenize;
 }
 
+pub use discovered::{DiscoveredKinds, may_name_a_discovered_kind};
 use serde::Serialize;
 
 use crate::ops::{Operation, Target};
@@ -58,6 +60,9 @@ pub enum Planned {
 #[derive(Debug, Clone, Default)]
 pub struct PlanContext {
     pub last_target: Option<Target>,
+    /// The kinds discovery found beyond the planner's own word lists, when the
+    /// session looked (see [`DiscoveredKinds`]); `None` plans from built-in kinds only.
+    pub discovered: Option<std::sync::Arc<DiscoveredKinds>>,
 }
 
 impl PlanContext {

@@ -1,6 +1,7 @@
 //! What a request is about: the object it names (kind/name, "the backend pods",
 //! a pronoun for the session's last object) and the namespace it says.
 
+use super::discovered::DiscoveredKinds;
 use super::offline::Request;
 use super::words::{is_image, is_stopword, kind_word, number, quantity, resource_word};
 use super::{PlanContext, Planned};
@@ -29,7 +30,10 @@ pub(super) fn set_namespace(op: &mut Operation, ns: Option<&str>) {
 /// Remove "in namespace X" / "in the X namespace" / "-n X" and return X. A
 /// request about objects of a kind that ends "in X" ("what pods are running in
 /// todo") names a namespace too: kinds live in namespaces, not in other objects.
-pub(super) fn take_namespace(tokens: &mut Vec<String>) -> Option<String> {
+pub(super) fn take_namespace(
+    tokens: &mut Vec<String>,
+    discovered: Option<&DiscoveredKinds>,
+) -> Option<String> {
     let named = take_named_namespace(tokens);
     if named.is_some() {
         return named;
@@ -42,7 +46,7 @@ pub(super) fn take_namespace(tokens: &mut Vec<String>) -> Option<String> {
         && !is_stopword(&tokens[n - 1])
         && kind_word(&tokens[n - 1]).is_none()
         && (kind_word(&tokens[n - 4]).is_some_and(|(k, plural)| !plural && !k.is_cluster_scoped())
-            || resource_word(&tokens[n - 4]).is_some_and(|(_, plural)| !plural))
+            || resource_word(&tokens[n - 4], discovered).is_some_and(|(_, plural)| !plural))
         && !is_stopword(&tokens[n - 3])
     {
         let ns = tokens[n - 1].clone();
@@ -59,7 +63,7 @@ pub(super) fn take_namespace(tokens: &mut Vec<String>) -> Option<String> {
                 t.as_str(),
                 "images" | "everything" | "anything" | "whatever" | "something"
             ) || kind_word(t).is_some_and(|(_, plural)| plural)
-                || resource_word(t).is_some_and(|(_, plural)| plural)
+                || resource_word(t, discovered).is_some_and(|(_, plural)| plural)
         }) || tokens[n - 3] == "running")
     {
         let ns = tokens[n - 1].clone();
@@ -125,7 +129,7 @@ pub(super) fn target(r: &Request, ctx: &PlanContext, skip: &[&str]) -> Option<Ta
             return Some(Target::named(Some(kind), n));
         }
         if let Some((k, n)) = t.split_once('/')
-            && let Some((resource, _)) = resource_word(k)
+            && let Some((resource, _)) = r.resource_word(k)
             && !n.is_empty()
         {
             return Some(of_resource(resource, n));
@@ -134,7 +138,7 @@ pub(super) fn target(r: &Request, ctx: &PlanContext, skip: &[&str]) -> Option<Ta
     let candidate = |w: &str| -> bool {
         !is_stopword(w)
             && kind_word(w).is_none()
-            && resource_word(w).is_none()
+            && r.resource_word(w).is_none()
             && number(w).is_none()
             && quantity(w).is_none()
             && !is_image(w)
@@ -176,7 +180,7 @@ pub(super) fn target(r: &Request, ctx: &PlanContext, skip: &[&str]) -> Option<Ta
     }
     // "ingress web", "the web ingress", "hpa web": kinds found by discovery.
     for (i, t) in toks.iter().enumerate() {
-        if let Some((resource, _)) = resource_word(t) {
+        if let Some((resource, _)) = r.resource_word(t) {
             if let Some(next) = toks.get(i + 1)
                 && candidate_at(i + 1)
             {

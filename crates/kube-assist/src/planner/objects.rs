@@ -407,7 +407,7 @@ mod tests {
     use crate::planner::words::tokenize;
 
     fn req(text: &str) -> Request {
-        Request::new(tokenize(text), text)
+        Request::new(tokenize(text), text, None)
     }
 
     #[test]

@@ -2,8 +2,11 @@
 //! requests, no network, microseconds per request. It reads only the request text
 //! (and the session's last target for "it"), never anything from the cluster.
 
+use std::sync::Arc;
+
 use super::changes::{replica_change, resources};
 use super::deletes;
+use super::discovered::DiscoveredKinds;
 use super::env::plan_set_env;
 use super::metadata::{label_selector, labels_or_annotations};
 use super::names::{PRONOUNS, is_ctx_only, need_target, set_namespace, take_namespace, target};
@@ -28,16 +31,28 @@ pub(super) struct Request {
     /// Per token: said where a name must be (see [`name_slots`]), so it names an
     /// object and is no word of what to do ("restart deployment status").
     pub(super) names: Vec<bool>,
+    /// The kinds discovery found on the server, when the session looked.
+    discovered: Option<Arc<DiscoveredKinds>>,
 }
 
 impl Request {
-    pub(super) fn new(tokens: Vec<String>, raw: &str) -> Self {
-        let names = name_slots(&tokens, &quoted_names(raw));
+    pub(super) fn new(
+        tokens: Vec<String>,
+        raw: &str,
+        discovered: Option<Arc<DiscoveredKinds>>,
+    ) -> Self {
+        let names = name_slots(&tokens, &quoted_names(raw), discovered.as_deref());
         Request {
             tokens,
             raw: raw.to_string(),
             names,
+            discovered,
         }
+    }
+
+    /// The kind without a typed [`Kind`] that `w` names (see [`resource_word`]).
+    pub(super) fn resource_word<'a>(&'a self, w: &'a str) -> Option<(&'a str, bool)> {
+        resource_word(w, self.discovered.as_deref())
     }
 
     /// True when token `i` is said where a name must be.
@@ -86,20 +101,31 @@ impl Request {
     }
 }
 
+/// Words that describe which object of a kind is meant rather than name it
+/// ("the whole deployment", "the new service").
+const DESCRIBING: &[&str] = &[
+    "whole", "entire", "current", "new", "same", "last", "first", "old", "other", "only", "main",
+    "running", "broken", "failing", "right", "wrong", "previous", "next",
+];
+
 /// Which tokens stand where a name must be: a word quoted on its own, and the
 /// word right after a singular kind noun ("configmap settings", "deployment
 /// app", "hpa usage") unless that noun already follows its name ("the web
 /// service status"). Grammar words, numbers, kinds and flags are never names.
 /// A stopword elsewhere stays a word of what to do.
-fn name_slots(tokens: &[String], quoted: &[String]) -> Vec<bool> {
+fn name_slots(
+    tokens: &[String],
+    quoted: &[String],
+    discovered: Option<&DiscoveredKinds>,
+) -> Vec<bool> {
     let singular_kind = |w: &str| {
         kind_word(w).is_some_and(|(_, plural)| !plural)
-            || resource_word(w).is_some_and(|(_, plural)| !plural)
+            || resource_word(w, discovered).is_some_and(|(_, plural)| !plural)
     };
     let nameable = |w: &str| {
         !is_function_word(w)
             && kind_word(w).is_none()
-            && resource_word(w).is_none()
+            && resource_word(w, discovered).is_none()
             && number(w).is_none()
             && !w.starts_with('-')
             && w.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
@@ -134,6 +160,19 @@ fn name_slots(tokens: &[String], quoted: &[String]) -> Vec<bool> {
                 // Quoted, even a kind's word is a name ("delete service 'events'").
                 return number(w).is_none() && !w.starts_with('-');
             }
+            // "scale the app deployment to 4": a word between "the" and a singular
+            // kind noun that no name follows is that object's name, even a common word.
+            if nameable(w)
+                && i > 0
+                && tokens[i - 1] == "the"
+                && tokens.get(i + 1).is_some_and(|k| singular_kind(k))
+                && tokens
+                    .get(i + 2)
+                    .is_none_or(|after| !plain_name(after) && !quoted.iter().any(|q| q == after))
+                && !DESCRIBING.contains(&w)
+            {
+                return true;
+            }
             if !nameable(w) || i == 0 || !singular_kind(&tokens[i - 1]) {
                 return false;
             }
@@ -153,9 +192,19 @@ pub fn plan(text: &str, ctx: &PlanContext) -> Planned {
     if matches!(tokens.first().map(String::as_str), Some("kubectl" | "k")) {
         tokens.remove(0);
     }
+    let discovered = ctx.discovered.clone();
+    let said = tokens.clone();
     correct_typos(&mut tokens);
+    // A discovered kind's word is no slip of a registry word.
+    if let Some(d) = &discovered {
+        for (t, s) in tokens.iter_mut().zip(&said) {
+            if d.knows(s) {
+                t.clone_from(s);
+            }
+        }
+    }
     // "create namespace staging" makes the namespace it names.
-    let whole = Request::new(tokens.clone(), text);
+    let whole = Request::new(tokens.clone(), text, discovered.clone());
     if objects::asks_to_create(&whole) && objects::makes_namespace(&whole) {
         return match objects::plan_creation(&whole) {
             Ok(Some(op)) => Planned::Plan(Plan::one(op)),
@@ -165,14 +214,14 @@ pub fn plan(text: &str, ctx: &PlanContext) -> Planned {
     }
     // "delete namespace scratch" deletes the namespace it names.
     if deletes::asks_to_delete(&whole)
-        && let Some(name) = deletes::namespace_to_delete(&tokens)
+        && let Some(name) = deletes::namespace_to_delete(&tokens, discovered.as_deref())
     {
         return Planned::Plan(Plan::one(Operation::Delete(DeleteOp {
             target: Target::named(Some(Kind::Namespace), name),
         })));
     }
-    let namespace = take_namespace(&mut tokens);
-    let r = Request::new(tokens, text);
+    let namespace = take_namespace(&mut tokens, discovered.as_deref());
+    let r = Request::new(tokens, text, discovered);
     let mut planned = plan_tokens(&r, ctx);
     if questions::forbids(&r) {
         return Planned::Unplannable(
@@ -573,7 +622,7 @@ fn plan_inner(r: &Request, ctx: &PlanContext) -> Result<Planned, Planned> {
     if plural_kind.is_none()
         && named.is_none()
         && let Some(resource) = r.tokens.iter().find_map(|t| {
-            resource_word(t)
+            r.resource_word(t)
                 .filter(|(_, plural)| *plural || r.any(&["get", "list", "show"]))
                 .map(|(name, _)| name)
         })

@@ -1,5 +1,6 @@
 //! Word lists and token helpers for the offline planner.
 
+use super::discovered::DiscoveredKinds;
 use crate::ops::Kind;
 
 /// Normalise a request into lowercase tokens. Characters that occur in names,
@@ -179,7 +180,7 @@ pub fn kind_word(w: &str) -> Option<(Kind, bool)> {
 /// discovery resolves (`ingresses`, `horizontalpodautoscalers`), and whether the
 /// word was plural. kubectl's short names count (`hpa`, `ing`, `pv`, `sa`, ...).
 /// Secrets are not here: they are never read.
-pub fn resource_word(w: &str) -> Option<(&'static str, bool)> {
+pub fn builtin_resource_word(w: &str) -> Option<(&'static str, bool)> {
     const RESOURCES: &[(&str, &[&str], &[&str])] = &[
         (
             "horizontalpodautoscalers",
@@ -243,6 +244,17 @@ pub fn resource_word(w: &str) -> Option<(&'static str, bool)> {
             None
         }
     })
+}
+
+/// A kind named by a word that has no typed [`Kind`]: one of the planner's own
+/// ([`builtin_resource_word`]) or one discovery found on the server (custom
+/// resources), as the kubectl resource name the resolver finds, and whether the
+/// word was plural.
+pub fn resource_word<'a>(
+    w: &'a str,
+    discovered: Option<&'a DiscoveredKinds>,
+) -> Option<(&'a str, bool)> {
+    builtin_resource_word(w).or_else(|| discovered.and_then(|d| d.lookup(w)))
 }
 
 /// Small numbers as words or digits.

@@ -5,6 +5,13 @@ use serde_json::{Value, json};
 
 use super::CLEARED_ENV;
 
+/// [`todo_cluster`] plus the objects a test is about (a Secret, a budget, a CRD...).
+pub fn todo_cluster_with(extra: impl IntoIterator<Item = Value>) -> Vec<Value> {
+    let mut objects = todo_cluster();
+    objects.extend(extra);
+    objects
+}
+
 /// A small Todo Chatbot install as the chart lays it out: namespace `todo`,
 /// Deployments todo-frontend (1 replica) and todo-backend (revision 2 of 2), their
 /// ReplicaSets and pods, Services and one node.

@@ -15,7 +15,9 @@ mod objects;
 mod server;
 
 #[allow(unused_imports)]
-pub use fixtures::{THREE_OBJECTS, run_mcp_client, todo_cluster, todo_cluster_with_crontab};
+pub use fixtures::{
+    THREE_OBJECTS, run_mcp_client, todo_cluster, todo_cluster_with, todo_cluster_with_crontab,
+};
 #[allow(unused_imports)]
 pub use mcp_driver::mcp_python;
 use server::{Inner, Shared, handle, is_dry, is_write};
@@ -280,6 +282,41 @@ impl FakeApi {
             String::from_utf8_lossy(&out.stdout).into_owned(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
+    }
+}
+
+/// What the tests ask of a finished run, so each states only what it is about.
+impl FakeApi {
+    /// Run and expect success (exit 0); returns stdout. The panic shows both streams.
+    pub async fn run_ok(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.run(args).await;
+        assert_eq!(code, 0, "{args:?} exits 0: {out}{err}");
+        out
+    }
+
+    /// Run and expect a failure (any non-zero exit); returns stdout and stderr together.
+    pub async fn run_failing(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.run(args).await;
+        assert_ne!(code, 0, "{args:?} fails: {out}{err}");
+        format!("{out}{err}")
+    }
+
+    /// The `resourceAttributes` of every SelfSubjectAccessReview sent, in order: the
+    /// permissions the RBAC preflight asked about.
+    pub fn access_reviews(&self) -> Vec<Value> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path.ends_with("selfsubjectaccessreviews"))
+            .map(|r| r.body["spec"]["resourceAttributes"].clone())
+            .collect()
+    }
+
+    /// The first write (dry runs excluded) with this HTTP method, e.g. undo's `PUT`.
+    pub fn first_write(&self, method: &str) -> Recorded {
+        self.writes()
+            .into_iter()
+            .find(|w| w.method == method)
+            .unwrap_or_else(|| panic!("no {method} among the writes: {:?}", self.writes()))
     }
 }
 

@@ -147,6 +147,13 @@ impl Served {
         .await
     }
 
+    /// [`Self::ask`], expecting this HTTP status and plan state; returns the plan.
+    pub async fn ask_expecting(&self, token: &str, request: &str, code: u16, state: &str) -> Value {
+        let (got, plan) = self.ask(token, request).await;
+        assert_eq!((got, plan["state"].as_str()), (code, Some(state)), "{plan}");
+        plan
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, String) {
         let mut req = self.http.get(format!("{}{path}", self.url));
         if let Some(t) = token {
@@ -162,6 +169,17 @@ impl Served {
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
+    }
+
+    /// Some line of the audit log has every one of these `(field, value)` pairs.
+    pub fn assert_audited(&self, fields: &[(&str, &str)]) {
+        let audit = self.audit_file();
+        assert!(
+            audit
+                .iter()
+                .any(|l| fields.iter().all(|(k, v)| l[*k] == *v)),
+            "no audit line with {fields:?}: {audit:?}"
+        );
     }
 
     /// An approver approves plan `id`; it ran, and `deployment` in namespace todo

@@ -10,8 +10,11 @@ pub use mcp_driver::{listed_tool, listed_tool_names, mcp_python, run_mcp_client}
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use todo_agent::{TurnOptions, UserTz};
-use todo_core::{Email, NewTask, NewUser, PersonName, Priority, Store, Tags, Title, UserId};
+use todo_agent::{Agent, ChatReply, TurnOptions, UserTz};
+use todo_core::{
+    ChatText, ConversationId, Email, NewTask, NewUser, PersonName, Priority, Store, Tags, Task,
+    TaskQuery, Title, UserId,
+};
 
 /// Friday 2026-11-20 10:00 UTC: every relative date in the tests is counted from here.
 pub fn now() -> DateTime<Utc> {
@@ -63,6 +66,41 @@ pub async fn user(store: &Arc<dyn Store>, email: &str) -> UserId {
         .await
         .unwrap()
         .id
+}
+
+/// A fresh store with one user in it: how most tests begin.
+pub async fn store_with_user(email: &str) -> (Arc<dyn Store>, UserId, StoreGuard) {
+    let (store, guard) = fresh_store().await;
+    let user = user(&store, email).await;
+    (store, user, guard)
+}
+
+/// One turn of `user` through the agent at the fixed clock ([`at_now`]).
+pub async fn say(
+    agent: &Agent,
+    user: &UserId,
+    conversation: Option<ConversationId>,
+    text: &str,
+) -> ChatReply {
+    agent
+        .chat_with(user, conversation, ChatText::parse(text).unwrap(), at_now())
+        .await
+        .unwrap()
+}
+
+/// The user's tasks, in the store's default listing order.
+pub async fn tasks(store: &Arc<dyn Store>, user: &UserId) -> Vec<Task> {
+    store
+        .list_tasks(user, &TaskQuery::default())
+        .await
+        .unwrap()
+        .tasks
+}
+
+/// The titles of the user's tasks, in the store's default listing order.
+pub async fn titles(store: &Arc<dyn Store>, user: &UserId) -> Vec<String> {
+    let tasks = tasks(store, user).await;
+    tasks.into_iter().map(|t| t.title.into_inner()).collect()
 }
 
 /// The ten tasks the corpus refers to, created in this order so a fresh store
