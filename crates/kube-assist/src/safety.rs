@@ -203,4 +203,48 @@ mod tests {
         assert_eq!(requested_writes("evict pod web-1"), ["delete_pod"]);
         assert_eq!(requested_writes("label web tier=frontend"), ["patch"]);
     }
+
+    #[test]
+    fn verb_forms_ask_for_their_writes() {
+        assert_eq!(requested_writes("I am scaling web to 3"), ["scale"]);
+        assert_eq!(
+            requested_writes("get the backend restarted"),
+            ["rollout_restart"]
+        );
+        assert_eq!(
+            requested_writes("try deleting the configmap app-settings"),
+            ["delete"]
+        );
+        assert_eq!(requested_writes("have node-1 drained"), ["drain"]);
+        // A plural is a noun, not a request: reading images sets none.
+        assert!(requested_writes("which images run where").is_empty());
+    }
+
+    #[test]
+    fn a_kind_noun_asks_for_a_creation_only_with_a_create_word_said_of_it() {
+        assert!(requested_writes("what's new in the deployment web").is_empty());
+        assert_eq!(
+            requested_writes("set the image of deployment web to nginx:1.26"),
+            ["set_image"]
+        );
+        assert!(
+            !requested_writes("add memory to the deployment web").contains(&"create_deployment")
+        );
+        assert_eq!(
+            requested_writes("create a deployment web with image nginx:1.25"),
+            ["set_image", "create_deployment"]
+        );
+        assert_eq!(
+            requested_writes("make a new configmap app-config"),
+            ["create_configmap"]
+        );
+        assert_eq!(
+            requested_writes("set up a namespace for staging"),
+            ["create_namespace"]
+        );
+        assert_eq!(
+            requested_writes("creating the namespace staging"),
+            ["create_namespace"]
+        );
+    }
 }

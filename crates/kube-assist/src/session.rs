@@ -10,7 +10,7 @@ mod discovered_kinds;
 mod report;
 mod writes;
 
-use discovered_kinds::OfflineReading;
+pub use discovered_kinds::{OfflineReading, plan_offline};
 
 use crate::connect::Identity;
 use crate::error::{AssistError, Result};
@@ -148,7 +148,7 @@ impl Runner {
             message: None,
             outcome: Outcome::Done,
         };
-        let planned = match self.plan_offline(request, ctx).await {
+        let planned = match plan_offline(&self.resolver, request, ctx).await {
             OfflineReading::Planned(planned) => planned,
             OfflineReading::Ambiguous(question) => {
                 self.say(&question);

@@ -473,3 +473,37 @@ async fn the_official_mcp_client_over_http_lists_tools_and_runs_health_with_a_se
         .unwrap();
     assert_eq!(resp.status(), 401);
 }
+
+#[tokio::test]
+async fn the_agent_plans_words_naming_a_custom_kind_with_the_servers_kinds() {
+    let mut objects = common::todo_cluster_with_crontab();
+    objects.push(common::discovery::crontab("batch", "nightly", "0 3 * * *"));
+    let api = FakeApi::start(objects, &[]).await;
+    let s = serve(&api, &["--events=false"]).await;
+    let (code, plan) = s.ask(VIEWER, "list the crontabs in namespace batch").await;
+    assert_eq!(code, 200, "{plan}");
+    assert_eq!(plan["state"], "done", "{plan}");
+    assert_eq!(
+        plan["steps"][0]["kubectl"], "kubectl get crontabs.stable.example.com -n batch",
+        "{plan}"
+    );
+    let text = plan["steps"][0]["output"]["text"].as_str().unwrap();
+    assert!(text.contains("nightly"), "{text}");
+    // A delete of one in words waits for an approver like any write.
+    let (code, plan) = s
+        .ask(OPERATOR, "delete the crontab nightly in namespace batch")
+        .await;
+    assert_eq!(code, 202, "{plan}");
+    assert_eq!(plan["state"], "pending_approval", "{plan}");
+    assert!(
+        plan["steps"][0]["kubectl"]
+            .as_str()
+            .unwrap()
+            .contains("delete crontabs.stable.example.com/nightly -n batch"),
+        "{plan}"
+    );
+    assert!(
+        api.writes().iter().all(|w| w.query.contains("dryRun")),
+        "only dry runs before approval"
+    );
+}

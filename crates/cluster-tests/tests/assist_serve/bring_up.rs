@@ -198,6 +198,16 @@ pub async fn agent_image(cluster: &Cluster, out: &Path) -> String {
         "    image {tag}: {size} bytes ({} MiB), user {user}, layers {layers}",
         size / 1024 / 1024
     );
+    // FROM scratch: nothing of a base OS, not even a shell to run.
+    let shell = cluster
+        .command("docker")
+        .args(["run", "--rm", "--entrypoint", "/bin/sh", &tag, "-c", "true"])
+        .output()
+        .expect("docker run");
+    assert!(
+        !shell.status.success(),
+        "the image has a /bin/sh: it is not FROM scratch"
+    );
     assert_eq!(user, IMAGE_USER, "the image runs as a non-root user");
     assert!(
         size < IMAGE_LIMIT_BYTES,

@@ -134,7 +134,8 @@ impl Writes {
         )
     }
 
-    /// Waits (60 s at most) until the object is gone; what undo of a create must leave.
+    /// Waits (180 s at most, as `kubectl wait --for=delete` did) until the object is gone;
+    /// what undo of a create must leave.
     pub async fn wait_gone<K>(&self, name: &str)
     where
         K: kube::Resource<DynamicType = ()>,
@@ -142,7 +143,7 @@ impl Writes {
         let what = format!("{} {name} gone", K::kind(&()));
         poll_until(
             &what,
-            Duration::from_secs(60),
+            Duration::from_secs(180),
             Duration::from_secs(1),
             || async {
                 match self.object::<K>(name).await {

@@ -309,7 +309,26 @@ fn todo(name: &str) -> Target {
     }
 }
 
-const CREATE_WORDS: &[&str] = &["create", "make", "new", "add", "set", "run", "launch"];
+pub(super) const CREATE_WORDS: &[&str] = &["create", "make", "new", "add", "set", "run", "launch"];
+
+/// A create word said of the kind noun at `noun`: a create verb before it with
+/// only articles between ("create a deployment", "creating the configmap"),
+/// "new" right before it or after an article ("a new namespace"), or "set up".
+/// "What's new in the deployment" and "set the deployment's image" create nothing.
+pub(super) fn creation_said(tokens: &[String], noun: usize) -> bool {
+    let verbs = ["create", "make", "add", "run", "launch"];
+    let mut j = noun;
+    while j > 0 {
+        j -= 1;
+        match tokens[j].as_str() {
+            "new" | "fresh" => return true,
+            "a" | "an" | "the" | "another" | "one" => continue,
+            "up" => return j > 0 && super::registry::says(&["set"], &tokens[j - 1]),
+            w => return super::registry::says(&verbs, w),
+        }
+    }
+    false
+}
 
 /// The create family's registry entries.
 pub(super) const SPECS: [OpSpec; 7] = [

@@ -54,9 +54,51 @@ pub struct OpSpec {
 
 impl OpSpec {
     /// Does a tokenised request ask for this operation, by its words alone?
+    ///
+    /// A word counts in its verb forms too ("scaling", "restarted", "deleting": see
+    /// [`says`]). The create family's words are nouns that need a create word said
+    /// of them ([`super::manifest::creation_said`]): "create a deployment", not
+    /// "what's new in the deployment" or "set the deployment's image".
     pub fn asked_by(&self, tokens: &[String]) -> bool {
-        let has = |ws: &[&str]| tokens.iter().any(|t| ws.contains(&t.as_str()));
-        has(self.words) && (self.with_words.is_empty() || has(self.with_words))
+        let mut at = (0..tokens.len()).filter(|&i| says(self.words, &tokens[i]));
+        if self.with_words.is_empty() {
+            return at.next().is_some();
+        }
+        if self.with_words == super::manifest::CREATE_WORDS {
+            return at.any(|i| super::manifest::creation_said(tokens, i));
+        }
+        at.next().is_some() && tokens.iter().any(|t| says(self.with_words, t))
+    }
+}
+
+/// True when `token` is one of `words` or a verb form of one.
+pub(super) fn says(words: &[&str], token: &str) -> bool {
+    words.iter().any(|w| *w == token || inflects(token, w))
+}
+
+/// `token` is `word` with a verb's ending: -ed, -ing, with a final e dropped
+/// ("scaling", "deleted") or a final consonant doubled ("stopped"). Words under
+/// four letters ("set", "add", "run") are too short to inflect safely, and a
+/// plural -s is not an inflection here: "images" asks about images, not to set one.
+fn inflects(token: &str, word: &str) -> bool {
+    if word.len() < 4 || token.len() <= word.len() || !word.is_ascii() {
+        return false;
+    }
+    let Some(rest) = token.strip_prefix(word.trim_end_matches('e')) else {
+        return false;
+    };
+    let stem_dropped_e = word.ends_with('e');
+    let last = word.chars().last().unwrap_or(' ');
+    let doubled = format!("{last}");
+    match rest {
+        "ed" | "ing" => true,
+        // "scale" + "d": the e is the word's own.
+        "d" => stem_dropped_e,
+        _ => {
+            let double_ends = !"aeiouwxy".contains(last)
+                && (rest == format!("{doubled}ed") || rest == format!("{doubled}ing"));
+            !stem_dropped_e && double_ends
+        }
     }
 }
 
@@ -194,6 +236,35 @@ mod tests {
                     panic!("\"{w}\" asks for both {other} and {}", spec.name);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn verb_forms_of_a_word_ask_for_its_operation_and_plurals_do_not() {
+        for (token, word) in [
+            ("scaling", "scale"),
+            ("scaled", "scale"),
+            ("restarted", "restart"),
+            ("restarting", "restart"),
+            ("deleting", "delete"),
+            ("deleted", "delete"),
+            ("drained", "drain"),
+            ("cordoning", "cordon"),
+            ("patched", "patch"),
+            ("stopped", "stop"),
+        ] {
+            assert!(inflects(token, word), "{token} is a form of {word}");
+        }
+        for (token, word) in [
+            ("images", "image"),
+            ("scales", "scale"),
+            ("setting", "set"),
+            ("scaler", "scale"),
+            ("restarts", "restart"),
+            ("deletes", "delete"),
+            ("patchy", "patch"),
+        ] {
+            assert!(!inflects(token, word), "{token} is no verb form of {word}");
         }
     }
 

@@ -101,6 +101,13 @@ impl Request {
     }
 }
 
+/// Words that describe which object of a kind is meant rather than name it
+/// ("the whole deployment", "the new service").
+const DESCRIBING: &[&str] = &[
+    "whole", "entire", "current", "new", "same", "last", "first", "old", "other", "only", "main",
+    "running", "broken", "failing", "right", "wrong", "previous", "next",
+];
+
 /// Which tokens stand where a name must be: a word quoted on its own, and the
 /// word right after a singular kind noun ("configmap settings", "deployment
 /// app", "hpa usage") unless that noun already follows its name ("the web
@@ -152,6 +159,19 @@ fn name_slots(
             if quoted.iter().any(|q| q == w) {
                 // Quoted, even a kind's word is a name ("delete service 'events'").
                 return number(w).is_none() && !w.starts_with('-');
+            }
+            // "scale the app deployment to 4": a word between "the" and a singular
+            // kind noun that no name follows is that object's name, even a common word.
+            if nameable(w)
+                && i > 0
+                && tokens[i - 1] == "the"
+                && tokens.get(i + 1).is_some_and(|k| singular_kind(k))
+                && tokens
+                    .get(i + 2)
+                    .is_none_or(|after| !plain_name(after) && !quoted.iter().any(|q| q == after))
+                && !DESCRIBING.contains(&w)
+            {
+                return true;
             }
             if !nameable(w) || i == 0 || !singular_kind(&tokens[i - 1]) {
                 return false;

@@ -18,8 +18,9 @@ use crate::audit::AuditRecord;
 use crate::connect::Identity;
 use crate::journal::{JournalEntry, UndoJournal};
 use crate::ops::{Executor, Operation, ReplicaChange};
-use crate::planner::{PlanContext, Planned, offline};
+use crate::planner::{PlanContext, Planned};
 use crate::resolve::Resolver;
+use crate::session::{OfflineReading, plan_offline};
 
 /// How the agent behaves.
 #[derive(Debug, Clone)]
@@ -342,7 +343,19 @@ impl Agent {
             }
         }
         let ttl = self.settings.plan_ttl;
-        let steps = match offline::plan(request, &PlanContext::default()) {
+        // Words naming a kind only discovery knows ("list crontabs") are planned with
+        // the server's kinds, read as the caller, exactly as the CLI plans them.
+        let resolver = Resolver::new(
+            self.exec_for(&caller.name)?.client().clone(),
+            namespace.clone(),
+        );
+        let planned = match plan_offline(&resolver, request, &PlanContext::default()).await {
+            OfflineReading::Planned(planned) => planned,
+            OfflineReading::Ambiguous(question) => {
+                return Err(ServeError::Assist(crate::AssistError::Invalid(question)));
+            }
+        };
+        let steps = match planned {
             Planned::Plan(p) => p.steps,
             Planned::Refused(msg) => {
                 let mut plan = PlanRecord::new(request, namespace, &caller.name, Vec::new(), ttl);
