@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Debian's Chromium and ChromeDriver for the web frontend's browser tests
-# (crates/todo/tests/web_browser.rs drives them with fantoccini), and wrk for
+# (crates/todo/tests/web_browser/ drives them with fantoccini), and wrk for
 # bench/web.sh. A test tool's own browser download cannot work on these machines;
 # Debian's packages can.
 set -euo pipefail
