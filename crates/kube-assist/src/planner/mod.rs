@@ -14,6 +14,7 @@ mod nodes;
 mod objects;
 pub mod offline;
 mod questions;
+mod request;
 mod rollouts;
 mod typos;
 mod words;
