@@ -151,6 +151,24 @@ pub struct AppServices<'a> {
     pub label: &'a str,
 }
 
+/// Waits (at most 30 s) until a connection to the backend's ClusterIP succeeds. A Deployment
+/// reports ready before kube-proxy has written the Service's rules for its new endpoints, so
+/// the first request right after `rollout status` can be refused (a clean-clone run of the raw
+/// manifests failed so, 0.0 s after ready). Only connection errors are retried: any HTTP answer
+/// ends the wait and is judged by the checks that follow.
+async fn wait_until_routed(http: &reqwest::Client, backend: &str) -> Result<()> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        match http.get(format!("{backend}/health")).send().await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.is_connect() && std::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 /// The smoke test of an install. Backend: /health and /ready, sign up, add a task through
 /// the chat agent (the chat endpoint is part of the product: anything but a success fails),
 /// see it listed; no token -> 401; another user's valid token -> 403 and nothing of the task
@@ -163,6 +181,7 @@ pub async fn smoke(client: &Client, node_ip: &str, svc: AppServices<'_>) -> Resu
     note(format!(
         "backend {backend} (ClusterIP), frontend {frontend} (NodePort)"
     ));
+    wait_until_routed(&http, &backend).await?;
     for path in ["/health", "/ready"] {
         let status = http.get(format!("{backend}{path}")).send().await?.status();
         ensure!(status == StatusCode::OK, "GET {path} -> {status}");
