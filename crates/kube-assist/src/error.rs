@@ -95,4 +95,9 @@ impl AssistError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, AssistError::Api { code: 404, .. })
     }
+
+    /// True for a 409 Conflict: the object changed since its resourceVersion was read.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, AssistError::Api { code: 409, .. })
+    }
 }

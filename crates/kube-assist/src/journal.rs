@@ -101,10 +101,87 @@ pub fn restorable(mut before: Value) -> Value {
     before
 }
 
+/// Whether two reads of one object differ only in what the server owns (status,
+/// resourceVersion, managed fields, generation): a controller's status update, which undo
+/// may replace over; any other change is someone's edit, which it must not overwrite.
+pub fn same_but_server_fields(a: &Value, b: &Value) -> bool {
+    // The Deployment controller writes this annotation as a rollout it starts gets a new
+    // ReplicaSet: it is the controller's, like status.
+    let comparable = |v: &Value| {
+        let mut v = restorable(v.clone());
+        if let Some(notes) = v
+            .pointer_mut("/metadata/annotations")
+            .and_then(Value::as_object_mut)
+        {
+            notes.remove("deployment.kubernetes.io/revision");
+        }
+        v
+    };
+    comparable(a) == comparable(b)
+}
+
+/// How often undo re-reads and retries a replace refused with 409 Conflict when only the
+/// server's fields changed in between (a rollout's status updates come a few per second).
+pub const RESTORE_ATTEMPTS: usize = 4;
+
+/// Replaces a live object with `object` for undo, at the resourceVersion of `first` (the
+/// read the plan was made from). A 409 Conflict is re-read (`reread`) and retried, up to
+/// [`RESTORE_ATTEMPTS`] in all, while only server fields changed; someone's edit in between
+/// ends it with nothing written, so undo never overwrites a change it did not show.
+pub async fn replace_at_live_version<T, R, RF, P, PF>(
+    what: &str,
+    first: &Value,
+    mut object: Value,
+    reread: R,
+    mut replace: P,
+) -> Result<T>
+where
+    R: Fn() -> RF,
+    RF: std::future::Future<Output = Result<Value>>,
+    P: FnMut(Value) -> PF,
+    PF: std::future::Future<Output = Result<T>>,
+{
+    let mut live = first.clone();
+    let mut attempt = 1;
+    loop {
+        object["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"].clone();
+        match replace(object.clone()).await {
+            Err(e) if e.is_conflict() && attempt < RESTORE_ATTEMPTS => {
+                live = reread().await?;
+                if !same_but_server_fields(first, &live) {
+                    return Err(AssistError::Invalid(format!(
+                        "{what} changed while undo was restoring it (not only its status): \
+                         nothing was written; run `kubectl-assist undo` again to see the new diff"
+                    )));
+                }
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn server_fields_and_the_revision_annotation_are_not_an_edit() {
+        let a = json!({"metadata": {"name": "web", "resourceVersion": "1",
+            "annotations": {"deployment.kubernetes.io/revision": "1", "team": "x"}},
+            "spec": {"replicas": 2}, "status": {"replicas": 1}});
+        let mut b = a.clone();
+        b["metadata"]["resourceVersion"] = json!("2");
+        b["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = json!("2");
+        b["status"]["replicas"] = json!(2);
+        assert!(same_but_server_fields(&a, &b));
+        b["metadata"]["annotations"]["team"] = json!("y");
+        assert!(!same_but_server_fields(&a, &b));
+        let mut c = a.clone();
+        c["spec"]["replicas"] = json!(3);
+        assert!(!same_but_server_fields(&a, &c));
+    }
 
     #[test]
     fn entries_are_found_by_id_or_last() {

@@ -9,12 +9,7 @@ use serde_json::{Value, json};
 
 #[tokio::test]
 async fn a_label_patch_is_undone_to_the_exact_prior_object() {
-    let api = FakeApi::start(todo_cluster(), &[]).await;
-    let before = api.object("Deployment", "todo", "todo-backend").unwrap();
-    let (code, out, err) = api
-        .run(&["label deployment todo-backend tier=api", "--yes"])
-        .await;
-    assert_eq!(code, 0, "{out}{err}");
+    let (api, before, out) = backend_labelled().await;
     assert!(
         out.contains("+    tier: api"),
         "the diff shows the new label: {out}"
@@ -119,4 +114,62 @@ async fn undo_with_an_unknown_id_says_where_ids_are() {
         "{out}"
     );
     let _ = json!(null);
+}
+
+/// The fake cluster after `label deployment todo-backend tier=api --yes`, the Deployment
+/// as it was before, and what the label command printed.
+async fn backend_labelled() -> (FakeApi, Value, String) {
+    let api = FakeApi::start(todo_cluster(), &[]).await;
+    let before = api.object("Deployment", "todo", "todo-backend").unwrap();
+    let (code, out, err) = api
+        .run(&["label deployment todo-backend tier=api", "--yes"])
+        .await;
+    assert_eq!(code, 0, "{out}{err}");
+    (api, before, out)
+}
+
+/// A controller's status update between undo's read and its replace (a rollout the write
+/// started) makes the API server answer 409: undo re-reads, sees only server fields changed,
+/// and restores at the new resourceVersion.
+#[tokio::test]
+async fn undo_retries_over_a_status_update_that_lands_before_its_replace() {
+    let (api, before, _) = backend_labelled().await;
+    api.write_before_next_put("todo/todo-backend", false);
+    let (code, out, err) = api.run(&["undo", "last", "--yes"]).await;
+    assert_eq!(code, 0, "undo succeeds after re-reading: {out}{err}");
+    let puts = api
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT" && r.path.ends_with("/deployments/todo-backend"))
+        .filter(|r| !r.query.contains("dryRun"))
+        .count();
+    assert_eq!(
+        puts, 2,
+        "one refused replace, one at the new resourceVersion"
+    );
+    let after = api.object("Deployment", "todo", "todo-backend").unwrap();
+    assert_eq!(after["metadata"]["labels"], before["metadata"]["labels"]);
+    assert_eq!(after["spec"], before["spec"]);
+}
+
+/// Someone else's edit between undo's read and its replace is not overwritten: undo stops,
+/// writes nothing more, and says to look at the new diff.
+#[tokio::test]
+async fn undo_does_not_overwrite_an_edit_made_while_it_restored() {
+    let (api, _, _) = backend_labelled().await;
+    api.write_before_next_put("todo/todo-backend", true);
+    let (code, out, err) = api.run(&["undo", "last", "--yes"]).await;
+    assert_ne!(code, 0, "undo must stop: {out}{err}");
+    let said = format!("{out}{err}");
+    assert!(
+        said.contains("changed while undo was restoring it")
+            && said.contains("run `kubectl-assist undo` again"),
+        "the error says what happened and what to do: {said}"
+    );
+    let live = api.object("Deployment", "todo", "todo-backend").unwrap();
+    assert_eq!(live["metadata"]["labels"]["edited-by"], "someone-else");
+    assert_eq!(
+        live["metadata"]["labels"]["tier"], "api",
+        "nothing was restored over the edit"
+    );
 }

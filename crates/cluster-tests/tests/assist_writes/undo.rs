@@ -199,9 +199,8 @@ async fn set_env_is_undone_exactly() {
         web["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"],
         "debug"
     );
-    // The new template rolls out first: while the controller updates the Deployment's
-    // status, the undo's replace (at the resourceVersion it just read) can meet a 409.
-    w.rollout_status("web");
+    // Right away, while the controller rolls the new template out and updates the
+    // Deployment's status: undo's replace may meet a 409 and must retry over it.
     w.undo_last(&[]);
     assert_eq!(
         w.bare::<Deployment>("web").await,

@@ -353,7 +353,7 @@ impl Executor {
             Err(e) if e.is_not_found() => None,
             Err(e) => return Err(e),
         };
-        let mut object = crate::journal::restorable(object.clone());
+        let object = crate::journal::restorable(object.clone());
         let pp = kube::api::PostParams {
             dry_run: self.options.dry_run,
             field_manager: Some("kubectl-assist".into()),
@@ -365,12 +365,22 @@ impl Executor {
             ))
         };
         let (after, verb) = match &live {
-            Some(live) => {
-                object["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"].clone();
-                let after = with_api!(&self.client, kind, ns, |api| {
-                    let obj = serde_json::from_value(object.clone()).map_err(bad)?;
-                    serde_json::to_value(api.replace(name, &pp, &obj).await?).unwrap_or_default()
-                });
+            Some(first) => {
+                let pp = &pp;
+                let after = crate::journal::replace_at_live_version(
+                    &t.display(),
+                    first,
+                    object.clone(),
+                    || self.get_value(t),
+                    |object| async move {
+                        Ok(with_api!(&self.client, kind, ns, |api| {
+                            let obj = serde_json::from_value(object).map_err(bad)?;
+                            serde_json::to_value(api.replace(name, pp, &obj).await?)
+                                .unwrap_or_default()
+                        }))
+                    },
+                )
+                .await?;
                 (after, "restored")
             }
             None => {

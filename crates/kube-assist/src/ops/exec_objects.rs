@@ -511,7 +511,7 @@ impl Executor {
         let q = resource_of_target(t)?;
         let api = self.dyn_api(&q.api_resource(), t.namespace.as_deref());
         let name = t.name.as_deref().unwrap_or_default();
-        let mut object = crate::journal::restorable(object.clone());
+        let object = crate::journal::restorable(object.clone());
         let pp = PostParams {
             dry_run: self.options.dry_run,
             field_manager: Some("kubectl-assist".into()),
@@ -528,10 +528,20 @@ impl Executor {
             ))
         };
         let (after, verb) = match &live {
-            Some(live) => {
-                object["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"].clone();
-                let obj: DynamicObject = serde_json::from_value(object).map_err(bad)?;
-                (api.replace(name, &pp, &obj).await?, "restored")
+            Some(first) => {
+                let (api, pp) = (&api, &pp);
+                let after = crate::journal::replace_at_live_version(
+                    &t.display(),
+                    first,
+                    object.clone(),
+                    || self.get_dynamic(t),
+                    |object| async move {
+                        let obj: DynamicObject = serde_json::from_value(object).map_err(bad)?;
+                        Ok(api.replace(name, pp, &obj).await?)
+                    },
+                )
+                .await?;
+                (after, "restored")
             }
             None => {
                 let obj: DynamicObject = serde_json::from_value(object).map_err(bad)?;

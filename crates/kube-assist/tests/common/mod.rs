@@ -153,6 +153,17 @@ impl FakeApi {
     }
 
     /// Let a PodDisruptionBudget keep this pod ("namespace/name"): evictions get 429.
+    /// Just before the next PUT of `object` ("namespace/name") lands, the server writes it
+    /// once itself: its status only (a controller), or also a label (`edits_spec`: a person).
+    pub fn write_before_next_put(&self, object: &str, edits_spec: bool) {
+        self.shared
+            .0
+            .lock()
+            .unwrap()
+            .writes_before_put
+            .push((object.into(), edits_spec));
+    }
+
     pub fn protect_pod(&self, pod: &str) {
         self.shared
             .0

@@ -33,6 +33,9 @@ pub(super) struct Inner {
     pub(super) eviction_version: Option<String>,
     /// Pods ("namespace/name") a PodDisruptionBudget keeps: evicting them is a 429.
     pub(super) protected_pods: Vec<String>,
+    /// Objects ("namespace/name") that someone writes once just before the next PUT of them
+    /// lands, as a controller's status update (or a person's edit, with a label) would.
+    pub(super) writes_before_put: Vec<(String, bool)>,
 }
 
 #[derive(Clone)]
@@ -327,6 +330,17 @@ pub(super) async fn handle(
             let Some(i) = find(&inner.objects, &n) else {
                 return status(404, "NotFound", "not found");
             };
+            let key = format!("{}/{n}", ns.clone().unwrap_or_default());
+            let racing = inner.writes_before_put.iter().position(|(k, _)| *k == key);
+            if let Some(at) = racing.filter(|_| !dry_run) {
+                let (_, edits_spec) = inner.writes_before_put.remove(at);
+                let obj = &mut inner.objects[i];
+                obj["metadata"]["resourceVersion"] = json!(format!("{}-racing", n));
+                obj["status"]["observedGeneration"] = json!(99);
+                if edits_spec {
+                    obj["metadata"]["labels"]["edited-by"] = json!("someone-else");
+                }
+            }
             // Optimistic concurrency, as the API server does it.
             let sent = body_json.pointer("/metadata/resourceVersion");
             let live = inner.objects[i].pointer("/metadata/resourceVersion");
