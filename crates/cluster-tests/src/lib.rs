@@ -9,14 +9,18 @@
 //! `e2e/cluster up` (`--workspace` keeps the cargo tier's feature set: nothing recompiles).
 
 pub mod assist;
+pub mod chart;
 mod cluster;
+pub mod images;
 mod namespace;
 mod poll;
 pub mod probe;
 mod suite;
 
 pub use assist::{Assist, AssistRun};
+pub use chart::install_app;
 pub use cluster::Cluster;
+pub use images::AppImages;
 pub use namespace::TestNamespace;
 pub use poll::poll_until;
 pub use probe::AppProber;
@@ -48,6 +52,9 @@ pub enum Error {
     File { path: String, message: String },
     #[error("timed out: {0}")]
     Timeout(String),
+    /// Something the cluster or a tool showed is not what the harness expects.
+    #[error("{0}")]
+    Check(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

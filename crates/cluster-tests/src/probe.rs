@@ -13,11 +13,13 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 /// A prober stops by itself after this long, whatever the test does.
 const PROBE_LIMIT: Duration = Duration::from_secs(300);
 
-/// GETs every URL, then sleeps 200 ms, until [`AppProber::stop`] (or 300 s).
+/// GETs every URL, then sleeps 200 ms, until [`AppProber::stop`] (or 300 s). Dropped
+/// without `stop` (a check panicked), it tells its thread to stop probing.
 #[derive(Debug)]
 pub struct AppProber {
     stop: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<Vec<Probe>>,
+    /// Taken by `stop`; None only after it.
+    thread: Option<std::thread::JoinHandle<Vec<Probe>>>,
 }
 
 /// One probe: the URL and its HTTP status, or why there was none.
@@ -81,19 +83,35 @@ impl AppProber {
             };
             runtime.block_on(probe_until_stopped(&urls, &flag))
         });
-        Self { stop, thread }
+        Self {
+            stop,
+            thread: Some(thread),
+        }
     }
 
     /// Stops probing and returns every probe made.
-    pub fn stop(self) -> ProbeSummary {
+    pub fn stop(mut self) -> ProbeSummary {
         self.stop.store(true, Ordering::Relaxed);
-        let probes = self.thread.join().unwrap_or_else(|_| {
-            vec![Probe {
-                url: String::new(),
-                outcome: Err("the prober's thread panicked".into()),
-            }]
-        });
+        let probes = self
+            .thread
+            .take()
+            .map(|thread| thread.join())
+            .and_then(Result::ok)
+            .unwrap_or_else(|| {
+                vec![Probe {
+                    url: String::new(),
+                    outcome: Err("the prober's thread panicked".into()),
+                }]
+            });
         ProbeSummary { probes }
+    }
+}
+
+impl Drop for AppProber {
+    fn drop(&mut self) {
+        // Not joined: the thread ends within one probe's timeout, and a panicking test
+        // should not wait for it.
+        self.stop.store(true, Ordering::Relaxed);
     }
 }
 
@@ -152,4 +170,64 @@ async fn http_get(url: &str) -> Result<u16, String> {
         .nth(1)
         .and_then(|code| code.parse().ok())
         .ok_or_else(|| format!("not an HTTP status line: {line:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    use super::AppProber;
+
+    /// A loopback server answering 200 to every request; the number of requests so far.
+    fn counting_server() -> (String, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let url = format!("http://{}/health", listener.local_addr().expect("address"));
+        let count = Arc::new(AtomicUsize::new(0));
+        let seen = count.clone();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let mut buf = [0u8; 1024];
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+                seen.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        (url, count)
+    }
+
+    fn wait_for(count: &AtomicUsize, at_least: usize) {
+        let end = Instant::now() + Duration::from_secs(30);
+        while count.load(Ordering::SeqCst) < at_least {
+            assert!(Instant::now() < end, "the prober made no probes");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    #[test]
+    fn stop_returns_the_probes_and_a_dropped_prober_stops_probing() {
+        let (url, count) = counting_server();
+        let prober = AppProber::start(vec![url.clone()]);
+        wait_for(&count, 3);
+        let summary = prober.stop();
+        assert!(summary.probes.len() >= 3, "{:?}", summary.probes);
+        assert!(summary.failed().is_empty(), "{:?}", summary.failed());
+
+        let (url, count) = counting_server();
+        let prober = AppProber::start(vec![url]);
+        wait_for(&count, 2);
+        drop(prober);
+        // A probe under way when it was dropped may still finish (it times out in 3 s).
+        std::thread::sleep(super::PROBE_TIMEOUT + Duration::from_millis(500));
+        let after_drop = count.load(Ordering::SeqCst);
+        std::thread::sleep(Duration::from_secs(1));
+        assert_eq!(
+            count.load(Ordering::SeqCst),
+            after_drop,
+            "the dropped prober kept probing"
+        );
+    }
 }

@@ -51,6 +51,41 @@ fn render_name(values: Option<&Path>) -> String {
         .unwrap_or_else(|| "default".into())
 }
 
+/// The renders every check covers: the chart's defaults (None), then each ci/ values file.
+fn renders(cluster: &Cluster) -> Result<Vec<Option<PathBuf>>> {
+    let mut renders: Vec<Option<PathBuf>> = vec![None];
+    renders.extend(values_files(cluster)?.into_iter().map(Some));
+    Ok(renders)
+}
+
+/// `helm template todo CHART -n NAMESPACE EXTRA... [-f VALUES]` written to
+/// target/e2e/render/NAME.SUFFIX; the file, or why helm refused (a check failure, so that
+/// every other render is still checked).
+fn render(
+    cluster: &Cluster,
+    namespace: &str,
+    values: Option<&Path>,
+    extra: &[&str],
+    suffix: &str,
+) -> Result<std::result::Result<PathBuf, String>> {
+    let name = render_name(values);
+    let mut args = vec!["template".to_string(), "todo".into(), chart(cluster)];
+    args.extend(["-n", namespace].iter().chain(extra).map(|a| a.to_string()));
+    if let Some(v) = values {
+        args.extend(["-f".to_string(), v.display().to_string()]);
+    }
+    let rendered = match cluster.helm(&args) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(format!("{name}: {e}"))),
+    };
+    let file = cluster
+        .out_dir()
+        .join("render")
+        .join(format!("{name}.{suffix}"));
+    write(&file, &rendered)?;
+    Ok(Ok(file))
+}
+
 fn write(path: &Path, text: &str) -> Result<()> {
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
@@ -125,33 +160,17 @@ fn kubernetes_validate(cluster: &Cluster) -> Result<std::process::Command> {
 }
 
 async fn schema(cluster: &Cluster) -> Result<()> {
-    let chart = chart(cluster);
-    let dir = cluster.out_dir().join("render");
     let mut failures = Vec::new();
-    let mut renders: Vec<Option<PathBuf>> = vec![None];
-    renders.extend(values_files(cluster)?.into_iter().map(Some));
     // Rendered for modern Kubernetes (helm's default capabilities: policy/v1, autoscaling/v2).
-    for values in &renders {
+    for values in &renders(cluster)? {
         let name = render_name(values.as_deref());
-        let mut args = vec![
-            "template".to_string(),
-            "todo".into(),
-            chart.clone(),
-            "-n".into(),
-            "e2e".into(),
-        ];
-        if let Some(v) = values {
-            args.extend(["-f".to_string(), v.display().to_string()]);
-        }
-        let rendered = match cluster.helm(&args) {
-            Ok(r) => r,
+        let file = match render(cluster, "e2e", values.as_deref(), &[], "yaml")? {
+            Ok(file) => file,
             Err(e) => {
-                failures.push(format!("{name}: {e}"));
+                failures.push(e);
                 continue;
             }
         };
-        let file = dir.join(format!("{name}.yaml"));
-        write(&file, &rendered)?;
         for v in SCHEMA_VERSIONS {
             match cluster.run(kubernetes_validate(cluster)?.args([
                 "-k",
@@ -206,38 +225,20 @@ fn accepted(out: &str) -> usize {
 
 async fn dry_run(cluster: &Cluster, client: &kube::Client) -> Result<()> {
     use k8s_openapi::api::core::v1::Namespace;
-    let chart = chart(cluster);
     let ns = TestNamespace::create(cluster, "e2e-validate")?;
-    let dir = cluster.out_dir().join("render");
     let mut failures = Vec::new();
-    let mut renders: Vec<Option<PathBuf>> = vec![None];
-    renders.extend(values_files(cluster)?.into_iter().map(Some));
-    for values in &renders {
+    for values in &renders(cluster)? {
         let name = render_name(values.as_deref());
         // Rendered with the live cluster's capabilities; namespace.create off: the Namespace
         // object would clash with the test namespace (the schema test validates it).
-        let mut args = vec![
-            "template".to_string(),
-            "todo".into(),
-            chart.clone(),
-            "-n".into(),
-            ns.name().into(),
-            "--dry-run=server".into(),
-            "--set".into(),
-            "namespace.create=false".into(),
-        ];
-        if let Some(v) = values {
-            args.extend(["-f".to_string(), v.display().to_string()]);
-        }
-        let rendered = match cluster.helm(&args) {
-            Ok(r) => r,
+        let extra = ["--dry-run=server", "--set", "namespace.create=false"];
+        let file = match render(cluster, ns.name(), values.as_deref(), &extra, "server.yaml")? {
+            Ok(file) => file,
             Err(e) => {
-                failures.push(format!("{name}: {e}"));
+                failures.push(e);
                 continue;
             }
         };
-        let file = dir.join(format!("{name}.server.yaml"));
-        write(&file, &rendered)?;
         match cluster.kubectl([
             "apply",
             "--dry-run=server",

@@ -15,8 +15,8 @@ mod faults;
 use std::time::{Duration, Instant};
 
 use app::api::{self, AppServices};
-use app::images::AppImages;
 use app::{Result, Steps, kube_wait, note};
+use cluster_tests::images::AppImages;
 use cluster_tests::{Cluster, TestNamespace};
 use faults::Bench;
 

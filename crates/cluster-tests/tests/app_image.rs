@@ -17,9 +17,9 @@ mod user_build;
 
 use std::time::Instant;
 
-use app::images::{AppImages, docker, image_bytes};
 use app::{Result, note};
 use cluster_tests::Cluster;
+use cluster_tests::images::{AppImages, docker, image_bytes};
 
 /// The image size target: 25 MB (MiB, as the README states it).
 const MAX_IMAGE_BYTES: u64 = 25 * 1024 * 1024;

@@ -11,8 +11,8 @@ mod app;
 use std::time::Duration;
 
 use app::api::{self, AppServices};
-use app::images::AppImages;
 use app::{AppTestError, Result, Steps, kube_wait, note};
+use cluster_tests::images::AppImages;
 use cluster_tests::{Cluster, TestNamespace};
 
 const NS: &str = "todo";

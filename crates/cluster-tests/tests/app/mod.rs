@@ -1,5 +1,5 @@
-//! What the app's cluster suites (app_image, app_helm, app_raw) share: the images they
-//! install, waits and diagnostics through kube-rs, the app's HTTP through its own body types,
+//! What the app's cluster suites (app_image, app_helm, app_raw) share (the images they
+//! install are the harness's, src/images.rs): waits and diagnostics through kube-rs, the app's HTTP through its own body types,
 //! the web pages driven like a browser without JavaScript, and bounded load loops.
 //!
 //! Each suite compiles this module into its own test binary and uses part of it.
@@ -16,7 +16,6 @@ macro_rules! ensure {
 }
 
 pub mod api;
-pub mod images;
 pub mod kube_wait;
 pub mod load;
 pub mod web;

@@ -10,9 +10,9 @@ use cluster_tests::Cluster;
 use serde::Serialize;
 
 use crate::app::api::{self, AppSession};
-use crate::app::images::AppImages;
 use crate::app::load::{Load, LoadFigures, acked_writer};
 use crate::app::{AppTestError, Result, fail, kube_wait, note};
+use cluster_tests::images::AppImages;
 
 const BACKEND: &str = "app.kubernetes.io/component=backend";
 
@@ -221,7 +221,7 @@ pub async fn pod_kill_under_load(ctx: &FaultContext<'_>, bench: &mut Bench) -> R
     let pod = ctx.first_backend_pod().await?;
     let (restarts_before, _) =
         kube_wait::first_container_state(ctx.client, ctx.namespace, &pod).await?;
-    let container = crate::app::images::docker(
+    let container = cluster_tests::images::docker(
         ctx.cluster,
         &[
             "ps",
@@ -237,7 +237,7 @@ pub async fn pod_kill_under_load(ctx: &FaultContext<'_>, bench: &mut Bench) -> R
     tokio::time::sleep(Duration::from_secs(2)).await;
     note(format!("docker kill -s KILL backend container of {pod}"));
     let killed = async {
-        crate::app::images::docker(ctx.cluster, &["kill", "-s", "KILL", &container])?;
+        cluster_tests::images::docker(ctx.cluster, &["kill", "-s", "KILL", &container])?;
         let mut state = (restarts_before, false);
         for _ in 0..90 {
             state = kube_wait::first_container_state(ctx.client, ctx.namespace, &pod).await?;

@@ -20,6 +20,46 @@ use crate::build_log::{Builder, CargoStep, StepState, dependency_layer_image, st
 /// CI's budget.
 const QUICK_PROFILE: [&str; 3] = ["LTO=off", "CODEGEN_UNITS=16", "OPT_LEVEL=0"];
 
+/// The memory a user's build must fit in (the README's figure): the legacy builder runs
+/// each step under this limit (`docker build --memory`; BuildKit has no such flag).
+const BUILD_MEMORY: &str = "2g";
+
+/// Which build arguments: the quick profile, or with `E2E_DOCKERFILE_PROFILE=release` none
+/// (the Dockerfile's defaults, what `docker build -t todo-chatbot:0.1.0 .` builds: opt-level
+/// 3, fat LTO, one codegen unit), for a measured run outside CI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Profile {
+    Quick,
+    Release,
+}
+
+impl Profile {
+    fn from_env() -> Result<Self> {
+        match std::env::var("E2E_DOCKERFILE_PROFILE").as_deref() {
+            Err(_) | Ok("") | Ok("quick") => Ok(Self::Quick),
+            Ok("release") => Ok(Self::Release),
+            Ok(other) => fail(format!(
+                "E2E_DOCKERFILE_PROFILE={other:?}: use `quick` (the default) or `release`"
+            )),
+        }
+    }
+
+    fn build_args(self) -> &'static [&'static str] {
+        match self {
+            Self::Quick => &QUICK_PROFILE,
+            Self::Release => &[],
+        }
+    }
+
+    /// A suffix for tags and stamps, so the profiles never overwrite each other's.
+    fn suffix(self) -> &'static str {
+        match self {
+            Self::Quick => "",
+            Self::Release => "-release",
+        }
+    }
+}
+
 const DOCKER: &str = "/usr/bin/docker";
 
 fn io(context: String) -> impl FnOnce(std::io::Error) -> AppTestError {
@@ -62,6 +102,7 @@ fn docker(cluster: &Cluster, args: &[&str]) -> Result<String> {
 fn docker_build(
     cluster: &Cluster,
     builder: Builder,
+    profile: Profile,
     tag: &str,
     ctx: &Path,
     log: &Path,
@@ -80,10 +121,11 @@ fn docker_build(
         },
     )
     .arg("build");
-    if builder == Builder::BuildKit {
-        cmd.arg("--progress=plain");
-    }
-    for arg in QUICK_PROFILE {
+    match builder {
+        Builder::BuildKit => cmd.arg("--progress=plain"),
+        Builder::Legacy => cmd.args(["--memory", BUILD_MEMORY, "--memory-swap", BUILD_MEMORY]),
+    };
+    for arg in profile.build_args() {
         cmd.args(["--build-arg", arg]);
     }
     cmd.args(["-t", tag])
@@ -105,7 +147,7 @@ fn tail(text: &str, n: usize) -> String {
 
 /// What the dependency layer depends on: the Dockerfile, the manifests, Cargo.lock, cargo's
 /// config, this test's build arguments and the builder base image; 16 hex digits.
-fn recipe_key(cluster: &Cluster, ctx: &Path, rust_image: &str) -> Result<String> {
+fn recipe_key(cluster: &Cluster, ctx: &Path, profile: Profile, rust_image: &str) -> Result<String> {
     let mut bytes = Vec::new();
     let mut files = vec![
         ctx.join("Dockerfile"),
@@ -123,7 +165,7 @@ fn recipe_key(cluster: &Cluster, ctx: &Path, rust_image: &str) -> Result<String>
     for f in files {
         bytes.extend(std::fs::read(&f).unwrap_or_default());
     }
-    bytes.extend(format!("{}\n", QUICK_PROFILE.join(" ")).as_bytes());
+    bytes.extend(format!("{}\n", profile.build_args().join(" ")).as_bytes());
     bytes.extend(
         format!(
             "{}\n",
@@ -210,15 +252,17 @@ async fn run_read_only(cluster: &Cluster, image: &str) -> Result<()> {
 async fn one_builder(
     cluster: &Cluster,
     builder: Builder,
+    profile: Profile,
     ctx: &Path,
     rust_image: &str,
     failures: &mut Vec<String>,
 ) -> Result<()> {
     let b = builder.name();
-    let tag = format!("todo-chatbot:user-{b}");
-    let log = logs_dir(cluster).join(format!("user-build-{b}.log"));
+    let p = profile.suffix();
+    let tag = format!("todo-chatbot:user-{b}{p}");
+    let log = logs_dir(cluster).join(format!("user-build-{b}{p}.log"));
     let started = Instant::now();
-    if !docker_build(cluster, builder, &tag, ctx, &log)? {
+    if !docker_build(cluster, builder, profile, &tag, ctx, &log)? {
         note(tail(&read(&log), 25));
         failures.push(format!("{b}: docker build failed (log {})", log.display()));
         return Ok(());
@@ -247,8 +291,8 @@ async fn one_builder(
     // builder, the image its dependency step made. That image is a dangling intermediate
     // one, which `docker image prune` deletes: a rebuild after that is the cache doing its
     // job, not a broken cache key, so it fails only while that image still exists.
-    let key = recipe_key(cluster, ctx, rust_image)?;
-    let stamp = cache_dir().join(format!("images/user-build-{b}.recipe-key"));
+    let key = recipe_key(cluster, ctx, profile, rust_image)?;
+    let stamp = cache_dir().join(format!("images/user-build-{b}{p}.recipe-key"));
     let last = read(&stamp);
     let mut last = last.split_whitespace();
     let (last_key, last_layer) = (last.next().unwrap_or(""), last.next().unwrap_or(""));
@@ -280,7 +324,7 @@ async fn one_builder(
         let _ = std::fs::write(&stamp, format!("{key} {}\n", layer.unwrap_or_default()));
     }
     if std::env::var_os("E2E_DOCKERFILE_PROBE").is_some_and(|v| v == "1")
-        && let Err(e) = source_change_probe(cluster, builder, ctx).await
+        && let Err(e) = source_change_probe(cluster, builder, profile, ctx).await
     {
         failures.push(format!("{b}: {e}"));
     }
@@ -291,7 +335,12 @@ async fn one_builder(
 /// added to the todo binary's main() rebuilds only the workspace crates: the dependency step
 /// is a cache hit, the source step runs, and the image's binary carries the marker. The
 /// context is restored afterwards.
-async fn source_change_probe(cluster: &Cluster, builder: Builder, ctx: &Path) -> Result<()> {
+async fn source_change_probe(
+    cluster: &Cluster,
+    builder: Builder,
+    profile: Profile,
+    ctx: &Path,
+) -> Result<()> {
     let b = builder.name();
     let marker = format!("todo-e2e-cache-probe-{}", crate::app::api::unique());
     let main = ctx.join("crates/todo/src/main.rs");
@@ -312,7 +361,7 @@ async fn source_change_probe(cluster: &Cluster, builder: Builder, ctx: &Path) ->
     let tag = format!("todo-chatbot:user-{b}-probe");
     let log = logs_dir(cluster).join(format!("user-build-{b}-probe.log"));
     let started = Instant::now();
-    let built = docker_build(cluster, builder, &tag, ctx, &log);
+    let built = docker_build(cluster, builder, profile, &tag, ctx, &log);
     std::fs::write(&main, &original).map_err(io(format!("restoring {}", main.display())))?;
     let text = read(&log);
     if !built? {
@@ -358,6 +407,10 @@ async fn source_change_probe(cluster: &Cluster, builder: Builder, ctx: &Path) ->
 
 /// Both builders, one after the other; every problem of either is reported.
 pub async fn both_builders(cluster: &Cluster) -> Result<()> {
+    let profile = Profile::from_env()?;
+    if profile == Profile::Release {
+        note("E2E_DOCKERFILE_PROFILE=release: the Dockerfile's default build arguments");
+    }
     let dockerfile = cluster.repo().join("Dockerfile");
     let text = std::fs::read_to_string(&dockerfile)
         .map_err(io(format!("reading {}", dockerfile.display())))?;
@@ -378,7 +431,7 @@ pub async fn both_builders(cluster: &Cluster) -> Result<()> {
     let _ = std::fs::create_dir_all(logs_dir(cluster));
     let mut failures = Vec::new();
     for builder in [Builder::Legacy, Builder::BuildKit] {
-        one_builder(cluster, builder, &ctx, rust_image, &mut failures).await?;
+        one_builder(cluster, builder, profile, &ctx, rust_image, &mut failures).await?;
     }
     ensure!(failures.is_empty(), "{}", failures.join("\n"));
     Ok(())

@@ -78,42 +78,14 @@ fn setup() -> cluster_tests::Result<App> {
     let cluster = Cluster::from_env()?;
     let out = cluster.out_dir().join("assist");
     let assist = Assist::new(&cluster, &out.join("audit.jsonl"))?;
-    let (image, image_v2) = app_images(&cluster)?;
+    let (image, image_v2) = cluster_tests::AppImages::app_only(&cluster, "assist")?;
     eprintln!(
         "images {image} and {image_v2}; kubectl-assist {}",
         assist.bin().display()
     );
     clear_assist_namespaces(&cluster)?;
     delete_namespaces_at_exit(&cluster, &[NS, SCN]);
-    let (repository, tag) = image.split_once(':').unwrap_or((&image, "latest"));
-    let chart = cluster.repo().join("helm/todo-chart");
-    cluster.helm([
-        "install",
-        RELEASE,
-        &chart.display().to_string(),
-        "-n",
-        NS,
-        "--create-namespace",
-        "--set",
-        "namespace.create=false",
-        "--set",
-        "backend.replicaCount=1",
-        "--set",
-        "frontend.replicaCount=1",
-        "--set",
-        &format!("image.repository={repository}"),
-        "--set",
-        &format!("image.tag={tag}"),
-        "--set",
-        "image.pullPolicy=Never",
-        "--set",
-        "tests.image=busybox:e2e",
-        "--set",
-        "tests.pullPolicy=Never",
-        "--wait",
-        "--timeout",
-        "300s",
-    ])?;
+    cluster_tests::install_app(&cluster, RELEASE, NS, &image)?;
     let scenarios =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/assist/scenarios.yaml");
     cluster.kubectl(["apply", "-f", &scenarios.display().to_string()])?;
@@ -126,50 +98,4 @@ fn setup() -> cluster_tests::Result<App> {
         assist,
         image_v2,
     })
-}
-
-/// The app image e2e/run built (target/e2e/images.env) and a second tag of it; else one
-/// built here the same way (e2e/lib/images.sh).
-fn app_images(cluster: &Cluster) -> cluster_tests::Result<(String, String)> {
-    let env = std::fs::read_to_string(cluster.out_dir().join("images.env")).unwrap_or_default();
-    let var = |name: &str| {
-        env.lines()
-            .filter_map(|l| l.split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
-    let present = |image: &str| {
-        cluster
-            .run(cluster.command("docker").args(["image", "inspect", image]))
-            .is_ok()
-    };
-    let image = match var("APP_IMAGE").filter(|i| present(i)) {
-        Some(image) => image,
-        None => {
-            let tag = format!(
-                "assist-{}",
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or_default()
-            );
-            let built = cluster.run(cluster.command("bash").args([
-                "-c",
-                r#". e2e/lib/images.sh && build_app_image "$PWD" "$1""#,
-                "build_app_image",
-                &tag,
-            ]))?;
-            built.trim().to_string()
-        }
-    };
-    let v2 = match var("APP_IMAGE_V2").filter(|i| present(i)) {
-        Some(v2) => v2,
-        None => {
-            let v2 = format!("{image}-v2");
-            cluster.run(cluster.command("docker").args(["tag", &image, &v2]))?;
-            v2
-        }
-    };
-    Ok((image, v2))
 }

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use cluster_tests::assist::clear_assist_namespaces;
-use cluster_tests::{Cluster, TestNamespace};
+use cluster_tests::images::now_secs;
+use cluster_tests::{AppImages, Cluster, TestNamespace, install_app};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Secret;
 use kube::Api;
@@ -82,14 +82,6 @@ impl Drop for HelmRelease {
             eprintln!("could not uninstall {}: {e}", self.name);
         }
     }
-}
-
-/// The seconds since the epoch, for image tags no earlier run used.
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
 }
 
 /// Runs `bash -c SCRIPT` with e2e/lib/images.sh sourced (the build functions e2e/run
@@ -216,37 +208,6 @@ pub async fn agent_image(cluster: &Cluster, out: &Path) -> String {
     tag
 }
 
-/// The app image e2e/run built (target/e2e/images.env) when the daemon still has it, else a
-/// new one built by e2e/lib/images.sh (from TODO_E2E_BINARY when set).
-fn app_image(cluster: &Cluster, out: &Path) -> String {
-    let env = std::fs::read_to_string(cluster.out_dir().join("images.env")).unwrap_or_default();
-    let current = env
-        .lines()
-        .find_map(|l| l.strip_prefix("APP_IMAGE="))
-        .map(|v| v.trim_matches(|c| c == '\'' || c == '"').to_string())
-        .filter(|image| {
-            !image.is_empty()
-                && cluster
-                    .run(cluster.command("docker").args(["image", "inspect", image]))
-                    .is_ok()
-        });
-    match current {
-        Some(image) => {
-            println!("    app image {image} (e2e/run's)");
-            image
-        }
-        None => {
-            let image = images_sh(
-                cluster,
-                &format!(r#"build_app_image "$PWD" serve-{}"#, now_secs()),
-                &out.join("app-image.log"),
-            );
-            println!("    app image {image} (built: e2e/run left none current)");
-            image
-        }
-    }
-}
-
 /// `helm ARGS...`, its output appended to `log`; on failure a panic showing the end of it
 /// and the pods of `namespace`.
 pub fn helm(cluster: &Cluster, args: &[String], log: &Path, namespace: &str) {
@@ -260,13 +221,9 @@ pub fn helm(cluster: &Cluster, args: &[String], log: &Path, namespace: &str) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut all = std::fs::read_to_string(log).unwrap_or_default();
-    all.push_str(&text);
-    let _ = std::fs::write(log, all);
+    append_log(log, &text);
     if !out.status.success() {
-        let pods = cluster
-            .kubectl(["-n", namespace, "get", "pods"])
-            .unwrap_or_else(|e| e.to_string());
+        let pods = pods(cluster, namespace);
         let tail: Vec<&str> = text.lines().rev().take(30).collect();
         panic!(
             "helm {} failed:\n{}\npods in {namespace}:\n{pods}",
@@ -274,6 +231,20 @@ pub fn helm(cluster: &Cluster, args: &[String], log: &Path, namespace: &str) {
             tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         );
     }
+}
+
+/// Appends `text` to the log file at `path` (best effort: a log is never worth a failure).
+fn append_log(path: &Path, text: &str) {
+    let mut all = std::fs::read_to_string(path).unwrap_or_default();
+    all.push_str(text);
+    let _ = std::fs::write(path, all);
+}
+
+/// `kubectl get pods` of `namespace`, or why it could not be read: for failure messages.
+fn pods(cluster: &Cluster, namespace: &str) -> String {
+    cluster
+        .kubectl(["-n", namespace, "get", "pods"])
+        .unwrap_or_else(|e| e.to_string())
 }
 
 /// The Todo Chatbot's chart in [`APP_NS`] (one backend, one frontend), and [`OTHER_NS`] with
@@ -284,10 +255,8 @@ pub async fn app(
     client: &kube::Client,
     out: &Path,
 ) -> (TestNamespace, TestNamespace, HelmRelease) {
-    let image = app_image(cluster, out);
-    let (repository, tag) = image
-        .split_once(':')
-        .expect("an image reference with a tag");
+    let (image, _) = AppImages::app_only(cluster, "serve").expect("the app image");
+    println!("    app image {image}");
     clear_assist_namespaces(cluster).expect("clear the kubectl-assist suites' namespaces");
     let app_ns = TestNamespace::create(cluster, APP_NS).expect("app namespace");
     let release = HelmRelease {
@@ -295,36 +264,10 @@ pub async fn app(
         name: APP,
         namespace: APP_NS,
     };
-    let chart = cluster.repo().join("helm/todo-chart").display().to_string();
-    let args: Vec<String> = [
-        "install",
-        APP,
-        &chart,
-        "-n",
-        APP_NS,
-        "--set",
-        "namespace.create=false",
-        "--set",
-        "backend.replicaCount=1",
-        "--set",
-        "frontend.replicaCount=1",
-        "--set",
-        &format!("image.repository={repository}"),
-        "--set",
-        &format!("image.tag={tag}"),
-        "--set",
-        "image.pullPolicy=Never",
-        "--set",
-        "tests.image=busybox:e2e",
-        "--set",
-        "tests.pullPolicy=Never",
-        "--wait",
-        "--timeout",
-        "300s",
-    ]
-    .map(String::from)
-    .to_vec();
-    helm(cluster, &args, &out.join("app-helm.log"), APP_NS);
+    match install_app(cluster, APP, APP_NS, &image) {
+        Ok(text) => append_log(&out.join("app-helm.log"), &text),
+        Err(e) => panic!("{e}\npods in {APP_NS}:\n{}", pods(cluster, APP_NS)),
+    }
 
     let other_ns = TestNamespace::create(cluster, OTHER_NS).expect("other namespace");
     let web: Deployment = serde_json::from_value(json!({

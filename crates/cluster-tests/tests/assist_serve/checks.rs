@@ -40,24 +40,48 @@ fn missing_scale(namespace: &str) -> String {
     format!("cannot patch deployments/scale.apps in {namespace}")
 }
 
-pub async fn default_rbac_refuses(serve: Arc<Serve>) {
-    let answer = serve
-        .agent
-        .ask(
-            &serve.team.operator,
-            "scale the frontend to 2 replicas",
-            APP_NS,
-        )
-        .await;
-    println!("    {}", answer.head(300));
+/// `request`, asked with `token` in `namespace`, is refused with a message holding
+/// `because`, and Deployment `deployment` there keeps its replicas.
+async fn refused(
+    serve: &Serve,
+    token: &str,
+    request: &str,
+    namespace: &str,
+    deployment: &str,
+    because: &str,
+) {
+    let before = replicas(serve, namespace, deployment).await;
+    let answer = serve.agent.ask(token, request, namespace).await;
+    println!("    refused: {}", answer.head(300));
     assert_eq!(answer.status, 200, "{}", answer.body);
     let plan = answer.plan();
     assert_eq!(plan.state, PlanState::Refused, "{}", answer.body);
     assert!(
-        plan.message().contains(&missing_scale(APP_NS)),
-        "the refusal names the missing permission: {}",
+        plan.message().contains(because),
+        "the refusal should say {because:?}: {}",
         plan.message()
     );
+    assert_eq!(replicas(serve, namespace, deployment).await, before);
+}
+
+/// The approver approves plan `id`, and it is carried out.
+async fn approved_and_done(serve: &Serve, id: &str) {
+    let done = serve.agent.approve(&serve.team.approver, id).await;
+    println!("    approver approves: {}", done.head(160));
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(done.plan().state, PlanState::Done, "{}", done.body);
+}
+
+pub async fn default_rbac_refuses(serve: Arc<Serve>) {
+    refused(
+        &serve,
+        &serve.team.operator,
+        "scale the frontend to 2 replicas",
+        APP_NS,
+        &frontend(),
+        &missing_scale(APP_NS),
+    )
+    .await;
     assert_eq!(replicas(&serve, APP_NS, &frontend()).await, 1);
 }
 
@@ -111,10 +135,7 @@ pub async fn write_namespace_scale_with_approval(serve: Arc<Serve>) {
     );
     assert_eq!(replicas(&serve, APP_NS, &frontend()).await, 1);
 
-    let done = serve.agent.approve(&serve.team.approver, &plan.id).await;
-    println!("    approver approves: {}", done.head(160));
-    assert_eq!(done.status, 200, "{}", done.body);
-    assert_eq!(done.plan().state, PlanState::Done, "{}", done.body);
+    approved_and_done(&serve, &plan.id).await;
 
     let deployments = Api::<Deployment>::namespaced(serve.client.clone(), APP_NS);
     let ready = poll_until(
@@ -157,22 +178,15 @@ pub async fn write_namespace_scale_with_approval(serve: Arc<Serve>) {
 }
 
 pub async fn other_namespace_refused(serve: Arc<Serve>) {
-    let answer = serve
-        .agent
-        .ask(
-            &serve.team.operator,
-            "scale deployment web to 3 replicas",
-            OTHER_NS,
-        )
-        .await;
-    println!("    {}", answer.head(300));
-    let plan = answer.plan();
-    assert_eq!(plan.state, PlanState::Refused, "{}", answer.body);
-    assert!(
-        plan.message().contains(&missing_scale(OTHER_NS)),
-        "{}",
-        plan.message()
-    );
+    refused(
+        &serve,
+        &serve.team.operator,
+        "scale deployment web to 3 replicas",
+        OTHER_NS,
+        "web",
+        &missing_scale(OTHER_NS),
+    )
+    .await;
     assert_eq!(replicas(&serve, OTHER_NS, "web").await, 1);
 }
 
@@ -431,16 +445,19 @@ pub async fn impersonation(serve: Arc<Serve>) {
     let now = replicas(&serve, APP_NS, &frontend()).await;
     let next = if now == 1 { 2 } else { 1 };
     let request = format!("scale the frontend to {next} replicas");
-    let refused = serve.agent.ask(&serve.team.otto, &request, APP_NS).await;
-    println!("    otto (view): {}", refused.head(260));
-    let plan = refused.plan();
-    assert_eq!(plan.state, PlanState::Refused, "{}", refused.body);
     let his = format!(
         "otto, acting as the Kubernetes user otto@serve.e2e, {}",
         missing_scale(APP_NS)
     );
-    assert!(plan.message().contains(&his), "{}", plan.message());
-    assert_eq!(replicas(&serve, APP_NS, &frontend()).await, now);
+    refused(
+        &serve,
+        &serve.team.otto,
+        &request,
+        APP_NS,
+        &frontend(),
+        &his,
+    )
+    .await;
 
     let answer = serve
         .agent
@@ -454,10 +471,7 @@ pub async fn impersonation(serve: Arc<Serve>) {
         "{}",
         answer.body
     );
-    let done = serve.agent.approve(&serve.team.approver, &plan.id).await;
-    println!("    anna approves olga's plan: {}", done.head(160));
-    assert_eq!(done.status, 200, "{}", done.body);
-    assert_eq!(done.plan().state, PlanState::Done, "{}", done.body);
+    approved_and_done(&serve, &plan.id).await;
     assert_eq!(replicas(&serve, APP_NS, &frontend()).await, next);
     println!("    frontend {now} -> {next} replicas as olga@serve.e2e; otto@serve.e2e refused");
 }
