@@ -9,6 +9,7 @@ start_docker() {
   if ! running dockerd; then
     # dockerd would leave a stale socket/pid behind after a crash
     rm -f "$DOCKER_SOCK" "$RUN/dockerd-own.pid"
+    release_stale_netns
     start dockerd /usr/sbin/dockerd \
       --data-root "$STATE/docker" --exec-root "$RUN/docker-exec" \
       --pidfile "$RUN/dockerd-own.pid" -H "$DOCKER_HOST" \

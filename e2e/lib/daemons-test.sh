@@ -9,10 +9,15 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 RUN="$(mktemp -d)"; LOGS="$RUN/logs"; mkdir -p "$LOGS"
 log() { :; }
+die() { echo "die: $*" >&2; exit 1; }
 # shellcheck source=e2e/lib/daemons.sh
 . "$HERE/daemons.sh"
 foreign=""
-cleanup() { [[ -n $foreign ]] && kill "$foreign" 2>/dev/null; stop sleeper 2>/dev/null; rm -rf "$RUN"; }
+cleanup() {
+  [[ -n $foreign ]] && kill "$foreign" 2>/dev/null; stop sleeper 2>/dev/null
+  for m in "$RUN"/docker-exec/netns/*; do if mountpoint -q "$m" 2>/dev/null; then umount "$m"; fi; done
+  rm -rf "$RUN"
+}
 trap cleanup EXIT
 fails=0
 check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi; }
@@ -48,6 +53,18 @@ check "a daemon does not inherit the caller's other files" \
   '! ls -l /proc/"$(pid_of locker)"/fd 2>/dev/null | grep -q "$RUN/lock"'
 check "the caller's lock is free once the caller lets go" 'exec 9>&-; flock -n "$RUN/lock" true'
 stop locker
+
+# Network namespaces a stopped dockerd left bind-mounted in its exec root: one live (a
+# persistent namespace with an interface of its own) and one plain file.
+netns="$RUN/docker-exec/netns"; mkdir -p "$netns"
+touch "$netns/leaked" "$netns/plain"
+unshare --net="$netns/leaked" true
+nsenter --net="$netns/leaked" ip link add e2e-leak type veth peer name e2e-peer
+check "a leaked namespace is mounted and holds its interface" \
+  'mountpoint -q "$netns/leaked" && nsenter --net="$netns/leaked" ip link show e2e-leak >/dev/null'
+release_stale_netns
+check "release_stale_netns unmounts it and clears the directory" \
+  '! mountpoint -q "$netns/leaked" 2>/dev/null && [[ -z $(ls -A "$netns") ]]'
 
 ((fails == 0)) || { echo "$fails failed"; exit 1; }
 echo "daemons.sh: all passed"

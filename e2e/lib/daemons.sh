@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# Daemons of the local cluster: start one in its own session, ask whether it runs, stop it.
+# Daemons of the local cluster: start one in its own session, ask whether it runs, stop it,
+# and release what a daemon that stopped uncleanly left mounted.
 # Sourced by e2e/cluster (and by e2e/lib/daemons-test.sh); needs RUN (pidfile directory),
-# LOGS (one NAME.log per daemon) and a `log` function.
+# LOGS (one NAME.log per daemon) and the `log` and `die` functions.
 
 pidfile() { echo "$RUN/$1.pid"; }
 # Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. /run can
@@ -49,3 +50,22 @@ stop() {
   rm -f "$f"
 }
 
+# A dockerd that stopped without cleaning up (killed, or the machine's processes gone while
+# /run stayed) leaves its containers' network namespaces bind-mounted under its exec root,
+# each still holding a veth on docker0 with its old address. The next dockerd hands those
+# addresses out again: two pods answer ARP for one IP and connections hang or are refused.
+# With no dockerd of ours running none of them belongs to a live container: unmount them,
+# which frees the namespace and its veth.
+release_stale_netns() {
+  local dir="$RUN/docker-exec/netns" ns released=0
+  [[ -d $dir ]] || return 0
+  for ns in "$dir"/*; do
+    [[ -e $ns ]] || continue
+    if mountpoint -q "$ns"; then
+      umount "$ns" 2>/dev/null || umount -l "$ns" || die "cannot unmount the stale network namespace $ns"
+      released=$((released + 1))
+    fi
+    rm -f "$ns"
+  done
+  ((released == 0)) || log "released $released network namespaces a stopped dockerd left mounted (their addresses were still on docker0)"
+}

@@ -115,11 +115,13 @@ YAML
     sleep 1
   done
   local out; out="$(kc -n default logs e2e-smoke-client 2>&1 || true)"
-  kc -n default delete pod,service -l app=e2e-smoke --wait=false >/dev/null 2>&1 || true
   if [[ $phase != Succeeded ]] || ! grep -q SMOKE-OK <<<"$out"; then
     printf '%s\n' "$out" >&2
+    # Before the delete below, so that the failure shows the smoke test's own objects.
     kc -n default get pods,svc,endpoints -o wide >&2 || true
+    kc -n default delete pod,service -l app=e2e-smoke --wait=false >/dev/null 2>&1 || true
     die "smoke test failed (client pod phase: ${phase:-none})"
   fi
+  kc -n default delete pod,service -l app=e2e-smoke --wait=false >/dev/null 2>&1 || true
   log "smoke test: $(grep SMOKE-OK <<<"$out")"
 }
