@@ -135,7 +135,7 @@ if [ "$run_e2e" = 1 ]; then
     return "$rc"
   }
   tier "build: the static kubectl-assist (agent profile) and todo (e2e app image)" wait_static_builds
-  tier "cluster: daemon pidfiles (a reused pid is not our daemon)" bash e2e/lib/daemons-test.sh
+  tier "cluster: daemon pidfiles and stale network namespaces" bash e2e/lib/daemons-test.sh
   tier "cluster: local Kubernetes up" e2e/cluster up
   # The Rust cluster suites (crates/cluster-tests): #[ignore]d, so the cargo tier only compiled
   # them; `--workspace` keeps its feature set, so nothing recompiles here.
