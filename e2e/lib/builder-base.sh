@@ -46,6 +46,29 @@ builder_base_image() {
   echo "builder base $ref: imported ($key, $(($(stat -c %s "$tar") / 1048576)) MiB root filesystem)"
 }
 
+# podman_builder_base IMAGE_REF — the same image in Podman's store (rootful), from the root
+# filesystem tar builder_base_image made (run that first); installs Debian's podman when it is
+# missing. Cached in Podman's store, labelled with the key.
+podman_builder_base() {
+  local ref=$1 key tar
+  command -v podman >/dev/null || {
+    echo "podman: installing Debian's package"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman >/dev/null || return 1; }
+  key="$( (echo 1; rustc --version; cargo --version; echo "$BUILDER_BASE_PACKAGES") | sha256sum | cut -c1-12)"
+  if podman image inspect "$ref" --format '{{index .Labels "todo-e2e.key"}}' 2>/dev/null | grep -qx "$key"; then
+    echo "builder base $ref in podman: cached ($key)"; return 0
+  fi
+  tar="$BUILDER_BASE_CACHE/builder-base-$key.tar"
+  [[ -s $tar ]] || { echo "no $tar: run builder_base_image first" >&2; return 1; }
+  podman import \
+    --change 'ENV PATH=/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV CARGO_HOME=/usr/local/cargo' \
+    --change "LABEL todo-e2e.key=$key" \
+    --change 'CMD ["bash"]' \
+    "$tar" "$ref" >/dev/null || return 1
+  echo "builder base $ref in podman: imported ($key, $(podman --version))"
+}
+
 # user_build_context REPO — a build context for the user Dockerfile that builds offline: what
 # .dockerignore lets into `docker build .`, plus the crates of Cargo.lock vendored (from this
 # machine's cargo cache, or crates.io) with a .cargo/config.toml that points cargo at them.
@@ -70,24 +93,4 @@ user_build_context() {
   [[ "$(cat "$ctx/.cargo/config.toml" 2>/dev/null)" == "$config" ]] || printf '%s' "$config" >"$ctx/.cargo/config.toml"
   grep -qx '!vendor/' "$ctx/.dockerignore" || printf '!vendor/\n' >>"$ctx/.dockerignore"
   echo "$ctx"
-}
-
-# user_image_smoke IMAGE — runs the image as a user would (read-only root, a volume for /data)
-# and checks /health of the API and the web page of `todo serve`.
-user_image_smoke() {
-  local image=$1 name="todo-user-smoke-$RANDOM" ip code body i
-  /usr/bin/docker run -d --name "$name" --read-only --tmpfs /tmp -v /data "$image" >/dev/null || return 1
-  ip="$(/usr/bin/docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$name")"
-  for i in $(seq 1 60); do
-    code="$(curl -s --noproxy '*' --max-time 2 -o /dev/null -w '%{http_code}' "http://$ip:8000/health")"
-    [[ $code == 200 ]] && break
-    sleep 0.5
-  done
-  body="$(curl -s --noproxy '*' --max-time 5 -w '\n%{http_code}' "http://$ip:3000/")"
-  local web_code="${body##*$'\n'}"
-  /usr/bin/docker logs "$name" >"$LOGS/user-smoke-${image//[:\/]/-}.log" 2>&1
-  /usr/bin/docker rm -f -v "$name" >/dev/null
-  [[ $code == 200 ]] || { echo "GET /health -> $code"; return 1; }
-  [[ $web_code == 200 ]] && grep -qi '<form' <<<"$body" || { echo "GET / (web) -> $web_code"; return 1; }
-  echo "runs read-only: /health 200, web page 200 with its sign-in form (after $i probes)"
 }

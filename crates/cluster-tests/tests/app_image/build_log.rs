@@ -1,6 +1,7 @@
 //! What a `docker build` log says about the user Dockerfile's two cargo steps: the
 //! dependency build (its RUN has `cargo build` and no `find crates`) and the source build
-//! (`cargo build` after `find crates`), for the legacy builder's and BuildKit's log formats.
+//! (`cargo build` after `find crates`), for the log formats of the legacy builder, BuildKit
+//! and Podman (Buildah).
 
 /// Which of the Dockerfile's two cargo builds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,18 +26,22 @@ impl std::fmt::Display for StepState {
     }
 }
 
-/// The two builders the user Dockerfile must build with.
+/// The builders the user Dockerfile must build with: Docker's two, and Podman's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Builder {
     Legacy,
     BuildKit,
+    Podman,
 }
 
 impl Builder {
+    pub const ALL: [Builder; 3] = [Builder::Legacy, Builder::BuildKit, Builder::Podman];
+
     pub fn name(self) -> &'static str {
         match self {
             Builder::Legacy => "legacy",
             Builder::BuildKit => "buildkit",
+            Builder::Podman => "podman",
         }
     }
 }
@@ -66,6 +71,20 @@ fn buildkit_run(line: &str) -> Option<&str> {
     let (n, m) = counter.split_once('/')?;
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     (digits(n) && digits(m) && after.starts_with(" RUN ")).then_some(id)
+}
+
+/// `[1/3] STEP 5/9: RUN ...` (or `STEP 5/9: ...` in a one-stage build) of Podman: the text
+/// after the colon.
+fn podman_step(line: &str) -> Option<&str> {
+    let line = match line.strip_prefix('[') {
+        Some(rest) => rest.split_once("] ")?.1,
+        None => line,
+    };
+    let rest = line.strip_prefix("STEP ")?;
+    let (counter, text) = rest.split_once(": ")?;
+    let (n, m) = counter.split_once('/')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(n) && digits(m)).then_some(text)
 }
 
 /// Cached or ran, for `step` in a log of `builder`; None when the step is not in the log.
@@ -102,6 +121,22 @@ pub fn step_state(builder: Builder, log: &str, step: CargoStep) -> Option<StepSt
                 }
                 if line.contains(" DONE ") {
                     return Some(StepState::Ran);
+                }
+            }
+            None
+        }
+        Builder::Podman => {
+            // "[2/3] STEP 4/8: RUN ..." then "--> Using cache ID", or its output and "--> ID"
+            let mut want = false;
+            for line in log.lines() {
+                if let Some(text) = podman_step(line) {
+                    want = is_step(text, step);
+                } else if want && line.starts_with("--> ") {
+                    return Some(if line.starts_with("--> Using cache") {
+                        StepState::Cached
+                    } else {
+                        StepState::Ran
+                    });
                 }
             }
             None
@@ -162,6 +197,32 @@ mod tests {
             step_state(Builder::Legacy, "Step 1/2 : FROM x\n", CargoStep::Sources),
             None
         );
+    }
+
+    const PODMAN: &str = "[2/3] STEP 3/8: COPY --from=recipe /recipe/ ./\n--> Using cache 1a2b\n--> 1a2b\n\
+        [2/3] STEP 4/8: RUN set -eux;     cargo build --release --locked -p todo\n--> Using cache 3c4d\n--> 3c4d\n\
+        [2/3] STEP 8/8: RUN set -eux;     find crates -name '*.rs' -exec touch {} +;     cargo build --release\n\
+        + find crates\n   Compiling todo v0.1.0\n--> 5e6f\n[3/3] STEP 1/6: FROM scratch\n";
+
+    #[test]
+    fn podman_log_steps() {
+        assert_eq!(
+            step_state(Builder::Podman, PODMAN, CargoStep::Dependencies),
+            Some(StepState::Cached)
+        );
+        assert_eq!(
+            step_state(Builder::Podman, PODMAN, CargoStep::Sources),
+            Some(StepState::Ran)
+        );
+        assert_eq!(
+            step_state(
+                Builder::Podman,
+                "STEP 1/2: FROM x\n--> 1\n",
+                CargoStep::Sources
+            ),
+            None
+        );
+        assert_eq!(dependency_layer_image(Builder::Podman, PODMAN), None);
     }
 
     #[test]

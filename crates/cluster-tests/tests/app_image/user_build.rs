@@ -98,7 +98,96 @@ fn docker(cluster: &Cluster, args: &[&str]) -> Result<String> {
         .to_string())
 }
 
-/// `docker build` of `ctx` with `builder`, its whole output into `log`; whether it passed.
+/// The builders to run: `E2E_DOCKERFILE_BUILDERS` (comma-separated names), else Docker's two.
+/// Podman is opt-in: it is a third full build, which CI's time budget has no room for.
+fn builders() -> Result<Vec<Builder>> {
+    let Ok(list) = std::env::var("E2E_DOCKERFILE_BUILDERS") else {
+        return Ok(vec![Builder::Legacy, Builder::BuildKit]);
+    };
+    list.split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            Builder::ALL
+                .into_iter()
+                .find(|b| b.name() == name)
+                .ok_or_else(|| {
+                    AppTestError::Check(format!(
+                        "E2E_DOCKERFILE_BUILDERS: no builder {name:?}; use legacy, buildkit, podman"
+                    ))
+                })
+        })
+        .collect()
+}
+
+/// The image a builder's build is tagged with (Podman's local names are `localhost/...`, and
+/// the image keeps that name when it is handed to Docker to run).
+fn image_tag(builder: Builder, suffix: &str) -> String {
+    let b = builder.name();
+    match builder {
+        Builder::Podman => format!("localhost/todo-chatbot:user-{b}{suffix}"),
+        Builder::Legacy | Builder::BuildKit => format!("todo-chatbot:user-{b}{suffix}"),
+    }
+}
+
+/// `podman build` of `ctx` (chroot isolation and the host's network: no bridge of its own,
+/// none of docker0's addresses), then the image handed to the cluster's Docker daemon, which
+/// runs it like the others; its output into `log`; whether both passed.
+fn podman_build(
+    cluster: &Cluster,
+    profile: Profile,
+    tag: &str,
+    ctx: &Path,
+    log: &Path,
+) -> Result<bool> {
+    let file = File::create(log).map_err(io(format!("creating {}", log.display())))?;
+    let err = file
+        .try_clone()
+        .map_err(io(format!("opening {}", log.display())))?;
+    let mut cmd = std::process::Command::new("podman");
+    cmd.args([
+        "build",
+        "--layers",
+        "--network",
+        "host",
+        "--isolation",
+        "chroot",
+    ]);
+    for arg in profile.build_args() {
+        cmd.args(["--build-arg", arg]);
+    }
+    cmd.args(["-t", tag])
+        .arg(ctx)
+        .stdout(Stdio::from(file))
+        .stderr(Stdio::from(err));
+    if !cmd
+        .status()
+        .map_err(io("running podman build".into()))?
+        .success()
+    {
+        return Ok(false);
+    }
+    let file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(log)
+        .map_err(io(format!("opening {}", log.display())))?;
+    let err = file
+        .try_clone()
+        .map_err(io(format!("opening {}", log.display())))?;
+    // `podman save` writes a docker-archive; the daemon's DOCKER_HOST comes from the cluster.
+    let script = format!("podman save {tag} | {DOCKER} load");
+    let status = cluster
+        .command("bash")
+        .args(["-o", "pipefail", "-c", &script])
+        .stdout(Stdio::from(file))
+        .stderr(Stdio::from(err))
+        .status()
+        .map_err(io("handing the podman image to docker".into()))?;
+    Ok(status.success())
+}
+
+/// `docker build` (or `podman build`) of `ctx` with `builder`, its whole output into `log`;
+/// whether it passed.
 fn docker_build(
     cluster: &Cluster,
     builder: Builder,
@@ -107,6 +196,9 @@ fn docker_build(
     ctx: &Path,
     log: &Path,
 ) -> Result<bool> {
+    if builder == Builder::Podman {
+        return podman_build(cluster, profile, tag, ctx, log);
+    }
     let file = File::create(log).map_err(io(format!("creating {}", log.display())))?;
     let err = file
         .try_clone()
@@ -121,10 +213,11 @@ fn docker_build(
         },
     )
     .arg("build");
-    match builder {
-        Builder::BuildKit => cmd.arg("--progress=plain"),
-        Builder::Legacy => cmd.args(["--memory", BUILD_MEMORY, "--memory-swap", BUILD_MEMORY]),
-    };
+    if builder == Builder::BuildKit {
+        cmd.arg("--progress=plain");
+    } else {
+        cmd.args(["--memory", BUILD_MEMORY, "--memory-swap", BUILD_MEMORY]);
+    }
     for arg in profile.build_args() {
         cmd.args(["--build-arg", arg]);
     }
@@ -259,7 +352,7 @@ async fn one_builder(
 ) -> Result<()> {
     let b = builder.name();
     let p = profile.suffix();
-    let tag = format!("todo-chatbot:user-{b}{p}");
+    let tag = image_tag(builder, p);
     let log = logs_dir(cluster).join(format!("user-build-{b}{p}.log"));
     let started = Instant::now();
     if !docker_build(cluster, builder, profile, &tag, ctx, &log)? {
@@ -275,8 +368,12 @@ async fn one_builder(
         .parse::<u64>()
         .unwrap_or(0)
         / 1_048_576;
+    let command = match builder {
+        Builder::Podman => "podman build",
+        Builder::Legacy | Builder::BuildKit => "docker build",
+    };
     note(format!(
-        "{b} builder: docker build -t {tag} . in {}s, {mib} MiB (dependency layer: {}, sources: {})",
+        "{b} builder: {command} -t {tag} . in {}s, {mib} MiB (dependency layer: {}, sources: {})",
         started.elapsed().as_secs(),
         show(deps),
         show(sources)
@@ -358,7 +455,7 @@ async fn source_change_probe(
         1,
     );
     std::fs::write(&main, marked).map_err(io(format!("writing {}", main.display())))?;
-    let tag = format!("todo-chatbot:user-{b}-probe");
+    let tag = image_tag(builder, &format!("{}-probe", profile.suffix()));
     let log = logs_dir(cluster).join(format!("user-build-{b}-probe.log"));
     let started = Instant::now();
     let built = docker_build(cluster, builder, profile, &tag, ctx, &log);
@@ -418,8 +515,14 @@ pub async fn both_builders(cluster: &Cluster) -> Result<()> {
         return fail("no ARG RUST_IMAGE in the Dockerfile");
     };
     let rust_image = rust_image.trim();
+    let builders = builders()?;
     for line in builder_base_sh(cluster, "builder_base_image", &[rust_image])?.lines() {
         note(line);
+    }
+    if builders.contains(&Builder::Podman) {
+        for line in builder_base_sh(cluster, "podman_builder_base", &[rust_image])?.lines() {
+            note(line);
+        }
     }
     let repo = cluster.repo().display().to_string();
     let ctx = builder_base_sh(cluster, "user_build_context", &[&repo])?;
@@ -430,7 +533,7 @@ pub async fn both_builders(cluster: &Cluster) -> Result<()> {
     };
     let _ = std::fs::create_dir_all(logs_dir(cluster));
     let mut failures = Vec::new();
-    for builder in [Builder::Legacy, Builder::BuildKit] {
+    for builder in builders {
         one_builder(cluster, builder, profile, &ctx, rust_image, &mut failures).await?;
     }
     ensure!(failures.is_empty(), "{}", failures.join("\n"));
