@@ -130,64 +130,28 @@ fn image_tag(builder: Builder, suffix: &str) -> String {
     }
 }
 
-/// `podman build` of `ctx` (chroot isolation and the host's network: no bridge of its own,
-/// none of docker0's addresses), then the image handed to the cluster's Docker daemon, which
-/// runs it like the others; its output into `log`; whether both passed.
-fn podman_build(
-    cluster: &Cluster,
-    profile: Profile,
-    tag: &str,
-    ctx: &Path,
-    log: &Path,
-) -> Result<bool> {
-    let file = File::create(log).map_err(io(format!("creating {}", log.display())))?;
-    let err = file
-        .try_clone()
-        .map_err(io(format!("opening {}", log.display())))?;
-    let mut cmd = std::process::Command::new("podman");
-    cmd.args([
-        "build",
-        "--layers",
-        "--network",
-        "host",
-        "--isolation",
-        "chroot",
-    ]);
-    for arg in profile.build_args() {
-        cmd.args(["--build-arg", arg]);
-    }
-    cmd.args(["-t", tag])
-        .arg(ctx)
-        .stdout(Stdio::from(file))
-        .stderr(Stdio::from(err));
-    if !cmd
-        .status()
-        .map_err(io("running podman build".into()))?
-        .success()
-    {
-        return Ok(false);
-    }
+/// Runs `cmd` with its stdout and stderr appended to `log`; whether it passed.
+fn run_into_log(mut cmd: std::process::Command, log: &Path, what: &str) -> Result<bool> {
     let file = std::fs::OpenOptions::new()
+        .create(true)
         .append(true)
         .open(log)
         .map_err(io(format!("opening {}", log.display())))?;
     let err = file
         .try_clone()
         .map_err(io(format!("opening {}", log.display())))?;
-    // `podman save` writes a docker-archive; the daemon's DOCKER_HOST comes from the cluster.
-    let script = format!("podman save {tag} | {DOCKER} load");
-    let status = cluster
-        .command("bash")
-        .args(["-o", "pipefail", "-c", &script])
+    let status = cmd
         .stdout(Stdio::from(file))
         .stderr(Stdio::from(err))
         .status()
-        .map_err(io("handing the podman image to docker".into()))?;
+        .map_err(io(format!("running {what}")))?;
     Ok(status.success())
 }
 
-/// `docker build` (or `podman build`) of `ctx` with `builder`, its whole output into `log`;
-/// whether it passed.
+/// The build of `ctx` with `builder`, its whole output into `log` (started afresh); whether it
+/// passed. Podman builds with chroot isolation and the host's network (no bridge of its own,
+/// none of docker0's addresses), and its image is then handed to the cluster's Docker daemon,
+/// which runs it like the others.
 fn docker_build(
     cluster: &Cluster,
     builder: Builder,
@@ -196,37 +160,57 @@ fn docker_build(
     ctx: &Path,
     log: &Path,
 ) -> Result<bool> {
-    if builder == Builder::Podman {
-        return podman_build(cluster, profile, tag, ctx, log);
-    }
-    let file = File::create(log).map_err(io(format!("creating {}", log.display())))?;
-    let err = file
-        .try_clone()
-        .map_err(io(format!("opening {}", log.display())))?;
-    let mut cmd = cluster.command(DOCKER);
-    cmd.env(
-        "DOCKER_BUILDKIT",
-        if builder == Builder::BuildKit {
-            "1"
-        } else {
-            "0"
-        },
-    )
-    .arg("build");
-    if builder == Builder::BuildKit {
-        cmd.arg("--progress=plain");
-    } else {
-        cmd.args(["--memory", BUILD_MEMORY, "--memory-swap", BUILD_MEMORY]);
-    }
+    File::create(log).map_err(io(format!("creating {}", log.display())))?;
+    let mut cmd = match builder {
+        Builder::Podman => {
+            let mut cmd = std::process::Command::new("podman");
+            cmd.args([
+                "build",
+                "--layers",
+                "--network",
+                "host",
+                "--isolation",
+                "chroot",
+            ]);
+            cmd
+        }
+        Builder::BuildKit => {
+            let mut cmd = cluster.command(DOCKER);
+            cmd.env("DOCKER_BUILDKIT", "1")
+                .args(["build", "--progress=plain"]);
+            cmd
+        }
+        Builder::Legacy => {
+            let mut cmd = cluster.command(DOCKER);
+            cmd.env("DOCKER_BUILDKIT", "0").args([
+                "build",
+                "--memory",
+                BUILD_MEMORY,
+                "--memory-swap",
+                BUILD_MEMORY,
+            ]);
+            cmd
+        }
+    };
     for arg in profile.build_args() {
         cmd.args(["--build-arg", arg]);
     }
-    cmd.args(["-t", tag])
-        .arg(ctx)
-        .stdout(Stdio::from(file))
-        .stderr(Stdio::from(err));
-    let status = cmd.status().map_err(io("running docker build".into()))?;
-    Ok(status.success())
+    cmd.args(["-t", tag]).arg(ctx);
+    if !run_into_log(cmd, log, &format!("{} build", builder.name()))? {
+        return Ok(false);
+    }
+    if builder != Builder::Podman {
+        return Ok(true);
+    }
+    // `podman save` writes a docker-archive; the daemon's DOCKER_HOST comes from the cluster.
+    let mut load = cluster.command("bash");
+    load.args([
+        "-o",
+        "pipefail",
+        "-c",
+        &format!("podman save {tag} | {DOCKER} load"),
+    ]);
+    run_into_log(load, log, "podman save | docker load")
 }
 
 fn read(path: &Path) -> String {
