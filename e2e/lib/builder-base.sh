@@ -11,11 +11,29 @@
 BUILDER_BASE_PACKAGES=gcc,libc6-dev,ca-certificates
 BUILDER_BASE_CACHE="${TODO_CACHE_DIR:-$HOME/.cache/todo-chatbot}/images"
 
+# builder_base_key — what the builder base is made of (this machine's toolchain, the packages),
+# as the short hash that names its root filesystem tar and labels its image.
+builder_base_key() {
+  (echo 1; rustc --version; cargo --version; echo "$BUILDER_BASE_PACKAGES") | sha256sum | cut -c1-12
+}
+
+# builder_base_import TOOL TAR IMAGE_REF KEY — the root filesystem tar as an image, with the
+# environment the Dockerfile's build stages expect, through `docker import` or `podman import`.
+builder_base_import() {
+  local tool=$1 tar=$2 ref=$3 key=$4
+  "$tool" import \
+    --change 'ENV PATH=/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV CARGO_HOME=/usr/local/cargo' \
+    --change "LABEL todo-e2e.key=$key" \
+    --change 'CMD ["bash"]' \
+    "$tar" "$ref" >/dev/null
+}
+
 # builder_base_image IMAGE_REF — makes (or finds) the image; prints what it did
 builder_base_image() {
   local ref=$1 sysroot key tar
   sysroot="$(rustc --print sysroot)" || return 1
-  key="$( (echo 1; rustc --version; cargo --version; echo "$BUILDER_BASE_PACKAGES") | sha256sum | cut -c1-12)"
+  key="$(builder_base_key)"
   if /usr/bin/docker image inspect "$ref" -f '{{index .Config.Labels "todo-e2e.key"}}' 2>/dev/null | grep -qx "$key"; then
     echo "builder base $ref: cached ($key)"; return 0
   fi
@@ -37,12 +55,7 @@ builder_base_image() {
     tar -C "$root" --numeric-owner -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
     rm -rf "$root"
   fi
-  /usr/bin/docker import \
-    --change 'ENV PATH=/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'ENV CARGO_HOME=/usr/local/cargo' \
-    --change "LABEL todo-e2e.key=$key" \
-    --change 'CMD ["bash"]' \
-    "$tar" "$ref" >/dev/null || return 1
+  builder_base_import /usr/bin/docker "$tar" "$ref" "$key" || return 1
   echo "builder base $ref: imported ($key, $(($(stat -c %s "$tar") / 1048576)) MiB root filesystem)"
 }
 
@@ -54,18 +67,13 @@ podman_builder_base() {
   command -v podman >/dev/null || {
     echo "podman: installing Debian's package"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman >/dev/null || return 1; }
-  key="$( (echo 1; rustc --version; cargo --version; echo "$BUILDER_BASE_PACKAGES") | sha256sum | cut -c1-12)"
+  key="$(builder_base_key)"
   if podman image inspect "$ref" --format '{{index .Labels "todo-e2e.key"}}' 2>/dev/null | grep -qx "$key"; then
     echo "builder base $ref in podman: cached ($key)"; return 0
   fi
   tar="$BUILDER_BASE_CACHE/builder-base-$key.tar"
   [[ -s $tar ]] || { echo "no $tar: run builder_base_image first" >&2; return 1; }
-  podman import \
-    --change 'ENV PATH=/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'ENV CARGO_HOME=/usr/local/cargo' \
-    --change "LABEL todo-e2e.key=$key" \
-    --change 'CMD ["bash"]' \
-    "$tar" "$ref" >/dev/null || return 1
+  builder_base_import podman "$tar" "$ref" "$key" || return 1
   echo "builder base $ref in podman: imported ($key, $(podman --version))"
 }
 
